@@ -1,0 +1,254 @@
+/**
+ * The method catalogue: every method of SSI ECR JSON v1.1.10 (§2, §5) with its group, request keys and what
+ * its response carries. Validation, the simulator, the editor's choices and the docs are derived from here.
+ */
+
+export type MethodGroup = 'financial' | 'report' | 'service' | 'additional';
+
+export interface Text {
+  en: string;
+  uk: string;
+}
+
+/** How a request value is written (§4.1); `amount` is n(12) in minor units, `currency` is n(3). */
+export type KeyFormat = 'amount' | 'currency' | 'n' | 'an' | 'ans' | 'boolean' | 'url' | 'xml' | 'lrc';
+
+export interface KeySpec {
+  name: string;
+  format: KeyFormat;
+  /** The spec's notation, shown in docs and errors. */
+  notation: string;
+  maxLength?: number;
+  /** Smallest value for an amount. */
+  min?: number;
+  doc: Text;
+  example: string | boolean;
+}
+
+/** Request keys (§4.3.2) that methods take. */
+export const REQUEST_KEYS: Readonly<Record<string, KeySpec>> = Object.freeze({
+  transAmount: {
+    name: 'transAmount', format: 'amount', notation: 'n(12)', maxLength: 12, min: 1, example: '2450',
+    doc: { en: 'Amount in minor units (kopecks) without separators: "2450" is 24.50', uk: 'Сума в копійках без роздільників: "2450" — це 24.50' },
+  },
+  discountedAmount: {
+    name: 'discountedAmount', format: 'amount', notation: 'n(12)', maxLength: 12, min: 1, example: '2250',
+    doc: { en: 'Amount after a BIN-range discount computed by the ECR, in minor units', uk: 'Сума зі знижкою для діапазону БІН, розрахована касою, в копійках' },
+  },
+  cashAmount: {
+    name: 'cashAmount', format: 'amount', notation: 'n(12)', maxLength: 12, min: 1, example: '700',
+    doc: { en: 'Cash to hand out, in minor units', uk: 'Сума до видачі готівкою, в копійках' },
+  },
+  endAmount: {
+    name: 'endAmount', format: 'amount', notation: 'n(12)', maxLength: 12, min: 1, example: '27000',
+    doc: { en: 'Final amount that completes the preauthorisation, in minor units', uk: 'Остаточна сума завершення предавторизації, в копійках' },
+  },
+  transCurrency: {
+    name: 'transCurrency', format: 'currency', notation: 'n(3)', maxLength: 3, example: '980',
+    doc: { en: 'ISO 4217 numeric currency code, e.g. "980" (UAH)', uk: 'Цифровий код валюти ISO 4217, напр. "980" (гривня)' },
+  },
+  merchantId: {
+    name: 'merchantId', format: 'an', notation: 'an', maxLength: 32, example: '000000060007176',
+    doc: { en: 'Merchant id on the terminal (see GetMerchantList)', uk: 'ID мерчанта на терміналі (див. GetMerchantList)' },
+  },
+  terminalId: {
+    name: 'terminalId', format: 'ans', notation: 'ans', maxLength: 32, example: 'SSI00001',
+    doc: { en: 'Terminal id at the acquirer; only when one merchantId has several terminalIds', uk: 'Ідентифікатор термінала в еквайра; лише коли під одним merchantId кілька terminalId' },
+  },
+  invoiceNum: {
+    name: 'invoiceNum', format: 'n', notation: 'n', maxLength: 12, example: '000456',
+    doc: { en: 'Receipt number of the original operation in the current batch, as printed (digits, leading zeros kept)', uk: 'Номер чеку оригінальної операції в поточній зміні, як надруковано' },
+  },
+  rrn: {
+    name: 'rrn', format: 'an', notation: 'an', maxLength: 32, example: '987612344098',
+    doc: { en: 'Retrieval reference number of the original operation, given by the bank', uk: 'Унікальний номер операції (RRN), наданий банком' },
+  },
+  authCode: {
+    name: 'authCode', format: 'an', notation: 'an', maxLength: 12, example: '86429E',
+    doc: { en: 'Authorisation code of the preauthorisation', uk: 'Код авторизації предавторизації' },
+  },
+  isDetailReport: {
+    name: 'isDetailReport', format: 'boolean', notation: 'boolean', example: false,
+    doc: { en: 'true for a per-transaction report; default false (totals only)', uk: 'true — детальний звіт по транзакціях; за замовчуванням false' },
+  },
+  receipt: {
+    name: 'receipt', format: 'xml', notation: 'ans (XML)', maxLength: 65000, example: '<receipt><text align="center" size="normal" weight="normal" darkness="normal">Дякуємо!</text></receipt>',
+    doc: { en: 'Receipt as XML: <text align size weight darkness> and <image> (base64) elements; "||" splits a line left/right', uk: 'Чек у форматі XML: елементи <text> та <image> (base64); "||" ділить рядок на ліву і праву частини' },
+  },
+  lrc: {
+    name: 'lrc', format: 'lrc', notation: 'n', maxLength: 4, example: '26',
+    doc: { en: 'XOR of the receipt\'s UTF-8 bytes as a decimal string; computed for you when left out', uk: 'LRC (XOR байтів UTF-8) рядка receipt десятковим числом; обчислюється автоматично, якщо не задано' },
+  },
+  fontStyle: {
+    name: 'fontStyle', format: 'ans', notation: 'ans', maxLength: 255, example: 'roboto.ttf',
+    doc: { en: 'Font file in the terminal\'s content folder', uk: 'Файл шрифту в папці content на терміналі' },
+  },
+  url: {
+    name: 'url', format: 'url', notation: 'ans (http/https URL)', maxLength: 2048, example: 'https://example.com/receipt.pdf',
+    doc: { en: 'http: or https: URL of the PDF to print (scaled to 57 mm paper)', uk: 'Посилання http: або https: на PDF для друку (масштабується під 57 мм)' },
+  },
+});
+
+export type Requirement = 'M' | 'O';
+
+/** Simulator phases of an operation, in order: each maps to a status (card S02, pin S03, host S04, print S05). */
+export type Phase = 'card' | 'pin' | 'host' | 'print';
+
+/** Batch totals a completed operation counts in (GetLastReport total*Count/Amount). */
+export type BatchCategory = 'Sale' | 'FinAuth' | 'Refund' | 'Cash' | 'Payment' | 'Void';
+
+export interface MethodSpec {
+  name: string;
+  group: MethodGroup;
+  title: Text;
+  doc: Text;
+  params: Readonly<Record<string, Requirement>>;
+  /** Where the outcome of an acknowledged financial or report request is read. */
+  resultMethod?: 'GetLastResult' | 'GetLastReport';
+  /** May be sent while an operation runs (service methods, PingDevice, RestartPaymentApp). */
+  whileBusy: boolean;
+  androidOnly?: boolean;
+  /** Keys of the response's params (or top-level `status`) worth knowing. */
+  response: readonly string[];
+  flow?: readonly Phase[];
+  batch?: BatchCategory;
+}
+
+const FIN_RESULT = 'GetLastResult' as const;
+const REPORT_RESULT = 'GetLastReport' as const;
+
+function financial(
+  name: string, title: Text, doc: Text, params: Record<string, Requirement>, flow: Phase[], batch?: BatchCategory,
+): MethodSpec {
+  return { name, group: 'financial', title, doc, params, resultMethod: FIN_RESULT, whileBusy: false, response: [], flow, batch };
+}
+
+function report(name: string, title: Text, doc: Text, flow: Phase[]): MethodSpec {
+  return {
+    name, group: 'report', title, doc, params: { merchantId: 'M', isDetailReport: 'O' },
+    resultMethod: REPORT_RESULT, whileBusy: false, response: [], flow,
+  };
+}
+
+function immediate(
+  name: string, group: 'service' | 'additional', title: Text, doc: Text,
+  opts: { params?: Record<string, Requirement>; response?: string[]; whileBusy?: boolean; androidOnly?: boolean } = {},
+): MethodSpec {
+  return {
+    name, group, title, doc, params: opts.params ?? {}, whileBusy: opts.whileBusy ?? group === 'service',
+    androidOnly: opts.androidOnly, response: opts.response ?? [],
+  };
+}
+
+export const RESULT_KEYS = [
+  'originalTrnName', 'transAmount', 'discount', 'authCode', 'date', 'time', 'invoiceNum', 'bankName', 'merchantId',
+  'terminalId', 'pan', 'responseCode', 'rrn', 'transactionResult', 'posEntryMode', 'binName', 'track2',
+  'cardholderName', 'parEnabled', 'parValue', 'balance', 'errorDetails', 'cashAmount', 'endAmount',
+] as const;
+
+export const REPORT_TOTAL_KEYS = [
+  'totalSaleCount', 'totalSaleAmount', 'totalFinAuthCount', 'totalFinAuthAmount', 'totalRefundCount',
+  'totalRefundAmount', 'totalCashCount', 'totalCashAmount', 'totalPaymentCount', 'totalPaymentAmount',
+  'totalVoidCount', 'totalVoidAmount',
+] as const;
+
+const CARD_FLOW: Phase[] = ['card', 'pin', 'host', 'print'];
+
+const METHOD_LIST: MethodSpec[] = [
+  financial('Purchase', { en: 'Purchase', uk: 'Оплата' },
+    { en: 'Card payment of transAmount; discountedAmount when the ECR computed a BIN discount', uk: 'Оплата карткою на суму transAmount; discountedAmount — якщо знижку для БІН рахує каса' },
+    { transAmount: 'M', transCurrency: 'M', merchantId: 'M', discountedAmount: 'O' }, CARD_FLOW, 'Sale'),
+  financial('Void', { en: 'Void', uk: 'Скасування' },
+    { en: 'Cancels an operation of the current batch by its receipt number', uk: 'Скасовує операцію поточної зміни за номером чеку' },
+    { invoiceNum: 'M' }, ['host', 'print'], 'Void'),
+  financial('Refund', { en: 'Refund', uk: 'Повернення' },
+    { en: 'Full or partial refund of an earlier operation identified by its RRN', uk: 'Повне або часткове повернення операції за RRN' },
+    { transAmount: 'M', transCurrency: 'M', rrn: 'M', merchantId: 'M' }, ['card', 'host', 'print'], 'Refund'),
+  financial('CashBack', { en: 'Purchase with cash back', uk: 'Оплата з видачею готівки' },
+    { en: 'Purchase with cashAmount handed out in cash; terminalId only when one merchantId has several', uk: 'Оплата з видачею готівки cashAmount; terminalId — лише якщо під merchantId кілька терміналів' },
+    { transAmount: 'M', cashAmount: 'M', transCurrency: 'M', merchantId: 'M', terminalId: 'O' }, CARD_FLOW, 'Sale'),
+  financial('Preauthorization', { en: 'Preauthorisation', uk: 'Предавторизація' },
+    { en: 'Blocks transAmount on the card for a later SalePreauth', uk: 'Блокує суму на картці для подальшого завершення' },
+    { transAmount: 'M', transCurrency: 'M', merchantId: 'M' }, CARD_FLOW),
+  financial('SalePreauth', { en: 'Complete preauthorisation', uk: 'Завершення предавторизації' },
+    { en: 'Completes a preauthorisation (rrn, authCode) for endAmount', uk: 'Завершує предавторизацію (rrn, authCode) на суму endAmount' },
+    { transAmount: 'M', endAmount: 'M', transCurrency: 'M', rrn: 'M', authCode: 'M', merchantId: 'M' }, ['host', 'print'], 'FinAuth'),
+  financial('VoidPreauth', { en: 'Void preauthorisation', uk: 'Скасування предавторизації' },
+    { en: 'Cancels a preauthorisation by its receipt number', uk: 'Скасовує предавторизацію за номером чеку' },
+    { invoiceNum: 'M' }, ['host', 'print'], 'Void'),
+  financial('Cash', { en: 'Cash withdrawal', uk: 'Видача готівки' },
+    { en: 'Cash handed out against the card', uk: 'Видача готівки з картки' },
+    { transAmount: 'M', transCurrency: 'M', merchantId: 'M' }, CARD_FLOW, 'Cash'),
+  financial('Deposit', { en: 'Deposit', uk: 'Поповнення рахунку' },
+    { en: 'Tops up the card account', uk: 'Поповнення рахунку картки' },
+    { transAmount: 'M', transCurrency: 'M', merchantId: 'M' }, CARD_FLOW, 'Payment'),
+  financial('Balance', { en: 'Balance enquiry', uk: 'Запит балансу' },
+    { en: 'Balance enquiry shown to the cardholder; the ECR gets neither the balance nor a receipt (transAmount is 0)', uk: 'Запит балансу; каса не отримує ні суму, ні чек (transAmount = 0)' },
+    { transCurrency: 'M', merchantId: 'M' }, ['card', 'pin', 'host']),
+  financial('Echo', { en: 'Bank connection check', uk: 'Перевірка зв’язку з банком' },
+    { en: 'Checks the connection to the acquirer\'s host', uk: 'Перевіряє зв’язок з процесинговим центром' },
+    { merchantId: 'M' }, ['host']),
+  financial('PartialVoid', { en: 'Partial void', uk: 'Часткове скасування' },
+    { en: 'Reduces an operation of the current batch by transAmount (the amount taken off, not the new total)', uk: 'Зменшує операцію поточної зміни на transAmount (сума зменшення, а не нова сума)' },
+    { invoiceNum: 'M', transAmount: 'M' }, ['host', 'print'], 'Void'),
+
+  report('XReport', { en: 'X report', uk: 'X-звіт' },
+    { en: 'Interim totals of the current batch; the batch stays open', uk: 'Проміжні підсумки поточної зміни; зміна не закривається' }, ['print']),
+  report('ZReport', { en: 'Z report (settlement)', uk: 'Z-звіт (звірка)' },
+    { en: 'Settles with the bank and closes the batch', uk: 'Звірка з банком і закриття зміни' }, ['host', 'print']),
+
+  immediate('GetStatus', 'service', { en: 'Status', uk: 'Статус термінала' },
+    { en: 'Current terminal status S00–S07; poll it while an operation runs', uk: 'Поточний статус S00–S07; опитується під час операції' },
+    { response: ['status'] }),
+  immediate('Interrupt', 'service', { en: 'Interrupt', uk: 'Переривання' },
+    { en: 'Cancels the running operation while it waits for the card or PIN (S02, S03); otherwise E08', uk: 'Перериває операцію, поки термінал чекає картку або ПІН (S02, S03); інакше E08' }),
+  immediate('Restart', 'service', { en: 'Restart terminal', uk: 'Перезавантаження термінала' },
+    { en: 'Reboots the terminal', uk: 'Перезавантажує термінал' }, { response: ['status'] }),
+
+  immediate('GetLastResult', 'additional', { en: 'Last result', uk: 'Результат останньої операції' },
+    { en: 'Outcome of the last financial operation; survives a reboot', uk: 'Результат останньої фінансової операції; зберігається після перезавантаження' },
+    { response: [...RESULT_KEYS] }),
+  immediate('GetLastReceipt', 'additional', { en: 'Last receipt', uk: 'Чек останньої операції' },
+    { en: 'Receipt of the last financial operation', uk: 'Чек останньої фінансової операції' }, { response: ['receipt'] }),
+  immediate('PingDevice', 'additional', { en: 'Ping terminal', uk: 'Перевірка зв’язку з терміналом' },
+    { en: 'Checks the terminal answers; allowed in any status', uk: 'Перевіряє, що термінал відповідає; у будь-якому статусі' },
+    { whileBusy: true }),
+  immediate('RestartPaymentApp', 'additional', { en: 'Restart payment app', uk: 'Перезапуск платіжного застосунку' },
+    { en: 'Restarts the payment application, e.g. when it never returns to S00 (Android)', uk: 'Перезапускає платіжний застосунок, напр. коли термінал не повертається в S00 (Android)' },
+    { whileBusy: true, androidOnly: true }),
+  immediate('GetLastReport', 'additional', { en: 'Last report', uk: 'Підсумки останнього звіту' },
+    { en: 'Totals of the last X or Z report (transactions[] when it was detailed)', uk: 'Підсумки останнього X- чи Z-звіту (transactions[] для детального)' },
+    { response: ['transactions', 'responseCode', ...REPORT_TOTAL_KEYS, 'isBatchEmpty', 'batchNumber'] }),
+  immediate('GetMerchantList', 'additional', { en: 'Merchant list', uk: 'Перелік мерчантів' },
+    { en: 'Merchant ids configured on the terminal', uk: 'ID мерчантів, налаштовані на терміналі' }, { response: ['merchantCount', 'merchantList'] }),
+  immediate('GetLastReportReceipt', 'additional', { en: 'Last report receipt', uk: 'Чек останнього звіту' },
+    { en: 'Receipt of the last X or Z report', uk: 'Чек останнього X- чи Z-звіту' }, { response: ['receipt'] }),
+  immediate('PrintXml', 'additional', { en: 'Print XML', uk: 'Друк XML' },
+    { en: 'Prints an XML receipt of text lines and images (Android, request ≤ 64 KiB)', uk: 'Друкує XML-чек з рядків тексту і зображень (Android, запит ≤ 64 КБ)' },
+    { params: { receipt: 'M', lrc: 'M', fontStyle: 'O' }, androidOnly: true }),
+  immediate('PrintPdfUrl', 'additional', { en: 'Print PDF from URL', uk: 'Друк PDF за посиланням' },
+    { en: 'Downloads and prints a PDF scaled to 57 mm paper (Android)', uk: 'Завантажує та друкує PDF під ширину паперу 57 мм (Android)' },
+    { params: { url: 'M' }, androidOnly: true }),
+  immediate('GetTerminalInfo', 'additional', { en: 'Terminal info', uk: 'Інформація про термінал' },
+    { en: 'Model, serial number and software versions (Android or Linux shape)', uk: 'Модель, серійний номер і версії ПЗ (формат Android або Linux)' },
+    { response: ['terminalModel', 'terminalSerialNumber', 'currentApp', 'paymentApps', 'model', 'pos_sn', 'os_version'] }),
+];
+
+export const METHODS: Readonly<Record<string, MethodSpec>> = Object.freeze(
+  Object.fromEntries(METHOD_LIST.map((m) => [m.name, Object.freeze(m)])),
+);
+
+export const METHOD_NAMES: readonly string[] = Object.freeze(METHOD_LIST.map((m) => m.name));
+
+export function methodsIn(group: MethodGroup): string[] {
+  return METHOD_LIST.filter((m) => m.group === group).map((m) => m.name);
+}
+
+export function getMethod(name: string): MethodSpec | undefined {
+  return Object.prototype.hasOwnProperty.call(METHODS, name) ? METHODS[name] : undefined;
+}
+
+/** Financial and report methods: acknowledged at once, then polled until the terminal is idle. */
+export function isPolled(spec: MethodSpec): boolean {
+  return spec.resultMethod !== undefined;
+}

@@ -1,0 +1,332 @@
+/**
+ * The terminal client: validated requests, one operation at a time, and financial/report operations run as
+ * snapshot → request → ack → poll GetStatus → GetLastResult/GetLastReport, never sending a request twice.
+ */
+import { EventEmitter } from 'node:events';
+import { isPolled, type MethodSpec } from './catalogue';
+import { describeError, describeStatus, INTERRUPTIBLE_STATUSES, type StatusEvent } from './codes';
+import { EcrError, LIB_CODES } from './errors';
+import { normaliseResponse, type EcrResponse } from './normalise';
+import { judgeResult } from './outcome';
+import { OperationQueue } from './queue';
+import { HttpTransport, DEFAULT_HTTP_PORT } from './transports/http';
+import { SerialTransport } from './transports/serial';
+import { TcpTransport, DEFAULT_TCP_PORT } from './transports/tcp';
+import { sleep, type ConnectionEvent, type Transport, type TransportIssue } from './transports/transport';
+import { validateRequest, type Params, type ValidRequest } from './validate';
+
+export interface TerminalOptions {
+  /** 'tcp' (default), 'http', 'serial', or a Transport of your own. */
+  transport?: 'tcp' | 'http' | 'serial' | Transport;
+  host?: string;
+  /** TCP port (3000), or for HTTP the HTTP port (TCP port + 1: 3001). */
+  port?: number;
+  /** HTTP path the JSON is POSTed to. */
+  httpPath?: string;
+  /** Serial device, e.g. /dev/ttyACM0 or COM3. */
+  path?: string;
+  baudRate?: number;
+  /** ms between GetStatus polls while an operation runs. */
+  pollInterval?: number;
+  /** ms to wait for each response. */
+  requestTimeout?: number;
+  /** ms an operation may go without a status change before its outcome is declared unknown. */
+  overallTimeout?: number;
+  /** ms to wait for a connection before a request fails unsent. */
+  connectTimeout?: number;
+  /** ms to keep polling when the terminal is idle but its last result has not changed yet. */
+  settleGrace?: number;
+  /** Operations allowed to wait behind the running one. */
+  maxQueue?: number;
+}
+
+export interface RequestOptions {
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+export interface TransactOptions {
+  /** Called on every status change while the operation runs. */
+  onStatus?: (status: StatusEvent) => void;
+  /** Before sending: the operation is dropped. After: Interrupt is sent when the terminal allows it; the outcome still arrives. */
+  signal?: AbortSignal;
+}
+
+const DEFAULTS = {
+  pollInterval: 500,
+  requestTimeout: 10_000,
+  overallTimeout: 180_000,
+  connectTimeout: 5_000,
+  settleGrace: 3_000,
+  maxQueue: 32,
+};
+
+function createTransport(options: TerminalOptions): Transport {
+  const kind = options.transport ?? 'tcp';
+  if (typeof kind === 'object') return kind;
+  const common = { connectTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout };
+  switch (kind) {
+    case 'tcp':
+      if (!options.host) throw new EcrError(LIB_CODES.VALIDATION, 'Terminal: host is required for the tcp transport', { field: 'host', rule: 'required' });
+      return new TcpTransport({ ...common, host: options.host, port: options.port ?? DEFAULT_TCP_PORT });
+    case 'http':
+      if (!options.host) throw new EcrError(LIB_CODES.VALIDATION, 'Terminal: host is required for the http transport', { field: 'host', rule: 'required' });
+      return new HttpTransport({ ...common, host: options.host, port: options.port ?? DEFAULT_HTTP_PORT, path: options.httpPath });
+    case 'serial':
+      if (!options.path) throw new EcrError(LIB_CODES.VALIDATION, 'Terminal: path (the serial device) is required for the serial transport', { field: 'path', rule: 'required' });
+      return new SerialTransport({ ...common, path: options.path, baudRate: options.baudRate });
+    default:
+      throw new EcrError(LIB_CODES.VALIDATION, `Terminal: transport must be tcp, http or serial; got ${JSON.stringify(kind)}`, { field: 'transport', rule: 'tcp | http | serial' });
+  }
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new EcrError(LIB_CODES.VALIDATION, `Terminal: ${name} must be a non-negative number of ms; got ${String(value)}`, { field: name, rule: '>= 0' });
+  }
+  return value;
+}
+
+interface Operation {
+  valid: ValidRequest;
+  spec: MethodSpec;
+  options: TransactOptions;
+  snapshot: EcrResponse | null;
+  acked: boolean;
+  sendError?: string;
+}
+
+/**
+ * Events: 'status' (StatusEvent, on every change seen), 'connection' (ConnectionEvent), 'issue' (TransportIssue).
+ */
+export class Terminal extends EventEmitter {
+  readonly transport: Transport;
+  readonly pollInterval: number;
+  readonly requestTimeout: number;
+  readonly overallTimeout: number;
+  readonly settleGrace: number;
+  private readonly queue: OperationQueue;
+  private readonly closing = new AbortController();
+  private status: StatusEvent | undefined;
+
+  constructor(options: TerminalOptions = {}) {
+    super();
+    this.pollInterval = positive('pollInterval', options.pollInterval, DEFAULTS.pollInterval);
+    this.requestTimeout = positive('requestTimeout', options.requestTimeout, DEFAULTS.requestTimeout);
+    this.overallTimeout = positive('overallTimeout', options.overallTimeout, DEFAULTS.overallTimeout);
+    this.settleGrace = positive('settleGrace', options.settleGrace, DEFAULTS.settleGrace);
+    positive('connectTimeout', options.connectTimeout, DEFAULTS.connectTimeout);
+    this.transport = createTransport(options);
+    this.queue = new OperationQueue(positive('maxQueue', options.maxQueue, DEFAULTS.maxQueue), this.transport.name);
+    this.transport.on('connection', (event: ConnectionEvent) => this.emit('connection', event));
+    this.transport.on('issue', (issue: TransportIssue) => this.emit('issue', issue));
+  }
+
+  get name(): string {
+    return this.transport.name;
+  }
+
+  get connected(): boolean {
+    return this.transport.connected;
+  }
+
+  /** The last status the terminal reported, if any. */
+  get lastStatus(): StatusEvent | undefined {
+    return this.status;
+  }
+
+  /** Operations running or waiting. */
+  get pending(): number {
+    return this.queue.size;
+  }
+
+  /**
+   * One exchange answered at once. Resolves with the response when `error` is false; rejects with an EcrError
+   * whose `.code` is the terminal's E-code (and `.response` the response) when it is true.
+   */
+  async request(method: string, params?: Params, options: RequestOptions = {}): Promise<EcrResponse> {
+    const valid = validateRequest(method, params);
+    if (isPolled(valid.spec)) {
+      throw new EcrError(LIB_CODES.VALIDATION, `${method}: a ${valid.spec.group} method is acknowledged first and its outcome polled; use transact() so the outcome is never lost`, { method, field: 'method', rule: 'request() takes service and additional methods' });
+    }
+    const run = () => this.call(valid, options.timeout);
+    if (valid.spec.whileBusy) {
+      this.ensureOpen(method);
+      return run();
+    }
+    return this.queue.add(method, run, options.signal);
+  }
+
+  /**
+   * A financial or report operation to its end: resolves with the final GetLastResult (financial) or
+   * GetLastReport (report) for every terminal outcome; rejects when refused, invalid, or unknowable.
+   */
+  async transact(method: string, params: Params, options: TransactOptions = {}): Promise<EcrResponse> {
+    const valid = validateRequest(method, params);
+    if (!isPolled(valid.spec)) {
+      throw new EcrError(LIB_CODES.VALIDATION, `${method}: a ${valid.spec.group} method is answered at once; use request()`, { method, field: 'method', rule: 'transact() takes financial and report methods' });
+    }
+    return this.queue.add(method, () => this.run({ valid, spec: valid.spec, options, snapshot: null, acked: false }), options.signal);
+  }
+
+  async close(): Promise<void> {
+    if (this.closing.signal.aborted) return;
+    const err = new EcrError(LIB_CODES.CLOSED, `${this.name}: terminal client closed; nothing was sent`);
+    this.closing.abort(err);
+    this.queue.close(err);
+    await this.transport.close();
+  }
+
+  private ensureOpen(method: string): void {
+    if (this.closing.signal.aborted) throw new EcrError(LIB_CODES.CLOSED, `${method}: ${this.name}: terminal client closed; nothing was sent`, { method });
+  }
+
+  /** Sends one request and returns the normalised response, whatever its `error`. */
+  private async exchange(method: string, params?: Params, timeout = this.requestTimeout): Promise<EcrResponse> {
+    this.ensureOpen(method);
+    const message: Record<string, unknown> = { method };
+    if (params) message.params = params;
+    const raw = await this.transport.exchange(method, message, { timeout });
+    const response = normaliseResponse(raw);
+    if (response.method !== method && response.method !== 'Unknown') {
+      throw new EcrError(LIB_CODES.BAD_RESPONSE, `${method}: the terminal answered ${response.method}`, { method, response, sent: true });
+    }
+    if (response.status !== undefined && !response.error) this.noteStatus(response.status);
+    return response;
+  }
+
+  private async call(valid: ValidRequest, timeout?: number): Promise<EcrResponse> {
+    const sendParams = Object.keys(valid.params).length > 0 || Object.keys(valid.spec.params).length > 0;
+    const response = await this.exchange(valid.method, sendParams ? valid.params : undefined, timeout ?? this.requestTimeout);
+    if (response.error) throw refused(valid.method, response);
+    return response;
+  }
+
+  private noteStatus(status: string): StatusEvent {
+    const event = describeStatus(status);
+    if (this.status?.status !== status) {
+      this.status = event;
+      this.emit('status', event);
+    }
+    return event;
+  }
+
+  private async run(op: Operation): Promise<EcrResponse> {
+    const { valid, spec } = op;
+    const resultMethod = spec.resultMethod!;
+    op.snapshot = await this.exchange(resultMethod);
+    if (op.snapshot.error && describeError(op.snapshot.errorCode)?.category === 'request') {
+      throw refused(resultMethod, op.snapshot, `${valid.method} not sent: the terminal could not give its ${resultMethod}`);
+    }
+    if (op.options.signal?.aborted) {
+      throw new EcrError(LIB_CODES.ABORTED, `${valid.method}: aborted before it was sent`, { method: valid.method });
+    }
+    try {
+      const ack = await this.exchange(valid.method, valid.params);
+      if (ack.error) throw refused(valid.method, ack);
+      op.acked = true;
+    } catch (err) {
+      if (!(err instanceof EcrError) || !err.sent || isRefusal(err)) throw err;
+      // Sent but not acknowledged: the terminal may be running it. Find out; never send it again.
+      op.sendError = err.message;
+    }
+    return this.awaitOutcome(op);
+  }
+
+  private async awaitOutcome(op: Operation): Promise<EcrResponse> {
+    const { spec } = op;
+    const resultMethod = spec.resultMethod!;
+    const signal = op.options.signal;
+    let deadline = Date.now() + this.overallTimeout;
+    let graceUntil: number | undefined;
+    let sawBusy = false;
+    let interruptSent = false;
+    let lastStatus: string | undefined;
+    let lastResult: EcrResponse | undefined;
+    let lastError: string | undefined;
+    const unknown = (reason: string, code: string = LIB_CODES.OUTCOME_UNKNOWN) =>
+      new EcrError(code, `${spec.name}: ${reason}`, {
+        method: spec.name,
+        sent: true,
+        facts: { acknowledged: op.acked, sendError: op.sendError, lastStatus, lastResult, lastError, snapshot: op.snapshot },
+      });
+
+    for (;;) {
+      if (Date.now() >= deadline) {
+        throw unknown(`outcome unknown: no status change for ${this.overallTimeout} ms (last status ${lastStatus ?? 'none'}); check the terminal before retrying`);
+      }
+      try {
+        await sleep(this.pollInterval, this.closing.signal);
+      } catch {
+        throw unknown('outcome unknown: the terminal client was closed while the operation was running');
+      }
+      let status: StatusEvent;
+      try {
+        const response = await this.exchange('GetStatus');
+        if (response.error || response.status === undefined) {
+          lastError = `GetStatus: ${response.errorCode || 'no status'} ${response.errorDescription}`.trim();
+          continue;
+        }
+        status = describeStatus(response.status);
+      } catch (err) {
+        lastError = (err as Error).message;
+        continue;
+      }
+      if (status.status !== lastStatus) {
+        lastStatus = status.status;
+        deadline = Date.now() + this.overallTimeout;
+        op.options.onStatus?.(status);
+      }
+      if (signal?.aborted && !interruptSent && INTERRUPTIBLE_STATUSES.has(status.status)) {
+        interruptSent = true;
+        await this.exchange('Interrupt').catch((err: Error) => (lastError = err.message));
+      }
+      if (!status.idle) {
+        sawBusy = true;
+        graceUntil = undefined;
+        continue;
+      }
+      let result: EcrResponse;
+      try {
+        result = await this.exchange(resultMethod);
+      } catch (err) {
+        lastError = (err as Error).message;
+        continue;
+      }
+      if (result.error && describeError(result.errorCode)?.category === 'request') {
+        lastError = `${resultMethod}: ${result.errorCode} ${result.errorDescription}`;
+        continue;
+      }
+      lastResult = result;
+      const verdict = judgeResult(spec, op.valid.params, op.snapshot, result);
+      if (verdict.kind === 'ours') return result;
+      if (verdict.kind === 'foreign') throw unknown(`outcome unknown: ${verdict.reason}; it is not taken as this operation's`);
+      graceUntil ??= Date.now() + this.settleGrace;
+      if (spec.group === 'report' && op.acked && sawBusy) return result;
+      if (Date.now() < graceUntil) continue;
+      if (spec.group === 'report' && op.acked) return result;
+      if (!op.acked) {
+        throw unknown(`not performed: sent without acknowledgement (${op.sendError}); the terminal is idle and its ${resultMethod} did not change`, LIB_CODES.NOT_PERFORMED);
+      }
+      throw unknown(`outcome unknown: acknowledged, but the terminal is idle and its ${resultMethod} did not change`);
+    }
+  }
+}
+
+function isRefusal(err: EcrError): boolean {
+  return /^E\d\d$/.test(err.code) && (err.response as EcrResponse | undefined)?.error === true;
+}
+
+function refused(method: string, response: EcrResponse, prefix?: string): EcrError {
+  const info = describeError(response.errorCode);
+  const text = response.errorDescription || info?.en || 'error';
+  const details = response.params.details ?? response.errorParams ?? response.errorDetails;
+  const message = `${prefix ?? `${method}: refused by the terminal`}: ${response.errorCode || 'error'} ${text}${details ? ` (${typeof details === 'string' ? details : JSON.stringify(details)})` : ''}`;
+  return new EcrError(response.errorCode || LIB_CODES.BAD_RESPONSE, message, {
+    method,
+    field: typeof response.errorParams === 'string' ? response.errorParams : undefined,
+    response,
+    sent: true,
+  });
+}

@@ -1,0 +1,46 @@
+import { SerialPort } from 'serialport';
+import { StreamTransport, type ByteStream, type StreamTransportOptions } from './stream';
+
+export interface SerialOptions extends StreamTransportOptions {
+  path: string;
+  baudRate?: number;
+}
+
+export const DEFAULT_BAUD_RATE = 115200;
+
+/** The terminal's USB port as seen by the OS: the same framing as TCP over an 8N1 line. */
+export class SerialTransport extends StreamTransport {
+  readonly name: string;
+  private readonly path: string;
+  private readonly baudRate: number;
+
+  constructor(options: SerialOptions) {
+    super(options);
+    this.path = options.path;
+    this.baudRate = options.baudRate ?? DEFAULT_BAUD_RATE;
+    this.name = `serial:${this.path}@${this.baudRate}`;
+  }
+
+  protected open(timeout: number): Promise<ByteStream> {
+    return new Promise((resolve, reject) => {
+      const port = new SerialPort({ path: this.path, baudRate: this.baudRate, dataBits: 8, parity: 'none', stopBits: 1, autoOpen: false });
+      const timer = setTimeout(() => {
+        port.destroy();
+        reject(new Error(`opening ${this.path} timed out after ${timeout} ms`));
+      }, timeout);
+      port.open((err) => {
+        clearTimeout(timer);
+        if (err) {
+          port.destroy();
+          return reject(err);
+        }
+        resolve({
+          write: (data, callback) => port.write(data, callback),
+          destroy: () => (port.isOpen ? port.close(() => port.destroy()) : port.destroy()),
+          // eslint-disable-next-line @typescript-eslint/no-explicit-any
+          on: (event: string, listener: (...args: any[]) => void) => port.on(event, listener),
+        } as ByteStream);
+      });
+    });
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The framed transport over any byte stream (a TCP socket, a serial port): opened on demand, kept open,
+ * reopened with a capped backoff after a loss, one request in flight, responses matched by method.
+ */
+import { EventEmitter } from 'node:events';
+import { EcrError, LIB_CODES } from '../errors';
+import { encodeFrame, FrameDecoder } from '../frame';
+import { Backoff, Lock, sleep, type ConnectionEvent, type ExchangeOptions, type Transport, type TransportIssue } from './transport';
+
+export interface ByteStream {
+  write(data: Buffer, callback: (err?: Error | null) => void): unknown;
+  destroy(): void;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+export interface StreamTransportOptions {
+  /** Longest wait for a connection (including backoff) before a request fails unsent, ms. */
+  connectTimeout?: number;
+  backoffInitial?: number;
+  backoffMax?: number;
+}
+
+interface Pending {
+  method: string;
+  resolve(message: Record<string, unknown>): void;
+  reject(err: EcrError): void;
+}
+
+interface Open {
+  stream: ByteStream;
+  decoder: FrameDecoder;
+  exchanges: number;
+  lastResponseAt: number;
+  ended: boolean;
+}
+
+/** A close this soon after a response, with nothing pending, marks a terminal that closes after every response. */
+const CLOSE_AFTER_RESPONSE_MS = 1000;
+
+export abstract class StreamTransport extends EventEmitter implements Transport {
+  abstract readonly name: string;
+  private readonly lock = new Lock();
+  private readonly backoff: Backoff;
+  private readonly connectTimeout: number;
+  private readonly closing = new AbortController();
+  private current: Open | null = null;
+  private pending: Pending | null = null;
+  /** Some terminals close the socket after every response; such a socket is never reused. */
+  private peerClosesAfterResponse = false;
+
+  constructor(options: StreamTransportOptions = {}) {
+    super();
+    this.connectTimeout = options.connectTimeout ?? 5000;
+    this.backoff = new Backoff(options.backoffInitial ?? 250, options.backoffMax ?? 5000);
+  }
+
+  /** Opens the underlying stream; rejects if it cannot. */
+  protected abstract open(timeout: number): Promise<ByteStream>;
+
+  get connected(): boolean {
+    return this.current !== null && !this.current.ended;
+  }
+
+  exchange(method: string, request: Record<string, unknown>, options: ExchangeOptions): Promise<Record<string, unknown>> {
+    const frame = encodeFrame(request, method);
+    return this.lock.run(async () => {
+      const open = await this.ensureOpen(method);
+      return this.send(open, method, frame, options.timeout);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closing.signal.aborted) return;
+    this.closing.abort(new EcrError(LIB_CODES.CLOSED, `${this.name}: transport closed`));
+    this.failPending(new EcrError(LIB_CODES.CLOSED, `${this.name}: transport closed while waiting for a response`, { sent: true }));
+    this.drop();
+  }
+
+  private async ensureOpen(method: string): Promise<Open> {
+    if (this.current && (this.current.ended || (this.peerClosesAfterResponse && this.current.exchanges > 0))) this.drop();
+    if (this.current) return this.current;
+    const deadline = Date.now() + this.connectTimeout;
+    let lastError: Error | undefined;
+    for (;;) {
+      if (this.closing.signal.aborted) throw new EcrError(LIB_CODES.CLOSED, `${method}: ${this.name} is closed`, { method });
+      const wait = this.backoff.wait;
+      const left = deadline - Date.now();
+      if (wait >= left || left <= 0) {
+        const why = lastError ? lastError.message : `waiting ${wait} ms before the next attempt after ${this.backoff.consecutiveFailures} failures`;
+        throw new EcrError(LIB_CODES.CONNECTION_FAILED, `${method}: cannot connect to ${this.name} (${why}); nothing was sent`, { method, sent: false, cause: lastError });
+      }
+      if (wait > 0) await sleep(wait, this.closing.signal).catch(() => undefined);
+      if (this.closing.signal.aborted) continue;
+      this.emitConnection({ state: 'connecting' });
+      try {
+        const stream = await this.open(Math.max(1, deadline - Date.now()));
+        if (this.closing.signal.aborted) {
+          stream.destroy();
+          continue;
+        }
+        this.backoff.succeeded();
+        this.current = this.attach(stream);
+        this.emitConnection({ state: 'connected' });
+        return this.current;
+      } catch (err) {
+        lastError = err as Error;
+        this.backoff.failed();
+        this.emitConnection({ state: 'disconnected', error: lastError });
+      }
+    }
+  }
+
+  private attach(stream: ByteStream): Open {
+    const open: Open = { stream, exchanges: 0, lastResponseAt: 0, ended: false, decoder: undefined as unknown as FrameDecoder };
+    open.decoder = new FrameDecoder({
+      onMessage: (message) => this.deliver(message),
+      onIssue: (issue) => this.emit('issue', issue as TransportIssue),
+    });
+    stream.on('data', (chunk) => open.decoder.push(chunk));
+    const lost = (err?: Error) => {
+      if (open.ended) return;
+      open.ended = true;
+      if (!this.pending && !err && open.exchanges > 0 && Date.now() - open.lastResponseAt < CLOSE_AFTER_RESPONSE_MS) {
+        this.peerClosesAfterResponse = true;
+      }
+      if (this.current === open) {
+        this.current = null;
+        stream.destroy();
+        this.emitConnection({ state: 'disconnected', error: err });
+      }
+      this.failPending(new EcrError(LIB_CODES.CONNECTION_LOST, `connection to ${this.name} lost${err ? ` (${err.message})` : ''} after the request was sent`, { sent: true, cause: err }));
+    };
+    stream.on('error', (err) => lost(err));
+    stream.on('close', () => lost());
+    return open;
+  }
+
+  private send(open: Open, method: string, frame: Buffer, timeout: number): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.failPending(new EcrError(LIB_CODES.TIMEOUT, `${method}: no response from ${this.name} within ${timeout} ms`, { method, sent: true }));
+        // A late answer must never be taken for the next request's: start the next one on a fresh connection.
+        if (this.current === open) this.drop();
+      }, timeout);
+      this.pending = {
+        method,
+        resolve: (message) => {
+          clearTimeout(timer);
+          open.exchanges++;
+          open.lastResponseAt = Date.now();
+          resolve(message);
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err.method ? err : new EcrError(err.code, `${method}: ${err.message}`, { method, sent: err.sent, cause: err }));
+        },
+      };
+      open.stream.write(frame, (err) => {
+        if (err && this.pending) {
+          this.failPending(new EcrError(LIB_CODES.CONNECTION_LOST, `${method}: writing to ${this.name} failed (${err.message})`, { method, sent: true, cause: err }));
+        }
+      });
+    });
+  }
+
+  private deliver(message: Record<string, unknown>): void {
+    const pending = this.pending;
+    const method = message.method;
+    if (pending && (method === pending.method || method === 'Unknown' || method === undefined)) {
+      this.pending = null;
+      pending.resolve(message);
+      return;
+    }
+    this.emit('issue', { kind: 'stray', message, expected: pending?.method } satisfies TransportIssue);
+  }
+
+  private failPending(err: EcrError): void {
+    const pending = this.pending;
+    if (!pending) return;
+    this.pending = null;
+    pending.reject(err);
+  }
+
+  private drop(): void {
+    const open = this.current;
+    if (!open) return;
+    this.current = null;
+    open.ended = true;
+    open.decoder.reset();
+    open.stream.destroy();
+    this.emitConnection({ state: 'disconnected' });
+  }
+
+  private emitConnection(event: ConnectionEvent): void {
+    this.emit('connection', event);
+  }
+}

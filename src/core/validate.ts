@@ -1,0 +1,161 @@
+/**
+ * Request validation against the catalogue, before anything is sent. Values the caller may give in a
+ * friendlier form (an amount as an integer, a currency as a number) are turned into the wire form.
+ */
+import { getMethod, METHOD_NAMES, REQUEST_KEYS, type KeySpec, type MethodSpec } from './catalogue';
+import { EcrError, LIB_CODES } from './errors';
+import { MAX_BODY } from './frame';
+import { checkReceiptXml, lrcMatches, receiptLrc } from './receipt-xml';
+
+export type Params = Record<string, unknown>;
+
+export interface ValidRequest {
+  method: string;
+  spec: MethodSpec;
+  params: Params;
+}
+
+const MAX_AMOUNT = 999_999_999_999;
+const DIGITS = /^\d+$/;
+const ALNUM = /^[A-Za-z0-9]+$/;
+// ans: any printable character; control characters never belong in these fields.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+type Check = { value?: unknown; rule?: string };
+
+function ruleFor(key: KeySpec): string {
+  switch (key.format) {
+    case 'amount':
+      return `must be an amount in minor units (kopecks): a whole number from ${key.min ?? 0} to ${MAX_AMOUNT}, or a string of 1–12 digits (24.50 is "2450")`;
+    case 'currency':
+      return 'must be a 3-digit ISO 4217 numeric code such as "980"';
+    case 'n':
+      return `must be a string of 1–${key.maxLength} digits, leading zeros kept as printed`;
+    case 'an':
+      return `must be a string of 1–${key.maxLength} Latin letters and digits`;
+    case 'ans':
+      return `must be a non-empty string of at most ${key.maxLength} characters without control characters`;
+    case 'boolean':
+      return 'must be true or false';
+    case 'url':
+      return 'must be an absolute http: or https: URL';
+    case 'xml':
+      return 'must be a receipt XML string';
+    case 'lrc':
+      return 'must be the LRC of receipt as a decimal string (0–255, or the signed byte -128–127)';
+  }
+}
+
+function checkValue(key: KeySpec, value: unknown): Check {
+  const rule = ruleFor(key);
+  switch (key.format) {
+    case 'amount': {
+      let text: string | undefined;
+      if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= MAX_AMOUNT) text = String(value);
+      else if (typeof value === 'string' && DIGITS.test(value) && value.length <= 12) text = value;
+      if (text === undefined) return { rule };
+      if (key.min !== undefined && Number(text) < key.min) return { rule: `must be at least ${key.min} (minor units)` };
+      return { value: text };
+    }
+    case 'currency':
+      if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 999) return { value: String(value).padStart(3, '0') };
+      return typeof value === 'string' && /^\d{3}$/.test(value) ? { value } : { rule };
+    case 'n':
+      return typeof value === 'string' && DIGITS.test(value) && value.length <= key.maxLength! ? { value } : { rule };
+    case 'an':
+      return typeof value === 'string' && ALNUM.test(value) && value.length <= key.maxLength! ? { value } : { rule };
+    case 'ans':
+      return typeof value === 'string' && value.length > 0 && value.length <= key.maxLength! && !CONTROL.test(value) ? { value } : { rule };
+    case 'boolean':
+      return typeof value === 'boolean' ? { value } : { rule };
+    case 'url': {
+      if (typeof value !== 'string' || value.length > key.maxLength!) return { rule };
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        return { rule };
+      }
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname ? { value } : { rule };
+    }
+    case 'xml': {
+      if (typeof value !== 'string' || value.length === 0) return { rule };
+      const problem = checkReceiptXml(value);
+      return problem ? { rule: `must be a receipt XML string: it ${problem}` } : { value };
+    }
+    case 'lrc': {
+      const text = typeof value === 'number' && Number.isInteger(value) ? String(value) : value;
+      return typeof text === 'string' && /^-?\d{1,3}$/.test(text) && Number(text) >= -128 && Number(text) <= 255 ? { value: text } : { rule };
+    }
+  }
+}
+
+function fail(method: string, field: string | undefined, rule: string, value?: unknown, code: string = LIB_CODES.VALIDATION): never {
+  const got = value === undefined ? '' : `; got ${describe(value)}`;
+  const where = field ? `${field} ${rule}` : rule;
+  throw new EcrError(code, `${method}: ${where}${got}`, { method, field, rule });
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  return Array.isArray(value) ? 'an array' : typeof value;
+}
+
+function suggest(method: string): string {
+  const lower = method.toLowerCase();
+  const near = METHOD_NAMES.find((m) => m.toLowerCase() === lower || m.toLowerCase().startsWith(lower.slice(0, 4)));
+  return near ? ` Did you mean ${near}?` : '';
+}
+
+export function validateRequest(method: unknown, params?: unknown): ValidRequest {
+  if (typeof method !== 'string' || method === '') {
+    throw new EcrError(LIB_CODES.UNKNOWN_METHOD, `method must be a non-empty string naming one of the ${METHOD_NAMES.length} protocol methods; got ${describe(method)}`, { field: 'method', rule: 'known method name' });
+  }
+  const spec = getMethod(method);
+  if (!spec) {
+    throw new EcrError(LIB_CODES.UNKNOWN_METHOD, `${method}: unknown method.${suggest(method)} Known methods: ${METHOD_NAMES.join(', ')}`, { method, field: 'method', rule: 'known method name' });
+  }
+  if (params !== undefined && params !== null && (typeof params !== 'object' || Array.isArray(params))) {
+    fail(method, 'params', 'must be an object of request keys', params);
+  }
+  const given: Params = { ...((params as Params | null | undefined) ?? {}) };
+  const out: Params = {};
+  for (const [name, requirement] of Object.entries(spec.params)) {
+    const key = REQUEST_KEYS[name];
+    let value = given[name];
+    delete given[name];
+    if (value === undefined || value === null || value === '') {
+      if (key.format === 'lrc' && typeof out.receipt === 'string') {
+        value = String(receiptLrc(out.receipt));
+      } else if (requirement === 'M') {
+        fail(method, name, `is required (${key.notation}, e.g. ${JSON.stringify(key.example)})`);
+      } else {
+        continue;
+      }
+    }
+    const checked = checkValue(key, value);
+    if (checked.rule) fail(method, name, checked.rule, value);
+    out[name] = checked.value;
+  }
+  crossCheck(method, out);
+  // Keys the catalogue does not describe go through unchanged: later firmware adds keys (§1.2).
+  Object.assign(out, given);
+  const request = { method, params: out };
+  const size = Buffer.byteLength(JSON.stringify(request), 'utf8');
+  if (size > MAX_BODY) {
+    const largest = Object.entries(out).sort((a, b) => String(b[1]).length - String(a[1]).length)[0]?.[0];
+    fail(method, largest, `makes the request ${size} bytes of UTF-8 JSON; a frame carries at most ${MAX_BODY}`, undefined, LIB_CODES.FRAME_TOO_LARGE);
+  }
+  return { method, spec, params: out };
+}
+
+function crossCheck(method: string, p: Params): void {
+  if (p.discountedAmount !== undefined && Number(p.discountedAmount) > Number(p.transAmount)) {
+    fail(method, 'discountedAmount', `must not exceed transAmount (${p.transAmount})`, p.discountedAmount);
+  }
+  if (p.lrc !== undefined && typeof p.receipt === 'string' && !lrcMatches(String(p.lrc), p.receipt)) {
+    fail(method, 'lrc', `does not match receipt (its LRC is ${receiptLrc(p.receipt)}); leave lrc out to have it computed`, p.lrc);
+  }
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+/** ssi-ecr-sim: a simulated SSI ECR JSON terminal on TCP (framed) and HTTP. */
+import { parseArgs } from 'node:util';
+import { money } from './receipts';
+import { TEST_AMOUNTS } from './scenarios';
+import { startSimulator } from './server';
+
+const HELP = `Usage: ssi-ecr-sim [options]
+  --port N              framed TCP port (default 3000; HTTP on N+1)
+  --host ADDR           address to listen on (default 127.0.0.1)
+  --http-port N         HTTP port (default port+1)
+  --fast                no delays between statuses (tests)
+  --state FILE          keep last results and the batch in FILE across restarts
+  --platform P          android (default) or linux (GetTerminalInfo shape, no PrintXml)
+  --z-after N           require a Z report (S06, E15) after N operations
+  --no-pin-limit N      contactless without PIN up to N minor units (default 0: always PIN)
+  --quirks              answer in the vendor examples' forms (APPROVED-ONLINE, cardHolderName, padded totals)
+  --close-after-response  close the TCP connection after every response
+  --merchant ID         a merchant id (repeat for several; default two test merchants)
+  -h, --help`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '3000' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'http-port': { type: 'string' },
+      fast: { type: 'boolean', default: false },
+      state: { type: 'string' },
+      platform: { type: 'string', default: 'android' },
+      'z-after': { type: 'string' },
+      'no-pin-limit': { type: 'string' },
+      quirks: { type: 'boolean', default: false },
+      'close-after-response': { type: 'boolean', default: false },
+      merchant: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const int = (name: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v)) throw new Error(`--${name} must be a whole number; got ${v}`);
+    return Number(v);
+  };
+  if (values.platform !== 'android' && values.platform !== 'linux') throw new Error(`--platform must be android or linux; got ${values.platform}`);
+  const sim = await startSimulator({
+    port: int('port', values.port),
+    host: values.host,
+    httpPort: int('http-port', values['http-port']),
+    phases: values.fast ? { S01: 0, S02: 0, S03: 0, S04: 0, S05: 0, S07: 0 } : undefined,
+    stateFile: values.state,
+    platform: values.platform,
+    zReportAfter: int('z-after', values['z-after']),
+    noPinLimit: int('no-pin-limit', values['no-pin-limit']),
+    quirks: values.quirks,
+    closeAfterResponse: values['close-after-response'],
+    merchants: values.merchant,
+  });
+  console.log(`SSI ECR terminal simulator: tcp://${sim.host}:${sim.port} (framed), http://${sim.host}:${sim.httpPort}/ (POST JSON)`);
+  console.log(`merchants: ${sim.engine.merchants.map((m) => m.merchantId).join(', ')}`);
+  console.log('test amounts:');
+  for (const [amount, o] of Object.entries(TEST_AMOUNTS)) console.log(`  ${money(amount).padStart(7)}  ${o.doc}`);
+  const shutdown = () => void sim.stop().then(() => process.exit(0));
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((err: Error) => {
+  console.error(`ssi-ecr-sim: ${err.message}`);
+  process.exit(2);
+});
