@@ -82,7 +82,7 @@ export interface StatusEvent {
 }
 
 export function describeStatus(status: string): StatusEvent {
-  const info = STATUS_CODES[status];
+  const info = Object.hasOwn(STATUS_CODES, status) ? STATUS_CODES[status] : undefined;
   if (!info) {
     return { status, text: `unknown status ${status}`, uk: `невідомий статус ${status}`, known: false, idle: false };
   }
@@ -90,5 +90,5 @@ export function describeStatus(status: string): StatusEvent {
 }
 
 export function describeError(code: string): ErrorCodeInfo | undefined {
-  return ERROR_CODES[code];
+  return Object.hasOwn(ERROR_CODES, code) ? ERROR_CODES[code] : undefined;
 }

@@ -41,7 +41,8 @@ export function encodeFrame(message: object | string, method?: string): Buffer {
 export type DecodeIssue =
   | { kind: 'junk'; bytes: number }
   | { kind: 'header'; id: number; version?: number }
-  | { kind: 'lrc'; expected: number; actual: number; body: Buffer }
+  /** `received` is the LRC byte the frame carries, `computed` the XOR of its data. */
+  | { kind: 'lrc'; received: number; computed: number; body: Buffer }
   | { kind: 'json'; reason: string; body: Buffer }
   | { kind: 'not-object'; body: Buffer };
 
@@ -68,6 +69,8 @@ export class FrameDecoder {
   private filled = 0;
   private readonly work: Slice[] = [];
   private draining = false;
+  /** Set after a wrong protocol id/version until a good header or the peer's next write. */
+  private foreign = false;
 
   constructor(private readonly handlers: DecoderHandlers) {}
 
@@ -81,10 +84,12 @@ export class FrameDecoder {
     this.body = null;
     this.filled = 0;
     this.work.length = 0;
+    this.foreign = false;
   }
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
+    if (this.headerLen === 0 && !this.body) this.foreign = false;
     this.work.push({ buf: chunk, start: 0, end: chunk.length });
     if (this.draining) return;
     this.draining = true;
@@ -108,7 +113,13 @@ export class FrameDecoder {
         if (this.filled === body.length) {
           this.body = null;
           this.filled = 0;
-          if (!this.finish(body, 0, body.length - 1)) return this.rescan(body, 0, body.length, chunk, i, n);
+          if (!this.finish(body, 0, body.length - 1)) {
+            // The length bytes of the bad header may themselves be the start of the real frame.
+            const lenBytes = this.header.subarray(3, HEADER_SIZE);
+            const at = lenBytes.indexOf(STX);
+            const bad = at < 0 ? body : Buffer.concat([lenBytes.subarray(at), body]);
+            return this.rescan(bad, 0, bad.length, chunk, i, n);
+          }
         }
         continue;
       }
@@ -122,10 +133,11 @@ export class FrameDecoder {
         if (stx > i) this.issue({ kind: 'junk', bytes: stx - i });
         i = stx;
         if (n - i > HEADER_SIZE && chunk[i + 1] === PROTOCOL_ID && chunk[i + 2] === PROTOCOL_VERSION) {
+          this.foreign = false;
           const len = chunk.readUInt16BE(i + 3);
           const end = i + HEADER_SIZE + len;
           if (end < n) {
-            if (!this.finish(chunk, i + HEADER_SIZE, end)) return this.rescan(chunk, i + HEADER_SIZE, end + 1, chunk, end + 1, n);
+            if (!this.finish(chunk, i + HEADER_SIZE, end)) return this.rescan(chunk, i + 1, end + 1, chunk, end + 1, n);
             i = end + 1;
             continue;
           }
@@ -136,13 +148,11 @@ export class FrameDecoder {
         continue;
       }
       const b = chunk[i];
-      if (this.headerLen === 1 && b !== PROTOCOL_ID) {
-        this.issue({ kind: 'header', id: b });
-        this.headerLen = 0;
-        continue;
-      }
-      if (this.headerLen === 2 && b !== PROTOCOL_VERSION) {
-        this.issue({ kind: 'header', id: PROTOCOL_ID, version: b });
+      if ((this.headerLen === 1 && b !== PROTOCOL_ID) || (this.headerLen === 2 && b !== PROTOCOL_VERSION)) {
+        // One foreign frame is one header issue: 0x02 bytes inside it (a version 2, a length) are junk.
+        if (this.foreign) this.issue({ kind: 'junk', bytes: this.headerLen });
+        else this.issue(this.headerLen === 1 ? { kind: 'header', id: b } : { kind: 'header', id: PROTOCOL_ID, version: b });
+        this.foreign = true;
         this.headerLen = 0;
         continue;
       }
@@ -150,32 +160,34 @@ export class FrameDecoder {
       i++;
       if (this.headerLen === HEADER_SIZE) {
         this.headerLen = 0;
+        this.foreign = false;
         this.body = Buffer.allocUnsafe(this.header.readUInt16BE(3) + 1);
         this.filled = 0;
       }
     }
   }
 
-  /** After a bad checksum, the bytes that followed the bad header may hold the start of a good frame. */
+  /** After a bad checksum, the bytes that followed the bad start byte (length field included) may hold the start of a good frame. */
   private rescan(bad: Buffer, from: number, badEnd: number, rest: Buffer, restStart: number, restEnd: number): void {
     if (restStart < restEnd) this.work.unshift({ buf: rest, start: restStart, end: restEnd });
     const next = bad.indexOf(STX, from);
     if (next >= 0 && next < badEnd) this.work.unshift({ buf: bad, start: next, end: badEnd });
   }
 
-  /** Checks the LRC at `end` and delivers DATA[start, end). Returns false on a bad checksum. */
+  /** Checks the LRC at `end` and delivers DATA[start, end). Returns false when the bytes are not a frame (bad checksum or JSON). */
   private finish(buf: Buffer, start: number, end: number): boolean {
-    const actual = lrc(buf, start, end);
-    if (actual !== buf[end]) {
-      this.issue({ kind: 'lrc', expected: buf[end], actual, body: buf.subarray(start, end) });
+    const computed = lrc(buf, start, end);
+    if (computed !== buf[end]) {
+      this.issue({ kind: 'lrc', received: buf[end], computed, body: buf.subarray(start, end) });
       return false;
     }
     let value: unknown;
     try {
       value = JSON.parse(buf.toString('utf8', start, end));
     } catch (err) {
+      // A checksum that matched by chance over junk: the bytes inside may still hold a real frame.
       this.issue({ kind: 'json', reason: (err as Error).message, body: buf.subarray(start, end) });
-      return true;
+      return false;
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       this.issue({ kind: 'not-object', body: buf.subarray(start, end) });

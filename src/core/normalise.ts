@@ -48,15 +48,19 @@ function toEnum(value: unknown): unknown {
 export function normaliseParams(params: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [rawKey, value] of Object.entries(params)) {
-    const key = RENAMED[rawKey] ?? rawKey;
+    // Own keys only: "constructor", "toString" or "__proto__" sent by a terminal are data, not renames.
+    const key = Object.hasOwn(RENAMED, rawKey) ? RENAMED[rawKey] : rawKey;
     if (key !== rawKey && params[key] !== undefined) continue;
-    if (AMOUNT_KEYS.has(key)) out[key] = canonicalAmount(value);
-    else if (COUNT_KEYS.has(key)) out[key] = toCount(value);
-    else if (BOOLEAN_KEYS.has(key)) out[key] = toBoolean(value);
-    else if (ENUM_KEYS.has(key)) out[key] = toEnum(value);
+    let normalised: unknown;
+    if (AMOUNT_KEYS.has(key)) normalised = canonicalAmount(value);
+    else if (COUNT_KEYS.has(key)) normalised = toCount(value);
+    else if (BOOLEAN_KEYS.has(key)) normalised = toBoolean(value);
+    else if (ENUM_KEYS.has(key)) normalised = toEnum(value);
     else if (key === 'transactions' && Array.isArray(value)) {
-      out[key] = value.map((t) => (t && typeof t === 'object' && !Array.isArray(t) ? normaliseParams(t as Record<string, unknown>) : t));
-    } else out[key] = value;
+      normalised = value.map((t) => (t && typeof t === 'object' && !Array.isArray(t) ? normaliseParams(t as Record<string, unknown>) : t));
+    } else normalised = value;
+    // A data property, so that a "__proto__" key stays a key instead of replacing the prototype.
+    Object.defineProperty(out, key, { value: normalised, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
@@ -67,11 +71,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 export function normaliseResponse(raw: Record<string, unknown>): EcrResponse {
   const params = isObject(raw.params) ? normaliseParams(raw.params) : {};
+  const errorCode = typeof raw.errorCode === 'string' ? raw.errorCode.trim().toUpperCase() : '';
+  const error = toBoolean(raw.error);
   const out: EcrResponse = {
     ...raw,
     method: typeof raw.method === 'string' ? raw.method : 'Unknown',
-    error: toBoolean(raw.error) === true,
-    errorCode: typeof raw.errorCode === 'string' ? raw.errorCode.trim().toUpperCase() : '',
+    // Without a usable `error` flag, an error code is the only word the terminal gave: believe it.
+    error: typeof error === 'boolean' ? error : errorCode !== '',
+    errorCode,
     errorDescription: typeof raw.errorDescription === 'string' ? raw.errorDescription : '',
     params,
   };

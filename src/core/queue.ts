@@ -29,7 +29,8 @@ export class OperationQueue {
     if (signal?.aborted) {
       return Promise.reject(new EcrError(LIB_CODES.ABORTED, `${method}: aborted before it was sent`, { method }));
     }
-    if (this.jobs.length >= this.limit) {
+    // Only a job that would have to wait counts against the limit: with nothing running, it starts at once.
+    if (this.running && this.jobs.length >= this.limit) {
       return Promise.reject(new EcrError(LIB_CODES.QUEUE_FULL, `${method}: ${this.limit} operations already wait for ${this.name}; nothing was sent`, { method }));
     }
     return new Promise<T>((resolve, reject) => {
@@ -63,12 +64,23 @@ export class OperationQueue {
     if (!job) return;
     if (job.onAbort) job.signal?.removeEventListener('abort', job.onAbort);
     this.running = true;
-    job
-      .run()
-      .then(job.resolve, job.reject)
-      .finally(() => {
-        this.running = false;
-        this.next();
-      });
+    let result: Promise<unknown>;
+    try {
+      result = job.run();
+    } catch (err) {
+      // A job that throws before returning a promise must not leave the queue running forever.
+      result = Promise.reject(err);
+    }
+    // The queue is free again before the caller hears the outcome, so a caller that awaits one job and then adds
+    // the next is never refused as if the first were still running.
+    const settle = (settleJob: () => void) => {
+      this.running = false;
+      settleJob();
+      this.next();
+    };
+    result.then(
+      (value) => settle(() => job.resolve(value)),
+      (err) => settle(() => job.reject(err)),
+    );
   }
 }

@@ -70,7 +70,7 @@ function checkValue(key: KeySpec, value: unknown): Check {
     case 'boolean':
       return typeof value === 'boolean' ? { value } : { rule };
     case 'url': {
-      if (typeof value !== 'string' || value.length > key.maxLength!) return { rule };
+      if (typeof value !== 'string' || value.length > key.maxLength! || !/^https?:\/\//i.test(value)) return { rule };
       let url: URL;
       try {
         url = new URL(value);
@@ -141,7 +141,7 @@ export function validateRequest(method: unknown, params?: unknown): ValidRequest
   }
   crossCheck(method, out);
   // Keys the catalogue does not describe go through unchanged: later firmware adds keys (§1.2).
-  Object.assign(out, given);
+  for (const [key, value] of Object.entries(given)) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   const request = { method, params: out };
   const size = Buffer.byteLength(JSON.stringify(request), 'utf8');
   if (size > MAX_BODY) {
