@@ -83,6 +83,7 @@ const DEFAULT_MERCHANTS: Merchant[] = [
 ];
 
 const STATUS_OF_PHASE: Record<Phase, keyof PhaseDurations> = { card: 'S02', pin: 'S03', host: 'S04', print: 'S05' };
+const PHASE_ORDER: readonly Phase[] = ['card', 'pin', 'host', 'print'];
 const CARDS = [
   { pan: '4725XXXXXXXX1627', track2: '4725XXXXXXXX1627=2609XXXXXXXXXXXXXXXX', binName: 'VISA', name: 'TEST CARD' },
   { pan: '5168XXXXXXXX4402', track2: '5168XXXXXXXX4402=2712XXXXXXXXXXXXXXXX', binName: 'MASTERCARD', name: 'ІВАН ПЕТРЕНКО' },
@@ -235,11 +236,15 @@ export class TerminalEngine extends EventEmitter {
   private stepsFor(op: RunningOperation): { status: string; ms: number }[] {
     const steps = [{ status: 'S01', ms: this.phases.S01 }];
     const amount = Number(op.params.transAmount ?? 0);
+    const endsAfter = op.outcome.endsAfter;
     for (const phase of op.spec.flow ?? []) {
+      // An outcome that ends at a phase this flow lacks (a Void that fails its journal check "at the card") or skips
+      // (no PIN under noPinLimit) still ends there: the later phases, the bank included, never happen.
+      if (endsAfter && PHASE_ORDER.indexOf(phase) > PHASE_ORDER.indexOf(endsAfter)) break;
       if (phase === 'pin' && amount > 0 && amount <= (this.options.noPinLimit ?? 0)) continue;
       const status = STATUS_OF_PHASE[phase];
       steps.push({ status, ms: this.phases[status] + (phase === 'host' ? op.outcome.hostDelay ?? 0 : 0) });
-      if (op.outcome.endsAfter === phase) break;
+      if (endsAfter === phase) break;
     }
     if (steps.some((s) => s.status === 'S02') && this.phases.S07 > 0) steps.push({ status: 'S07', ms: this.phases.S07 });
     return steps;
@@ -322,7 +327,10 @@ export class TerminalEngine extends EventEmitter {
     const approved = outcome.result.startsWith('APPROVED');
     const n = ++s.counter;
     const { date, time } = this.now();
-    const usedCard = op.steps.some((st) => st.status === 'S02');
+    // A card was read only if the operation got past the card prompt (not cancelled or failed at it).
+    const cardStep = op.steps.findIndex((st) => st.status === 'S02');
+    const entered = op.steps.slice(0, op.index + 1);
+    const usedCard = cardStep >= 0 && entered.slice(cardStep + 1).some((st) => st.status === 'S03' || st.status === 'S04' || st.status === 'S05');
     const card = usedCard ? CARDS[n % CARDS.length] : target ? CARDS.find((c) => c.pan === target.pan) ?? CARDS[0] : undefined;
     const merchantId = String(p.merchantId ?? target?.merchantId ?? this.merchants[0].merchantId);
     const merchant = this.merchant(merchantId) ?? this.merchants[0];
@@ -351,7 +359,7 @@ export class TerminalEngine extends EventEmitter {
       pan: card?.pan ?? '',
       responseCode,
       rrn: approved ? rrn : '',
-      transactionResult: this.options.quirks ? outcome.result.replace('_', '-') : outcome.result,
+      transactionResult: this.options.quirks ? outcome.result.replace(/_/g, '-') : outcome.result,
       posEntryMode: usedCard ? (op.steps.some((st) => st.status === 'S03') ? 'CONTACT_EMV' : 'CONTACTLESS') : '',
       binName: card?.binName ?? '',
       track2: card?.track2 ?? '',
@@ -368,7 +376,8 @@ export class TerminalEngine extends EventEmitter {
       method: 'GetLastResult', error: !approved, errorCode,
       errorDescription: approved ? '' : outcome.text ?? ERROR_CODES[errorCode]?.description ?? '', params,
     };
-    s.lastReceipt = spec.name === 'Balance' || spec.name === 'Echo' ? null : transactionReceipt(this.receiptHeader(merchant.merchantId), {
+    // Balance and Echo print nothing for the ECR: the last receipt stays the one before.
+    if (spec.name !== 'Balance' && spec.name !== 'Echo') s.lastReceipt = transactionReceipt(this.receiptHeader(merchant.merchantId), {
       method: spec.name, amount: String(amount), currency: String(p.transCurrency ?? '980'), approved, text: outcome.text ?? '',
       invoiceNum, date, time, pan: card?.pan ?? '', binName: card?.binName ?? '', authCode, rrn, responseCode,
     });

@@ -174,7 +174,8 @@ export class Simulator extends EventEmitter {
         return this.reply(peer, errorResponse('Unknown', 'E01', details));
       }
       case 'lrc':
-        return this.reply(peer, errorResponse(methodIn(issue.body), 'E02', `actual: ${hex(issue.actual)}, expected: ${hex(issue.expected)}`));
+        // As in the E01 example of §5.1: "actual" is what the frame carries, "expected" what the terminal computed.
+        return this.reply(peer, errorResponse(methodIn(issue.body), 'E02', `actual: ${hex(issue.received)}, expected: ${hex(issue.computed)}`));
       case 'json':
       case 'not-object':
         return this.reply(peer, errorResponse('Unknown', 'E03', issue.kind === 'json' ? issue.reason : 'the message is not a JSON object'));
