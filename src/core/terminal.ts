@@ -217,7 +217,7 @@ export class Terminal extends EventEmitter {
     const resultMethod = spec.resultMethod!;
     op.snapshot = await this.exchange(resultMethod);
     if (op.snapshot.error && describeError(op.snapshot.errorCode)?.category === 'request') {
-      throw refused(resultMethod, op.snapshot, `${valid.method} not sent: the terminal could not give its ${resultMethod}`);
+      throw refused(resultMethod, op.snapshot, false, `${valid.method} not sent: the terminal could not give its ${resultMethod}`);
     }
     if (op.options.signal?.aborted) {
       throw new EcrError(LIB_CODES.ABORTED, `${valid.method}: aborted before it was sent`, { method: valid.method });
@@ -318,7 +318,7 @@ function isRefusal(err: EcrError): boolean {
   return /^E\d\d$/.test(err.code) && (err.response as EcrResponse | undefined)?.error === true;
 }
 
-function refused(method: string, response: EcrResponse, prefix?: string): EcrError {
+function refused(method: string, response: EcrResponse, sent = true, prefix?: string): EcrError {
   const info = describeError(response.errorCode);
   const text = response.errorDescription || info?.en || 'error';
   const details = response.params.details ?? response.errorParams ?? response.errorDetails;
@@ -327,6 +327,6 @@ function refused(method: string, response: EcrResponse, prefix?: string): EcrErr
     method,
     field: typeof response.errorParams === 'string' ? response.errorParams : undefined,
     response,
-    sent: true,
+    sent,
   });
 }
