@@ -1,0 +1,116 @@
+/**
+ * What every flow node of the pack does the same way: find its ssi-terminal, share its Terminal, show an honest
+ * status, run one operation per msg with the (msg, send, done) contract, and let go of everything on close.
+ */
+import type { StatusEvent } from '../../core/codes';
+import { EcrError, LIB_CODES } from '../../core/errors';
+import type { Terminal } from '../../core/terminal';
+import { hubBadge, terminalBadge, STATUS_NS } from './status';
+import type { TerminalHub, HubState } from './terminal-hub';
+import type { Done, Node, NodeAPI, NodeDef, NodeMessage, NodeStatus, Send } from './red';
+
+/** The ssi-terminal config node as flow nodes see it. */
+export interface TerminalConfigNode extends Node {
+  hub: TerminalHub;
+  /** Defaults for requests that name a merchant or a currency. */
+  defaults: { merchantId?: string; transCurrency?: string };
+}
+
+export interface OperationContext {
+  terminal: Terminal;
+  config: TerminalConfigNode;
+  /** Shows a status the terminal reported while this node's operation runs. */
+  onStatus(status: StatusEvent): void;
+  /** Shows a badge of the node's own: an outcome, in a form that needs no translation (✔ 24.50, ✘ E06). */
+  badge(status: NodeStatus): void;
+  /** RED._ of the shared ssi-terminal catalogue. */
+  t(key: string, values?: Record<string, unknown>): string;
+}
+
+/** Returns what to send: one msg for one output, or an array with a slot per output. */
+export type Operation = (msg: NodeMessage, ctx: OperationContext) => Promise<NodeMessage | (NodeMessage | null)[] | null>;
+
+export const SHARED_NS = '@ssi-ecr/node-red/ssi-terminal:';
+
+/** What a Catch node and the debug sidebar need to know about a failure, on msg.ecrError. */
+export function errorDetails(err: unknown): Record<string, unknown> {
+  if (err instanceof EcrError) {
+    return { code: err.code, message: err.message, method: err.method, field: err.field, rule: err.rule, sent: err.sent, facts: err.facts, response: err.response };
+  }
+  return { code: 'ERROR', message: err instanceof Error ? err.message : String(err) };
+}
+
+export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Operation): OperationContext | null {
+  const t = (key: string, values?: Record<string, unknown>) => RED._(`${SHARED_NS}ssi-terminal.${key}`, values);
+  const config = RED.nodes.getNode(String(def.terminal ?? '')) as TerminalConfigNode | null;
+  const unusable = (err: Error) => {
+    node.status({ fill: 'red', shape: 'ring', text: `${STATUS_NS}no-config` });
+    node.on('input', (msg: NodeMessage, _send: Send, done: Done) => {
+      msg.ecrError = errorDetails(err);
+      done(err);
+    });
+    return null;
+  };
+  if (!config || !config.hub) return unusable(new EcrError('NO_TERMINAL', t('errors.no-config')));
+  const hub = config.hub;
+  let terminal: Terminal;
+  try {
+    terminal = hub.acquire(node.id);
+  } catch (err) {
+    return unusable(err as Error);
+  }
+  let running = 0;
+  let ownBadge: NodeStatus | null = null;
+  const show = (state: HubState) => {
+    if (running === 0 && !ownBadge) node.status(hubBadge(state));
+  };
+  const onState = (state: HubState) => {
+    // A change of reachability or a status seen elsewhere replaces an old outcome badge.
+    ownBadge = null;
+    show(state);
+  };
+  hub.on('state', onState);
+  show(hub.state);
+
+  const ctx: OperationContext = {
+    terminal,
+    config,
+    onStatus: (status) => node.status(terminalBadge(status.status)),
+    badge: (status) => {
+      ownBadge = status;
+      node.status(status);
+    },
+    t,
+  };
+
+  node.on('input', (msg: NodeMessage, send: Send, done: Done) => {
+    running++;
+    ownBadge = null;
+    node.status({ fill: 'blue', shape: 'ring', text: `${STATUS_NS}sending` });
+    run(msg, ctx)
+      .then((out) => {
+        if (out) send(out);
+        done();
+      })
+      .catch((err: unknown) => {
+        msg.ecrError = errorDetails(err);
+        const code = err instanceof EcrError ? err.code : 'ERROR';
+        ctx.badge({ fill: 'red', shape: code === LIB_CODES.OUTCOME_UNKNOWN ? 'dot' : 'ring', text: `✘ ${code}` });
+        done(err instanceof Error ? err : new Error(String(err)));
+      })
+      .finally(() => {
+        running--;
+      });
+  });
+
+  node.on('close', (_removed: boolean, done: () => void) => {
+    hub.removeListener('state', onState);
+    node.status({});
+    hub.release(node.id).then(done, (err: Error) => {
+      node.warn(err.message);
+      done();
+    });
+  });
+  return ctx;
+}
+

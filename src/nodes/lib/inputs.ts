@@ -1,0 +1,75 @@
+/**
+ * Turning an incoming msg into request params. Everything here is checked before anything is sent; the core's
+ * validation then checks the protocol rules and names the field.
+ */
+import { EcrError, LIB_CODES } from '../../core/errors';
+import { REQUEST_KEYS } from '../../core/catalogue';
+import type { Params } from '../../core/validate';
+
+export type AmountUnits = 'minor' | 'major';
+
+export const AMOUNT_KEYS = Object.freeze(Object.values(REQUEST_KEYS).filter((k) => k.format === 'amount').map((k) => k.name));
+
+function invalid(method: string, field: string, rule: string, value: unknown): EcrError {
+  return new EcrError(LIB_CODES.VALIDATION, `${method}: ${field} ${rule}; got ${JSON.stringify(value) ?? String(value)}`, { method, field, rule });
+}
+
+/**
+ * An amount as the user gave it, in the wire form (minor units as a digit string). Major units take a dot
+ * and at most two decimals ("24.50", 24.5 → "2450"); minor units must already be whole.
+ */
+export function toMinorUnits(value: unknown, units: AmountUnits, method: string, field: string): unknown {
+  if (units === 'minor') return value;
+  const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+  const m = typeof text === 'string' ? /^(\d{1,10})(?:\.(\d{1,2}))?$/.exec(text.trim()) : null;
+  if (!m) throw invalid(method, field, 'must be an amount in major units with at most two decimals, e.g. 24.50', value);
+  return String(BigInt(m[1]) * 100n + BigInt((m[2] ?? '').padEnd(2, '0')));
+}
+
+/** msg.payload as an object of keys; a bare number (or numeric string) is the amount. */
+export function payloadObject(payload: unknown, amountKey = 'transAmount'): Record<string, unknown> {
+  if (payload === null || payload === undefined || payload === '') return {};
+  if (typeof payload === 'number' || (typeof payload === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(payload))) return { [amountKey]: payload };
+  if (typeof payload === 'object' && !Array.isArray(payload)) {
+    const p = { ...(payload as Record<string, unknown>) };
+    // `amount` is the friendly name for the method's amount key.
+    if (p.amount !== undefined && p[amountKey] === undefined) p[amountKey] = p.amount;
+    delete p.amount;
+    return p;
+  }
+  return {};
+}
+
+export interface ParamSources {
+  /** Keys from msg.payload: they win. */
+  payload: Record<string, unknown>;
+  /** Keys set on the node (TypedInputs evaluated for this msg); empty values are skipped. */
+  node?: Record<string, unknown>;
+  /** Defaults of the terminal configuration (merchantId, transCurrency). */
+  defaults?: Record<string, unknown>;
+}
+
+/** The params a method takes, from the first source that has each key; amounts converted from major units. */
+export function buildParams(method: string, keys: readonly string[], sources: ParamSources, units: AmountUnits): Params {
+  const out: Params = {};
+  for (const key of keys) {
+    let value: unknown;
+    for (const source of [sources.payload, sources.node, sources.defaults]) {
+      const v = source?.[key];
+      if (v !== undefined && v !== null && v !== '') {
+        value = v;
+        break;
+      }
+    }
+    if (value === undefined) continue;
+    out[key] = AMOUNT_KEYS.includes(key) ? toMinorUnits(value, units, method, key) : value;
+  }
+  return out;
+}
+
+/** A money field of a response as a number of minor units (0 when empty). */
+export function amountNumber(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
+  return 0;
+}

@@ -1,0 +1,49 @@
+/** The ssi-terminal node's settings as Terminal options, checked with a clear message per field. */
+import type { TerminalOptions } from '../../core/terminal';
+import { EcrError, LIB_CODES } from '../../core/errors';
+
+export interface TerminalSettings {
+  transport?: unknown;
+  host?: unknown;
+  port?: unknown;
+  httpPort?: unknown;
+  httpPath?: unknown;
+  serialPort?: unknown;
+  baudRate?: unknown;
+  pollInterval?: unknown;
+  requestTimeout?: unknown;
+  overallTimeout?: unknown;
+}
+
+function bad(field: string, rule: string, value: unknown): EcrError {
+  return new EcrError(LIB_CODES.VALIDATION, `ssi-terminal: ${field} ${rule}; got ${JSON.stringify(value)}`, { field, rule });
+}
+
+function whole(field: string, value: unknown, min: number, max: number): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isInteger(n) || n < min || n > max) throw bad(field, `must be a whole number from ${min} to ${max}`, value);
+  return n;
+}
+
+export function terminalOptions(s: TerminalSettings): TerminalOptions {
+  const transport = (s.transport || 'tcp') as string;
+  if (transport !== 'tcp' && transport !== 'http' && transport !== 'serial') throw bad('transport', 'must be tcp, http or serial', s.transport);
+  const common = {
+    pollInterval: whole('pollInterval', s.pollInterval, 10, 60_000),
+    requestTimeout: whole('requestTimeout', s.requestTimeout, 100, 600_000),
+    overallTimeout: whole('overallTimeout', s.overallTimeout, 1000, 3_600_000),
+  };
+  if (transport === 'serial') {
+    const path = typeof s.serialPort === 'string' ? s.serialPort.trim() : '';
+    if (!path) throw bad('serialPort', 'is required for the serial transport (e.g. /dev/ttyACM0 or COM3)', s.serialPort);
+    return { transport, path, baudRate: whole('baudRate', s.baudRate, 300, 4_000_000), ...common };
+  }
+  const host = typeof s.host === 'string' ? s.host.trim() : '';
+  if (!host) throw bad('host', 'is required (the terminal\'s IP address or name)', s.host);
+  const tcpPort = whole('port', s.port, 1, 65534) ?? 3000;
+  // The port setting is the terminal's TCP port; HTTP listens on the next one (§1.1) unless set apart.
+  const port = transport === 'http' ? whole('httpPort', s.httpPort, 1, 65535) ?? tcpPort + 1 : tcpPort;
+  const httpPath = typeof s.httpPath === 'string' && s.httpPath.trim() ? s.httpPath.trim() : undefined;
+  return { transport, host, port, httpPath, ...common };
+}

@@ -1,0 +1,88 @@
+/**
+ * ssi-terminal: the configuration node. One Terminal per node, shared by every flow node that uses it.
+ * Admin endpoints (editor only, behind Node-RED's permissions): test a connection, list serial ports, and the
+ * method catalogue the editor builds its choices from.
+ */
+import { SerialPort } from 'serialport';
+import { METHODS, METHOD_NAMES, REQUEST_KEYS } from '../core/catalogue';
+import { ERROR_CODES, STATUS_CODES } from '../core/codes';
+import { Terminal } from '../core/terminal';
+import { errorDetails, type TerminalConfigNode } from './lib/flow-node';
+import type { Node, NodeAPI, NodeDef } from './lib/red';
+import { TerminalHub } from './lib/terminal-hub';
+import { terminalOptions, type TerminalSettings } from './lib/terminal-options';
+
+const TEST_TIMEOUT = 5000;
+
+async function testConnection(settings: TerminalSettings, shared?: TerminalHub): Promise<Record<string, unknown>> {
+  // A deployed node with these settings already holds the connection (a serial port cannot be opened twice).
+  const own = !shared;
+  const terminal = shared ? shared.acquire('admin:test') : new Terminal({ ...terminalOptions(settings), requestTimeout: TEST_TIMEOUT, connectTimeout: TEST_TIMEOUT });
+  const started = Date.now();
+  try {
+    const ping = await terminal.request('PingDevice');
+    const status = await terminal.request('GetStatus');
+    const info = await terminal.request('GetTerminalInfo').then((r) => r.params, (err: Error) => ({ error: err.message }));
+    return { ok: true, terminal: terminal.name, ms: Date.now() - started, ping: !ping.error, status: status.status, info };
+  } catch (err) {
+    return { ok: false, terminal: terminal.name, ms: Date.now() - started, error: errorDetails(err) };
+  } finally {
+    if (own) await terminal.close();
+    else await shared!.release('admin:test');
+  }
+}
+
+function sameSettings(node: Node & { settings?: TerminalSettings }, body: TerminalSettings): boolean {
+  const s = node.settings;
+  if (!s) return false;
+  return (['transport', 'host', 'port', 'httpPort', 'httpPath', 'serialPort', 'baudRate'] as const).every((k) => String(s[k] ?? '') === String(body[k] ?? ''));
+}
+
+export = function register(RED: NodeAPI): void {
+  function SsiTerminalNode(this: TerminalConfigNode & { settings: TerminalSettings }, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    this.settings = def as TerminalSettings;
+    this.defaults = {
+      merchantId: typeof def.merchantId === 'string' && def.merchantId.trim() ? def.merchantId.trim() : undefined,
+      transCurrency: typeof def.currency === 'string' && def.currency.trim() ? def.currency.trim() : '980',
+    };
+    try {
+      this.hub = new TerminalHub(terminalOptions(this.settings));
+    } catch (err) {
+      // Flow nodes using a misconfigured terminal report this error on every message.
+      this.error((err as Error).message);
+      this.hub = new TerminalHub({}, () => {
+        throw err;
+      });
+    }
+    this.on('close', (_removed: boolean, done: () => void) => {
+      this.hub.close().then(done, done);
+    });
+  }
+  RED.nodes.registerType('ssi-terminal', SsiTerminalNode as unknown as (this: Node, def: NodeDef) => void);
+
+  RED.httpAdmin.post('/ssi-ecr/test-connection', RED.auth.needsPermission('ssi-terminal.write'), (req: { body?: unknown }, res: { json(b: unknown): void }) => {
+    const body = (req.body ?? {}) as TerminalSettings & { id?: string };
+    const deployed = body.id ? (RED.nodes.getNode(body.id) as (TerminalConfigNode & { settings?: TerminalSettings }) | null) : null;
+    const shared = deployed && deployed.hub && sameSettings(deployed, body) ? deployed.hub : undefined;
+    let settings: TerminalSettings;
+    try {
+      settings = body;
+      if (!shared) terminalOptions(settings);
+    } catch (err) {
+      return res.json({ ok: false, error: errorDetails(err) });
+    }
+    testConnection(settings, shared).then((r) => res.json(r), (err: Error) => res.json({ ok: false, error: errorDetails(err) }));
+  });
+
+  RED.httpAdmin.get('/ssi-ecr/serial-ports', RED.auth.needsPermission('ssi-terminal.read'), (_req: unknown, res: { json(b: unknown): void }) => {
+    SerialPort.list().then(
+      (ports) => res.json(ports.map((p) => ({ path: p.path, manufacturer: p.manufacturer, serialNumber: p.serialNumber, vendorId: p.vendorId, productId: p.productId }))),
+      (err: Error) => res.json({ error: err.message, ports: [] }),
+    );
+  });
+
+  RED.httpAdmin.get('/ssi-ecr/catalogue', RED.auth.needsPermission('ssi-terminal.read'), (_req: unknown, res: { json(b: unknown): void }) => {
+    res.json({ methods: METHOD_NAMES.map((name) => METHODS[name]), keys: REQUEST_KEYS, errors: ERROR_CODES, statuses: STATUS_CODES });
+  });
+};

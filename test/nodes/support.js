@@ -1,0 +1,58 @@
+'use strict';
+/** Node-RED (4.x, via node-red-node-test-helper) with the pack's nodes against a simulator on free ports. */
+const helper = require('node-red-node-test-helper');
+const { startSimulator } = require('../../dist/simulator');
+const { FAST, MERCHANT } = require('../support/fixtures');
+
+helper.init(require.resolve('node-red'));
+
+const NODES = ['ssi-terminal', 'ssi-purchase', 'ssi-refund', 'ssi-transaction', 'ssi-status', 'ssi-report', 'ssi-print', 'ssi-terminal-info', 'ssi-command'];
+
+/** Node-RED core nodes the tests wire in. */
+const CORE = { catch: '@node-red/nodes/core/common/25-catch.js', status: '@node-red/nodes/core/common/25-status.js', complete: '@node-red/nodes/core/common/24-complete.js' };
+
+/** The node modules a flow uses (the pack's config node always). */
+function nodeModules(flow = []) {
+  const types = new Set(['ssi-terminal', ...flow.map((n) => n.type)]);
+  return [...types].filter((t) => NODES.includes(t) || CORE[t]).map((t) => require(CORE[t] ?? `../../dist/nodes/${t}.js`));
+}
+
+/** An ssi-terminal config node pointed at the simulator. */
+function terminalConfig(sim, extra = {}) {
+  return { id: 'term', type: 'ssi-terminal', name: 'sim', transport: 'tcp', host: '127.0.0.1', port: sim.port, merchantId: MERCHANT, currency: '980', pollInterval: 10, ...extra };
+}
+
+async function simulator(options = {}) {
+  return startSimulator({ port: 0, phases: FAST, ...options });
+}
+
+/** Loads a flow and resolves when it is started. */
+function load(flow) {
+  return new Promise((resolve, reject) => {
+    try {
+      helper.load(nodeModules(flow), flow, () => resolve());
+    } catch (err) {
+      reject(err);
+    }
+  });
+}
+
+/** The next msg a helper node receives. */
+function next(node, ms = 5000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${node.id}: no message within ${ms} ms`)), ms);
+    node.once('input', (msg) => {
+      clearTimeout(timer);
+      resolve(msg);
+    });
+  });
+}
+
+/** Collects every status a node shows. */
+function statuses(node) {
+  const seen = [];
+  node.on('call:status', (call) => seen.push(call.args[0]));
+  return seen;
+}
+
+module.exports = { helper, nodeModules, terminalConfig, simulator, load, next, statuses, NODES, MERCHANT };
