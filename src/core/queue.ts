@@ -13,6 +13,7 @@ export class OperationQueue {
   private readonly jobs: Job<unknown>[] = [];
   private running = false;
   private closedError: EcrError | null = null;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly limit: number, private readonly name: string) {}
 
@@ -49,6 +50,12 @@ export class OperationQueue {
     });
   }
 
+  /** Resolves when nothing runs or waits. */
+  whenIdle(): Promise<void> {
+    if (!this.running && this.jobs.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   /** Rejects everything still waiting; the running job finishes on its own. */
   close(err: EcrError): void {
     this.closedError = err;
@@ -61,7 +68,10 @@ export class OperationQueue {
   private next(): void {
     if (this.running) return;
     const job = this.jobs.shift();
-    if (!job) return;
+    if (!job) {
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+      return;
+    }
     if (job.onAbort) job.signal?.removeEventListener('abort', job.onAbort);
     this.running = true;
     let result: Promise<unknown>;

@@ -170,6 +170,18 @@ export class Terminal extends EventEmitter {
     return this.queue.add(method, () => this.run({ valid, spec: valid.spec, options, snapshot: null, acked: false }), options.signal);
   }
 
+  /**
+   * Resolves true once no operation runs or waits, or false after `timeout` ms. A caller that must close while a
+   * payment runs (a redeploy) waits here first, so the outcome is not cut off.
+   */
+  whenIdle(timeout = Infinity): Promise<boolean> {
+    const idle = this.queue.whenIdle().then(() => true);
+    if (!Number.isFinite(timeout)) return idle;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeout)));
+    return Promise.race([idle, late]).finally(() => clearTimeout(timer));
+  }
+
   async close(): Promise<void> {
     if (this.closing.signal.aborted) return;
     const err = new EcrError(LIB_CODES.CLOSED, `${this.name}: terminal client closed; nothing was sent`);
@@ -215,7 +227,7 @@ export class Terminal extends EventEmitter {
   private async run(op: Operation): Promise<EcrResponse> {
     const { valid, spec } = op;
     const resultMethod = spec.resultMethod!;
-    op.snapshot = await this.exchange(resultMethod);
+    op.snapshot = await this.readSnapshot(valid.method, resultMethod);
     if (op.snapshot.error && describeError(op.snapshot.errorCode)?.category === 'request') {
       throw refused(resultMethod, op.snapshot, false, `${valid.method} not sent: the terminal could not give its ${resultMethod}`);
     }
@@ -232,6 +244,23 @@ export class Terminal extends EventEmitter {
       op.sendError = err.message;
     }
     return this.awaitOutcome(op);
+  }
+
+  /**
+   * The result buffer before sending. Reading it is harmless, so a connection that turns out dead is tried once
+   * more; a failure here means the financial request was not sent, whatever happened to this read.
+   */
+  private async readSnapshot(method: string, resultMethod: string): Promise<EcrResponse> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.exchange(resultMethod);
+      } catch (err) {
+        const e = err as EcrError;
+        const retry = attempt === 1 && (e.code === LIB_CODES.CONNECTION_LOST || e.code === LIB_CODES.TIMEOUT);
+        if (retry) continue;
+        throw new EcrError(e.code ?? LIB_CODES.CONNECTION_FAILED, `${method} not sent: reading ${resultMethod} first failed: ${e.message}`, { method, sent: false, cause: err });
+      }
+    }
   }
 
   private async awaitOutcome(op: Operation): Promise<EcrResponse> {

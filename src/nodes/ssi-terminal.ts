@@ -3,6 +3,7 @@
  * Admin endpoints (editor only, behind Node-RED's permissions): test a connection, list serial ports, and the
  * method catalogue the editor builds its choices from.
  */
+import { readdir } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import { METHODS, METHOD_NAMES, REQUEST_KEYS } from '../core/catalogue';
 import { ERROR_CODES, STATUS_CODES } from '../core/codes';
@@ -13,6 +14,27 @@ import { TerminalHub } from './lib/terminal-hub';
 import { terminalOptions, type TerminalSettings } from './lib/terminal-options';
 
 const TEST_TIMEOUT = 5000;
+
+interface SerialPortInfo {
+  path: string;
+  manufacturer?: string;
+  serialNumber?: string;
+  vendorId?: string;
+  productId?: string;
+}
+
+/** serialport's list, or on Linux without udev (minimal containers) the device nodes a USB terminal appears as. */
+async function listSerialPorts(): Promise<SerialPortInfo[]> {
+  try {
+    const ports = await SerialPort.list();
+    return ports.map((p) => ({ path: p.path, manufacturer: p.manufacturer, serialNumber: p.serialNumber, vendorId: p.vendorId, productId: p.productId }));
+  } catch (err) {
+    if (process.platform !== 'linux') throw err;
+    const byId = await readdir('/dev/serial/by-id').then((names) => names.map((n) => `/dev/serial/by-id/${n}`), () => [] as string[]);
+    const dev = (await readdir('/dev')).filter((n) => /^tty(USB|ACM|AMA)\d+$/.test(n)).map((n) => `/dev/${n}`);
+    return [...byId, ...dev].map((path) => ({ path }));
+  }
+}
 
 async function testConnection(settings: TerminalSettings, shared?: TerminalHub): Promise<Record<string, unknown>> {
   // A deployed node with these settings already holds the connection (a serial port cannot be opened twice).
@@ -76,9 +98,9 @@ export = function register(RED: NodeAPI): void {
   });
 
   RED.httpAdmin.get('/ssi-ecr/serial-ports', RED.auth.needsPermission('ssi-terminal.read'), (_req: unknown, res: { json(b: unknown): void }) => {
-    SerialPort.list().then(
-      (ports) => res.json(ports.map((p) => ({ path: p.path, manufacturer: p.manufacturer, serialNumber: p.serialNumber, vendorId: p.vendorId, productId: p.productId }))),
-      (err: Error) => res.json({ error: err.message, ports: [] }),
+    listSerialPorts().then(
+      (ports) => res.json(ports),
+      () => res.json([]),
     );
   });
 

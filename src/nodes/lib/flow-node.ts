@@ -83,12 +83,15 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
     t,
   };
 
+  let closed = false;
   node.on('input', (msg: NodeMessage, send: Send, done: Done) => {
     running++;
     ownBadge = null;
     node.status({ fill: 'blue', shape: 'ring', text: `${STATUS_NS}sending` });
     run(msg, ctx)
       .then((out) => {
+        // The flow was stopped (a redeploy) while the terminal finished: the outcome must not vanish unseen.
+        if (closed) node.warn(`the outcome arrived after this node was stopped and was not sent on: ${JSON.stringify(msg.payload)}`);
         if (out) send(out);
         done();
       })
@@ -104,6 +107,7 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
   });
 
   node.on('close', (_removed: boolean, done: () => void) => {
+    closed = true;
     hub.removeListener('state', onState);
     node.status({});
     hub.release(node.id).then(done, (err: Error) => {

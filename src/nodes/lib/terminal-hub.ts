@@ -23,6 +23,9 @@ export class TerminalHub extends EventEmitter {
   private current: HubState = { reachability: 'unknown' };
   private closed = false;
 
+  /** ms a closing hub waits for running operations. */
+  drainTimeout = 10_000;
+
   constructor(readonly options: TerminalOptions, private readonly create: (options: TerminalOptions) => Terminal = (o) => new Terminal(o)) {
     super();
     this.setMaxListeners(0);
@@ -70,6 +73,8 @@ export class TerminalHub extends EventEmitter {
     const terminal = this.terminal;
     if (!terminal) return;
     this.terminal = null;
+    // A payment still running gets time to end (Node-RED allows a node 15 s to close) before it is cut off.
+    await terminal.whenIdle(this.drainTimeout);
     terminal.removeAllListeners();
     await terminal.close();
     this.update({ reachability: 'unknown', status: undefined, error: undefined });

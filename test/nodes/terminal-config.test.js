@@ -1,0 +1,207 @@
+'use strict';
+const net = require('node:net');
+const { EventEmitter } = require('node:events');
+require('should');
+const bcrypt = require('bcryptjs');
+const { helper, terminalConfig, simulator, load, next, statuses } = require('./support');
+const { startNodeRed, request } = require('../support/node-red');
+const { waitFor, MERCHANT } = require('../support/fixtures');
+const { METHOD_NAMES } = require('../../dist/core');
+
+/** Sockets of this process connected to `port`: what a redeploy must not leave behind. */
+function socketsTo(port) {
+  return process._getActiveHandles().filter((h) => h instanceof net.Socket && h.remotePort === port && !h.destroyed).length;
+}
+
+const STATUS = '@ssi-ecr/node-red/ssi-terminal:ssi-terminal.status.';
+
+describe('ssi-terminal config node (in the test runtime)', function () {
+  let sim;
+  afterEach(async () => {
+    await helper.unload();
+    if (sim) await sim.stop();
+    sim = undefined;
+  });
+
+  const twoBuyers = (extra = {}) => [
+    terminalConfig(sim, extra),
+    { id: 'b1', type: 'ssi-purchase', terminal: 'term', wires: [['ok1'], []] },
+    { id: 'b2', type: 'ssi-purchase', terminal: 'term', wires: [['ok2'], []] },
+    { id: 'ok1', type: 'helper' },
+    { id: 'ok2', type: 'helper' },
+  ];
+
+  it('one connection serves every node of one terminal, and operations run one after another', async () => {
+    sim = await simulator({ phases: { S01: 20, S02: 0, S03: 0, S04: 0, S05: 0, S07: 0 } });
+    await load(twoBuyers());
+    const a = next(helper.getNode('ok1'));
+    const b = next(helper.getNode('ok2'));
+    helper.getNode('b1').receive({ payload: 111 });
+    helper.getNode('b2').receive({ payload: 222 });
+    const [ma, mb] = await Promise.all([a, b]);
+    ma.payload.amount.should.equal(111);
+    mb.payload.amount.should.equal(222);
+    sim.totalConnections.should.equal(1);
+    sim.requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transAmount).should.eql(['111', '222']);
+    (sim.counts.E06 || 0).should.equal(0);
+  });
+
+  it('nothing connects before it is needed; a redeploy of modified nodes and an unload leave no socket', async () => {
+    sim = await simulator();
+    await load(twoBuyers());
+    sim.totalConnections.should.equal(0);
+    helper.getNode('b1').status.should.be.a.Function();
+    const ok = next(helper.getNode('ok1'));
+    helper.getNode('b1').receive({ payload: 100 });
+    await ok;
+    socketsTo(sim.port).should.equal(1);
+    // Change one purchase node only: the shared connection survives for the other user.
+    const changed = twoBuyers();
+    changed[1].units = 'major';
+    await helper.setFlows(changed, 'nodes');
+    await waitFor(() => socketsTo(sim.port) <= 1, 2000, 'old sockets to close');
+    const ok2 = next(helper.getNode('ok2'));
+    helper.getNode('b2').receive({ payload: 200 });
+    await ok2;
+    await helper.unload();
+    await waitFor(() => socketsTo(sim.port) === 0 && sim.connections === 0, 2000, 'every socket to close');
+  });
+
+  it('a redeploy while a payment runs lets it finish before the connection closes, and says what came of it', async () => {
+    sim = await simulator({ phases: { S01: 10, S02: 300, S03: 10, S04: 10, S05: 10, S07: 0 } });
+    await load(twoBuyers());
+    const b1 = helper.getNode('b1');
+    // The test helper stops spying when it unloads, so listen to the runtime's log itself.
+    const log = new EventEmitter();
+    const warned = new Promise((resolve) => log.on('log', (m) => m.id === 'b1' && m.level === 30 && resolve(String(m.msg))));
+    helper._RED.log.addHandler(log);
+    b1.receive({ payload: 321 });
+    await waitFor(() => sim.status === 'S02', 2000, 'S02');
+    await helper.unload();
+    // The client polled the payment to its end before it let go of the connection.
+    sim.counts.Purchase.should.equal(1);
+    sim.requests[sim.requests.length - 1].method.should.equal('GetLastResult');
+    const warning = await warned;
+    warning.should.match(/arrived after this node was stopped/);
+    warning.should.match(/"transAmount":"321"/);
+    warning.should.match(/APPROVED_ONLINE/);
+    helper._RED.log.removeHandler(log);
+    await waitFor(() => sim.connections === 0, 2000, 'the connection to close');
+  });
+
+  it('flow nodes show the terminal status; when it is gone the failing node says why and the others show disconnected', async () => {
+    sim = await simulator();
+    const port = sim.port;
+    await load(twoBuyers());
+    const b1 = helper.getNode('b1');
+    const b2 = helper.getNode('b2');
+    const seen1 = statuses(b1);
+    const seen2 = statuses(b2);
+    const ok = next(helper.getNode('ok1'));
+    b1.receive({ payload: 100 });
+    await ok;
+    await sim.stop();
+    sim = undefined;
+    const caught = new Promise((resolve) => b1.on('call:error', resolve));
+    b1.receive({ payload: 100 });
+    (await caught).args[0].sent.should.be.false();
+    // The node that failed says why; the other user of the terminal shows it is unreachable.
+    await waitFor(() => seen1.some((s) => s.text === '✘ CONNECTION_FAILED'), 8000, 'the failure badge');
+    await waitFor(() => seen2.some((s) => s.text === `${STATUS}disconnected`), 2000, 'the disconnected badge');
+    seen1.map((s) => s.text).should.containDeep([`${STATUS}sending`, '✔ 1.00']);
+    seen2.map((s) => s.text).should.containDeep([`${STATUS}S00`, `${STATUS}disconnected`]);
+    seen2.find((s) => s.text === `${STATUS}disconnected`).should.match({ fill: 'red', shape: 'ring' });
+    port.should.be.above(0);
+  });
+
+  it('a misconfigured terminal is reported on every message, naming the field', async () => {
+    sim = await simulator();
+    await load([
+      terminalConfig(sim, { host: '' }),
+      { id: 'b1', type: 'ssi-purchase', terminal: 'term', wires: [[], []] },
+      { id: 'c1', type: 'catch', scope: ['b1'], wires: [['caught']] },
+      { id: 'caught', type: 'helper' },
+    ]);
+    const caught = next(helper.getNode('caught'));
+    helper.getNode('b1').receive({ payload: 100 });
+    const msg = await caught;
+    msg.error.code.should.equal('VALIDATION');
+    msg.error.message.should.match(/host is required/);
+  });
+});
+
+describe('ssi-terminal in a real Node-RED: admin endpoints, permissions, redeploys', function () {
+  this.timeout(60000);
+  let sim;
+  let red;
+  afterEach(async () => {
+    if (red) await red.stop();
+    if (sim) await sim.stop();
+    red = sim = undefined;
+  });
+
+  const flow = (port) => [
+    { id: 'f1', type: 'tab', label: 'pay' },
+    { id: 'cfg1', type: 'ssi-terminal', name: 'sim', transport: 'tcp', host: '127.0.0.1', port, merchantId: MERCHANT, currency: '980', pollInterval: 20 },
+    { id: 'inj1', type: 'inject', z: 'f1', props: [{ p: 'payload' }], payload: '2450', payloadType: 'num', wires: [['buy1']] },
+    { id: 'buy1', type: 'ssi-purchase', z: 'f1', terminal: 'cfg1', units: 'minor', wires: [[], []] },
+  ];
+
+  it('tests a connection, lists serial ports and the catalogue; redeploys leave no connection open', async () => {
+    sim = await simulator();
+    red = await startNodeRed({ flows: flow(sim.port) });
+    const test = await request(`${red.url}/ssi-ecr/test-connection`, { method: 'POST', body: { transport: 'tcp', host: '127.0.0.1', port: sim.port } });
+    test.status.should.equal(200);
+    test.body.should.match({ ok: true, ping: true, status: 'S00' });
+    test.body.info.terminalModel.should.match(/X990/);
+    const refused = await request(`${red.url}/ssi-ecr/test-connection`, { method: 'POST', body: { transport: 'tcp', host: '127.0.0.1', port: 1 } });
+    refused.body.should.match({ ok: false, error: { code: 'CONNECTION_FAILED' } });
+    const invalid = await request(`${red.url}/ssi-ecr/test-connection`, { method: 'POST', body: { transport: 'tcp', host: '' } });
+    invalid.body.should.match({ ok: false, error: { code: 'VALIDATION', field: 'host' } });
+    const ports = await request(`${red.url}/ssi-ecr/serial-ports`);
+    ports.status.should.equal(200);
+    ports.body.should.be.an.Array();
+    const cat = await request(`${red.url}/ssi-ecr/catalogue`);
+    cat.body.methods.map((m) => m.name).should.eql(METHOD_NAMES);
+    // A purchase through the deployed flow, then redeploys.
+    (await request(`${red.url}/inject/inj1`, { method: 'POST' })).status.should.equal(200);
+    await waitFor(() => sim.counts.GetLastResult >= 2 && sim.status === 'S00', 10000, 'the purchase to finish');
+    sim.counts.Purchase.should.equal(1);
+    await waitFor(() => sim.connections === 1, 2000, 'one open connection');
+    const current = await request(`${red.url}/flows`);
+    (await request(`${red.url}/flows`, { method: 'POST', body: current.body, headers: { 'Node-RED-Deployment-Type': 'full' } })).status.should.equal(204);
+    await waitFor(() => sim.connections === 0, 5000, 'a full redeploy to close the connection');
+    (await request(`${red.url}/inject/inj1`, { method: 'POST' })).status.should.equal(200);
+    await waitFor(() => sim.counts.Purchase === 2 && sim.status === 'S00' && sim.connections === 1, 10000, 'the second purchase');
+    const without = current.body.filter((n) => n.type !== 'ssi-purchase' && n.type !== 'inject');
+    (await request(`${red.url}/flows`, { method: 'POST', body: without, headers: { 'Node-RED-Deployment-Type': 'nodes' } })).status.should.equal(204);
+    await waitFor(() => sim.connections === 0, 5000, 'removing the last user to close the connection');
+  });
+
+  it('every admin endpoint needs permission: none without a token, read for lists, write for a connection test', async () => {
+    sim = await simulator();
+    const hash = bcrypt.hashSync('secret-pass', 8);
+    red = await startNodeRed({
+      flows: flow(sim.port),
+      settings: { adminAuth: { type: 'credentials', users: [{ username: 'admin', password: hash, permissions: '*' }, { username: 'viewer', password: hash, permissions: 'read' }] } },
+    });
+    const token = async (username, scope) => {
+      const r = await request(`${red.url}/auth/token`, { method: 'POST', body: { client_id: 'node-red-admin', grant_type: 'password', scope, username, password: 'secret-pass' } });
+      r.status.should.equal(200);
+      return { authorization: `Bearer ${r.body.access_token}` };
+    };
+    const body = { transport: 'tcp', host: '127.0.0.1', port: sim.port };
+    (await request(`${red.url}/ssi-ecr/catalogue`)).status.should.equal(401);
+    (await request(`${red.url}/ssi-ecr/serial-ports`)).status.should.equal(401);
+    (await request(`${red.url}/ssi-ecr/test-connection`, { method: 'POST', body })).status.should.equal(401);
+    const viewer = await token('viewer', 'read');
+    (await request(`${red.url}/ssi-ecr/catalogue`, { headers: viewer })).status.should.equal(200);
+    (await request(`${red.url}/ssi-ecr/serial-ports`, { headers: viewer })).status.should.equal(200);
+    (await request(`${red.url}/ssi-ecr/test-connection`, { method: 'POST', body, headers: viewer })).status.should.equal(401);
+    const admin = await token('admin', '*');
+    const ok = await request(`${red.url}/ssi-ecr/test-connection`, { method: 'POST', body, headers: admin });
+    ok.status.should.equal(200);
+    ok.body.ok.should.be.true();
+    (sim.counts.PingDevice || 0).should.equal(1);
+  });
+});

@@ -1,0 +1,90 @@
+'use strict';
+/**
+ * A real Node-RED 4 process with this pack installed the way the palette installs it (a package in the user
+ * directory's node_modules), on a free port, with a throw-away user directory.
+ */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const net = require('node:net');
+const http = require('node:http');
+const { spawn } = require('node:child_process');
+
+const root = path.join(__dirname, '..', '..');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A small HTTP client: resolves { status, headers, body (parsed JSON when it is JSON) }. */
+function request(url, { method = 'GET', headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const req = http.request(url, { method, headers: { ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}), ...headers } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed = text;
+        if (/json/.test(res.headers['content-type'] || '')) {
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            parsed = text;
+          }
+        }
+        resolve({ status: res.statusCode, headers: res.headers, body: parsed });
+      });
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+async function startNodeRed({ settings = {}, flows = [], timeout = 30000 } = {}) {
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssi-nr-'));
+  fs.mkdirSync(path.join(userDir, 'node_modules', '@ssi-ecr'), { recursive: true });
+  fs.symlinkSync(root, path.join(userDir, 'node_modules', '@ssi-ecr', 'node-red'), 'dir');
+  const port = await freePort();
+  const all = { uiPort: port, uiHost: '127.0.0.1', flowFile: 'flows.json', credentialSecret: false, logging: { console: { level: 'warn' } }, ...settings };
+  fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = ${JSON.stringify(all, null, 1)};\n`);
+  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
+  const child = spawn(process.execPath, [path.join(root, 'node_modules', 'node-red', 'red.js'), '--userDir', userDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const url = `http://127.0.0.1:${port}`;
+  const until = Date.now() + timeout;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`Node-RED exited early:\n${output}`);
+    const ok = await request(`${url}/settings`).then((r) => r.status === 200 || r.status === 401, () => false);
+    if (ok) break;
+    if (Date.now() > until) {
+      child.kill('SIGKILL');
+      throw new Error(`Node-RED did not start within ${timeout} ms:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    port,
+    userDir,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGINT');
+      const code = await exited;
+      fs.rmSync(userDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+module.exports = { startNodeRed, request, freePort };
