@@ -5,7 +5,7 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const { METHOD_NAMES, METHODS, REQUEST_KEYS } = require('../dist/core');
+const { METHOD_NAMES, METHODS, REQUEST_KEYS, busyAfterAnswer } = require('../dist/core');
 const { TEST_AMOUNTS } = require('../dist/simulator');
 
 const README = path.join(__dirname, '..', 'README.md');
@@ -14,7 +14,9 @@ function methodTable() {
   const rows = METHOD_NAMES.map((name) => {
     const m = METHODS[name];
     const params = Object.entries(m.params).map(([k, r]) => `${k}${r === 'O' ? '?' : ''} (${REQUEST_KEYS[k].notation})`).join(', ') || '—';
-    const how = m.resultMethod ? `\`transact\` → ${m.resultMethod}` : `\`request\`${m.whileBusy ? ', also while busy' : ''}`;
+    const how = m.resultMethod
+      ? `\`transact\` → ${m.resultMethod}`
+      : `\`request\`${m.whileBusy ? ', also while busy' : ''}${busyAfterAnswer(m) ? ', done when printed' : ''}`;
     return `| ${name} | ${m.group} | ${params} | ${how} | ${m.doc.en}${m.androidOnly ? ' (Android only)' : ''} |`;
   });
   return ['| method | group | params (`?` optional) | call | what it does |', '|---|---|---|---|---|', ...rows].join('\n');

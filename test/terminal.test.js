@@ -164,10 +164,11 @@ for (const transport of ['tcp', 'http']) {
       (await rq('PingDevice')).error.should.be.false();
       (await rq('GetMerchantList')).params.should.eql({ merchantCount: 2, merchantList: [MERCHANT, MERCHANT2] });
       (await rq('GetTerminalInfo')).params.should.have.properties('terminalModel', 'terminalSerialNumber', 'currentApp', 'paymentApps');
+      // A print is done when the terminal is idle again: the next request is not refused with E06.
       (await rq('PrintXml', { receipt: RECEIPT })).error.should.be.false();
-      await waitFor(() => env.sim.status === 'S00', 1000, 'printing to end');
+      env.sim.status.should.equal('S00');
       (await rq('PrintPdfUrl', { url: 'https://example.com/receipt.pdf' })).error.should.be.false();
-      await waitFor(() => env.sim.status === 'S00', 1000, 'printing to end');
+      env.sim.status.should.equal('S00');
       await rq('Interrupt').should.be.rejectedWith({ code: 'E08' });
       const backOnline = () => new Promise((resolve) => env.sim.once('online', resolve));
       let online = backOnline();
@@ -245,5 +246,19 @@ describe('Terminal construction', () => {
     await t.close();
     (await t.request('GetStatus').should.be.rejected()).code.should.equal('CLOSED');
     await delay(1);
+  });
+});
+
+describe('Printing', () => {
+  let env;
+  afterEach(() => env.cleanup());
+  it('PrintXml resolves once the terminal has printed (S05 → S00), so prints in a row are never refused', async () => {
+    env = await setup({ phases: { S01: 0, S02: 0, S03: 0, S04: 0, S05: 80, S07: 0 } });
+    const t = env.open('tcp', { pollInterval: 10 });
+    const started = Date.now();
+    for (let i = 0; i < 3; i++) (await t.request('PrintXml', { receipt: RECEIPT })).error.should.be.false();
+    (Date.now() - started).should.be.aboveOrEqual(240);
+    env.sim.counts.PrintXml.should.equal(3);
+    env.sim.status.should.equal('S00');
   });
 });

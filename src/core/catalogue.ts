@@ -110,6 +110,10 @@ export interface MethodSpec {
   androidOnly?: boolean;
   /** Keys of the response's params (or top-level `status`) worth knowing. */
   response: readonly string[];
+  /**
+   * What the terminal goes through after answering (financial and report methods after the ack; the print
+   * methods print after their answer, showing S05, so the terminal is busy until it is done).
+   */
   flow?: readonly Phase[];
   batch?: BatchCategory;
 }
@@ -132,11 +136,11 @@ function report(name: string, title: Text, doc: Text, flow: Phase[]): MethodSpec
 
 function immediate(
   name: string, group: 'service' | 'additional', title: Text, doc: Text,
-  opts: { params?: Record<string, Requirement>; response?: string[]; whileBusy?: boolean; androidOnly?: boolean } = {},
+  opts: { params?: Record<string, Requirement>; response?: string[]; whileBusy?: boolean; androidOnly?: boolean; flow?: Phase[] } = {},
 ): MethodSpec {
   return {
     name, group, title, doc, params: opts.params ?? {}, whileBusy: opts.whileBusy ?? group === 'service',
-    androidOnly: opts.androidOnly, response: opts.response ?? [],
+    androidOnly: opts.androidOnly, response: opts.response ?? [], flow: opts.flow,
   };
 }
 
@@ -214,7 +218,7 @@ const METHOD_LIST: MethodSpec[] = [
     { en: 'Checks the terminal answers; allowed in any status', uk: 'Перевіряє, що термінал відповідає; у будь-якому статусі' },
     { whileBusy: true }),
   immediate('RestartPaymentApp', 'additional', { en: 'Restart payment app', uk: 'Перезапуск платіжного застосунку' },
-    { en: 'Restarts the payment application, e.g. when it never returns to S00 (Android)', uk: 'Перезапускає платіжний застосунок, напр. коли термінал не повертається в S00 (Android)' },
+    { en: 'Restarts the payment application, e.g. when it never returns to S00', uk: 'Перезапускає платіжний застосунок, напр. коли термінал не повертається в S00' },
     { whileBusy: true, androidOnly: true }),
   immediate('GetLastReport', 'additional', { en: 'Last report', uk: 'Підсумки останнього звіту' },
     { en: 'Totals of the last X or Z report (transactions[] when it was detailed)', uk: 'Підсумки останнього X- чи Z-звіту (transactions[] для детального)' },
@@ -224,11 +228,11 @@ const METHOD_LIST: MethodSpec[] = [
   immediate('GetLastReportReceipt', 'additional', { en: 'Last report receipt', uk: 'Чек останнього звіту' },
     { en: 'Receipt of the last X or Z report', uk: 'Чек останнього X- чи Z-звіту' }, { response: ['receipt'] }),
   immediate('PrintXml', 'additional', { en: 'Print XML', uk: 'Друк XML' },
-    { en: 'Prints an XML receipt of text lines and images (Android, request ≤ 64 KiB)', uk: 'Друкує XML-чек з рядків тексту і зображень (Android, запит ≤ 64 КБ)' },
-    { params: { receipt: 'M', lrc: 'M', fontStyle: 'O' }, androidOnly: true }),
+    { en: 'Prints an XML receipt of text lines and images (request ≤ 64 KiB)', uk: 'Друкує XML-чек з рядків тексту і зображень (запит ≤ 64 КБ)' },
+    { params: { receipt: 'M', lrc: 'M', fontStyle: 'O' }, androidOnly: true, flow: ['print'] }),
   immediate('PrintPdfUrl', 'additional', { en: 'Print PDF from URL', uk: 'Друк PDF за посиланням' },
-    { en: 'Downloads and prints a PDF scaled to 57 mm paper (Android)', uk: 'Завантажує та друкує PDF під ширину паперу 57 мм (Android)' },
-    { params: { url: 'M' }, androidOnly: true }),
+    { en: 'Downloads and prints a PDF scaled to 57 mm paper', uk: 'Завантажує та друкує PDF під ширину паперу 57 мм' },
+    { params: { url: 'M' }, androidOnly: true, flow: ['print'] }),
   immediate('GetTerminalInfo', 'additional', { en: 'Terminal info', uk: 'Інформація про термінал' },
     { en: 'Model, serial number and software versions (Android or Linux shape)', uk: 'Модель, серійний номер і версії ПЗ (формат Android або Linux)' },
     { response: ['terminalModel', 'terminalSerialNumber', 'currentApp', 'paymentApps', 'model', 'pos_sn', 'os_version'] }),
@@ -251,4 +255,9 @@ export function getMethod(name: string): MethodSpec | undefined {
 /** Financial and report methods: acknowledged at once, then polled until the terminal is idle. */
 export function isPolled(spec: MethodSpec): boolean {
   return spec.resultMethod !== undefined;
+}
+
+/** Answered at once, but the terminal stays busy afterwards (printing): done only when it is idle again. */
+export function busyAfterAnswer(spec: MethodSpec): boolean {
+  return !isPolled(spec) && (spec.flow?.length ?? 0) > 0;
 }

@@ -1,7 +1,7 @@
 export { Terminal, type TerminalOptions, type RequestOptions, type TransactOptions } from './terminal';
 export { EcrError, isEcrError, LIB_CODES, type LibCode } from './errors';
 export {
-  METHODS, METHOD_NAMES, REQUEST_KEYS, RESULT_KEYS, REPORT_TOTAL_KEYS, getMethod, methodsIn, isPolled,
+  METHODS, METHOD_NAMES, REQUEST_KEYS, RESULT_KEYS, REPORT_TOTAL_KEYS, getMethod, methodsIn, isPolled, busyAfterAnswer,
   type MethodSpec, type MethodGroup, type KeySpec, type Requirement,
 } from './catalogue';
 export { ERROR_CODES, STATUS_CODES, IDLE_STATUSES, describeStatus, describeError, type StatusEvent, type ErrorCodeInfo, type StatusInfo } from './codes';

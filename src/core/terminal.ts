@@ -3,7 +3,7 @@
  * snapshot → request → ack → poll GetStatus → GetLastResult/GetLastReport, never sending a request twice.
  */
 import { EventEmitter } from 'node:events';
-import { isPolled, type MethodSpec } from './catalogue';
+import { busyAfterAnswer, isPolled, type MethodSpec } from './catalogue';
 import { describeError, describeStatus, INTERRUPTIBLE_STATUSES, type StatusEvent } from './codes';
 import { EcrError, LIB_CODES } from './errors';
 import { normaliseResponse, type EcrResponse } from './normalise';
@@ -212,7 +212,30 @@ export class Terminal extends EventEmitter {
     const sendParams = Object.keys(valid.params).length > 0 || Object.keys(valid.spec.params).length > 0;
     const response = await this.exchange(valid.method, sendParams ? valid.params : undefined, timeout ?? this.requestTimeout);
     if (response.error) throw refused(valid.method, response);
+    if (busyAfterAnswer(valid.spec)) await this.untilIdle(valid.method);
     return response;
+  }
+
+  /**
+   * After a print is accepted the terminal prints (S05) and refuses other work until it is done: the print is
+   * finished, and the next operation may start, when it is idle again.
+   */
+  private async untilIdle(method: string): Promise<void> {
+    let deadline = Date.now() + this.overallTimeout;
+    let last: string | undefined;
+    for (;;) {
+      const response = await this.exchange('GetStatus');
+      const status = response.status;
+      if (status !== undefined && describeStatus(status).idle) return;
+      if (status !== last) {
+        last = status;
+        deadline = Date.now() + this.overallTimeout;
+      }
+      if (Date.now() >= deadline) {
+        throw new EcrError(LIB_CODES.TIMEOUT, `${method}: accepted, but the terminal stayed in ${last ?? 'an unknown status'} for ${this.overallTimeout} ms`, { method, sent: true, response });
+      }
+      await sleep(this.pollInterval, this.closing.signal);
+    }
   }
 
   private noteStatus(status: string): StatusEvent {

@@ -450,7 +450,7 @@ export class TerminalEngine extends EventEmitter {
       case 'PrintXml':
       case 'PrintPdfUrl':
         if (this.options.paperOut) return errorResponse(spec.name, 'E18');
-        this.op = { spec, params, outcome: APPROVED, steps: [{ status: 'S05', ms: this.phases.S05 }], index: -1, status: 'S05', print: true };
+        this.op = { spec, params, outcome: APPROVED, steps: spec.flow!.map((phase) => ({ status: STATUS_OF_PHASE[phase], ms: this.phases[STATUS_OF_PHASE[phase]] })), index: -1, status: 'S05', print: true };
         this.advance(this.op);
         return response(spec.name);
       default:
