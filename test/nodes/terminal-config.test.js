@@ -171,7 +171,11 @@ describe('ssi-terminal in a real Node-RED: admin endpoints, permissions, redeplo
     const current = await request(`${red.url}/flows`);
     (await request(`${red.url}/flows`, { method: 'POST', body: current.body, headers: { 'Node-RED-Deployment-Type': 'full' } })).status.should.equal(204);
     await waitFor(() => sim.connections === 0, 5000, 'a full redeploy to close the connection');
-    (await request(`${red.url}/inject/inj1`, { method: 'POST' })).status.should.equal(200);
+    // The new flows start a moment after the deploy answers: inject once the node is there again.
+    const until = Date.now() + 5000;
+    let injected;
+    while ((injected = await request(`${red.url}/inject/inj1`, { method: 'POST' })).status === 404 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    injected.status.should.equal(200);
     await waitFor(() => sim.counts.Purchase === 2 && sim.status === 'S00' && sim.connections === 1, 10000, 'the second purchase');
     const without = current.body.filter((n) => n.type !== 'ssi-purchase' && n.type !== 'inject');
     (await request(`${red.url}/flows`, { method: 'POST', body: without, headers: { 'Node-RED-Deployment-Type': 'nodes' } })).status.should.equal(204);

@@ -1,0 +1,41 @@
+/**
+ * ssi-command: any method of the catalogue, fixed in the node or, with 'msg', named by msg.method; msg.payload is
+ * its params. Financial and report methods run to their outcome (msg.payload: the final GetLastResult or
+ * GetLastReport, whatever it says); the others are one exchange (msg.payload: the normalised response).
+ */
+import { getMethod, isPolled } from '../core/catalogue';
+import { isApproved } from '../core/normalise';
+import { validateRequest } from '../core/validate';
+import { badInput, settingOrMsg } from './lib/choice';
+import { attachTerminal } from './lib/flow-node';
+import type { Node, NodeAPI, NodeDef } from './lib/red';
+
+/** msg.payload as params: an object, or nothing (also for a method without params, e.g. an inject timestamp). */
+function paramsOf(payload: unknown, method: string, takesParams: boolean): Record<string, unknown> | undefined {
+  if (payload && typeof payload === 'object' && !Array.isArray(payload)) return payload as Record<string, unknown>;
+  if (!takesParams || payload === undefined || payload === null || payload === '') return undefined;
+  throw badInput('ssi-command', 'payload', `must be an object of ${method} request keys`, payload, method);
+}
+
+export = function register(RED: NodeAPI): void {
+  function SsiCommandNode(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    attachTerminal(RED, this, def, async (msg, ctx) => {
+      const method = settingOrMsg(def.method, () => msg.method);
+      // A method the catalogue does not know gets the core's UNKNOWN_METHOD error, before anything is sent.
+      const spec = getMethod(String(method)) ?? validateRequest(method).spec;
+      const name = spec.name;
+      const params = paramsOf(msg.payload, name, Object.keys(spec.params).length > 0);
+      const response = isPolled(spec)
+        ? await ctx.terminal.transact(name, params ?? {}, { onStatus: ctx.onStatus })
+        : await ctx.terminal.request(name, params);
+      msg.payload = response;
+      msg.ecr = { method: name, response };
+      const ok = spec.group === 'financial' ? isApproved(response) : !response.error;
+      const what = String(response.params.transactionResult || response.errorCode || 'FAILED');
+      ctx.badge(ok ? { fill: 'green', shape: 'dot', text: `✔ ${name}` } : { fill: 'red', shape: 'ring', text: `✘ ${name} ${what}` });
+      return msg;
+    });
+  }
+  RED.nodes.registerType('ssi-command', SsiCommandNode);
+};

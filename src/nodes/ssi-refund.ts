@@ -1,0 +1,30 @@
+/**
+ * ssi-refund: money back. Refund (rrn + amount), Void (invoiceNum) or PartialVoid (invoiceNum + the amount taken
+ * off), fixed in the node or, with 'msg', from msg.payload.operation. Output 1: approved. Output 2: not approved.
+ */
+import { METHODS } from '../core/catalogue';
+import { oneOf, settingOrMsg } from './lib/choice';
+import { attachTerminal } from './lib/flow-node';
+import { buildParams, payloadObject, type AmountUnits } from './lib/inputs';
+import { financialOutcome, typedValues } from './lib/outcome';
+import type { Node, NodeAPI, NodeDef } from './lib/red';
+
+const OPERATIONS = ['Refund', 'Void', 'PartialVoid'] as const;
+const TYPED = { merchantId: 'merchantId', currency: 'transCurrency' } as const;
+
+export = function register(RED: NodeAPI): void {
+  function SsiRefundNode(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const units: AmountUnits = def.units === 'major' ? 'major' : 'minor';
+    attachTerminal(RED, node, def, async (msg, ctx) => {
+      const payload = payloadObject(msg.payload);
+      const operation = oneOf('ssi-refund', 'operation', settingOrMsg(def.operation, () => payload.operation, 'Refund'), OPERATIONS);
+      const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, node, msg), def, TYPED);
+      const params = buildParams(operation, Object.keys(METHODS[operation].params), { payload, node: fromNode, defaults: ctx.config.defaults }, units);
+      const result = await ctx.terminal.transact(operation, params, { onStatus: ctx.onStatus });
+      return financialOutcome(msg, operation, result, ctx);
+    });
+  }
+  RED.nodes.registerType('ssi-refund', SsiRefundNode);
+};

@@ -1,0 +1,45 @@
+/**
+ * ssi-report: an X report (interim totals) or a Z report (settlement), fixed in the node or, with 'msg', from
+ * msg.payload.report. Output 1: the report's totals. Output 2: the settlement failed (the terminal says error).
+ */
+import { METHODS } from '../core/catalogue';
+import { flag, oneOf, settingOrMsg } from './lib/choice';
+import { attachTerminal } from './lib/flow-node';
+import { buildParams, payloadObject } from './lib/inputs';
+import { typedValues } from './lib/outcome';
+import { reportBadge, reportPayload } from './lib/report';
+import type { Node, NodeAPI, NodeDef } from './lib/red';
+
+const REPORTS = ['XReport', 'ZReport'] as const;
+const TYPED = { merchantId: 'merchantId' } as const;
+
+export = function register(RED: NodeAPI): void {
+  function SsiReportNode(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    attachTerminal(RED, node, def, async (msg, ctx) => {
+      const payload = payloadObject(msg.payload);
+      const report = oneOf('ssi-report', 'report', settingOrMsg(def.report, () => payload.report), REPORTS);
+      const detailed = typeof payload.detailed === 'boolean' ? payload.detailed : flag(def.detailed);
+      const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, node, msg), def, TYPED);
+      const sources = { payload: { merchantId: payload.merchantId, isDetailReport: detailed }, node: fromNode, defaults: ctx.config.defaults };
+      const params = buildParams(report, Object.keys(METHODS[report].params), sources, 'minor');
+      const result = await ctx.terminal.transact(report, params, { onStatus: ctx.onStatus });
+      const out = reportPayload(report, result);
+      msg.ecr = { method: report, response: result };
+      if (flag(def.receipt)) {
+        // The report has happened: a receipt that cannot be fetched must not hide its outcome.
+        try {
+          out.receipt = (await ctx.terminal.request('GetLastReportReceipt')).params.receipt;
+        } catch (err) {
+          out.receipt = null;
+          out.receiptError = (err as Error).message;
+        }
+      }
+      msg.payload = out;
+      ctx.badge(reportBadge(out));
+      return out.ok ? [msg, null] : [null, msg];
+    });
+  }
+  RED.nodes.registerType('ssi-report', SsiReportNode);
+};

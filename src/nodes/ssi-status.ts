@@ -1,0 +1,59 @@
+/**
+ * ssi-status: is the terminal there, and is it idle? On every msg: GetStatus (or PingDevice) as msg.payload, with
+ * online: false instead of an error when the terminal does not answer. With watch: polls from deploy every
+ * `interval` seconds and sends a fresh msg (topic 'ssi-status') whenever status or online changed.
+ */
+import { badInput, flag, oneOf } from './lib/choice';
+import { attachTerminal } from './lib/flow-node';
+import { checkHealth, HEALTH_MODES, watchHealth, type Health, type HealthMode } from './lib/health';
+import { hubBadge, terminalBadge } from './lib/status';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from './lib/red';
+
+const DEFAULT_INTERVAL = 30;
+/** The first poll waits for the flow to start, like an inject node's "once". */
+const FIRST_POLL_MS = 100;
+
+function badge(health: Health, mode: HealthMode): NodeStatus {
+  if (!health.online) return hubBadge({ reachability: 'disconnected' });
+  return health.status === null ? { fill: 'green', shape: 'dot', text: `✔ ${mode}` } : terminalBadge(health.status);
+}
+
+function intervalSeconds(value: unknown): number {
+  const seconds = value === undefined || value === null || value === '' ? DEFAULT_INTERVAL : Number(value);
+  if (!Number.isFinite(seconds) || seconds < 1) throw badInput('ssi-status', 'interval', 'must be a number of seconds, at least 1', value);
+  return seconds;
+}
+
+export = function register(RED: NodeAPI): void {
+  function SsiStatusNode(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const setting = def.mode || 'GetStatus';
+    const ctx = attachTerminal(RED, node, def, async (msg, ctx) => {
+      const mode = oneOf('ssi-status', 'mode', setting, HEALTH_MODES);
+      const { health, response } = await checkHealth(ctx.terminal, mode);
+      msg.payload = health;
+      if (response) msg.ecr = { method: mode, response };
+      ctx.badge(badge(health, mode));
+      return msg;
+    });
+    if (!ctx || !flag(def.watch)) return;
+
+    let mode: HealthMode;
+    let seconds: number;
+    try {
+      mode = oneOf('ssi-status', 'mode', setting, HEALTH_MODES);
+      seconds = intervalSeconds(def.interval);
+    } catch (err) {
+      node.error((err as Error).message);
+      return;
+    }
+    const poller = watchHealth(ctx.terminal, mode, seconds * 1000, FIRST_POLL_MS, (health, response) => {
+      const out: NodeMessage = { topic: 'ssi-status', payload: health };
+      if (response) out.ecr = { method: mode, response };
+      node.send(out);
+    }, (message) => node.warn(message));
+    node.on('close', () => poller.stop());
+  }
+  RED.nodes.registerType('ssi-status', SsiStatusNode);
+};

@@ -1,0 +1,29 @@
+/**
+ * ssi-transaction: any financial method of the catalogue, fixed in the node or, with 'msg', named by msg.method.
+ * msg.payload holds the method's keys (a bare number is transAmount). Output 1: approved. Output 2: not approved.
+ */
+import { METHODS, methodsIn } from '../core/catalogue';
+import { oneOf, settingOrMsg } from './lib/choice';
+import { attachTerminal } from './lib/flow-node';
+import { buildParams, payloadObject, type AmountUnits } from './lib/inputs';
+import { financialOutcome, typedValues } from './lib/outcome';
+import type { Node, NodeAPI, NodeDef } from './lib/red';
+
+const FINANCIAL = Object.freeze(methodsIn('financial'));
+const TYPED = { merchantId: 'merchantId', currency: 'transCurrency' } as const;
+
+export = function register(RED: NodeAPI): void {
+  function SsiTransactionNode(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const units: AmountUnits = def.units === 'major' ? 'major' : 'minor';
+    attachTerminal(RED, node, def, async (msg, ctx) => {
+      const method = oneOf('ssi-transaction', 'method', settingOrMsg(def.method, () => msg.method), FINANCIAL);
+      const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, node, msg), def, TYPED);
+      const params = buildParams(method, Object.keys(METHODS[method].params), { payload: payloadObject(msg.payload), node: fromNode, defaults: ctx.config.defaults }, units);
+      const result = await ctx.terminal.transact(method, params, { onStatus: ctx.onStatus });
+      return financialOutcome(msg, method, result, ctx);
+    });
+  }
+  RED.nodes.registerType('ssi-transaction', SsiTransactionNode);
+};
