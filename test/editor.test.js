@@ -1,0 +1,418 @@
+'use strict';
+/**
+ * The editor side of the nine node types: each src/nodes/<type>.html registers its type with exactly the
+ * properties the runtime reads, every label it shows is a message key of its own catalogue in English and
+ * Ukrainian, and each type has help in both languages. Then the real thing: the built package loaded by a
+ * Node-RED 4 process the way the palette installs it, serving the editor its templates, help, messages and icons.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+const { execFileSync } = require('node:child_process');
+require('should');
+const { startNodeRed, request } = require('./support/node-red');
+
+const ROOT = path.join(__dirname, '..');
+const SRC = path.join(ROOT, 'src', 'nodes');
+const DIST = path.join(ROOT, 'dist', 'nodes');
+const LANGS = ['en-US', 'uk'];
+const MODULE = '@ssi-ecr/node-red';
+
+const TEXT = ['str', 'msg', 'flow', 'global', 'env'];
+/** The contract shared with the runtime: each type's properties (with their defaults), category and outputs. */
+const TYPES = {
+  'ssi-terminal': {
+    category: 'config',
+    defaults: {
+      name: '', transport: 'tcp', host: '127.0.0.1', port: 3000, httpPort: '', httpPath: '/', serialPort: '', baudRate: 115200,
+      merchantId: '', currency: '980', pollInterval: 500, requestTimeout: 10000, overallTimeout: 180000,
+    },
+  },
+  'ssi-purchase': {
+    outputs: 2,
+    defaults: { name: '', terminal: '', units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str', discountedAmount: '', discountedAmountType: 'msg' },
+    typed: { merchantId: TEXT, currency: TEXT, discountedAmount: ['msg', 'flow', 'global', 'num', 'str', 'env'] },
+  },
+  'ssi-refund': {
+    outputs: 2,
+    defaults: { name: '', terminal: '', operation: 'Refund', units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str' },
+    choices: { operation: ['Refund', 'Void', 'PartialVoid', 'msg'], units: ['minor', 'major'] },
+    typed: { merchantId: TEXT, currency: TEXT },
+  },
+  'ssi-transaction': {
+    outputs: 2,
+    defaults: { name: '', terminal: '', method: 'Purchase', units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str' },
+    typed: { merchantId: TEXT, currency: TEXT },
+  },
+  'ssi-status': {
+    outputs: 1,
+    defaults: { name: '', terminal: '', mode: 'GetStatus', watch: false, interval: 30 },
+    choices: { mode: ['GetStatus', 'PingDevice'] },
+  },
+  'ssi-report': {
+    outputs: 2,
+    defaults: { name: '', terminal: '', report: 'XReport', detailed: false, receipt: false, merchantId: '', merchantIdType: 'str' },
+    choices: { report: ['XReport', 'ZReport', 'msg'] },
+    typed: { merchantId: TEXT },
+  },
+  'ssi-print': {
+    outputs: 1,
+    defaults: { name: '', terminal: '', mode: 'xml', url: 'payload.url', urlType: 'msg', fontStyle: '' },
+    choices: { mode: ['xml', 'pdf'] },
+    typed: { url: TEXT },
+  },
+  'ssi-terminal-info': {
+    outputs: 1,
+    defaults: { name: '', terminal: '', what: 'info' },
+    choices: { what: ['info', 'merchants', 'both'] },
+  },
+  'ssi-command': {
+    outputs: 1,
+    defaults: { name: '', terminal: '', method: 'msg' },
+  },
+};
+const NAMES = Object.keys(TYPES);
+
+const read = (file) => fs.readFileSync(file, 'utf8');
+const catalogue = (lang, type) => JSON.parse(read(path.join(SRC, 'locales', lang, `${type}.json`)));
+const helpFile = (lang, type) => path.join(SRC, 'locales', lang, `${type}.html`);
+
+/** The value at a dotted key of a catalogue (undefined when absent). */
+function lookup(cat, key) {
+  return key.split('.').reduce((v, part) => (v && typeof v === 'object' ? v[part] : undefined), cat);
+}
+
+/** Every leaf of a catalogue as 'a.b.c'. */
+function leaves(obj, prefix = '', out = []) {
+  for (const [k, v] of Object.entries(obj)) {
+    if (v && typeof v === 'object') leaves(v, `${prefix}${k}.`, out);
+    else out.push(`${prefix}${k}`);
+  }
+  return out;
+}
+
+/** Splits a node's HTML into its edit template and its script. */
+function parts(type) {
+  const html = read(path.join(SRC, `${type}.html`));
+  const templates = [...html.matchAll(/<script type="text\/html" data-template-name="([^"]+)">([\s\S]*?)<\/script>/g)];
+  const scripts = [...html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+  return { html, templates, scripts };
+}
+
+/** Runs the node's script against a stand-in RED and returns what it registered. */
+function registered(type) {
+  const calls = [];
+  const validator = () => function () { return true; };
+  const RED = {
+    nodes: { registerType: (name, def) => calls.push({ name, def }) },
+    validators: { number: validator, regex: validator, typedInput: validator },
+    _: (key) => key,
+  };
+  const $ = () => {
+    throw new Error('the script touches the DOM while it loads');
+  };
+  for (const script of parts(type).scripts) vm.runInNewContext(script, { RED, $, console }, { filename: `${type}.html` });
+  // Objects made in the sandbox have its Object.prototype (no .should): copy the definition into this realm.
+  return calls.map(({ name, def }) => ({
+    name,
+    def: { ...def, defaults: Object.fromEntries(Object.entries(def.defaults).map(([k, v]) => [k, { ...v }])) },
+  }));
+}
+
+/** `this` for a definition's label functions: the node's settings and a _() over the given catalogue. */
+function labelContext(type, lang, settings) {
+  const cat = catalogue(lang, type);
+  return { ...settings, _: (key, values = {}) => {
+    const text = lookup(cat, key);
+    return typeof text === 'string' ? text.replace(/__(\w+)__/g, (m, k) => (k in values ? String(values[k]) : m)) : key;
+  } };
+}
+
+/** The message keys a node's HTML uses: { own: keys of its catalogue, prefixes: dynamic key stems }. */
+function keysUsed(type) {
+  const { templates, scripts } = parts(type);
+  const own = new Set();
+  const prefixes = new Set();
+  const foreign = [];
+  const add = (key) => {
+    const i = key.indexOf(':');
+    if (i === -1) return own.add(key);
+    if (key.slice(0, i) === `${MODULE}/${type}`) return own.add(key.slice(i + 1));
+    foreign.push(key);
+  };
+  for (const t of templates) {
+    for (const m of t[2].matchAll(/data-i18n="([^"]+)"/g)) {
+      for (const part of m[1].split(';')) add(part.replace(/^\[[^\]]+\]/, ''));
+    }
+  }
+  const js = scripts.join('\n');
+  const ns = /var NS = '([^']+)'/.exec(js);
+  // Keys given to _() directly, or picked in an expression (a ? 'x.a' : 'x.b'); a literal ending in '.' is a stem.
+  for (const m of js.matchAll(/(?:this|node|RED)\._\(\s*(['"])([^'"]+)\1\s*[,)]/g)) add(m[2]);
+  for (const m of js.matchAll(new RegExp(`(['"])(${type}\\.[\\w.-]*)\\1`, 'g'))) {
+    if (m[2].endsWith('.svg')) continue;
+    if (m[2].endsWith('.')) prefixes.add(m[2].slice(0, -1));
+    else add(m[2]);
+  }
+  for (const m of js.matchAll(/RED\._\(\s*NS\s*\+\s*(['"])([^'"]+)\1\s*[,)]/g)) {
+    if (!ns) throw new Error(`${type}: RED._(NS + ...) without var NS`);
+    add(ns[1] + m[2]);
+  }
+  return { own: [...own], prefixes: [...prefixes], foreign, ns: ns && ns[1] };
+}
+
+/** The <li> items of a list, without those of lists nested in them. */
+function topLevelItems(html) {
+  const items = [];
+  let depth = 0;
+  let start = -1;
+  for (const m of html.matchAll(/<(\/?)(ul|ol|li)\b[^>]*>/g)) {
+    const [tag, close, name] = m;
+    if (name === 'li' && !close && depth === 0) start = m.index + tag.length;
+    else if (name === 'li' && close && depth === 0 && start >= 0) {
+      items.push(html.slice(start, m.index));
+      start = -1;
+    } else if (name !== 'li') depth += close ? -1 : 1;
+  }
+  return items;
+}
+
+describe('editor: node definitions (src/nodes/*.html)', () => {
+  for (const type of NAMES) {
+    const spec = TYPES[type];
+    describe(type, () => {
+      it('has one edit template and registers exactly this type, in its category, with exactly the contract\'s properties', () => {
+        const { templates } = parts(type);
+        templates.map((t) => t[1]).should.eql([type]);
+        const calls = registered(type);
+        calls.map((c) => c.name).should.eql([type]);
+        const def = calls[0].def;
+        def.category.should.equal(spec.category || 'SSI ECR');
+        Object.keys(def.defaults).sort().should.eql(Object.keys(spec.defaults).sort());
+        for (const [prop, value] of Object.entries(spec.defaults)) def.defaults[prop].value.should.eql(value, `${type}.${prop}`);
+        if (type === 'ssi-terminal') return;
+        def.defaults.terminal.should.match({ type: 'ssi-terminal', required: true });
+        def.inputs.should.equal(1);
+        def.outputs.should.equal(spec.outputs);
+        def.color.should.equal('#A6D6A0');
+      });
+
+      it('has a form field for every property, and its icon exists', () => {
+        const { templates } = parts(type);
+        const prefix = type === 'ssi-terminal' ? 'node-config-input' : 'node-input';
+        for (const prop of Object.keys(spec.defaults)) templates[0][2].should.match(new RegExp(`id="${prefix}-${prop}"`), `${type}: no field for ${prop}`);
+        for (const [field, choices] of Object.entries(spec.choices || {})) {
+          const select = new RegExp(`<select id="${prefix}-${field}"[^>]*>([\\s\\S]*?)</select>`).exec(templates[0][2]);
+          select.should.be.ok();
+          [...select[1].matchAll(/value="([^"]+)"/g)].map((m) => m[1]).should.eql(choices);
+        }
+        const def = registered(type)[0].def;
+        fs.existsSync(path.join(ROOT, 'icons', def.icon)).should.be.true(`icons/${def.icon}`);
+        read(path.join(ROOT, 'icons', def.icon)).should.match(/viewBox="0,? 0,? 40,? 60"/);
+      });
+
+      if (spec.typed) {
+        it('makes TypedInputs of its typed properties with the contract\'s types', () => {
+          const js = parts(type).scripts.join('\n');
+          const lists = Object.fromEntries([...js.matchAll(/var (\w+) = (\[[^\]]*\]);/g)].map((m) => [m[1], JSON.parse(m[2].replace(/'/g, '"'))]));
+          for (const [field, types] of Object.entries(spec.typed)) {
+            const m = new RegExp(`#node-input-${field}'\\)\\.typedInput\\(\\{ default: '(\\w+)', types: (\\w+), typeField: '#node-input-${field}Type' \\}\\)`).exec(js);
+            (m !== null).should.be.true(`${type}: no TypedInput for ${field}`);
+            m[1].should.equal(spec.defaults[`${field}Type`]);
+            lists[m[2]].should.eql(types);
+          }
+        });
+      }
+
+      it('shows only message keys that exist in its English and Ukrainian catalogues', () => {
+        const { own, prefixes, foreign, ns } = keysUsed(type);
+        foreign.should.eql([], 'keys of other catalogues');
+        if (ns) ns.should.equal(`${MODULE}/${type}:`);
+        own.length.should.be.above(5);
+        for (const lang of LANGS) {
+          const cat = catalogue(lang, type);
+          for (const key of own) (typeof lookup(cat, key)).should.equal('string', `${lang}/${type}.json has no ${key}`);
+          for (const stem of prefixes) (typeof lookup(cat, stem)).should.equal('object', `${lang}/${type}.json has no ${stem}.*`);
+        }
+        // No label typed into the form itself: text nodes of the template are whitespace (or 8N1, a unit sign).
+        const text = parts(type).templates[0][2].replace(/<datalist[\s\S]*?<\/datalist>/g, '').replace(/<[^>]+>/g, '\n').split('\n').map((s) => s.trim()).filter(Boolean);
+        text.filter((s) => !/^(8N1)$/.test(s)).should.eql([]);
+      });
+
+      it('has the same keys, with the same __placeholders__, in English and Ukrainian; the Ukrainian is Ukrainian', () => {
+        const en = catalogue('en-US', type);
+        const uk = catalogue('uk', type);
+        Object.keys(en).should.eql([type]);
+        leaves(uk).sort().should.eql(leaves(en).sort());
+        const marks = (s) => (s.match(/__\w+__/g) || []).sort();
+        for (const key of leaves(en)) marks(lookup(uk, key)).should.eql(marks(lookup(en, key)), key);
+        // Most Ukrainian texts are in Cyrillic (method names, codes and units may be the same in both).
+        const cyrillic = leaves(uk).filter((k) => /[а-яіїєґ]/i.test(lookup(uk, k)));
+        (cyrillic.length / leaves(uk).length).should.be.above(0.6);
+      });
+
+      it('labels itself from its catalogue (palette, node, ports)', () => {
+        const def = registered(type)[0].def;
+        for (const lang of LANGS) {
+          const settings = Object.fromEntries(Object.entries(spec.defaults));
+          const ctx = labelContext(type, lang, settings);
+          const palette = def.paletteLabel.call(ctx);
+          palette.should.be.a.String().and.not.match(/\./);
+          def.label.call(ctx).should.be.a.String().and.not.be.empty();
+          def.label.call({ ...ctx, name: 'My node' }).should.equal('My node');
+          if (type === 'ssi-terminal') continue;
+          for (let i = 0; i < spec.outputs; i++) def.outputLabels.call(ctx, i).should.be.a.String().and.not.match(new RegExp(`^${type}\\.`));
+          def.inputLabels.call(ctx, 0).should.be.a.String().and.not.match(new RegExp(`^${type}\\.`));
+        }
+        if (type === 'ssi-purchase') {
+          def.label.call(labelContext(type, 'en-US', {})).should.equal('purchase');
+          const ctx = labelContext(type, 'en-US', {});
+          [def.outputLabels.call(ctx, 0), def.outputLabels.call(ctx, 1)].should.eql(['approved', 'not approved']);
+        }
+        if (type === 'ssi-report') {
+          def.label.call(labelContext(type, 'en-US', { report: 'ZReport' })).should.equal('Z report');
+          def.label.call(labelContext(type, 'uk', { report: 'XReport' })).should.equal('X-звіт');
+        }
+        if (type === 'ssi-terminal') {
+          def.label.call(labelContext(type, 'en-US', spec.defaults)).should.equal('127.0.0.1:3000');
+          def.label.call(labelContext(type, 'en-US', { ...spec.defaults, transport: 'http' })).should.equal('http://127.0.0.1:3001/');
+          def.label.call(labelContext(type, 'en-US', { ...spec.defaults, transport: 'serial', serialPort: '/dev/ttyACM0' })).should.equal('/dev/ttyACM0');
+        }
+      });
+
+      it('has help in English and Ukrainian, in the help style, describing every output', () => {
+        for (const lang of LANGS) {
+          const file = helpFile(lang, type);
+          fs.existsSync(file).should.be.true(file);
+          const help = read(file);
+          help.should.match(new RegExp(`^<script type="text/html" data-help-name="${type}">[\\s\\S]*</script>\\s*$`));
+          help.should.match(/^\s*<script[^>]*>\s*<p>/, 'starts with a summary paragraph');
+          help.should.match(/<h3>/);
+          if (lang === 'uk') help.replace(/<[^>]+>|<code>[\s\S]*?<\/code>/g, '').should.match(/[а-яіїєґ]{4}/i);
+          if (type === 'ssi-terminal') continue;
+          help.should.match(/<dl class="message-properties">/);
+          const sections = help.split(/<h3>/);
+          sections.length.should.be.aboveOrEqual(5, 'inputs, outputs, details, example');
+          const outputs = sections[2];
+          const def = registered(type)[0].def;
+          const ctx = labelContext(type, lang, TYPES[type].defaults);
+          if (TYPES[type].outputs === 2) {
+            const ports = /<ol class="node-ports">([\s\S]*?)<\/ol>/.exec(outputs);
+            (ports !== null).should.be.true(`${lang}/${type}.html: outputs as <ol class="node-ports">`);
+            const items = topLevelItems(ports[1]);
+            items.length.should.equal(2);
+            items.forEach((item, i) => item.toLowerCase().should.containEql(def.outputLabels.call(ctx, i).toLowerCase()));
+            items.forEach((item) => item.should.match(/<dt>payload/));
+          } else {
+            outputs.should.match(/<dl class="message-properties">[\s\S]*<dt>(payload|ecr)/);
+          }
+        }
+      });
+    });
+  }
+
+  it('the shared status texts are kept in both languages', () => {
+    for (const lang of LANGS) {
+      const t = catalogue(lang, 'ssi-terminal')['ssi-terminal'];
+      Object.keys(t.status).should.containDeep(['unknown', 'connecting', 'connected', 'disconnected', 'sending', 'no-config', 'watching', 'S00', 'S01', 'S02', 'S03', 'S04', 'S05', 'S06', 'S07']);
+      t.errors['no-config'].should.be.a.String();
+    }
+  });
+
+  it('every icon is white on transparent, in the 40×60 frame of Node-RED\'s own icons', () => {
+    const icons = fs.readdirSync(path.join(ROOT, 'icons')).filter((f) => f.endsWith('.svg'));
+    icons.length.should.be.aboveOrEqual(NAMES.length);
+    for (const icon of icons) {
+      const svg = read(path.join(ROOT, 'icons', icon));
+      svg.should.match(/^<svg width="40" height="60" viewBox="0 0 40 60" xmlns="http:\/\/www.w3.org\/2000\/svg">/);
+      const colours = [...svg.matchAll(/(?:fill|stroke)="(#[0-9a-fA-F]+)"/g)].map((m) => m[1].toLowerCase());
+      colours.filter((c) => c !== '#fff' && c !== '#000').should.eql([], `${icon}: only white (black only inside a mask)`);
+    }
+  });
+});
+
+describe('editor: the package in a real Node-RED 4', function () {
+  this.timeout(120000);
+  let red;
+
+  before(async () => {
+    // `npm test` builds first; a bare `mocha` run after an edit builds here, so the check is never stale.
+    const stale = NAMES.some((type) => !fs.existsSync(path.join(DIST, `${type}.js`)) || !fs.existsSync(path.join(DIST, `${type}.html`)) ||
+      read(path.join(DIST, `${type}.html`)) !== read(path.join(SRC, `${type}.html`)) ||
+      LANGS.some((lang) => ['json', 'html'].some((ext) => {
+        const built = path.join(DIST, 'locales', lang, `${type}.${ext}`);
+        return !fs.existsSync(built) || read(built) !== read(path.join(SRC, 'locales', lang, `${type}.${ext}`));
+      })));
+    if (stale) execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+    red = await startNodeRed();
+  });
+
+  after(async () => {
+    if (red) {
+      const userDir = red.userDir;
+      await red.stop();
+      fs.existsSync(userDir).should.be.false();
+    }
+  });
+
+  it('lists all nine types, enabled and loaded without an error', async () => {
+    const res = await request(`${red.url}/nodes`, { headers: { Accept: 'application/json' } });
+    res.status.should.equal(200);
+    const ours = res.body.filter((set) => set.module === MODULE);
+    const types = ours.flatMap((set) => set.types);
+    types.sort().should.eql([...NAMES].sort(), red.output());
+    for (const set of ours) {
+      set.enabled.should.be.true();
+      (set.err === undefined).should.be.true(`${set.id}: ${set.err}`);
+    }
+  });
+
+  it('serves every edit template, definition and English help to the editor', async () => {
+    const res = await request(`${red.url}/nodes`, { headers: { Accept: 'text/html', 'Accept-Language': 'en-US' } });
+    res.status.should.equal(200);
+    for (const type of NAMES) {
+      res.body.should.containEql(`data-template-name="${type}"`);
+      res.body.should.containEql(`RED.nodes.registerType('${type}'`);
+      res.body.should.containEql(`data-help-name="${type}"`);
+    }
+    res.body.should.containEql('Takes a card payment on the terminal');
+  });
+
+  it('serves the Ukrainian help to a Ukrainian editor (uk and uk-UA)', async () => {
+    for (const lang of ['uk', 'uk-UA']) {
+      const res = await request(`${red.url}/nodes`, { headers: { Accept: 'text/html', 'Accept-Language': lang } });
+      res.body.should.containEql('Проводить оплату карткою на терміналі');
+      res.body.should.containEql('Вхідні дані');
+    }
+  });
+
+  it('serves each node\'s messages in English and Ukrainian', async () => {
+    const uk = await request(`${red.url}/locales/${MODULE}/ssi-purchase?lng=uk`, { headers: { Accept: 'application/json' } });
+    uk.status.should.equal(200);
+    uk.body['ssi-purchase'].label.units.should.equal('Сума в');
+    uk.body['ssi-purchase'].outputs.should.eql({ approved: 'схвалено', notApproved: 'не схвалено' });
+    const en = await request(`${red.url}/locales/${MODULE}/ssi-purchase?lng=en-US`, { headers: { Accept: 'application/json' } });
+    en.body['ssi-purchase'].units.should.eql({ minor: 'kopecks (2450)', major: 'hryvnias (24.50)' });
+    for (const type of NAMES) {
+      const res = await request(`${red.url}/locales/${MODULE}/${type}?lng=uk`, { headers: { Accept: 'application/json' } });
+      res.body.should.eql(catalogue('uk', type));
+    }
+    const status = await request(`${red.url}/locales/${MODULE}/ssi-terminal?lng=uk-UA`, { headers: { Accept: 'application/json' } });
+    status.body['ssi-terminal'].status.S03.should.equal('введіть ПІН');
+  });
+
+  it('serves the icons, and the catalogue the method lists are built from', async () => {
+    for (const type of NAMES) {
+      const res = await request(`${red.url}/icons/${MODULE}/${type}.svg`);
+      res.status.should.equal(200);
+      String(res.headers['content-type']).should.match(/svg/);
+    }
+    const cat = await request(`${red.url}/ssi-ecr/catalogue`, { headers: { Accept: 'application/json' } });
+    cat.status.should.equal(200);
+    cat.body.methods.length.should.equal(27);
+    cat.body.methods.filter((m) => m.group === 'financial').map((m) => m.name).should.eql([
+      'Purchase', 'Void', 'Refund', 'CashBack', 'Preauthorization', 'SalePreauth', 'VoidPreauth', 'Cash', 'Deposit', 'Balance', 'Echo', 'PartialVoid',
+    ]);
+    cat.body.methods[0].should.have.properties('title', 'doc', 'params');
+  });
+});
