@@ -1,6 +1,9 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
+const os = require('node:os');
+const net = require('node:net');
+const http = require('node:http');
 const { spawn } = require('node:child_process');
 require('should');
 const { Terminal } = require('../dist/core');
@@ -39,35 +42,146 @@ describe('README and the two commands', () => {
     require('@ssi-ecr/node-red/simulator').startSimulator.should.be.a.Function();
   });
 
-  it('the start script brings up a simulator that takes a purchase, and stops cleanly', async function () {
-    this.timeout(30000);
-    const child = spawn(process.execPath, [path.join(root, 'scripts', 'start.js')], { env: { ...process.env, SIM_PORT: '0', SIM_STATE: path.join(require('node:os').tmpdir(), `sim-state-${process.pid}.json`) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  it('npm start brings up the simulator and Node-RED with the examples; a purchase goes through; SIGTERM stops both', async function () {
+    this.timeout(45000);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ssi-ecr-start-'));
+    const redPort = await freePort();
+    const child = spawn(process.execPath, [path.join(root, 'scripts', 'start.js')], {
+      env: { ...process.env, SIM_PORT: '0', NODE_RED_PORT: String(redPort), NODE_RED_USER_DIR: path.join(tmp, 'node-red'), SIM_STATE: path.join(tmp, 'sim-state.json') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
-    child.stderr.on('data', (d) => (out += d));
-    const port = await new Promise((resolve, reject) => {
-      child.stdout.on('data', (d) => {
-        out += d;
-        const m = /listening on tcp:\/\/127\.0\.0\.1:(\d+)[\s\S]*Test amounts/.exec(out);
-        if (m) resolve(Number(m[1]));
-      });
-      child.on('exit', (code) => reject(new Error(`start.js exited ${code}: ${out}`)));
-    });
-    out.should.match(/Try a purchase/);
-    const t = new Terminal({ host: '127.0.0.1', port, pollInterval: 100 });
+    let redPid;
+    const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     try {
-      (await t.request('GetStatus')).status.should.match(/^S0[06]$/);
-      (await t.request('GetMerchantList')).params.merchantList.should.containEql('000000060007176');
-      const seen = [];
-      const r = await t.transact('Purchase', { transAmount: 2450, transCurrency: '980', merchantId: '000000060007176' }, { onStatus: (s) => seen.push(s.status) });
-      r.params.transactionResult.should.equal('APPROVED_ONLINE');
-      seen.should.containDeep(['S02', 'S03', 'S04', 'S00']);
-    } finally {
-      await t.close();
-    }
-    const code = await new Promise((resolve) => {
-      child.once('exit', resolve);
+      const ready = await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no editor URL within 30 s: ${out}`)), 30000);
+        const seen = () => {
+          const url = /Open the Node-RED editor: (http:\/\/127\.0\.0\.1:(\d+)\/)/.exec(out);
+          const sim = /simulator: tcp:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+          const pid = /Node-RED [\d.]+ \(pid (\d+)\)/.exec(out);
+          if (url && sim && pid && /watch the debug sidebar/.test(out)) {
+            clearTimeout(timer);
+            resolve({ url: url[1], redPort: Number(url[2]), simPort: Number(sim[1]), pid: Number(pid[1]) });
+          }
+        };
+        child.stdout.on('data', (d) => {
+          out += d;
+          seen();
+        });
+        child.stderr.on('data', (d) => (out += d));
+        exited.then(({ code }) => reject(new Error(`start.js exited ${code}: ${out}`)));
+      });
+      redPid = ready.pid;
+      ready.redPort.should.equal(redPort);
+      out.should.match(/click the inject 'buy coffee 24\.50' on the Vending tab/);
+
+      const editor = await get(ready.url);
+      editor.status.should.equal(200);
+      editor.body.should.match(/Node-RED/);
+      // Import › Examples lists the pack's examples (the pack is installed in the user directory).
+      const listed = JSON.parse((await get(`${ready.url}library/examples/flows/@ssi-ecr/node-red`)).body).map((e) => e.fn);
+      listed.should.eql(fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.json')).sort().map((f) => f.replace(/\.json$/, '')));
+      const flows = JSON.parse((await get(`${ready.url}flows`)).body);
+      flows.should.be.an.Array();
+      new Set(flows.map((n) => n.id)).size.should.equal(flows.length);
+      const tabs = new Set(flows.filter((n) => n.type === 'tab').map((n) => n.id));
+      const ours = new Set(flows.filter((n) => /^ssi-/.test(n.type) && tabs.has(n.z)).map((n) => n.z));
+      ours.size.should.be.aboveOrEqual(5);
+      const types = new Set(flows.map((n) => n.type));
+      ['ssi-terminal', 'ssi-purchase', 'ssi-refund', 'ssi-transaction', 'ssi-status', 'ssi-report', 'ssi-print', 'ssi-terminal-info', 'ssi-command'].forEach((t) => types.has(t).should.be.true(t));
+      const terminals = flows.filter((n) => n.type === 'ssi-terminal');
+      terminals.length.should.be.above(0);
+      terminals.forEach((n) => Number(n.port).should.equal(ready.simPort));
+
+      const t = new Terminal({ host: '127.0.0.1', port: ready.simPort, pollInterval: 100 });
+      try {
+        // What the newcomer does: click 'buy coffee 24.50' (the editor's inject button is this admin call).
+        const coffee = flows.find((n) => n.type === 'inject' && n.name === 'buy coffee 24.50');
+        (await post(`${ready.url}inject/${coffee.id}`)).status.should.equal(200);
+        const until = Date.now() + 15000;
+        let last;
+        for (;;) {
+          last = await t.request('GetLastResult').catch((err) => ({ busy: err.code }));
+          if (last.params && last.params.transAmount === '2450') break;
+          if (Date.now() > until) throw new Error(`the coffee purchase did not complete: ${JSON.stringify(last)}`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        last.params.should.match({ originalTrnName: 'Purchase', transactionResult: 'APPROVED_ONLINE', merchantId: '000000060007176' });
+
+        (await t.request('GetStatus')).status.should.match(/^S0[06]$/);
+        (await t.request('GetMerchantList')).params.merchantList.should.containEql('000000060007176');
+        const seenStatuses = [];
+        const r = await t.transact('Purchase', { transAmount: 2450, transCurrency: '980', merchantId: '000000060007176' }, { onStatus: (s) => seenStatuses.push(s.status) });
+        r.params.transactionResult.should.equal('APPROVED_ONLINE');
+        seenStatuses.should.containDeep(['S02', 'S03', 'S04', 'S00']);
+      } finally {
+        await t.close();
+      }
+
       child.kill('SIGTERM');
-    });
-    code.should.equal(0);
+      const { code } = await exited;
+      code.should.equal(0);
+      alive(redPid).should.be.false();
+      (await accepts(ready.redPort)).should.be.false();
+      (await accepts(ready.simPort)).should.be.false();
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (redPid && alive(redPid)) process.kill(redPid, 'SIGKILL');
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function get(url) {
+  return new Promise((resolve, reject) => {
+    http.get(url, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    }).on('error', reject);
+  });
+}
+
+function post(url) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST' }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
+function accepts(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

@@ -13,6 +13,7 @@ export interface TerminalSettings {
   pollInterval?: unknown;
   requestTimeout?: unknown;
   overallTimeout?: unknown;
+  connectTimeout?: unknown;
 }
 
 function bad(field: string, rule: string, value: unknown): EcrError {
@@ -33,6 +34,7 @@ export function terminalOptions(s: TerminalSettings): TerminalOptions {
     pollInterval: whole('pollInterval', s.pollInterval, 10, 60_000),
     requestTimeout: whole('requestTimeout', s.requestTimeout, 100, 600_000),
     overallTimeout: whole('overallTimeout', s.overallTimeout, 1000, 3_600_000),
+    connectTimeout: whole('connectTimeout', s.connectTimeout, 100, 60_000),
   };
   if (transport === 'serial') {
     const path = typeof s.serialPort === 'string' ? s.serialPort.trim() : '';
