@@ -6,7 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import { METHODS, METHOD_NAMES, REQUEST_KEYS } from '../core/catalogue';
-import { ERROR_CODES, STATUS_CODES } from '../core/codes';
+import { describeStatus, ERROR_CODES, STATUS_CODES } from '../core/codes';
 import { Terminal } from '../core/terminal';
 import { errorDetails, type TerminalConfigNode } from './lib/flow-node';
 import type { Node, NodeAPI, NodeDef } from './lib/red';
@@ -44,7 +44,11 @@ async function testConnection(settings: TerminalSettings, shared?: TerminalHub):
   try {
     const ping = await terminal.request('PingDevice');
     const status = await terminal.request('GetStatus');
-    const info = await terminal.request('GetTerminalInfo').then((r) => r.params, (err: Error) => ({ error: err.message }));
+    // GetTerminalInfo is answered only when idle: during a payment it would wait behind it.
+    const idle = status.status !== undefined && describeStatus(status.status).idle;
+    const info = idle
+      ? await terminal.request('GetTerminalInfo').then((r) => r.params, (err: Error) => ({ error: err.message }))
+      : { skipped: `the terminal is busy (${status.status ?? 'no status'})` };
     return { ok: true, terminal: terminal.name, ms: Date.now() - started, ping: !ping.error, status: status.status, info };
   } catch (err) {
     return { ok: false, terminal: terminal.name, ms: Date.now() - started, error: errorDetails(err) };

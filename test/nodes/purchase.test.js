@@ -104,3 +104,19 @@ describe('ssi-purchase node', function () {
     (await caught).error.code.should.equal('NO_TERMINAL');
   });
 });
+
+describe('ssi-purchase input names', function () {
+  let sim;
+  afterEach(async () => {
+    await helper.unload();
+    await sim.stop();
+  });
+  it('takes msg.payload.currency as the friendly name of transCurrency', async () => {
+    sim = await simulator();
+    await load([terminalConfig(sim), { id: 'buy', type: 'ssi-purchase', terminal: 'term', wires: [['ok'], []] }, { id: 'ok', type: 'helper' }]);
+    const got = next(helper.getNode('ok'));
+    helper.getNode('buy').receive({ payload: { amount: 500, currency: 840 } });
+    await got;
+    sim.requests.find((r) => r.method === 'Purchase').params.transCurrency.should.equal('840');
+  });
+});

@@ -127,6 +127,7 @@ describe('ssi-terminal config node (in the test runtime)', function () {
     const msg = await caught;
     msg.error.code.should.equal('VALIDATION');
     msg.error.message.should.match(/host is required/);
+    helper.getNode('b1').status.lastCall.args[0].text.should.equal(`${STATUS}config-error`);
   });
 });
 
@@ -158,6 +159,14 @@ describe('ssi-terminal in a real Node-RED: admin endpoints, permissions, redeplo
     refused.body.should.match({ ok: false, error: { code: 'CONNECTION_FAILED' } });
     const invalid = await request(`${red.url}/ssi-ecr/test-connection`, { method: 'POST', body: { transport: 'tcp', host: '' } });
     invalid.body.should.match({ ok: false, error: { code: 'VALIDATION', field: 'host' } });
+    // During a payment the test answers at once instead of waiting behind it.
+    sim.engine.phases.S02 = 3000;
+    (await request(`${red.url}/inject/inj1`, { method: 'POST' })).status.should.equal(200);
+    await waitFor(() => sim.status === 'S02', 5000, 'the payment to wait for a card');
+    const during = await request(`${red.url}/ssi-ecr/test-connection`, { method: 'POST', body: { id: 'cfg1', transport: 'tcp', host: '127.0.0.1', port: sim.port } });
+    during.body.should.match({ ok: true, status: 'S02', info: { skipped: /busy/ } });
+    sim.engine.phases.S02 = 0;
+    await waitFor(() => sim.status === 'S00', 8000, 'the payment to end');
     const ports = await request(`${red.url}/ssi-ecr/serial-ports`);
     ports.status.should.equal(200);
     ports.body.should.be.an.Array();
@@ -165,8 +174,8 @@ describe('ssi-terminal in a real Node-RED: admin endpoints, permissions, redeplo
     cat.body.methods.map((m) => m.name).should.eql(METHOD_NAMES);
     // A purchase through the deployed flow, then redeploys.
     (await request(`${red.url}/inject/inj1`, { method: 'POST' })).status.should.equal(200);
-    await waitFor(() => sim.counts.GetLastResult >= 2 && sim.status === 'S00', 10000, 'the purchase to finish');
-    sim.counts.Purchase.should.equal(1);
+    await waitFor(() => sim.counts.GetLastResult >= 4 && sim.status === 'S00', 10000, 'the purchase to finish');
+    sim.counts.Purchase.should.equal(2);
     await waitFor(() => sim.connections === 1, 2000, 'one open connection');
     const current = await request(`${red.url}/flows`);
     (await request(`${red.url}/flows`, { method: 'POST', body: current.body, headers: { 'Node-RED-Deployment-Type': 'full' } })).status.should.equal(204);
@@ -176,7 +185,7 @@ describe('ssi-terminal in a real Node-RED: admin endpoints, permissions, redeplo
     let injected;
     while ((injected = await request(`${red.url}/inject/inj1`, { method: 'POST' })).status === 404 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     injected.status.should.equal(200);
-    await waitFor(() => sim.counts.Purchase === 2 && sim.status === 'S00' && sim.connections === 1, 10000, 'the second purchase');
+    await waitFor(() => sim.counts.Purchase === 3 && sim.status === 'S00' && sim.connections === 1, 10000, 'the third purchase');
     const without = current.body.filter((n) => n.type !== 'ssi-purchase' && n.type !== 'inject');
     (await request(`${red.url}/flows`, { method: 'POST', body: without, headers: { 'Node-RED-Deployment-Type': 'nodes' } })).status.should.equal(204);
     await waitFor(() => sim.connections === 0, 5000, 'removing the last user to close the connection');

@@ -44,7 +44,7 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
   const t = (key: string, values?: Record<string, unknown>) => RED._(`${SHARED_NS}ssi-terminal.${key}`, values);
   const config = RED.nodes.getNode(String(def.terminal ?? '')) as TerminalConfigNode | null;
   const unusable = (err: Error) => {
-    node.status({ fill: 'red', shape: 'ring', text: `${STATUS_NS}no-config` });
+    node.status({ fill: 'red', shape: 'ring', text: `${STATUS_NS}${config ? 'config-error' : 'no-config'}` });
     node.on('input', (msg: NodeMessage, _send: Send, done: Done) => {
       msg.ecrError = errorDetails(err);
       done(err);

@@ -32,9 +32,11 @@ export function payloadObject(payload: unknown, amountKey = 'transAmount'): Reco
   if (typeof payload === 'number' || (typeof payload === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(payload))) return { [amountKey]: payload };
   if (typeof payload === 'object' && !Array.isArray(payload)) {
     const p = { ...(payload as Record<string, unknown>) };
-    // `amount` is the friendly name for the method's amount key.
-    if (p.amount !== undefined && p[amountKey] === undefined) p[amountKey] = p.amount;
-    delete p.amount;
+    // Friendly names: `amount` for the method's amount key, `currency` for transCurrency.
+    for (const [friendly, key] of [['amount', amountKey], ['currency', 'transCurrency']]) {
+      if (p[friendly] !== undefined && p[key] === undefined) p[key] = p[friendly];
+      delete p[friendly];
+    }
     return p;
   }
   return {};
