@@ -35,6 +35,16 @@ for (const transport of ['tcp', 'http']) {
       financialCount(env.sim, 'Purchase').should.equal(1);
     });
 
+    it('never hands out a full PAN or track 2, though the terminal sends track 2 unmasked', async () => {
+      const result = await t.transact('Purchase', purchase(2450));
+      result.params.pan.should.match(/^\d{4,6}X+\d{4}$/);
+      result.params.track2.should.match(/^\d{6}X{6}\d{4}=X{20}$/);
+      for (const text of [JSON.stringify(result), JSON.stringify(await t.request('GetLastResult'))]) {
+        text.should.not.match(/(4725760000001627|5168740000004402)/);
+        text.should.not.match(/=\d/);
+      }
+    });
+
     it('a declined purchase is a result, not an exception', async () => {
       const result = await t.transact('Purchase', purchase('10005'));
       result.error.should.be.true();

@@ -22,6 +22,8 @@ export const LIB_CODES = Object.freeze({
   OUTCOME_UNKNOWN: 'OUTCOME_UNKNOWN',
   /** The request was sent without acknowledgement and the terminal shows it did not perform it. */
   NOT_PERFORMED: 'NOT_PERFORMED',
+  /** An earlier operation's outcome is not established yet; no new money moves until it is. Nothing was sent. */
+  UNRESOLVED: 'UNRESOLVED',
   /** Too many operations are waiting for this terminal. */
   QUEUE_FULL: 'QUEUE_FULL',
   /** Cancelled by the caller's AbortSignal before anything was sent. */

@@ -1,4 +1,5 @@
-export { Terminal, type TerminalOptions, type RequestOptions, type TransactOptions } from './terminal';
+export { Terminal, type TerminalOptions, type RequestOptions, type TransactOptions, type ReconcileReport } from './terminal';
+export { Journal, type JournalRecord, type JournalStep } from './journal';
 export { EcrError, isEcrError, LIB_CODES, type LibCode } from './errors';
 export {
   METHODS, METHOD_NAMES, REQUEST_KEYS, RESULT_KEYS, REPORT_TOTAL_KEYS, getMethod, methodsIn, isPolled, busyAfterAnswer,
@@ -14,3 +15,4 @@ export { TcpTransport } from './transports/tcp';
 export { HttpTransport } from './transports/http';
 export { SerialTransport } from './transports/serial';
 export type { Transport, ConnectionEvent, ConnectionState, TransportIssue } from './transports/transport';
+export { maskPan, maskTrack2, redactForLog } from './mask';

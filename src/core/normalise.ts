@@ -3,6 +3,7 @@
  * what callers get. Keys this library does not know are kept as they came.
  */
 import { REPORT_TOTAL_KEYS } from './catalogue';
+import { maskPan, maskTrack2 } from './mask';
 
 export interface EcrResponse {
   method: string;
@@ -56,6 +57,8 @@ export function normaliseParams(params: Record<string, unknown>): Record<string,
     else if (COUNT_KEYS.has(key)) normalised = toCount(value);
     else if (BOOLEAN_KEYS.has(key)) normalised = toBoolean(value);
     else if (ENUM_KEYS.has(key)) normalised = toEnum(value);
+    else if (key === 'pan' && typeof value === 'string') normalised = maskPan(value);
+    else if (key === 'track2' && typeof value === 'string') normalised = maskTrack2(value);
     else if (key === 'transactions' && Array.isArray(value)) {
       normalised = value.map((t) => (t && typeof t === 'object' && !Array.isArray(t) ? normaliseParams(t as Record<string, unknown>) : t));
     } else normalised = value;

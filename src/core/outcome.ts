@@ -17,9 +17,11 @@ function stable(value: unknown): string {
   );
 }
 
+/** Equal results, track2 aside: a journal keeps its snapshot without it. */
 export function sameResult(a: EcrResponse | null, b: EcrResponse): boolean {
   if (!a) return false;
-  return a.error === b.error && a.errorCode === b.errorCode && stable(a.params) === stable(b.params);
+  const withoutTrack2 = (p: Record<string, unknown>) => Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'track2'));
+  return a.error === b.error && a.errorCode === b.errorCode && stable(withoutTrack2(a.params)) === stable(withoutTrack2(b.params));
 }
 
 /** Methods whose result carries an amount we can compare with the request. */
@@ -36,6 +38,10 @@ export function judgeResult(spec: MethodSpec, params: Params, snapshot: EcrRespo
   if (sameResult(snapshot, result)) return { kind: 'unchanged' };
   if (spec.group === 'report') return { kind: 'ours' };
   const p = result.params;
+  // "Empty/zero values when there is no last result" (§5.5.1): an empty buffer is nobody's outcome.
+  if (result.errorCode === 'E20' || (!result.error && !p.transactionResult)) {
+    return { kind: 'foreign', reason: 'the terminal reports no last operation' };
+  }
   const name = typeof p.originalTrnName === 'string' ? p.originalTrnName.trim() : '';
   if (name && name.toLowerCase() !== spec.name.toLowerCase()) {
     return { kind: 'foreign', reason: `the last result is a ${name}, not a ${spec.name}` };

@@ -3,7 +3,8 @@
  * snapshot → request → ack → poll GetStatus → GetLastResult/GetLastReport, never sending a request twice.
  */
 import { EventEmitter } from 'node:events';
-import { busyAfterAnswer, isPolled, type MethodSpec } from './catalogue';
+import { busyAfterAnswer, getMethod, isPolled, type MethodSpec } from './catalogue';
+import { Journal, type JournalRecord } from './journal';
 import { describeError, describeStatus, INTERRUPTIBLE_STATUSES, type StatusEvent } from './codes';
 import { EcrError, LIB_CODES } from './errors';
 import { normaliseResponse, type EcrResponse } from './normalise';
@@ -38,6 +39,24 @@ export interface TerminalOptions {
   settleGrace?: number;
   /** Operations allowed to wait behind the running one. */
   maxQueue?: number;
+  /**
+   * A file where financial and report operations are written down before they are sent and crossed out when
+   * their outcome is delivered: after a crash, reconcile() establishes what became of them.
+   */
+  journal?: string;
+  /** Let new financial operations run while an earlier one's outcome is unresolved (default: refuse them). */
+  allowWhileUnresolved?: boolean;
+}
+
+/** What reconcile() established for one unresolved operation. */
+export interface ReconcileReport {
+  record: JournalRecord;
+  /** ours: `result` is its outcome. not-performed: it never ran. unknown: still unresolved (`reason`). */
+  verdict: 'ours' | 'not-performed' | 'unknown';
+  result?: EcrResponse;
+  reason?: string;
+  /** For an unknown verdict: the terminal could not be asked; trying again later may settle it. */
+  retry?: boolean;
 }
 
 export interface RequestOptions {
@@ -48,6 +67,8 @@ export interface RequestOptions {
 export interface TransactOptions {
   /** Called on every status change while the operation runs. */
   onStatus?: (status: StatusEvent) => void;
+  /** Stored with the journal record (e.g. who asked), and handed back with a recovered outcome. */
+  tag?: string;
   /** Before sending: the operation is dropped. After: Interrupt is sent when the terminal allows it; the outcome still arrives. */
   signal?: AbortSignal;
 }
@@ -95,10 +116,13 @@ interface Operation {
   snapshot: EcrResponse | null;
   acked: boolean;
   sendError?: string;
+  record?: JournalRecord;
 }
 
 /**
- * Events: 'status' (StatusEvent, on every change seen), 'connection' (ConnectionEvent), 'issue' (TransportIssue).
+ * Events: 'status' (StatusEvent, on every change seen), 'connection' (ConnectionEvent), 'issue' (TransportIssue),
+ * 'recovered' (ReconcileReport with verdict 'ours': an outcome established after the fact by reconcile()),
+ * 'journal' (the number of unresolved operations, whenever it may have changed).
  */
 export class Terminal extends EventEmitter {
   readonly transport: Transport;
@@ -109,6 +133,8 @@ export class Terminal extends EventEmitter {
   private readonly queue: OperationQueue;
   private readonly closing = new AbortController();
   private status: StatusEvent | undefined;
+  private readonly journal: Journal | undefined;
+  private readonly allowWhileUnresolved: boolean;
 
   constructor(options: TerminalOptions = {}) {
     super();
@@ -118,6 +144,8 @@ export class Terminal extends EventEmitter {
     this.settleGrace = positive('settleGrace', options.settleGrace, DEFAULTS.settleGrace);
     positive('connectTimeout', options.connectTimeout, DEFAULTS.connectTimeout);
     this.transport = createTransport(options);
+    this.journal = options.journal ? new Journal(options.journal) : undefined;
+    this.allowWhileUnresolved = options.allowWhileUnresolved === true;
     this.queue = new OperationQueue(positive('maxQueue', options.maxQueue, DEFAULTS.maxQueue), this.transport.name);
     this.transport.on('connection', (event: ConnectionEvent) => this.emit('connection', event));
     this.transport.on('issue', (issue: TransportIssue) => this.emit('issue', issue));
@@ -168,6 +196,27 @@ export class Terminal extends EventEmitter {
       throw new EcrError(LIB_CODES.VALIDATION, `${method}: a ${valid.spec.group} method is answered at once; use request()`, { method, field: 'method', rule: 'transact() takes financial and report methods' });
     }
     return this.queue.add(method, () => this.run({ valid, spec: valid.spec, options, snapshot: null, acked: false }), options.signal);
+  }
+
+  /** Operations of the journal whose outcome is not established yet. */
+  unresolved(): readonly JournalRecord[] {
+    return this.journal?.records ?? [];
+  }
+
+  /**
+   * Establishes from the terminal what became of every unresolved operation: waits until it is idle, reads its
+   * result buffer and judges it against the snapshot taken before sending. Runs in turn with other operations.
+   */
+  reconcile(): Promise<ReconcileReport[]> {
+    return this.queue.add('reconcile', () => this.reconcileNow());
+  }
+
+  /** Crosses out an unresolved operation by hand, once someone has checked the terminal. */
+  markResolved(id: string): boolean {
+    if (!this.journal?.records.some((r) => r.id === id)) return false;
+    this.journal.close(id);
+    this.emit('journal', this.journal.records.length);
+    return true;
   }
 
   /**
@@ -250,6 +299,7 @@ export class Terminal extends EventEmitter {
   private async run(op: Operation): Promise<EcrResponse> {
     const { valid, spec } = op;
     const resultMethod = spec.resultMethod!;
+    if (spec.group === 'financial') await this.ensureResolved(valid.method);
     op.snapshot = await this.readSnapshot(valid.method, resultMethod);
     if (op.snapshot.error && describeError(op.snapshot.errorCode)?.category === 'request') {
       throw refused(resultMethod, op.snapshot, false, `${valid.method} not sent: the terminal could not give its ${resultMethod}`);
@@ -257,16 +307,85 @@ export class Terminal extends EventEmitter {
     if (op.options.signal?.aborted) {
       throw new EcrError(LIB_CODES.ABORTED, `${valid.method}: aborted before it was sent`, { method: valid.method });
     }
+    // Written down, durably, before anything reaches the wire.
+    op.record = this.journal?.open({ method: valid.method, params: valid.params, tag: op.options.tag, snapshot: op.snapshot });
+    const settle = () => {
+      if (!op.record) return;
+      this.journal!.close(op.record.id);
+      this.emit('journal', this.journal!.records.length);
+    };
     try {
       const ack = await this.exchange(valid.method, valid.params);
       if (ack.error) throw refused(valid.method, ack);
       op.acked = true;
+      if (op.record) this.journal!.update(op.record.id, { step: 'acknowledged' });
     } catch (err) {
-      if (!(err instanceof EcrError) || !err.sent || isRefusal(err)) throw err;
+      if (!(err instanceof EcrError) || !err.sent || isRefusal(err)) {
+        settle();
+        throw err;
+      }
       // Sent but not acknowledged: the terminal may be running it. Find out; never send it again.
       op.sendError = err.message;
     }
-    return this.awaitOutcome(op);
+    try {
+      const result = await this.awaitOutcome(op);
+      settle();
+      return result;
+    } catch (err) {
+      if (err instanceof EcrError && err.code === LIB_CODES.NOT_PERFORMED) settle();
+      else if (op.record) {
+        this.journal!.update(op.record.id, { step: 'unknown', reason: (err as Error).message });
+        this.emit('journal', this.journal!.records.length);
+      }
+      throw err;
+    }
+  }
+
+  /** New money may move only once every earlier outcome is established (or the owner allows it). */
+  private async ensureResolved(method: string): Promise<void> {
+    if (!this.journal || this.journal.records.length === 0) return;
+    await this.reconcileNow();
+    const open = this.journal.records;
+    if (open.length === 0 || this.allowWhileUnresolved) return;
+    const first = open[0];
+    throw new EcrError(
+      LIB_CODES.UNRESOLVED,
+      `${method} not sent: the outcome of an earlier ${first.method} (${JSON.stringify(first.params)}, started ${first.startedAt}) is not established${first.reason ? ` (${first.reason})` : ''}; check the terminal, then mark it resolved (journal record ${first.id})`,
+      { method, sent: false, facts: { unresolved: open.map((r) => ({ id: r.id, method: r.method, params: r.params, startedAt: r.startedAt, reason: r.reason })) } },
+    );
+  }
+
+  private async reconcileNow(): Promise<ReconcileReport[]> {
+    const reports: ReconcileReport[] = [];
+    for (const record of [...(this.journal?.records ?? [])]) {
+      const report = await this.reconcileRecord(record);
+      if (report.verdict !== 'unknown') this.journal!.close(record.id);
+      else this.journal!.update(record.id, { step: 'unknown', reason: report.reason });
+      if (report.verdict === 'ours') this.emit('recovered', report);
+      reports.push(report);
+    }
+    if (reports.length > 0) this.emit('journal', this.journal!.records.length);
+    return reports;
+  }
+
+  private async reconcileRecord(record: JournalRecord): Promise<ReconcileReport> {
+    const spec = getMethod(record.method);
+    if (!spec?.resultMethod) return { record, verdict: 'unknown', reason: record.reason ?? `${record.method} cannot be reconciled` };
+    let result: EcrResponse;
+    try {
+      await this.untilIdle(`reconcile ${record.method}`);
+      result = await this.exchange(spec.resultMethod);
+    } catch (err) {
+      return { record, verdict: 'unknown', retry: true, reason: `the terminal could not be asked: ${(err as Error).message}` };
+    }
+    if (result.error && describeError(result.errorCode)?.category === 'request') {
+      return { record, verdict: 'unknown', retry: true, reason: `${spec.resultMethod}: ${result.errorCode} ${result.errorDescription}` };
+    }
+    const verdict = judgeResult(spec, record.params, record.snapshot, result);
+    if (verdict.kind === 'ours') return { record, verdict: 'ours', result };
+    if (verdict.kind === 'foreign') return { record, verdict: 'unknown', result, reason: `${verdict.reason}; it is not taken as this operation's` };
+    if (record.step === 'sending') return { record, verdict: 'not-performed', result, reason: `never acknowledged, and the terminal's ${spec.resultMethod} did not change` };
+    return { record, verdict: 'unknown', result, reason: `acknowledged, but the terminal's ${spec.resultMethod} did not change` };
   }
 
   /**
@@ -301,7 +420,7 @@ export class Terminal extends EventEmitter {
       new EcrError(code, `${spec.name}: ${reason}`, {
         method: spec.name,
         sent: true,
-        facts: { acknowledged: op.acked, sendError: op.sendError, lastStatus, lastResult, lastError, snapshot: op.snapshot },
+        facts: { acknowledged: op.acked, sendError: op.sendError, lastStatus, lastResult, lastError, snapshot: op.snapshot, journalId: op.record?.id },
       });
 
     for (;;) {
@@ -328,6 +447,7 @@ export class Terminal extends EventEmitter {
       if (status.status !== lastStatus) {
         lastStatus = status.status;
         deadline = Date.now() + this.overallTimeout;
+        if (op.record) this.journal!.update(op.record.id, { lastStatus });
         op.options.onStatus?.(status);
       }
       if (signal?.aborted && !interruptSent && INTERRUPTIBLE_STATUSES.has(status.status)) {

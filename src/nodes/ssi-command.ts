@@ -7,14 +7,24 @@ import { getMethod, isPolled } from '../core/catalogue';
 import { isApproved } from '../core/normalise';
 import { validateRequest } from '../core/validate';
 import { badInput, settingOrMsg } from './lib/choice';
-import { attachTerminal } from './lib/flow-node';
-import type { Node, NodeAPI, NodeDef } from './lib/red';
+import { attachTerminal, type OperationContext } from './lib/flow-node';
+import type { EcrResponse } from '../core/normalise';
+import type { Node, NodeAPI, NodeDef, NodeMessage } from './lib/red';
 
 /** msg.payload as params: an object, or nothing (also for a method without params, e.g. an inject timestamp). */
 function paramsOf(payload: unknown, method: string, takesParams: boolean): Record<string, unknown> | undefined {
   if (payload && typeof payload === 'object' && !Array.isArray(payload)) return payload as Record<string, unknown>;
   if (!takesParams || payload === undefined || payload === null || payload === '') return undefined;
   throw badInput('ssi-command', 'payload', `must be an object of ${method} request keys`, payload, method);
+}
+
+function shape(msg: NodeMessage, name: string, response: EcrResponse, ctx: OperationContext): NodeMessage {
+  msg.payload = response;
+  msg.ecr = { method: name, response };
+  const ok = getMethod(name)?.group === 'financial' ? isApproved(response) : !response.error;
+  const what = String(response.params.transactionResult || response.errorCode || 'FAILED');
+  ctx.badge(ok ? { fill: 'green', shape: 'dot', text: `✔ ${name}` } : { fill: 'red', shape: 'ring', text: `✘ ${name} ${what}` });
+  return msg;
 }
 
 export = function register(RED: NodeAPI): void {
@@ -26,16 +36,9 @@ export = function register(RED: NodeAPI): void {
       const spec = getMethod(String(method)) ?? validateRequest(method).spec;
       const name = spec.name;
       const params = paramsOf(msg.payload, name, Object.keys(spec.params).length > 0);
-      const response = isPolled(spec)
-        ? await ctx.terminal.transact(name, params ?? {}, { onStatus: ctx.onStatus })
-        : await ctx.terminal.request(name, params);
-      msg.payload = response;
-      msg.ecr = { method: name, response };
-      const ok = spec.group === 'financial' ? isApproved(response) : !response.error;
-      const what = String(response.params.transactionResult || response.errorCode || 'FAILED');
-      ctx.badge(ok ? { fill: 'green', shape: 'dot', text: `✔ ${name}` } : { fill: 'red', shape: 'ring', text: `✘ ${name} ${what}` });
-      return msg;
-    });
+      const response = isPolled(spec) ? await ctx.transact(name, params ?? {}) : await ctx.terminal.request(name, params);
+      return shape(msg, name, response, ctx);
+    }, shape);
   }
   RED.nodes.registerType('ssi-command', SsiCommandNode);
 };

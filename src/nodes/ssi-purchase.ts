@@ -15,9 +15,8 @@ export = function register(RED: NodeAPI): void {
     attachTerminal(RED, node, def, async (msg, ctx) => {
       const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, node, msg), def, TYPED);
       const params = buildParams('Purchase', Object.keys(METHODS.Purchase.params), { payload: payloadObject(msg.payload), node: fromNode, defaults: ctx.config.defaults }, units);
-      const result = await ctx.terminal.transact('Purchase', params, { onStatus: ctx.onStatus });
-      return financialOutcome(msg, 'Purchase', result, ctx);
-    });
+      return financialOutcome(msg, 'Purchase', await ctx.transact('Purchase', params), ctx);
+    }, financialOutcome);
   }
   RED.nodes.registerType('ssi-purchase', SsiPurchaseNode);
 };

@@ -22,9 +22,8 @@ export = function register(RED: NodeAPI): void {
       const operation = oneOf('ssi-refund', 'operation', settingOrMsg(def.operation, () => payload.operation, 'Refund'), OPERATIONS);
       const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, node, msg), def, TYPED);
       const params = buildParams(operation, Object.keys(METHODS[operation].params), { payload, node: fromNode, defaults: ctx.config.defaults }, units);
-      const result = await ctx.terminal.transact(operation, params, { onStatus: ctx.onStatus });
-      return financialOutcome(msg, operation, result, ctx);
-    });
+      return financialOutcome(msg, operation, await ctx.transact(operation, params), ctx);
+    }, financialOutcome);
   }
   RED.nodes.registerType('ssi-refund', SsiRefundNode);
 };

@@ -4,14 +4,32 @@
  */
 import { METHODS } from '../core/catalogue';
 import { flag, oneOf, settingOrMsg } from './lib/choice';
-import { attachTerminal } from './lib/flow-node';
+import { attachTerminal, type OperationContext } from './lib/flow-node';
+import type { EcrResponse } from '../core/normalise';
 import { buildParams, payloadObject } from './lib/inputs';
 import { typedValues } from './lib/outcome';
 import { reportBadge, reportPayload } from './lib/report';
-import type { Node, NodeAPI, NodeDef } from './lib/red';
+import type { Node, NodeAPI, NodeDef, NodeMessage } from './lib/red';
 
 const REPORTS = ['XReport', 'ZReport'] as const;
 const TYPED = { merchantId: 'merchantId' } as const;
+
+/** The report has happened: a receipt that cannot be fetched must not hide its outcome. */
+async function reportReceipt(ctx: OperationContext): Promise<Record<string, unknown>> {
+  try {
+    return { receipt: (await ctx.terminal.request('GetLastReportReceipt')).params.receipt };
+  } catch (err) {
+    return { receipt: null, receiptError: (err as Error).message };
+  }
+}
+
+function shape(msg: NodeMessage, report: string, result: EcrResponse, ctx: OperationContext, receipt?: Record<string, unknown>): (NodeMessage | null)[] {
+  const out = { ...reportPayload(report, result), ...receipt };
+  msg.ecr = { method: report, response: result };
+  msg.payload = out;
+  ctx.badge(reportBadge(out));
+  return out.ok ? [msg, null] : [null, msg];
+}
 
 export = function register(RED: NodeAPI): void {
   function SsiReportNode(this: Node, def: NodeDef) {
@@ -24,22 +42,10 @@ export = function register(RED: NodeAPI): void {
       const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, node, msg), def, TYPED);
       const sources = { payload: { merchantId: payload.merchantId, isDetailReport: detailed }, node: fromNode, defaults: ctx.config.defaults };
       const params = buildParams(report, Object.keys(METHODS[report].params), sources, 'minor');
-      const result = await ctx.terminal.transact(report, params, { onStatus: ctx.onStatus });
-      const out = reportPayload(report, result);
-      msg.ecr = { method: report, response: result };
-      if (flag(def.receipt)) {
-        // The report has happened: a receipt that cannot be fetched must not hide its outcome.
-        try {
-          out.receipt = (await ctx.terminal.request('GetLastReportReceipt')).params.receipt;
-        } catch (err) {
-          out.receipt = null;
-          out.receiptError = (err as Error).message;
-        }
-      }
-      msg.payload = out;
-      ctx.badge(reportBadge(out));
-      return out.ok ? [msg, null] : [null, msg];
-    });
+      const result = await ctx.transact(report, params);
+      const receipt = flag(def.receipt) ? await reportReceipt(ctx) : undefined;
+      return shape(msg, report, result, ctx, receipt);
+    }, shape);
   }
   RED.nodes.registerType('ssi-report', SsiReportNode);
 };

@@ -14,7 +14,7 @@ const DEFAULT_INTERVAL = 30;
 const FIRST_POLL_MS = 100;
 
 function badge(health: Health, mode: HealthMode): NodeStatus {
-  if (!health.online) return hubBadge({ reachability: 'disconnected' });
+  if (!health.online) return hubBadge({ reachability: 'disconnected', unresolved: 0 });
   return health.status === null ? { fill: 'green', shape: 'dot', text: `✔ ${mode}` } : terminalBadge(health.status);
 }
 

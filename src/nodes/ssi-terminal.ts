@@ -4,6 +4,8 @@
  * method catalogue the editor builds its choices from.
  */
 import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { redactForLog } from '../core/mask';
 import { SerialPort } from 'serialport';
 import { METHODS, METHOD_NAMES, REQUEST_KEYS } from '../core/catalogue';
 import { describeStatus, ERROR_CODES, STATUS_CODES } from '../core/codes';
@@ -14,6 +16,8 @@ import { TerminalHub } from './lib/terminal-hub';
 import { terminalOptions, type TerminalSettings } from './lib/terminal-options';
 
 const TEST_TIMEOUT = 5000;
+
+type AdminResponse = { json(body: unknown): void; status(code: number): { json(body: unknown): void } };
 
 interface SerialPortInfo {
   path: string;
@@ -64,6 +68,12 @@ function sameSettings(node: Node & { settings?: TerminalSettings }, body: Termin
   return (['transport', 'host', 'port', 'httpPort', 'httpPath', 'serialPort', 'baudRate'] as const).every((k) => String(s[k] ?? '') === String(body[k] ?? ''));
 }
 
+/** One journal per terminal configuration, in the Node-RED user directory. */
+function journalFile(RED: NodeAPI, id: string): string | undefined {
+  const dir = typeof RED.settings.ssiEcrJournalDir === 'string' ? RED.settings.ssiEcrJournalDir : RED.settings.userDir ? join(RED.settings.userDir, 'ssi-ecr') : undefined;
+  return dir ? join(dir, `journal-${id.replace(/[^\w.-]/g, '_')}.json`) : undefined;
+}
+
 export = function register(RED: NodeAPI): void {
   function SsiTerminalNode(this: TerminalConfigNode & { settings: TerminalSettings }, def: NodeDef) {
     RED.nodes.createNode(this, def);
@@ -73,7 +83,9 @@ export = function register(RED: NodeAPI): void {
       transCurrency: typeof def.currency === 'string' && def.currency.trim() ? def.currency.trim() : '980',
     };
     try {
-      this.hub = new TerminalHub(terminalOptions(this.settings));
+      const journal = journalFile(RED, this.id);
+      if (!journal) this.warn('no user directory: payments are not journaled, so an outcome lost in a crash cannot be recovered');
+      this.hub = new TerminalHub({ ...terminalOptions(this.settings), journal, allowWhileUnresolved: def.allowWhileUnresolved === true });
     } catch (err) {
       // Flow nodes using a misconfigured terminal report this error on every message.
       this.error((err as Error).message);
@@ -99,6 +111,23 @@ export = function register(RED: NodeAPI): void {
       return res.json({ ok: false, error: errorDetails(err) });
     }
     testConnection(settings, shared).then((r) => res.json(r), (err: Error) => res.json({ ok: false, error: errorDetails(err) }));
+  });
+
+  const deployed = (id: string) => {
+    const node = RED.nodes.getNode(id) as TerminalConfigNode | null;
+    return node && node.type === 'ssi-terminal' && node.hub ? node : null;
+  };
+  RED.httpAdmin.get('/ssi-ecr/journal/:id', RED.auth.needsPermission('ssi-terminal.read'), (req: { params?: Record<string, string> }, res: AdminResponse) => {
+    const node = deployed(req.params?.id ?? '');
+    if (!node) return res.status(404).json({ error: 'no deployed ssi-terminal with this id' });
+    res.json({ unresolved: node.hub.unresolved().map((r) => redactForLog(r)) });
+  });
+  RED.httpAdmin.post('/ssi-ecr/journal/:id/resolve/:record', RED.auth.needsPermission('ssi-terminal.write'), (req: { params?: Record<string, string> }, res: AdminResponse) => {
+    const node = deployed(req.params?.id ?? '');
+    if (!node) return res.status(404).json({ error: 'no deployed ssi-terminal with this id' });
+    const done = node.hub.markResolved(req.params?.record ?? '');
+    if (done) node.warn(`journal record ${req.params?.record} marked resolved by hand`);
+    res.status(done ? 200 : 404).json({ resolved: done, unresolved: node.hub.unresolved().length });
   });
 
   RED.httpAdmin.get('/ssi-ecr/serial-ports', RED.auth.needsPermission('ssi-terminal.read'), (_req: unknown, res: { json(b: unknown): void }) => {

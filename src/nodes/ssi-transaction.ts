@@ -21,9 +21,8 @@ export = function register(RED: NodeAPI): void {
       const method = oneOf('ssi-transaction', 'method', settingOrMsg(def.method, () => msg.method), FINANCIAL);
       const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, node, msg), def, TYPED);
       const params = buildParams(method, Object.keys(METHODS[method].params), { payload: payloadObject(msg.payload), node: fromNode, defaults: ctx.config.defaults }, units);
-      const result = await ctx.terminal.transact(method, params, { onStatus: ctx.onStatus });
-      return financialOutcome(msg, method, result, ctx);
-    });
+      return financialOutcome(msg, method, await ctx.transact(method, params), ctx);
+    }, financialOutcome);
   }
   RED.nodes.registerType('ssi-transaction', SsiTransactionNode);
 };

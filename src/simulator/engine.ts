@@ -85,8 +85,9 @@ const DEFAULT_MERCHANTS: Merchant[] = [
 const STATUS_OF_PHASE: Record<Phase, keyof PhaseDurations> = { card: 'S02', pin: 'S03', host: 'S04', print: 'S05' };
 const PHASE_ORDER: readonly Phase[] = ['card', 'pin', 'host', 'print'];
 const CARDS = [
-  { pan: '4725XXXXXXXX1627', track2: '4725XXXXXXXX1627=2609XXXXXXXXXXXXXXXX', binName: 'VISA', name: 'TEST CARD' },
-  { pan: '5168XXXXXXXX4402', track2: '5168XXXXXXXX4402=2712XXXXXXXXXXXXXXXX', binName: 'MASTERCARD', name: 'ІВАН ПЕТРЕНКО' },
+  // As in the vendor's GetLastResult example, the PAN arrives masked and track 2 does not: the client must mask it.
+  { pan: '4725XXXXXXXX1627', track2: '4725760000001627=26092011881002000001', binName: 'VISA', name: 'TEST CARD' },
+  { pan: '5168XXXXXXXX4402', track2: '5168740000004402=27122011881002000002', binName: 'MASTERCARD', name: 'ІВАН ПЕТРЕНКО' },
 ];
 
 function response(method: string, extra: Response = {}): Response {

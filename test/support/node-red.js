@@ -48,14 +48,20 @@ function request(url, { method = 'GET', headers = {}, body } = {}) {
   });
 }
 
-async function startNodeRed({ settings = {}, flows = [], timeout = 30000 } = {}) {
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssi-nr-'));
-  fs.mkdirSync(path.join(userDir, 'node_modules', '@ssi-ecr'), { recursive: true });
-  fs.symlinkSync(root, path.join(userDir, 'node_modules', '@ssi-ecr', 'node-red'), 'dir');
+/**
+ * `userDir` reuses a directory a previous run left (with `keep: true`), as after a crash: its flows and files
+ * stay; `flows` is written only into a new one.
+ */
+async function startNodeRed({ settings = {}, flows = [], timeout = 30000, userDir: reuse, keep = false } = {}) {
+  const userDir = reuse ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ssi-nr-'));
+  if (!reuse) {
+    fs.mkdirSync(path.join(userDir, 'node_modules', '@ssi-ecr'), { recursive: true });
+    fs.symlinkSync(root, path.join(userDir, 'node_modules', '@ssi-ecr', 'node-red'), 'dir');
+    fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
+  }
   const port = await freePort();
   const all = { uiPort: port, uiHost: '127.0.0.1', flowFile: 'flows.json', credentialSecret: false, logging: { console: { level: 'warn' } }, ...settings };
   fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = ${JSON.stringify(all, null, 1)};\n`);
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
   const child = spawn(process.execPath, [path.join(root, 'node_modules', 'node-red', 'red.js'), '--userDir', userDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
@@ -81,8 +87,13 @@ async function startNodeRed({ settings = {}, flows = [], timeout = 30000 } = {})
     async stop() {
       if (child.exitCode === null) child.kill('SIGINT');
       const code = await exited;
-      fs.rmSync(userDir, { recursive: true, force: true });
+      if (!keep) fs.rmSync(userDir, { recursive: true, force: true });
       return code;
+    },
+    /** Kills the process outright, as a power cut or an OOM killer would; the user directory stays. */
+    async kill() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
     },
   };
 }

@@ -4,7 +4,10 @@
  */
 import type { StatusEvent } from '../../core/codes';
 import { EcrError, LIB_CODES } from '../../core/errors';
+import { redactForLog } from '../../core/mask';
 import type { Terminal } from '../../core/terminal';
+import type { EcrResponse } from '../../core/normalise';
+import type { Params } from '../../core/validate';
 import { hubBadge, terminalBadge, STATUS_NS } from './status';
 import type { TerminalHub, HubState } from './terminal-hub';
 import type { Done, Node, NodeAPI, NodeDef, NodeMessage, NodeStatus, Send } from './red';
@@ -18,6 +21,8 @@ export interface TerminalConfigNode extends Node {
 
 export interface OperationContext {
   terminal: Terminal;
+  /** terminal.transact with this node's status display and its id in the journal (so a recovered outcome comes back here). */
+  transact(method: string, params: Params): Promise<EcrResponse>;
   config: TerminalConfigNode;
   /** Shows a status the terminal reported while this node's operation runs. */
   onStatus(status: StatusEvent): void;
@@ -30,6 +35,9 @@ export interface OperationContext {
 /** Returns what to send: one msg for one output, or an array with a slot per output. */
 export type Operation = (msg: NodeMessage, ctx: OperationContext) => Promise<NodeMessage | (NodeMessage | null)[] | null>;
 
+/** Shapes an outcome into what the node sends; also used for outcomes recovered after a restart. */
+export type Shape = (msg: NodeMessage, method: string, result: EcrResponse, ctx: OperationContext) => NodeMessage | (NodeMessage | null)[];
+
 export const SHARED_NS = '@ssi-ecr/node-red/ssi-terminal:';
 
 /** What a Catch node and the debug sidebar need to know about a failure, on msg.ecrError. */
@@ -40,7 +48,11 @@ export function errorDetails(err: unknown): Record<string, unknown> {
   return { code: 'ERROR', message: err instanceof Error ? err.message : String(err) };
 }
 
-export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Operation): OperationContext | null {
+/**
+ * `recover`, for nodes that run financial or report operations: the outcome of an operation this node started
+ * before a restart (or whose outcome was unknown) is sent with it, marked msg.recovered = payload.recovered = true.
+ */
+export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Operation, recover?: Shape): OperationContext | null {
   const t = (key: string, values?: Record<string, unknown>) => RED._(`${SHARED_NS}ssi-terminal.${key}`, values);
   const config = RED.nodes.getNode(String(def.terminal ?? '')) as TerminalConfigNode | null;
   const unusable = (err: Error) => {
@@ -74,6 +86,7 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
 
   const ctx: OperationContext = {
     terminal,
+    transact: (method, params) => terminal.transact(method, params, { onStatus: ctx.onStatus, tag: node.id }),
     config,
     onStatus: (status) => node.status(terminalBadge(status.status)),
     badge: (status) => {
@@ -84,6 +97,16 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
   };
 
   let closed = false;
+  const stopRecovered = recover
+    ? hub.onRecovered(node.id, (report) => {
+        const { record, result } = report;
+        const msg: NodeMessage = { topic: 'recovered', recovered: true, journal: redactForLog(record) };
+        const out = recover(msg, record.method, result!, ctx);
+        if (msg.payload && typeof msg.payload === 'object') (msg.payload as Record<string, unknown>).recovered = true;
+        node.warn(`recovered the outcome of ${record.method} started ${record.startedAt}: ${JSON.stringify(redactForLog(msg.payload))}`);
+        node.send(out);
+      })
+    : undefined;
   node.on('input', (msg: NodeMessage, send: Send, done: Done) => {
     running++;
     ownBadge = null;
@@ -91,7 +114,7 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
     run(msg, ctx)
       .then((out) => {
         // The flow was stopped (a redeploy) while the terminal finished: the outcome must not vanish unseen.
-        if (closed) node.warn(`the outcome arrived after this node was stopped and was not sent on: ${JSON.stringify(msg.payload)}`);
+        if (closed) node.warn(`the outcome arrived after this node was stopped and was not sent on: ${JSON.stringify(redactForLog(msg.payload))}`);
         if (out) send(out);
         done();
       })
@@ -108,6 +131,7 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
 
   node.on('close', (_removed: boolean, done: () => void) => {
     closed = true;
+    stopRecovered?.();
     hub.removeListener('state', onState);
     node.status({});
     hub.release(node.id).then(done, (err: Error) => {

@@ -1,0 +1,126 @@
+/**
+ * The journal: every financial or report operation is written down before it is sent and crossed out when its
+ * outcome is delivered. What is still written down after a crash is an operation whose outcome must be
+ * established from the terminal before anything else is charged. Writes are atomic: temp file, fsync, rename.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { redactForLog } from './mask';
+import type { EcrResponse } from './normalise';
+import type { Params } from './validate';
+
+export type JournalStep =
+  /** Written before the request went out; no acknowledgement seen (yet). */
+  | 'sending'
+  | 'acknowledged'
+  /** The client gave up establishing the outcome (OUTCOME_UNKNOWN): reconciliation must settle it. */
+  | 'unknown';
+
+export interface JournalRecord {
+  id: string;
+  method: string;
+  params: Params;
+  /** Who asked: e.g. the id of the Node-RED node, so a recovered outcome reaches it. */
+  tag?: string;
+  startedAt: string;
+  updatedAt: string;
+  step: JournalStep;
+  /** The result buffer just before sending: a result equal to it is not this operation's. */
+  snapshot: EcrResponse | null;
+  lastStatus?: string;
+  reason?: string;
+}
+
+interface JournalFile {
+  version: 1;
+  records: JournalRecord[];
+}
+
+/** A journal is a log on disk: track2 is dropped, as in every log of the pack. */
+function forDisk(response: EcrResponse | null): EcrResponse | null {
+  return response ? redactForLog(response) : null;
+}
+
+export class Journal {
+  private list: JournalRecord[];
+
+  constructor(readonly path: string) {
+    this.list = this.load();
+  }
+
+  get records(): readonly JournalRecord[] {
+    return this.list;
+  }
+
+  open(init: { method: string; params: Params; tag?: string; snapshot: EcrResponse | null }): JournalRecord {
+    const now = new Date().toISOString();
+    const record: JournalRecord = { id: randomUUID(), method: init.method, params: init.params, tag: init.tag, startedAt: now, updatedAt: now, step: 'sending', snapshot: forDisk(init.snapshot) };
+    this.list = [...this.list, record];
+    this.save();
+    return record;
+  }
+
+  update(id: string, change: Partial<Pick<JournalRecord, 'step' | 'lastStatus' | 'reason'>>): void {
+    this.list = this.list.map((r) => (r.id === id ? { ...r, ...change, updatedAt: new Date().toISOString() } : r));
+    this.save();
+  }
+
+  close(id: string): void {
+    const before = this.list.length;
+    this.list = this.list.filter((r) => r.id !== id);
+    if (this.list.length !== before) this.save();
+  }
+
+  private load(): JournalRecord[] {
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    try {
+      const file = JSON.parse(text) as JournalFile;
+      if (!file || !Array.isArray(file.records)) throw new Error('no records array');
+      return file.records;
+    } catch (err) {
+      // An unreadable journal may hide an operation in flight: keep the file and block until someone looks.
+      const kept = `${this.path}.unreadable-${Date.now()}`;
+      renameSync(this.path, kept);
+      const now = new Date().toISOString();
+      const record: JournalRecord = {
+        id: 'unreadable-journal', method: 'Unknown', params: {}, startedAt: now, updatedAt: now, step: 'unknown', snapshot: null,
+        reason: `the journal could not be read (${(err as Error).message}); it was kept as ${kept}: check the terminal's last operations, then mark this record resolved`,
+      };
+      this.list = [record];
+      this.save();
+      return this.list;
+    }
+  }
+
+  private save(): void {
+    mkdirSync(dirname(this.path), { recursive: true });
+    const tmp = `${this.path}.tmp`;
+    const body: JournalFile = { version: 1, records: this.list };
+    writeFileSync(tmp, `${JSON.stringify(body, null, 1)}\n`);
+    const fd = openSync(tmp, 'r+');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.path);
+    // The rename itself is durable only once the directory is synced (not possible on every platform).
+    try {
+      const dir = openSync(dirname(this.path), 'r');
+      try {
+        fsyncSync(dir);
+      } finally {
+        closeSync(dir);
+      }
+    } catch {
+      /* Windows cannot open a directory for fsync */
+    }
+  }
+}
