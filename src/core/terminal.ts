@@ -486,6 +486,17 @@ export class Terminal extends EventEmitter {
   }
 }
 
+/** A terminal's detail, for a message: whatever it sent (even JSON nested too deep to write) gives a short text. */
+function brief(details: unknown): string {
+  let text: string;
+  try {
+    text = typeof details === 'string' ? details : JSON.stringify(details) ?? String(details);
+  } catch {
+    text = '(details too deeply nested to show)';
+  }
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
+
 function isRefusal(err: EcrError): boolean {
   return /^E\d\d$/.test(err.code) && (err.response as EcrResponse | undefined)?.error === true;
 }
@@ -494,7 +505,7 @@ function refused(method: string, response: EcrResponse, sent = true, prefix?: st
   const info = describeError(response.errorCode);
   const text = response.errorDescription || info?.en || 'error';
   const details = response.params.details ?? response.errorParams ?? response.errorDetails;
-  const message = `${prefix ?? `${method}: refused by the terminal`}: ${response.errorCode || 'error'} ${text}${details ? ` (${typeof details === 'string' ? details : JSON.stringify(details)})` : ''}`;
+  const message = `${prefix ?? `${method}: refused by the terminal`}: ${response.errorCode || 'error'} ${text}${details ? ` (${brief(details)})` : ''}`;
   return new EcrError(response.errorCode || LIB_CODES.BAD_RESPONSE, message, {
     method,
     field: typeof response.errorParams === 'string' ? response.errorParams : undefined,

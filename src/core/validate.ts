@@ -97,6 +97,15 @@ function fail(method: string, field: string | undefined, rule: string, value?: u
   throw new EcrError(code, `${method}: ${where}${got}`, { method, field, rule });
 }
 
+/** The JSON text of an object, or null when it cannot be written as JSON. */
+function toJson(value: object): string | null {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return null;
+  }
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
@@ -140,12 +149,21 @@ export function validateRequest(method: unknown, params?: unknown): ValidRequest
     out[name] = checked.value;
   }
   crossCheck(method, out);
-  // Keys the catalogue does not describe go through unchanged: later firmware adds keys (§1.2).
-  for (const [key, value] of Object.entries(given)) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  // Keys the catalogue does not describe go through unchanged: later firmware adds keys (§1.2). They must still be
+  // JSON (a BigInt, a cycle or a structure too deep to write would otherwise throw a TypeError or RangeError later).
+  const sizes = new Map<string, number>();
+  for (const [key, value] of Object.entries(given)) {
+    // Written at the depth it has in the request, so that the request as a whole can be written too.
+    const json = toJson({ params: { [key]: value } });
+    if (json === null) fail(method, key, 'must be a JSON value (no BigInt, no cycles, not nested too deeply)', value);
+    sizes.set(key, json.length);
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  }
   const request = { method, params: out };
   const size = Buffer.byteLength(JSON.stringify(request), 'utf8');
   if (size > MAX_BODY) {
-    const largest = Object.entries(out).sort((a, b) => String(b[1]).length - String(a[1]).length)[0]?.[0];
+    const length = (key: string, value: unknown) => sizes.get(key) ?? String(value).length;
+    const largest = Object.entries(out).sort((a, b) => length(b[0], b[1]) - length(a[0], a[1]))[0]?.[0];
     fail(method, largest, `makes the request ${size} bytes of UTF-8 JSON; a frame carries at most ${MAX_BODY}`, undefined, LIB_CODES.FRAME_TOO_LARGE);
   }
   return { method, spec, params: out };

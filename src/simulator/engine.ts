@@ -185,7 +185,10 @@ export class TerminalEngine extends EventEmitter {
       if (typeof value !== wire) return refuse(spec.name, 'E09', `${key} must be a ${wire}`, key);
     }
     try {
-      return { params: validateRequest(spec.name, params).params };
+      // Keys the spec does not describe are ignored (§1.2), so they are not handed to validation either: a deeply
+      // nested unknown key must not turn into a refusal.
+      const known = Object.fromEntries(Object.keys(spec.params).filter((key) => Object.hasOwn(params, key)).map((key) => [key, params[key]]));
+      return { params: validateRequest(spec.name, known).params };
     } catch (err) {
       const e = err as EcrError;
       if (e.field === 'lrc') return refuse(spec.name, 'E02', e.message, 'lrc');

@@ -168,7 +168,8 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
   private deliver(message: Record<string, unknown>): void {
     const pending = this.pending;
     const method = message.method;
-    if (pending && (method === pending.method || method === 'Unknown' || method === undefined)) {
+    // "Unknown" is a terminal's answer to a request it could not read (§5.1); a frame without a method is nobody's.
+    if (pending && (method === pending.method || method === 'Unknown')) {
       this.pending = null;
       pending.resolve(message);
       return;
