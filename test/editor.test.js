@@ -99,8 +99,15 @@ function parts(type) {
   return { html, templates, scripts };
 }
 
-/** Runs the node's script against a stand-in RED and returns what it registered. */
-function registered(type) {
+const EDITOR_JS = path.join(ROOT, 'resources', 'editor.js');
+/** How a node's HTML loads the shared editor script: a relative URL, so that any httpAdminRoot works. */
+const EDITOR_TAG = '<script type="text/javascript" src="resources/@ssi-ecr/node-red/editor.js"></script>';
+
+/**
+ * Runs resources/editor.js and then the node's script against a stand-in RED, in one sandbox whose `window` is
+ * the sandbox itself (as the browser's global object is); returns what it registered, and the sandbox.
+ */
+function load(type) {
   const calls = [];
   const validator = () => function () { return true; };
   const RED = {
@@ -111,12 +118,46 @@ function registered(type) {
   const $ = () => {
     throw new Error('the script touches the DOM while it loads');
   };
-  for (const script of parts(type).scripts) vm.runInNewContext(script, { RED, $, console }, { filename: `${type}.html` });
+  const sandbox = vm.createContext({ RED, $, console });
+  sandbox.window = sandbox;
+  vm.runInContext(read(EDITOR_JS), sandbox, { filename: 'resources/editor.js' });
+  for (const script of parts(type).scripts) vm.runInContext(script, sandbox, { filename: `${type}.html` });
+  return { calls, sandbox };
+}
+
+/** What the node's script registered, copied into this realm. */
+function registered(type) {
   // Objects made in the sandbox have its Object.prototype (no .should): copy the definition into this realm.
-  return calls.map(({ name, def }) => ({
+  return load(type).calls.map(({ name, def }) => ({
     name,
     def: { ...def, defaults: Object.fromEntries(Object.entries(def.defaults).map(([k, v]) => [k, { ...v }])) },
   }));
+}
+
+/**
+ * Opens the node's edit form against a stand-in jQuery that does nothing but record the TypedInputs made
+ * (selector and options) and the method pickers set up (their options): { typedInputs, pickers, hintKeys }, with
+ * the keys a picker reads under its hint stem.
+ */
+function editForm(type) {
+  const { calls, sandbox } = load(type);
+  const typedInputs = [];
+  const pickers = [];
+  const element = (selector) => new Proxy({}, {
+    get(target, prop) {
+      if (prop === 'length') return 0;
+      if (prop === Symbol.toPrimitive) return () => '';
+      if (prop === 'typedInput') return (options) => typedInputs.push({ selector, options: { ...options, types: [...options.types] } });
+      return () => element(selector);
+    },
+  });
+  sandbox.$ = Object.assign((selector) => element(selector), { ajax: () => element('ajax') });
+  const hintKeys = [...sandbox.SsiEcrEditor.methodPicker.hints];
+  sandbox.SsiEcrEditor.methodPicker = (node, options) => pickers.push(options);
+  const def = calls[0].def;
+  const node = { ...Object.fromEntries(Object.entries(def.defaults).map(([k, v]) => [k, v.value])), id: 'n1', _: (key) => key };
+  if (def.oneditprepare) def.oneditprepare.call(node);
+  return { typedInputs, pickers, hintKeys };
 }
 
 /** `this` for a definition's label functions: the node's settings and a _() over the given catalogue. */
@@ -211,18 +252,21 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
         read(path.join(ROOT, 'icons', def.icon)).should.match(/viewBox="0,? 0,? 40,? 60"/);
       });
 
-      if (spec.typed) {
-        it('makes TypedInputs of its typed properties with the contract\'s types', () => {
-          const js = parts(type).scripts.join('\n');
-          const lists = Object.fromEntries([...js.matchAll(/var (\w+) = (\[[^\]]*\]);/g)].map((m) => [m[1], JSON.parse(m[2].replace(/'/g, '"'))]));
-          for (const [field, types] of Object.entries(spec.typed)) {
-            const m = new RegExp(`#node-input-${field}'\\)\\.typedInput\\(\\{ default: '(\\w+)', types: (\\w+), typeField: '#node-input-${field}Type' \\}\\)`).exec(js);
-            (m !== null).should.be.true(`${type}: no TypedInput for ${field}`);
-            m[1].should.equal(spec.defaults[`${field}Type`]);
-            lists[m[2]].should.eql(types);
-          }
-        });
-      }
+      it('loads the shared editor script, by its relative URL, before its own script', () => {
+        const { html } = parts(type);
+        const inline = html.indexOf('<script type="text/javascript">');
+        if (/SsiEcrEditor/.test(html)) html.indexOf(EDITOR_TAG).should.be.within(0, inline, `${type}.html: ${EDITOR_TAG} before its script`);
+        html.split(EDITOR_TAG).length.should.be.belowOrEqual(2);
+      });
+
+      it('makes TypedInputs of exactly its typed properties, with the contract\'s types and default type', () => {
+        const { typedInputs } = editForm(type);
+        const made = Object.fromEntries(typedInputs.map((t) => [t.selector, t.options]));
+        Object.keys(made).sort().should.eql(Object.keys(spec.typed || {}).map((field) => `#node-input-${field}`).sort());
+        for (const [field, types] of Object.entries(spec.typed || {})) {
+          made[`#node-input-${field}`].should.eql({ default: spec.defaults[`${field}Type`], types, typeField: `#node-input-${field}Type` }, `${type}: ${field}`);
+        }
+      });
 
       it('shows only message keys that exist in its English and Ukrainian catalogues', () => {
         const { own, prefixes, foreign, ns } = keysUsed(type);
@@ -233,6 +277,14 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
           const cat = catalogue(lang, type);
           for (const key of own) (typeof lookup(cat, key)).should.equal('string', `${lang}/${type}.json has no ${key}`);
           for (const stem of prefixes) (typeof lookup(cat, stem)).should.equal('object', `${lang}/${type}.json has no ${stem}.*`);
+        }
+        // The method picker reads its hints under the stem the node gives it, and the other keys it is given.
+        const { pickers, hintKeys } = editForm(type);
+        pickers.length.should.equal(['ssi-transaction', 'ssi-command'].includes(type) ? 1 : 0);
+        for (const picker of pickers) {
+          const keys = [picker.language, ...hintKeys.map((k) => picker.hints + k), ...(picker.noParams ? [picker.noParams] : [])];
+          picker.hints.should.startWith(`${type}.`);
+          for (const lang of LANGS) for (const key of keys) (typeof lookup(catalogue(lang, type), key)).should.equal('string', `${lang}/${type}.json has no ${key}`);
         }
         // No label typed into the form itself: text nodes of the template are whitespace (or 8N1, a unit sign).
         const text = parts(type).templates[0][2].replace(/<datalist[\s\S]*?<\/datalist>/g, '').replace(/<[^>]+>/g, '\n').split('\n').map((s) => s.trim()).filter(Boolean);
@@ -399,6 +451,15 @@ describe('editor: the package in a real Node-RED 4', function () {
     }
     const status = await request(`${red.url}/locales/${MODULE}/ssi-terminal?lng=uk-UA`, { headers: { Accept: 'application/json' } });
     status.body['ssi-terminal'].status.S03.should.equal('введіть ПІН');
+  });
+
+  it('serves the shared editor script at the URL the nodes load it from', async () => {
+    const res = await request(`${red.url}/resources/${MODULE}/editor.js`);
+    res.status.should.equal(200);
+    String(res.headers['content-type']).should.match(/javascript/);
+    res.body.should.equal(read(EDITOR_JS));
+    const nodes = await request(`${red.url}/nodes`, { headers: { Accept: 'text/html' } });
+    nodes.body.should.containEql(EDITOR_TAG);
   });
 
   it('serves the icons, and the catalogue the method lists are built from', async () => {
