@@ -25,7 +25,7 @@ const TYPES = {
     category: 'config',
     defaults: {
       name: '', transport: 'tcp', host: '127.0.0.1', port: 3000, httpPort: '', httpPath: '/', serialPort: '', baudRate: 115200,
-      merchantId: '', currency: '980', pollInterval: 500, requestTimeout: 10000, connectTimeout: 5000, overallTimeout: 180000,
+      merchantId: '', currency: '980', pollInterval: 500, requestTimeout: 10000, connectTimeout: 5000, overallTimeout: 180000, unackedGrace: 15000, allowWhileUnresolved: false,
     },
   },
   'ssi-purchase': {
@@ -366,7 +366,7 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
   it('the shared status texts are kept in both languages', () => {
     for (const lang of LANGS) {
       const t = catalogue(lang, 'ssi-terminal')['ssi-terminal'];
-      Object.keys(t.status).should.containDeep(['unknown', 'connecting', 'connected', 'disconnected', 'sending', 'no-config', 'config-error', 'S00', 'S01', 'S02', 'S03', 'S04', 'S05', 'S06', 'S07']);
+      Object.keys(t.status).should.containDeep(['unknown', 'connecting', 'connected', 'disconnected', 'sending', 'no-config', 'config-error', 'unresolved', 'S00', 'S01', 'S02', 'S03', 'S04', 'S05', 'S06', 'S07']);
       t.errors['no-config'].should.be.a.String();
     }
   });

@@ -50,7 +50,7 @@ const CORE = {
 
 /** The contract of our node types: the properties every instance carries, and its number of outputs. */
 const OURS = {
-  'ssi-terminal': { props: ['name', 'transport', 'host', 'port', 'httpPort', 'httpPath', 'serialPort', 'baudRate', 'merchantId', 'currency', 'pollInterval', 'requestTimeout', 'overallTimeout'] },
+  'ssi-terminal': { props: ['name', 'transport', 'host', 'port', 'httpPort', 'httpPath', 'serialPort', 'baudRate', 'merchantId', 'currency', 'pollInterval', 'requestTimeout', 'connectTimeout', 'overallTimeout', 'unackedGrace', 'allowWhileUnresolved'] },
   'ssi-purchase': { outputs: 2, props: ['units', 'merchantId', 'merchantIdType', 'currency', 'currencyType', 'discountedAmount', 'discountedAmountType'] },
   'ssi-refund': { outputs: 2, props: ['operation', 'units', 'merchantId', 'merchantIdType', 'currency', 'currencyType'] },
   'ssi-transaction': { outputs: 2, props: ['method', 'units', 'merchantId', 'merchantIdType', 'currency', 'currencyType'] },
@@ -162,7 +162,7 @@ describe('example flows: the files', () => {
 /** The example's nodes with its terminal pointed at `sim`, polling fast (and status watches every second). */
 function prepared(file, sim) {
   return read(file).map((n) => {
-    if (n.type === 'ssi-terminal') return { ...n, port: sim.port, pollInterval: 10 };
+    if (n.type === 'ssi-terminal') return { ...n, port: sim.port, pollInterval: 10, unackedGrace: 300 };
     if (n.type === 'ssi-status' && n.watch) return { ...n, interval: 1 };
     return n;
   });

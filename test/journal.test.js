@@ -79,7 +79,12 @@ describe('Journal and recovery', function () {
     const snapshot = await t0.request('GetLastResult');
     const now = new Date().toISOString();
     fs.writeFileSync(j.file, JSON.stringify({ version: 1, records: [{ id: 'r1', method: 'Purchase', params: purchase('301'), startedAt: now, updatedAt: now, step: 'sending', snapshot }] }));
-    const t = env.open('tcp', { journal: j.file });
+    const t = env.open('tcp', { journal: j.file, unackedGrace: 400 });
+    // Right after the crash the request might still be on its way: not settled yet, try again later.
+    const [early] = await t.reconcile();
+    early.should.match({ verdict: 'unknown', retry: true });
+    early.reason.should.match(/may still reach the terminal/);
+    await new Promise((r) => setTimeout(r, 450));
     const [report] = await t.reconcile();
     report.should.match({ verdict: 'not-performed' });
     t.unresolved().should.eql([]);

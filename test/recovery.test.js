@@ -71,8 +71,11 @@ describe('No outcome lost, no request sent twice', function () {
       const t = env.open(transport);
       await t.transact('Purchase', purchase('100'));
       env.sim.injectFault({ method: 'Purchase', action: 'drop-request' });
+      const started = Date.now();
       const err = await t.transact('Purchase', purchase('780')).should.be.rejected();
       err.code.should.equal('NOT_PERFORMED');
+      // Not before the request could no longer arrive (unackedGrace: 300 in these tests).
+      (Date.now() - started).should.be.aboveOrEqual(300);
       err.sent.should.be.true();
       err.facts.acknowledged.should.be.false();
       err.facts.lastResult.params.transAmount.should.equal('100');

@@ -28,6 +28,11 @@ export interface JournalRecord {
   step: JournalStep;
   /** The result buffer just before sending: a result equal to it is not this operation's. */
   snapshot: EcrResponse | null;
+  /** When the request was handed to the connection: until unackedGrace has passed it may still arrive. */
+  sentAt?: string;
+  acknowledged?: boolean;
+  /** Set when later financial operations ran (allowed while this was open): its result can no longer tell. */
+  superseded?: boolean;
   lastStatus?: string;
   reason?: string;
 }
@@ -61,7 +66,7 @@ export class Journal {
     return record;
   }
 
-  update(id: string, change: Partial<Pick<JournalRecord, 'step' | 'lastStatus' | 'reason'>>): void {
+  update(id: string, change: Partial<Pick<JournalRecord, 'step' | 'lastStatus' | 'reason' | 'sentAt' | 'acknowledged' | 'superseded'>>): void {
     this.list = this.list.map((r) => (r.id === id ? { ...r, ...change, updatedAt: new Date().toISOString() } : r));
     this.save();
   }

@@ -37,6 +37,11 @@ export interface TerminalOptions {
   connectTimeout?: number;
   /** ms to keep polling when the terminal is idle but its last result has not changed yet. */
   settleGrace?: number;
+  /**
+   * ms after sending a request that was never acknowledged before it may be called not performed: until then it
+   * may still reach the terminal (held in a network buffer, or read late by a busy payment app).
+   */
+  unackedGrace?: number;
   /** Operations allowed to wait behind the running one. */
   maxQueue?: number;
   /**
@@ -79,6 +84,7 @@ const DEFAULTS = {
   overallTimeout: 180_000,
   connectTimeout: 5_000,
   settleGrace: 3_000,
+  unackedGrace: 15_000,
   maxQueue: 32,
 };
 
@@ -117,6 +123,7 @@ interface Operation {
   acked: boolean;
   sendError?: string;
   record?: JournalRecord;
+  sentAt?: number;
 }
 
 /**
@@ -130,6 +137,7 @@ export class Terminal extends EventEmitter {
   readonly requestTimeout: number;
   readonly overallTimeout: number;
   readonly settleGrace: number;
+  readonly unackedGrace: number;
   private readonly queue: OperationQueue;
   private readonly closing = new AbortController();
   private status: StatusEvent | undefined;
@@ -142,6 +150,7 @@ export class Terminal extends EventEmitter {
     this.requestTimeout = positive('requestTimeout', options.requestTimeout, DEFAULTS.requestTimeout);
     this.overallTimeout = positive('overallTimeout', options.overallTimeout, DEFAULTS.overallTimeout);
     this.settleGrace = positive('settleGrace', options.settleGrace, DEFAULTS.settleGrace);
+    this.unackedGrace = positive('unackedGrace', options.unackedGrace, DEFAULTS.unackedGrace);
     positive('connectTimeout', options.connectTimeout, DEFAULTS.connectTimeout);
     this.transport = createTransport(options);
     this.journal = options.journal ? new Journal(options.journal) : undefined;
@@ -307,8 +316,12 @@ export class Terminal extends EventEmitter {
     if (op.options.signal?.aborted) {
       throw new EcrError(LIB_CODES.ABORTED, `${valid.method}: aborted before it was sent`, { method: valid.method });
     }
+    // Money moving now overwrites the result buffer: what is still open can no longer be told from it.
+    if (spec.group === 'financial') for (const r of this.journal?.records ?? []) if (!r.superseded) this.journal!.update(r.id, { superseded: true });
     // Written down, durably, before anything reaches the wire.
     op.record = this.journal?.open({ method: valid.method, params: valid.params, tag: op.options.tag, snapshot: op.snapshot });
+    op.sentAt = Date.now();
+    if (op.record) this.journal!.update(op.record.id, { sentAt: new Date(op.sentAt).toISOString() });
     const settle = () => {
       if (!op.record) return;
       this.journal!.close(op.record.id);
@@ -318,7 +331,7 @@ export class Terminal extends EventEmitter {
       const ack = await this.exchange(valid.method, valid.params);
       if (ack.error) throw refused(valid.method, ack);
       op.acked = true;
-      if (op.record) this.journal!.update(op.record.id, { step: 'acknowledged' });
+      if (op.record) this.journal!.update(op.record.id, { step: 'acknowledged', acknowledged: true });
     } catch (err) {
       if (!(err instanceof EcrError) || !err.sent || isRefusal(err)) {
         settle();
@@ -381,11 +394,18 @@ export class Terminal extends EventEmitter {
     if (result.error && describeError(result.errorCode)?.category === 'request') {
       return { record, verdict: 'unknown', retry: true, reason: `${spec.resultMethod}: ${result.errorCode} ${result.errorDescription}` };
     }
+    if (record.superseded) {
+      return { record, verdict: 'unknown', result, reason: `later operations ran on the terminal (allowed while this was unresolved): its ${spec.resultMethod} can no longer tell; check the terminal's journal or receipts` };
+    }
     const verdict = judgeResult(spec, record.params, record.snapshot, result);
     if (verdict.kind === 'ours') return { record, verdict: 'ours', result };
     if (verdict.kind === 'foreign') return { record, verdict: 'unknown', result, reason: `${verdict.reason}; it is not taken as this operation's` };
-    if (record.step === 'sending') return { record, verdict: 'not-performed', result, reason: `never acknowledged, and the terminal's ${spec.resultMethod} did not change` };
-    return { record, verdict: 'unknown', result, reason: `acknowledged, but the terminal's ${spec.resultMethod} did not change` };
+    if (record.acknowledged) return { record, verdict: 'unknown', result, reason: `acknowledged, but the terminal's ${spec.resultMethod} did not change` };
+    const since = Date.now() - Date.parse(record.sentAt ?? record.startedAt);
+    if (since < this.unackedGrace) {
+      return { record, verdict: 'unknown', retry: true, result, reason: `never acknowledged and the ${spec.resultMethod} is unchanged, but the request may still reach the terminal for ${this.unackedGrace - since} ms` };
+    }
+    return { record, verdict: 'not-performed', result, reason: `never acknowledged, and the terminal's ${spec.resultMethod} did not change` };
   }
 
   /**
@@ -478,6 +498,11 @@ export class Terminal extends EventEmitter {
       if (spec.group === 'report' && op.acked && sawBusy) return result;
       if (Date.now() < graceUntil) continue;
       if (spec.group === 'report' && op.acked) return result;
+      // Unacknowledged and nothing happened yet: the request may still be on its way; never call it off early.
+      if (!op.acked && Date.now() - op.sentAt! < this.unackedGrace) {
+        deadline = Math.max(deadline, op.sentAt! + this.unackedGrace + this.overallTimeout);
+        continue;
+      }
       if (!op.acked) {
         throw unknown(`not performed: sent without acknowledgement (${op.sendError}); the terminal is idle and its ${resultMethod} did not change`, LIB_CODES.NOT_PERFORMED);
       }

@@ -17,6 +17,7 @@ async function setup(simOptions = {}) {
       port: transport === 'http' ? sim.httpPort : sim.port,
       pollInterval: 5,
       settleGrace: 100,
+      unackedGrace: 300,
       ...options,
     });
     terminals.push(t);

@@ -14,6 +14,7 @@ export interface TerminalSettings {
   requestTimeout?: unknown;
   overallTimeout?: unknown;
   connectTimeout?: unknown;
+  unackedGrace?: unknown;
 }
 
 function bad(field: string, rule: string, value: unknown): EcrError {
@@ -35,6 +36,7 @@ export function terminalOptions(s: TerminalSettings): TerminalOptions {
     requestTimeout: whole('requestTimeout', s.requestTimeout, 100, 600_000),
     overallTimeout: whole('overallTimeout', s.overallTimeout, 1000, 3_600_000),
     connectTimeout: whole('connectTimeout', s.connectTimeout, 100, 60_000),
+    unackedGrace: whole('unackedGrace', s.unackedGrace, 0, 600_000),
   };
   if (transport === 'serial') {
     const path = typeof s.serialPort === 'string' ? s.serialPort.trim() : '';
