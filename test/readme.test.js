@@ -3,11 +3,11 @@ const fs = require('node:fs');
 const path = require('node:path');
 const os = require('node:os');
 const net = require('node:net');
-const http = require('node:http');
 const { spawn } = require('node:child_process');
 require('should');
 const { Terminal } = require('../dist/core');
 const { render } = require('../scripts/docs');
+const { freePort, request } = require('./support/node-red');
 
 const root = path.join(__dirname, '..');
 const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
@@ -76,13 +76,13 @@ describe('README and the two commands', () => {
       ready.redPort.should.equal(redPort);
       out.should.match(/click the inject 'buy coffee 24\.50' on the Vending tab/);
 
-      const editor = await get(ready.url);
+      const editor = await request(ready.url);
       editor.status.should.equal(200);
       editor.body.should.match(/Node-RED/);
       // Import › Examples lists the pack's examples (the pack is installed in the user directory).
-      const listed = JSON.parse((await get(`${ready.url}library/examples/flows/@ssi-ecr/node-red`)).body).map((e) => e.fn);
+      const listed = (await request(`${ready.url}library/examples/flows/@ssi-ecr/node-red`)).body.map((e) => e.fn);
       listed.should.eql(fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.json')).sort().map((f) => f.replace(/\.json$/, '')));
-      const flows = JSON.parse((await get(`${ready.url}flows`)).body);
+      const flows = (await request(`${ready.url}flows`)).body;
       flows.should.be.an.Array();
       new Set(flows.map((n) => n.id)).size.should.equal(flows.length);
       const tabs = new Set(flows.filter((n) => n.type === 'tab').map((n) => n.id));
@@ -98,7 +98,7 @@ describe('README and the two commands', () => {
       try {
         // What the newcomer does: click 'buy coffee 24.50' (the editor's inject button is this admin call).
         const coffee = flows.find((n) => n.type === 'inject' && n.name === 'buy coffee 24.50');
-        (await post(`${ready.url}inject/${coffee.id}`)).status.should.equal(200);
+        (await request(`${ready.url}inject/${coffee.id}`, { method: 'POST' })).status.should.equal(200);
         const until = Date.now() + 15000;
         let last;
         for (;;) {
@@ -133,38 +133,8 @@ describe('README and the two commands', () => {
   });
 });
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
-function get(url) {
-  return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    }).on('error', reject);
-  });
-}
 
-function post(url) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST' }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 function alive(pid) {
   try {
