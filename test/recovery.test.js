@@ -94,6 +94,17 @@ describe('No outcome lost, no request sent twice', function () {
     env.sim.totalConnections.should.be.above(6);
   });
 
+  it('one connection cut right after an answer does not make the client open a connection per request', async () => {
+    env = await setup();
+    const t = env.open('tcp');
+    await t.request('PingDevice');
+    env.sim.injectFault({ method: 'PingDevice', action: 'close-after-response' });
+    await t.request('PingDevice');
+    await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 10; i++) await t.request('PingDevice');
+    env.sim.totalConnections.should.equal(2);
+  });
+
   it('a terminal rebooted mid-transaction: the client reconnects, goes on polling, and gets the outcome', async () => {
     env = await setup({ restartDuration: 150, phases: { S01: 10, S02: 10, S03: 10, S04: 300, S05: 10, S07: 0 } });
     const t = env.open('tcp', { pollInterval: 10 });

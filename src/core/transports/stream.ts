@@ -49,6 +49,8 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
   private pending: Pending | null = null;
   /** Some terminals close the socket after every response; such a socket is never reused. */
   private peerClosesAfterResponse = false;
+  /** Connections in a row that the terminal closed right after one answer: two make the pattern, one is a cut. */
+  private closedAfterAnswer = 0;
 
   constructor(options: StreamTransportOptions = {}) {
     super();
@@ -123,7 +125,8 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
       if (open.ended) return;
       open.ended = true;
       if (!this.pending && !err && open.exchanges > 0 && Date.now() - open.lastResponseAt < CLOSE_AFTER_RESPONSE_MS) {
-        this.peerClosesAfterResponse = true;
+        this.closedAfterAnswer++;
+        if (this.closedAfterAnswer >= 2) this.peerClosesAfterResponse = true;
       }
       if (this.current === open) {
         this.current = null;
@@ -150,6 +153,8 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
           clearTimeout(timer);
           open.exchanges++;
           open.lastResponseAt = Date.now();
+          // A connection that carried a second exchange is one the terminal keeps open.
+          if (open.exchanges > 1) this.closedAfterAnswer = 0;
           resolve(message);
         },
         reject: (err) => {

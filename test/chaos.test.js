@@ -1,0 +1,65 @@
+'use strict';
+/**
+ * The chaos test: CI_TRANSACTIONS randomised financial transactions (fixed seed) through fault-injecting proxies,
+ * judged by the simulator's own records. `npm run chaos` runs the same harness longer (test/chaos-run.js).
+ */
+require('should');
+const { Terminal } = require('../dist/core');
+const { startSimulator } = require('../dist/simulator');
+const { runChaos, judge, recordLedger } = require('./support/chaos');
+const { KINDS } = require('./support/fault-proxy');
+const { CI_SEED, CI_TRANSACTIONS, CI_LANES, CI_OPTIONS } = require('./support/chaos-config');
+const { FAST, MERCHANT } = require('./support/fixtures');
+
+describe('chaos: randomised transactions through fault-injecting proxies', function () {
+  this.timeout(300_000);
+  const unhandled = [];
+  const onUnhandled = (err) => unhandled.push(err);
+  before(() => process.on('unhandledRejection', onUnhandled));
+  after(() => process.removeListener('unhandledRejection', onUnhandled));
+
+  it('the judge catches a duplicate, a misattribution and a lost outcome (self-test)', async () => {
+    const sim = await startSimulator({ port: 0, httpPort: false, phases: FAST });
+    const ledger = recordLedger(sim);
+    const t = new Terminal({ host: '127.0.0.1', port: sim.port, pollInterval: 5, settleGrace: 50 });
+    try {
+      const p = (amount) => ({ transAmount: amount, transCurrency: '980', merchantId: MERCHANT });
+      const first = await t.transact('Purchase', p('7001'));
+      const again = await t.transact('Purchase', p('7001'));
+      await t.transact('Purchase', p('7002'));
+      await t.transact('Purchase', p('7003'));
+      const txs = [
+        { i: 0, method: 'Purchase', params: p('7001'), key: 'amt:7001', outcome: 'result', result: first },
+        { i: 1, method: 'Purchase', params: p('7002'), key: 'amt:7002', outcome: 'result', result: again },
+        { i: 2, method: 'Purchase', params: p('7003'), key: 'amt:7003', outcome: 'error', error: { code: 'NOT_PERFORMED', sent: true } },
+      ];
+      const r = judge(0, txs, ledger, sim, { counts: {} }, {}, 0, false, () => undefined);
+      r.duplicates.should.equal(1);
+      r.misattributed.should.be.aboveOrEqual(2);
+      r.lost.should.equal(1);
+      r.problems.join('\n').should.match(/duplicate.*amt:7001/).and.match(/misattributed.*transAmount 7001, requested 7002/).and.match(/lost.*NOT_PERFORMED/);
+    } finally {
+      await t.close();
+      await sim.stop();
+    }
+  });
+
+  it(`${CI_TRANSACTIONS} transactions over ${CI_LANES} lanes, seed ${CI_SEED}: nothing lost, nothing sent twice, nothing misattributed`, async () => {
+    console.log(`      chaos seed ${CI_SEED} (CHAOS_SEED=${CI_SEED} npm run chaos reproduces the choices)`);
+    const totals = await runChaos({ transactions: CI_TRANSACTIONS, lanes: CI_LANES, seed: CI_SEED, ...CI_OPTIONS, log: (line) => console.log(`      ${line}`) });
+    console.log(`      ${totals.line}`);
+    totals.transactions.should.equal(CI_TRANSACTIONS);
+    // The faults really happened, every kind of them, and reconciliation was really exercised.
+    for (const kind of KINDS) totals.faultsFired[kind].should.be.above(0, `no ${kind} fault fired`);
+    totals.fired.should.be.above(CI_TRANSACTIONS / 2);
+    totals.unknowns.should.be.above(0);
+    if (CI_OPTIONS.crashes) totals.crashes.should.be.above(0);
+    totals.problems.length.should.equal(0, `${totals.problems.length} problems (listed above), e.g.\n${totals.problems.slice(0, 5).join('\n')}`);
+    totals.lost.should.equal(0);
+    totals.duplicates.should.equal(0);
+    totals.misattributed.should.equal(0);
+    totals.wrongSentFlag.should.equal(0);
+    totals.hangs.should.equal(0);
+    unhandled.should.eql([]);
+  });
+});
