@@ -142,6 +142,20 @@ describe('Journal and recovery', function () {
     await offline.close();
   });
 
+  it('a journal that cannot be written stops the payment before the wire (JOURNAL, unsent)', async () => {
+    env = await setup();
+    const file = path.join(j.dir, 'sub', 'journal.json');
+    const t = env.open('tcp', { journal: file });
+    await t.request('GetStatus');
+    // The journal's folder becomes a file: nothing can be written there any more.
+    fs.writeFileSync(path.join(j.dir, 'sub'), 'not a folder');
+    const err = await t.transact('Purchase', purchase('100')).should.be.rejected();
+    err.code.should.equal('JOURNAL');
+    err.sent.should.be.false();
+    err.message.should.match(/Purchase not sent: the journal could not be written/);
+    financialCount(env.sim, 'Purchase').should.equal(0);
+  });
+
   it('an unreadable journal is kept aside and blocks payments until someone looks', async () => {
     env = await setup();
     fs.writeFileSync(j.file, '{"version":1,"records":[{"id":');

@@ -24,6 +24,8 @@ export const LIB_CODES = Object.freeze({
   NOT_PERFORMED: 'NOT_PERFORMED',
   /** An earlier operation's outcome is not established yet; no new money moves until it is. Nothing was sent. */
   UNRESOLVED: 'UNRESOLVED',
+  /** The journal could not be written before sending; nothing was sent. */
+  JOURNAL: 'JOURNAL',
   /** Too many operations are waiting for this terminal. */
   QUEUE_FULL: 'QUEUE_FULL',
   /** Cancelled by the caller's AbortSignal before anything was sent. */

@@ -60,7 +60,8 @@ export class Journal {
 
   open(init: { method: string; params: Params; tag?: string; snapshot: EcrResponse | null }): JournalRecord {
     const now = new Date().toISOString();
-    const record: JournalRecord = { id: randomUUID(), method: init.method, params: init.params, tag: init.tag, startedAt: now, updatedAt: now, step: 'sending', snapshot: forDisk(init.snapshot) };
+    // Opened right before the request goes out: its sending time is now.
+    const record: JournalRecord = { id: randomUUID(), method: init.method, params: init.params, tag: init.tag, startedAt: now, updatedAt: now, sentAt: now, step: 'sending', snapshot: forDisk(init.snapshot) };
     this.list = [...this.list, record];
     this.save();
     return record;

@@ -316,22 +316,25 @@ export class Terminal extends EventEmitter {
     if (op.options.signal?.aborted) {
       throw new EcrError(LIB_CODES.ABORTED, `${valid.method}: aborted before it was sent`, { method: valid.method });
     }
-    // Money moving now overwrites the result buffer: what is still open can no longer be told from it.
-    if (spec.group === 'financial') for (const r of this.journal?.records ?? []) if (!r.superseded) this.journal!.update(r.id, { superseded: true });
-    // Written down, durably, before anything reaches the wire.
-    op.record = this.journal?.open({ method: valid.method, params: valid.params, tag: op.options.tag, snapshot: op.snapshot });
+    // Written down, durably, before anything reaches the wire: if that fails, nothing is sent.
+    try {
+      // Money moving now overwrites the result buffer: what is still open can no longer be told from it.
+      if (spec.group === 'financial') for (const r of this.journal?.records ?? []) if (!r.superseded) this.journal!.update(r.id, { superseded: true });
+      op.record = this.journal?.open({ method: valid.method, params: valid.params, tag: op.options.tag, snapshot: op.snapshot });
+    } catch (err) {
+      throw new EcrError(LIB_CODES.JOURNAL, `${valid.method} not sent: the journal could not be written (${(err as Error).message})`, { method: valid.method, sent: false, cause: err });
+    }
     op.sentAt = Date.now();
-    if (op.record) this.journal!.update(op.record.id, { sentAt: new Date(op.sentAt).toISOString() });
     const settle = () => {
       if (!op.record) return;
-      this.journal!.close(op.record.id);
+      this.note(() => this.journal!.close(op.record!.id));
       this.emit('journal', this.journal!.records.length);
     };
     try {
       const ack = await this.exchange(valid.method, valid.params);
       if (ack.error) throw refused(valid.method, ack);
       op.acked = true;
-      if (op.record) this.journal!.update(op.record.id, { step: 'acknowledged', acknowledged: true });
+      if (op.record) this.note(() => this.journal!.update(op.record!.id, { step: 'acknowledged', acknowledged: true }));
     } catch (err) {
       if (!(err instanceof EcrError) || !err.sent || isRefusal(err)) {
         settle();
@@ -347,10 +350,22 @@ export class Terminal extends EventEmitter {
     } catch (err) {
       if (err instanceof EcrError && err.code === LIB_CODES.NOT_PERFORMED) settle();
       else if (op.record) {
-        this.journal!.update(op.record.id, { step: 'unknown', reason: (err as Error).message });
+        this.note(() => this.journal!.update(op.record!.id, { step: 'unknown', reason: (err as Error).message }));
         this.emit('journal', this.journal!.records.length);
       }
       throw err;
+    }
+  }
+
+  /**
+   * A journal write once the request is out: it must not cost the outcome. If it fails the record stays as it was
+   * (at worst an outcome is recovered a second time, marked recovered); the failure is reported as an 'issue'.
+   */
+  private note(write: () => void): void {
+    try {
+      write();
+    } catch (err) {
+      this.emit('issue', { kind: 'journal', message: (err as Error).message });
     }
   }
 
@@ -467,7 +482,7 @@ export class Terminal extends EventEmitter {
       if (status.status !== lastStatus) {
         lastStatus = status.status;
         deadline = Date.now() + this.overallTimeout;
-        if (op.record) this.journal!.update(op.record.id, { lastStatus });
+        if (op.record) this.note(() => this.journal!.update(op.record!.id, { lastStatus }));
         op.options.onStatus?.(status);
       }
       if (signal?.aborted && !interruptSent && INTERRUPTIBLE_STATUSES.has(status.status)) {

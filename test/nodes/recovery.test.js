@@ -131,7 +131,7 @@ describe('Node-RED killed during a payment', function () {
     ];
     red = await startNodeRed({ flows, keep: true });
     userDir = red.userDir;
-    (await request(`${red.url}/inject/inj1`, { method: 'POST' })).status.should.equal(200);
+    (await red.inject('inj1')).status.should.equal(200);
     await waitFor(() => sim.status === 'S02', 5000, 'the card prompt');
     await red.kill();
     const journal = JSON.parse(fs.readFileSync(path.join(userDir, 'ssi-ecr', 'journal-cfg1.json'), 'utf8')).records;

@@ -161,7 +161,7 @@ describe('ssi-terminal in a real Node-RED: admin endpoints, permissions, redeplo
     invalid.body.should.match({ ok: false, error: { code: 'VALIDATION', field: 'host' } });
     // During a payment the test answers at once instead of waiting behind it.
     sim.engine.phases.S02 = 3000;
-    (await request(`${red.url}/inject/inj1`, { method: 'POST' })).status.should.equal(200);
+    (await red.inject('inj1')).status.should.equal(200);
     await waitFor(() => sim.status === 'S02', 5000, 'the payment to wait for a card');
     const during = await request(`${red.url}/ssi-ecr/test-connection`, { method: 'POST', body: { id: 'cfg1', transport: 'tcp', host: '127.0.0.1', port: sim.port } });
     during.body.should.match({ ok: true, status: 'S02', info: { skipped: /busy/ } });
@@ -173,7 +173,7 @@ describe('ssi-terminal in a real Node-RED: admin endpoints, permissions, redeplo
     const cat = await request(`${red.url}/ssi-ecr/catalogue`);
     cat.body.methods.map((m) => m.name).should.eql(METHOD_NAMES);
     // A purchase through the deployed flow, then redeploys.
-    (await request(`${red.url}/inject/inj1`, { method: 'POST' })).status.should.equal(200);
+    (await red.inject('inj1')).status.should.equal(200);
     await waitFor(() => sim.counts.GetLastResult >= 4 && sim.status === 'S00', 10000, 'the purchase to finish');
     sim.counts.Purchase.should.equal(2);
     await waitFor(() => sim.connections === 1, 2000, 'one open connection');
@@ -181,10 +181,7 @@ describe('ssi-terminal in a real Node-RED: admin endpoints, permissions, redeplo
     (await request(`${red.url}/flows`, { method: 'POST', body: current.body, headers: { 'Node-RED-Deployment-Type': 'full' } })).status.should.equal(204);
     await waitFor(() => sim.connections === 0, 5000, 'a full redeploy to close the connection');
     // The new flows start a moment after the deploy answers: inject once the node is there again.
-    const until = Date.now() + 5000;
-    let injected;
-    while ((injected = await request(`${red.url}/inject/inj1`, { method: 'POST' })).status === 404 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    injected.status.should.equal(200);
+    (await red.inject('inj1')).status.should.equal(200);
     await waitFor(() => sim.counts.Purchase === 3 && sim.status === 'S00' && sim.connections === 1, 10000, 'the third purchase');
     const without = current.body.filter((n) => n.type !== 'ssi-purchase' && n.type !== 'inject');
     (await request(`${red.url}/flows`, { method: 'POST', body: without, headers: { 'Node-RED-Deployment-Type': 'nodes' } })).status.should.equal(204);

@@ -90,6 +90,15 @@ async function startNodeRed({ settings = {}, flows = [], timeout = 30000, userDi
       if (!keep) fs.rmSync(userDir, { recursive: true, force: true });
       return code;
     },
+    /** Clicks an inject node; its flow starts a moment after the editor answers, so a 404 is tried again. */
+    async inject(id, ms = 10000) {
+      const until = Date.now() + ms;
+      for (;;) {
+        const r = await request(`${url}/inject/${id}`, { method: 'POST' });
+        if (r.status !== 404 || Date.now() > until) return r;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
     /** Kills the process outright, as a power cut or an OOM killer would; the user directory stays. */
     async kill() {
       if (child.exitCode === null) child.kill('SIGKILL');
