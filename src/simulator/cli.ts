@@ -17,6 +17,8 @@ const HELP = `Usage: ssi-ecr-sim [options]
   --quirks              answer in the vendor examples' forms (APPROVED-ONLINE, cardHolderName, padded totals)
   --close-after-response  close the TCP connection after every response
   --merchant ID         a merchant id (repeat for several; default two test merchants)
+  --serial PATH         also serve this serial port (e.g. one end of a socat pty pair), reopened when it goes away
+  --baud N              serial baud rate (default 115200)
   -h, --help`;
 
 async function main(): Promise<void> {
@@ -33,6 +35,8 @@ async function main(): Promise<void> {
       quirks: { type: 'boolean', default: false },
       'close-after-response': { type: 'boolean', default: false },
       merchant: { type: 'string', multiple: true },
+      serial: { type: 'string' },
+      baud: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -60,6 +64,10 @@ async function main(): Promise<void> {
     merchants: values.merchant,
   });
   console.log(`SSI ECR terminal simulator: tcp://${sim.host}:${sim.port} (framed), http://${sim.host}:${sim.httpPort}/ (POST JSON)`);
+  if (values.serial) {
+    await sim.serveSerial(values.serial, int('baud', values.baud));
+    console.log(`serial: ${values.serial} (8N1, ${int('baud', values.baud) ?? 115200} baud)`);
+  }
   console.log(`merchants: ${sim.engine.merchants.map((m) => m.merchantId).join(', ')}`);
   console.log('test amounts:');
   for (const [amount, o] of Object.entries(TEST_AMOUNTS)) console.log(`  ${money(amount).padStart(7)}  ${o.doc}`);

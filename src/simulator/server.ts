@@ -7,6 +7,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server as 
 import { createServer, type Server, type Socket } from 'node:net';
 import { encodeFrame, FrameDecoder, PROTOCOL_ID, PROTOCOL_VERSION, type DecodeIssue } from '../core/frame';
 import { errorResponse, TerminalEngine, type EngineOptions, type Response } from './engine';
+import { serveSerial, type SerialServing } from './serial';
 
 export interface SimulatorOptions extends EngineOptions {
   host?: string;
@@ -70,6 +71,7 @@ export class Simulator extends EventEmitter {
   private http: HttpServer | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly serials: SerialServing[] = [];
 
   constructor(options: SimulatorOptions = {}) {
     super();
@@ -108,12 +110,20 @@ export class Simulator extends EventEmitter {
     this.stopped = true;
     clearTimeout(this.restartTimer);
     this.engine.stop();
+    await Promise.all(this.serials.splice(0).map((s) => s.close()));
     await this.unlisten();
   }
 
   /** Serves the protocol over any byte stream, e.g. a serial port. */
   serveStream(stream: NodeJS.ReadWriteStream & { destroy(): void }): void {
     this.servePeer(stream as unknown as Peer & NodeJS.EventEmitter, 'stream');
+  }
+
+  /** Serves a serial port (8N1), opening it again whenever it goes away; stopped with the simulator. */
+  async serveSerial(path: string, baudRate = 115200): Promise<void> {
+    const serving = serveSerial(path, baudRate, (port) => this.serveStream(port));
+    this.serials.push(serving);
+    await serving.opened;
   }
 
   private async listen(): Promise<void> {

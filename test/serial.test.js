@@ -1,0 +1,87 @@
+'use strict';
+/**
+ * The serial transport for real: a virtual serial pair from socat (pty, raw, no echo), the simulator on one end,
+ * the pack's serial transport (the real serialport package) on the other. .ci/run installs socat.
+ */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn, spawnSync } = require('node:child_process');
+const should = require('should');
+const { Terminal } = require('../dist/core');
+const { startSimulator } = require('../dist/simulator');
+const { FAST, purchase, waitFor, financialCount, MERCHANT } = require('./support/fixtures');
+
+const RECEIPT = '<receipt><text align="center" size="large" weight="bold" darkness="normal">Дякуємо!</text></receipt>';
+
+/** A pty pair whose two ends are the links `a` and `b`; resolves once both exist. */
+async function ptyPair(a, b) {
+  const child = spawn('socat', [`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await waitFor(() => fs.existsSync(a) && fs.existsSync(b), 5000, 'socat to create the pty pair');
+  return {
+    async remove() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+describe('serial transport over a socat pty pair', function () {
+  this.timeout(30000);
+  let dir;
+  let pair;
+  let sim;
+  let t;
+
+  before(() => {
+    const which = spawnSync('socat', ['-V'], { encoding: 'utf8' });
+    if (which.error) throw new Error('socat is required for the serial tests (apt-get install socat; .ci/run installs it)');
+  });
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssi-serial-'));
+    pair = await ptyPair(path.join(dir, 'terminal'), path.join(dir, 'ecr'));
+    sim = await startSimulator({ port: 0, httpPort: false, phases: { ...FAST, S02: 20, S03: 20 } });
+    await sim.serveSerial(path.join(dir, 'terminal'));
+    t = new Terminal({ transport: 'serial', path: path.join(dir, 'ecr'), pollInterval: 10, connectTimeout: 3000 });
+  });
+
+  afterEach(async () => {
+    await t.close();
+    await sim.stop();
+    await pair.remove();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a purchase, a detailed X report and a PrintXml go across the line', async () => {
+    const seen = [];
+    const r = await t.transact('Purchase', purchase('2450'), { onStatus: (s) => seen.push(s.status) });
+    r.params.should.match({ transactionResult: 'APPROVED_ONLINE', transAmount: '2450' });
+    seen.should.containDeep(['S02', 'S03', 'S00']);
+    const x = await t.transact('XReport', { merchantId: MERCHANT, isDetailReport: true });
+    x.params.totalSaleCount.should.equal(1);
+    x.params.transactions[0].transAmount.should.equal('2450');
+    (await t.request('PrintXml', { receipt: RECEIPT })).error.should.be.false();
+    (await t.request('GetLastReceipt')).params.receipt.should.match(/СХВАЛЕНО/);
+    financialCount(sim, 'Purchase').should.equal(1);
+    t.name.should.equal(`serial:${path.join(dir, 'ecr')}@115200`);
+  });
+
+  it('a port that disappears and comes back is opened again, and work goes on', async () => {
+    (await t.request('GetStatus')).status.should.equal('S00');
+    await pair.remove();
+    const gone = await t.request('GetStatus').then(() => null, (err) => err);
+    gone.should.be.an.Error();
+    ['CONNECTION_LOST', 'CONNECTION_FAILED', 'TIMEOUT'].should.containEql(gone.code);
+    pair = await ptyPair(path.join(dir, 'terminal'), path.join(dir, 'ecr'));
+    // The simulator reopens its end by itself; the client reopens its end on the next request.
+    let status;
+    for (const until = Date.now() + 10000; status === undefined && Date.now() < until; ) {
+      status = await t.request('GetStatus').then((r) => r.status, () => new Promise((r) => setTimeout(() => r(undefined), 100)));
+    }
+    should(status).equal('S00');
+    (await t.transact('Purchase', purchase('990'))).params.transAmount.should.equal('990');
+    financialCount(sim, 'Purchase').should.equal(1);
+  });
+});
