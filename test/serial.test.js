@@ -44,7 +44,8 @@ describe('serial transport over a socat pty pair', function () {
     pair = await ptyPair(path.join(dir, 'terminal'), path.join(dir, 'ecr'));
     sim = await startSimulator({ port: 0, httpPort: false, phases: { ...FAST, S02: 20, S03: 20 } });
     await sim.serveSerial(path.join(dir, 'terminal'));
-    t = new Terminal({ transport: 'serial', path: path.join(dir, 'ecr'), pollInterval: 10, connectTimeout: 3000 });
+    // A request written while the other end is not open yet is lost on the line: a short timeout lets the next one go.
+    t = new Terminal({ transport: 'serial', path: path.join(dir, 'ecr'), pollInterval: 10, connectTimeout: 3000, requestTimeout: 1000 });
   });
 
   afterEach(async () => {
