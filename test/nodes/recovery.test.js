@@ -67,6 +67,12 @@ describe('Recovered outcomes in Node-RED', function () {
     fs.writeFileSync(path.join(dir, 'journal-term.json'), JSON.stringify({ version: 1, records: [{ id: 'lost-1', method: 'Purchase', params: { transAmount: '42', transCurrency: '980', merchantId: MERCHANT }, tag: 'buy', startedAt: now, updatedAt: now, step: 'unknown', snapshot: { method: 'GetLastResult', error: false, errorCode: '', errorDescription: '', params: { transAmount: '1' } } }] }));
     // The terminal has never run anything: its (empty) last result is not that purchase's, and never will be.
     await load(flow());
+    const buy = helper.getNode('buy');
+    const badges = [];
+    buy.on('call:status', (c) => badges.push(c.args[0]));
+    // Reconciled at start, still unknown: the node says so before anyone tries to pay.
+    await waitFor(() => badges.some((b) => b.text === '@ssi-ecr/node-red/ssi-terminal:ssi-terminal.status.unresolved'), 3000, 'the unresolved badge');
+    badges.find((b) => /unresolved$/.test(b.text)).should.match({ fill: 'yellow', shape: 'ring' });
     const caught = next(helper.getNode('caught'));
     helper.getNode('buy').receive({ payload: 100 });
     const err = await caught;
