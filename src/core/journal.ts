@@ -3,8 +3,8 @@
  * outcome is delivered. What is still written down after a crash is an operation whose outcome must be
  * established from the terminal before anything else is charged. Writes are atomic: temp file, fsync, rename.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync, renameSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-file';
 import { randomUUID } from 'node:crypto';
 import { redactForLog } from './mask';
 import type { EcrResponse } from './normalise';
@@ -106,27 +106,7 @@ export class Journal {
   }
 
   private save(): void {
-    mkdirSync(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.tmp`;
     const body: JournalFile = { version: 1, records: this.list };
-    writeFileSync(tmp, `${JSON.stringify(body, null, 1)}\n`);
-    const fd = openSync(tmp, 'r+');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.path);
-    // The rename itself is durable only once the directory is synced (not possible on every platform).
-    try {
-      const dir = openSync(dirname(this.path), 'r');
-      try {
-        fsyncSync(dir);
-      } finally {
-        closeSync(dir);
-      }
-    } catch {
-      /* Windows cannot open a directory for fsync */
-    }
+    writeFileAtomic(this.path, `${JSON.stringify(body, null, 1)}\n`);
   }
 }

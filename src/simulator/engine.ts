@@ -3,7 +3,8 @@
  * in its result buffers and batch. No sockets here: the server feeds it parsed requests.
  */
 import { EventEmitter } from 'node:events';
-import { readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../core/atomic-file';
 import { getMethod, RESULT_KEYS, type MethodSpec, type Phase } from '../core/catalogue';
 import { ERROR_CODES, INTERRUPTIBLE_STATUSES } from '../core/codes';
 import { EcrError } from '../core/errors';
@@ -504,13 +505,7 @@ export class TerminalEngine extends EventEmitter {
 
   private save(): void {
     const file = this.options.stateFile;
-    if (!file) return;
-    const tmp = `${file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.state, null, 1));
-    const fd = openSync(tmp, 'r');
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, file);
+    if (file) writeFileAtomic(file, JSON.stringify(this.state, null, 1));
   }
 }
 
