@@ -25,7 +25,7 @@ const TYPES = {
     category: 'config',
     defaults: {
       name: '', transport: 'tcp', host: '127.0.0.1', port: 3000, httpPort: '', httpPath: '/', serialPort: '', baudRate: 115200,
-      merchantId: '', currency: '980', pollInterval: 500, requestTimeout: 10000, connectTimeout: 5000, overallTimeout: 180000, unackedGrace: 15000, allowWhileUnresolved: false,
+      merchantId: '', currency: '980', polling: 'adaptive', pollInterval: 500, requestTimeout: 10000, connectTimeout: 5000, overallTimeout: 180000, unackedGrace: 15000, allowWhileUnresolved: false,
     },
   },
   'ssi-purchase': {

@@ -50,7 +50,7 @@ const CORE = {
 
 /** The contract of our node types: the properties every instance carries, and its number of outputs. */
 const OURS = {
-  'ssi-terminal': { props: ['name', 'transport', 'host', 'port', 'httpPort', 'httpPath', 'serialPort', 'baudRate', 'merchantId', 'currency', 'pollInterval', 'requestTimeout', 'connectTimeout', 'overallTimeout', 'unackedGrace', 'allowWhileUnresolved'] },
+  'ssi-terminal': { props: ['name', 'transport', 'host', 'port', 'httpPort', 'httpPath', 'serialPort', 'baudRate', 'merchantId', 'currency', 'polling', 'pollInterval', 'requestTimeout', 'connectTimeout', 'overallTimeout', 'unackedGrace', 'allowWhileUnresolved'] },
   'ssi-purchase': { outputs: 2, props: ['units', 'merchantId', 'merchantIdType', 'currency', 'currencyType', 'discountedAmount', 'discountedAmountType'] },
   'ssi-refund': { outputs: 2, props: ['operation', 'units', 'merchantId', 'merchantIdType', 'currency', 'currencyType'] },
   'ssi-transaction': { outputs: 2, props: ['method', 'units', 'merchantId', 'merchantIdType', 'currency', 'currencyType'] },

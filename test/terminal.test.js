@@ -233,6 +233,7 @@ describe('Terminal construction', () => {
     (() => new Terminal({ transport: 'serial' })).should.throw(/path \(the serial device\) is required/);
     (() => new Terminal({ transport: 'usb', host: 'x' })).should.throw(/transport must be tcp, http or serial/);
     (() => new Terminal({ host: 'x', pollInterval: -5 })).should.throw(/pollInterval must be a non-negative number/);
+    (() => new Terminal({ host: 'x', polling: 'sometimes' })).should.throw(/polling must be adaptive or fixed; got "sometimes"/);
   });
 
   it('defaults the HTTP port to 3001 and the TCP port to 3000', async () => {

@@ -1,4 +1,5 @@
 export { Terminal, type TerminalOptions, type RequestOptions, type TransactOptions, type ReconcileReport } from './terminal';
+export { nextPollDelay, POLLING_MODES, type Polling } from './poll-schedule';
 export { Journal, type JournalRecord, type JournalStep } from './journal';
 export { EcrError, isEcrError, LIB_CODES, type LibCode } from './errors';
 export {

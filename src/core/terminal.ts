@@ -9,6 +9,7 @@ import { describeError, describeStatus, INTERRUPTIBLE_STATUSES, type StatusEvent
 import { EcrError, LIB_CODES } from './errors';
 import { normaliseResponse, type EcrResponse } from './normalise';
 import { judgeResult } from './outcome';
+import { nextPollDelay, POLLING_MODES, type Polling } from './poll-schedule';
 import { OperationQueue } from './queue';
 import { HttpTransport, DEFAULT_HTTP_PORT } from './transports/http';
 import { SerialTransport } from './transports/serial';
@@ -27,8 +28,10 @@ export interface TerminalOptions {
   /** Serial device, e.g. /dev/ttyACM0 or COM3. */
   path?: string;
   baudRate?: number;
-  /** ms between GetStatus polls while an operation runs. */
+  /** ms between GetStatus polls while an operation runs: every time (fixed), or the base the adaptive schedule scales. */
   pollInterval?: number;
+  /** 'adaptive' (default): slow while the cardholder acts, fast when the outcome is near. 'fixed': every pollInterval. */
+  polling?: Polling;
   /** ms to wait for each response. */
   requestTimeout?: number;
   /** ms an operation may go without a status change before its outcome is declared unknown. */
@@ -134,6 +137,7 @@ interface Operation {
 export class Terminal extends EventEmitter {
   readonly transport: Transport;
   readonly pollInterval: number;
+  readonly polling: Polling;
   readonly requestTimeout: number;
   readonly overallTimeout: number;
   readonly settleGrace: number;
@@ -147,6 +151,10 @@ export class Terminal extends EventEmitter {
   constructor(options: TerminalOptions = {}) {
     super();
     this.pollInterval = positive('pollInterval', options.pollInterval, DEFAULTS.pollInterval);
+    this.polling = options.polling ?? 'adaptive';
+    if (!POLLING_MODES.includes(this.polling)) {
+      throw new EcrError(LIB_CODES.VALIDATION, `Terminal: polling must be ${POLLING_MODES.join(' or ')}; got ${JSON.stringify(options.polling)}`, { field: 'polling', rule: POLLING_MODES.join(' | ') });
+    }
     this.requestTimeout = positive('requestTimeout', options.requestTimeout, DEFAULTS.requestTimeout);
     this.overallTimeout = positive('overallTimeout', options.overallTimeout, DEFAULTS.overallTimeout);
     this.settleGrace = positive('settleGrace', options.settleGrace, DEFAULTS.settleGrace);
@@ -281,18 +289,20 @@ export class Terminal extends EventEmitter {
   private async untilIdle(method: string): Promise<void> {
     let deadline = Date.now() + this.overallTimeout;
     let last: string | undefined;
+    let since = Date.now();
     for (;;) {
       const response = await this.exchange('GetStatus');
       const status = response.status;
       if (status !== undefined && describeStatus(status).idle) return;
       if (status !== last) {
         last = status;
-        deadline = Date.now() + this.overallTimeout;
+        since = Date.now();
+        deadline = since + this.overallTimeout;
       }
       if (Date.now() >= deadline) {
         throw new EcrError(LIB_CODES.TIMEOUT, `${method}: accepted, but the terminal stayed in ${last ?? 'an unknown status'} for ${this.overallTimeout} ms`, { method, sent: true, response });
       }
-      await sleep(this.pollInterval, this.closing.signal);
+      await sleep(nextPollDelay(this.polling, this.pollInterval, last ?? 'S01', Date.now() - since), this.closing.signal);
     }
   }
 
@@ -451,6 +461,8 @@ export class Terminal extends EventEmitter {
     let lastStatus: string | undefined;
     let lastResult: EcrResponse | undefined;
     let lastError: string | undefined;
+    let since = Date.now();
+    let failed = false;
     const unknown = (reason: string, code: string = LIB_CODES.OUTCOME_UNKNOWN) =>
       new EcrError(code, `${spec.name}: ${reason}`, {
         method: spec.name,
@@ -462,8 +474,10 @@ export class Terminal extends EventEmitter {
       if (Date.now() >= deadline) {
         throw unknown(`outcome unknown: no status change for ${this.overallTimeout} ms (last status ${lastStatus ?? 'none'}); check the terminal before retrying`);
       }
+      const delay = failed ? this.pollInterval : nextPollDelay(this.polling, this.pollInterval, lastStatus, Date.now() - since);
+      failed = false;
       try {
-        await sleep(this.pollInterval, this.closing.signal);
+        await sleep(delay, this.closing.signal);
       } catch {
         throw unknown('outcome unknown: the terminal client was closed while the operation was running');
       }
@@ -472,16 +486,19 @@ export class Terminal extends EventEmitter {
         const response = await this.exchange('GetStatus');
         if (response.error || response.status === undefined) {
           lastError = `GetStatus: ${response.errorCode || 'no status'} ${response.errorDescription}`.trim();
+          failed = true;
           continue;
         }
         status = describeStatus(response.status);
       } catch (err) {
         lastError = (err as Error).message;
+        failed = true;
         continue;
       }
       if (status.status !== lastStatus) {
         lastStatus = status.status;
-        deadline = Date.now() + this.overallTimeout;
+        since = Date.now();
+        deadline = since + this.overallTimeout;
         if (op.record) this.note(() => this.journal!.update(op.record!.id, { lastStatus }));
         op.options.onStatus?.(status);
       }
@@ -499,10 +516,12 @@ export class Terminal extends EventEmitter {
         result = await this.exchange(resultMethod);
       } catch (err) {
         lastError = (err as Error).message;
+        failed = true;
         continue;
       }
       if (result.error && describeError(result.errorCode)?.category === 'request') {
         lastError = `${resultMethod}: ${result.errorCode} ${result.errorDescription}`;
+        failed = true;
         continue;
       }
       lastResult = result;

@@ -1,6 +1,7 @@
 /** The ssi-terminal node's settings as Terminal options, checked with a clear message per field. */
 import type { TerminalOptions } from '../../core/terminal';
 import { EcrError, LIB_CODES } from '../../core/errors';
+import { POLLING_MODES, type Polling } from '../../core/poll-schedule';
 
 export interface TerminalSettings {
   transport?: unknown;
@@ -11,6 +12,7 @@ export interface TerminalSettings {
   serialPort?: unknown;
   baudRate?: unknown;
   pollInterval?: unknown;
+  polling?: unknown;
   requestTimeout?: unknown;
   overallTimeout?: unknown;
   connectTimeout?: unknown;
@@ -28,11 +30,18 @@ function whole(field: string, value: unknown, min: number, max: number): number 
   return n;
 }
 
+function polling(value: unknown): Polling | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (!POLLING_MODES.includes(value as Polling)) throw bad('polling', `must be ${POLLING_MODES.join(' or ')}`, value);
+  return value as Polling;
+}
+
 export function terminalOptions(s: TerminalSettings): TerminalOptions {
   const transport = (s.transport || 'tcp') as string;
   if (transport !== 'tcp' && transport !== 'http' && transport !== 'serial') throw bad('transport', 'must be tcp, http or serial', s.transport);
   const common = {
     pollInterval: whole('pollInterval', s.pollInterval, 10, 60_000),
+    polling: polling(s.polling),
     requestTimeout: whole('requestTimeout', s.requestTimeout, 100, 600_000),
     overallTimeout: whole('overallTimeout', s.overallTimeout, 1000, 3_600_000),
     connectTimeout: whole('connectTimeout', s.connectTimeout, 100, 60_000),
