@@ -6,6 +6,11 @@
  *
  * No message key lives here: each helper takes the keys (with the namespace where Node-RED needs one) of the
  * node that calls it, so every text stays in that node's own catalogue.
+ *
+ * Each node still writes its definition out in full, as an object literal in its RED.nodes.registerType call:
+ * category, color, icon, inputs, outputs and the name of every setting in defaults (a setting's value may come
+ * from here). The flow library reads definitions as written: node-red-dev validate parses the HTML without
+ * running it, and skips ("Unable to parse") a type whose definition a helper returns, checking nothing about it.
  */
 window.SsiEcrEditor = window.SsiEcrEditor || (function () {
     'use strict';
@@ -15,17 +20,6 @@ window.SsiEcrEditor = window.SsiEcrEditor || (function () {
 
     /** The message keys, after its stem, that methodPicker reads (e.g. 'ssi-command.hint.' + 'msg'). */
     var PICKER_HINTS = ['msg', 'unknown', 'noCatalogue', 'params', 'optional'];
-
-    /** Copies the own properties of each source, in order, into target; returns target. */
-    function assign(target) {
-        for (var i = 1; i < arguments.length; i++) {
-            var source = arguments[i] || {};
-            for (var key in source) {
-                if (Object.prototype.hasOwnProperty.call(source, key)) target[key] = source[key];
-            }
-        }
-        return target;
-    }
 
     /** A setting's value as text ('' for undefined and null). */
     function textOf(v) {
@@ -89,6 +83,7 @@ window.SsiEcrEditor = window.SsiEcrEditor || (function () {
     /**
      * The settings of a payment node: units (amounts in minor or major units), then merchantId and currency,
      * TypedInputs that are fixed strings by default; a fixed currency must be three digits, else currencyKey.
+     * The node names each of them in its own defaults (units: payment.units, ...).
      */
     function paymentSettings(currencyKey) {
         return {
@@ -144,28 +139,6 @@ window.SsiEcrEditor = window.SsiEcrEditor || (function () {
     /** Italic when the node has a name. */
     function italicWhenNamed() {
         return this.name ? 'node_label_italic' : '';
-    }
-
-    /**
-     * The definition of one of the pack's flow nodes: category SSI ECR, its colour, one input, the icon
-     * <type>.svg, the palette label <type>.paletteLabel, the input label <type>.inputLabel and italic when named,
-     * unless def says otherwise; def.defaults come after the name and terminal every flow node has.
-     */
-    function flowNode(type, def) {
-        var node = assign({
-            category: 'SSI ECR',
-            color: '#A6D6A0',
-            inputs: 1,
-            icon: type + '.svg',
-            paletteLabel: text(type + '.paletteLabel'),
-            labelStyle: italicWhenNamed,
-            inputLabels: text(type + '.inputLabel')
-        }, def);
-        node.defaults = assign({
-            name: { value: '' },
-            terminal: { value: '', type: 'ssi-terminal', required: true }
-        }, def.defaults);
-        return node;
     }
 
     // ---- the edit dialog ----
@@ -282,7 +255,6 @@ window.SsiEcrEditor = window.SsiEcrEditor || (function () {
 
     return {
         TEXT_TYPES: TEXT_TYPES,
-        assign: assign,
         textOf: textOf,
         invalid: invalid,
         typeOf: typeOf,
@@ -296,7 +268,6 @@ window.SsiEcrEditor = window.SsiEcrEditor || (function () {
         nameOrMethod: nameOrMethod,
         portLabels: portLabels,
         italicWhenNamed: italicWhenNamed,
-        flowNode: flowNode,
         typedInput: typedInput,
         paymentInputs: paymentInputs,
         whenChanged: whenChanged,
