@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** ssi-ecr-sim: a simulated SSI ECR JSON terminal on TCP (framed) and HTTP. */
 import { parseArgs } from 'node:util';
-import { money } from './receipts';
+import { money } from '../core/money';
 import { TEST_AMOUNTS } from './scenarios';
 import { startSimulator } from './server';
 
