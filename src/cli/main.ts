@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+/**
+ * ssi-ecr: the command line for installers and scripts. Parses the command line, checks the request against the
+ * catalogue before anything is sent, runs it, prints the outcome, and exits with a code that tells approved,
+ * declined, refused, unreachable and unknown apart (exit-codes.ts).
+ */
+import { Terminal } from '../core/terminal';
+import { parseCommandLine, UsageError } from './args';
+import { commandFlagSpecs, COMMANDS, findCommand, plan } from './commands';
+import { EXIT, outcomeOfError } from './exit-codes';
+import { commandHelp, mainHelp } from './help';
+import { humanError, humanSummary, jsonDocument, statusLine, type Report } from './output';
+import { execute, GLOBAL_FLAGS, movesMoney, terminalOptions } from './run';
+
+const out = (text: string) => process.stdout.write(text);
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const quiet = argv.includes('--quiet') || argv.includes('-q');
+  const note = (text: string) => {
+    if (!quiet) process.stderr.write(`${text}\n`);
+  };
+  const report: Report = { command: 'help', outcome: 'usage' };
+  let terminal: Terminal | undefined;
+  let money = false;
+  const abort = new AbortController();
+  let presses = 0;
+  const onInterrupt = () => {
+    presses++;
+    if (presses === 1) {
+      abort.abort();
+      note('Ctrl-C: asking the terminal to cancel (Interrupt works while it waits for the card or PIN); waiting for the outcome.\n'
+        + 'Ctrl-C again stops waiting: the outcome is then unknown.');
+    } else {
+      note('Ctrl-C again: no longer waiting for the outcome.');
+      void terminal?.close();
+    }
+  };
+
+  try {
+    const { values, positionals } = parseCommandLine(argv, { ...GLOBAL_FLAGS, ...commandFlagSpecs() });
+    const [name, ...rest] = positionals;
+    if (name === 'help' || (name === undefined && values.help)) {
+      const cmd = name === 'help' && rest[0] !== undefined ? findCommand(rest[0]) : undefined;
+      out(cmd ? commandHelp(cmd) : mainHelp());
+      return EXIT.ok;
+    }
+    if (name === undefined) throw new UsageError(`a command is needed: ${COMMANDS.map((c) => c.name).join(', ')}`, 'COMMAND', 'required');
+    const cmd = findCommand(name);
+    if (!cmd) throw new UsageError(`unknown command ${JSON.stringify(name)}; the commands are ${COMMANDS.map((c) => c.name).join(', ')}`, 'COMMAND', 'known command');
+    report.command = cmd.name;
+    if (values.help) {
+      out(commandHelp(cmd));
+      return EXIT.ok;
+    }
+    const planned = plan(cmd, rest, values);
+    report.method = planned.method;
+    report.params = planned.params;
+    money = movesMoney(planned.method);
+    terminal = new Terminal(terminalOptions(values));
+    if (money) process.on('SIGINT', onInterrupt);
+    const started = Date.now();
+    const done = await execute(terminal, planned, { note, status: (s) => note(statusLine(s, Date.now() - started)) }, abort.signal);
+    Object.assign(report, { params: planned.params, ...done });
+  } catch (err) {
+    report.error = err;
+    report.outcome = outcomeOfError(err, money);
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    await terminal?.close();
+  }
+
+  if (json) out(`${JSON.stringify(jsonDocument(report), null, 2)}\n`);
+  else if (report.response) out(humanSummary(report));
+  if (report.receiptError) note(`receipt not available: ${report.receiptError}`);
+  if (report.error !== undefined) process.stderr.write(humanError(report, money));
+  return EXIT[report.outcome];
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+    // Everything is closed by now; should a handle linger, it must not keep a script waiting.
+    setTimeout(() => process.exit(code), 2000).unref();
+  });
+}
