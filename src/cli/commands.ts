@@ -57,7 +57,10 @@ export const COMMANDS: readonly Command[] = Object.freeze([
   command('void', 'Void', [{ name: 'INVOICE', key: 'invoiceNum' }]),
   command('xreport', 'XReport'),
   command('zreport', 'ZReport'),
-  command('last-result', 'GetLastResult'),
+  {
+    ...command('last-result', 'GetLastResult'),
+    doc: 'Exits as the operation did: 0 when the last operation was approved, 1 when it was not (or there is none).',
+  },
   command('last-receipt', 'GetLastReceipt'),
   {
     name: 'print', methods: ['PrintXml', 'PrintPdfUrl'],

@@ -92,7 +92,7 @@ export function mainHelp(): string {
     '',
     'While a payment or report runs, the terminal\'s statuses (insert card, enter PIN, …) are shown on stderr and the',
     'outcome on stdout. Ctrl-C asks the terminal to cancel (Interrupt works while it waits for the card or PIN) and',
-    'still waits for the outcome; a second Ctrl-C stops waiting, and the outcome is then unknown (exit 5).',
+    'still waits for the outcome; a second Ctrl-C (or a SIGTERM) stops waiting, and the outcome is then unknown (exit 5).',
     '',
     'Exit codes:',
     ...exitTable(),

@@ -6,7 +6,7 @@
  */
 import { Terminal } from '../core/terminal';
 import { parseCommandLine, UsageError } from './args';
-import { commandFlagSpecs, COMMANDS, findCommand, plan } from './commands';
+import { commandFlagSpecs, COMMANDS, findCommand, plan, type Plan } from './commands';
 import { EXIT, outcomeOfError } from './exit-codes';
 import { commandHelp, mainHelp } from './help';
 import { humanError, humanSummary, jsonDocument, statusLine, type Report } from './output';
@@ -20,8 +20,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   const note = (text: string) => {
     if (!quiet) process.stderr.write(`${text}\n`);
   };
-  const report: Report = { command: 'help', outcome: 'usage' };
+  const report: Report = { outcome: 'usage' };
   let terminal: Terminal | undefined;
+  let planned: Plan | undefined;
   let money = false;
   const abort = new AbortController();
   let presses = 0;
@@ -32,10 +33,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       note('Ctrl-C: asking the terminal to cancel (Interrupt works while it waits for the card or PIN); waiting for the outcome.\n'
         + 'Ctrl-C again stops waiting: the outcome is then unknown.');
     } else {
-      note('Ctrl-C again: no longer waiting for the outcome.');
-      void terminal?.close();
+      stopWaiting('Ctrl-C again');
     }
   };
+  /** The outcome is then unknown (exit 5), and said so: never a silent exit in the middle of a payment. */
+  const stopWaiting = (why: string) => {
+    note(`${why}: no longer waiting for the outcome.`);
+    void terminal?.close();
+  };
+  const onTerminate = () => stopWaiting('SIGTERM');
 
   try {
     const { values, positionals } = parseCommandLine(argv, { ...GLOBAL_FLAGS, ...commandFlagSpecs() });
@@ -53,22 +59,27 @@ export async function main(argv: readonly string[]): Promise<number> {
       out(commandHelp(cmd));
       return EXIT.ok;
     }
-    const planned = plan(cmd, rest, values);
+    planned = plan(cmd, rest, values);
     report.method = planned.method;
-    report.params = planned.params;
     money = movesMoney(planned.method);
     terminal = new Terminal(terminalOptions(values));
-    if (money) process.on('SIGINT', onInterrupt);
+    if (money) {
+      process.on('SIGINT', onInterrupt);
+      process.on('SIGTERM', onTerminate);
+    }
     const started = Date.now();
     const done = await execute(terminal, planned, { note, status: (s) => note(statusLine(s, Date.now() - started)) }, abort.signal);
-    Object.assign(report, { params: planned.params, ...done });
+    Object.assign(report, done);
   } catch (err) {
     report.error = err;
     report.outcome = outcomeOfError(err, money);
   } finally {
     process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onTerminate);
     await terminal?.close();
   }
+  // As sent: with the merchant the terminal named, when it did.
+  report.params = planned?.params;
 
   if (json) out(`${JSON.stringify(jsonDocument(report), null, 2)}\n`);
   else if (report.response) out(humanSummary(report));

@@ -13,7 +13,8 @@ import { UsageError } from './args';
 import { EXIT, type Outcome } from './exit-codes';
 
 export interface Report {
-  command: string;
+  /** Unknown when the command line did not name one. */
+  command?: string;
   method?: string;
   /** The request's params as sent (or as they would have been). */
   params?: Params;
@@ -42,7 +43,7 @@ function errorJson(err: unknown): Record<string, unknown> {
 
 /** The one document --json prints. */
 export function jsonDocument(r: Report): Record<string, unknown> {
-  const doc: Record<string, unknown> = { command: r.command, method: r.method, exitCode: EXIT[r.outcome], outcome: r.outcome };
+  const doc: Record<string, unknown> = { command: r.command ?? null, method: r.method ?? null, exitCode: EXIT[r.outcome], outcome: r.outcome };
   if (r.params) doc.params = r.params;
   if (r.response && resultMethodOf(r.method) === 'GetLastResult') doc.approved = isApproved(r.response);
   if (r.response) doc.response = r.response;
@@ -147,7 +148,7 @@ export function humanError(r: Report, movesMoney: boolean): string {
   const message = err?.message ?? String(err);
   switch (r.outcome) {
     case 'usage':
-      return `ssi-ecr: ${message}\n${r.method ? `${r.method} was not sent` : 'Nothing was sent'}. See: ssi-ecr ${r.command === 'help' ? '' : `${r.command} `}--help\n`;
+      return `ssi-ecr: ${message}\n${r.method ? `${r.method} was not sent` : 'Nothing was sent'}. See: ssi-ecr ${r.command ? `${r.command} ` : ''}--help\n`;
     case 'unreachable':
       return `UNREACHABLE  ${message}\n`;
     case 'refused':
