@@ -120,7 +120,6 @@ export function allowedFlags(cmd: Command): Set<string> {
 }
 
 export interface Plan {
-  command: Command;
   method: string;
   params: Params;
   /** merchantId is to be taken from the terminal (its only merchant). */
@@ -196,5 +195,5 @@ export function plan(cmd: Command, positionals: readonly string[], values: Value
   // Checked now, with a stand-in merchant when the terminal is to name it: a wrong amount is found before any connection.
   const checked = validateRequest(method, merchantFromTerminal ? { ...params, merchantId: REQUEST_KEYS.merchantId.example } : params);
   if (!merchantFromTerminal) params = checked.params;
-  return { command: cmd, method, params, merchantFromTerminal, receipt: values.receipt === true };
+  return { method, params, merchantFromTerminal, receipt: values.receipt === true };
 }

@@ -15,15 +15,16 @@ import { execute, GLOBAL_FLAGS, movesMoney, terminalOptions } from './run';
 const out = (text: string) => process.stdout.write(text);
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const json = argv.includes('--json');
-  const quiet = argv.includes('--quiet') || argv.includes('-q');
+  // Read again once parsed; until then (a command line that does not parse) as they appear.
+  let json = argv.includes('--json');
+  let quiet = argv.includes('--quiet') || argv.includes('-q');
   const note = (text: string) => {
     if (!quiet) process.stderr.write(`${text}\n`);
   };
   const report: Report = { outcome: 'usage' };
   let terminal: Terminal | undefined;
   let planned: Plan | undefined;
-  let money = false;
+  let movingMoney = false;
   const abort = new AbortController();
   let presses = 0;
   const onInterrupt = () => {
@@ -45,6 +46,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   try {
     const { values, positionals } = parseCommandLine(argv, { ...GLOBAL_FLAGS, ...commandFlagSpecs() });
+    json = values.json === true;
+    quiet = values.quiet === true;
     const [name, ...rest] = positionals;
     if (name === 'help' || (name === undefined && values.help)) {
       const cmd = name === 'help' && rest[0] !== undefined ? findCommand(rest[0]) : undefined;
@@ -61,9 +64,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     planned = plan(cmd, rest, values);
     report.method = planned.method;
-    money = movesMoney(planned.method);
+    movingMoney = movesMoney(planned.method);
     terminal = new Terminal(terminalOptions(values));
-    if (money) {
+    if (movingMoney) {
       process.on('SIGINT', onInterrupt);
       process.on('SIGTERM', onTerminate);
     }
@@ -72,7 +75,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     Object.assign(report, done);
   } catch (err) {
     report.error = err;
-    report.outcome = outcomeOfError(err, money);
+    report.outcome = outcomeOfError(err, movingMoney);
   } finally {
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onTerminate);
@@ -84,7 +87,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (json) out(`${JSON.stringify(jsonDocument(report), null, 2)}\n`);
   else if (report.response) out(humanSummary(report));
   if (report.receiptError) note(`receipt not available: ${report.receiptError}`);
-  if (report.error !== undefined) process.stderr.write(humanError(report, money));
+  if (report.error !== undefined) process.stderr.write(humanError(report, movingMoney));
   return EXIT[report.outcome];
 }
 
