@@ -1,5 +1,5 @@
 'use strict';
-/** Copies what the editor loads next to the compiled nodes: their HTML, locales and icons. */
+/** Copies what the editor loads next to the compiled nodes (their HTML, locales and icons) and makes the bins executable. */
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -13,3 +13,6 @@ fs.rmSync(path.join(out, 'locales'), { recursive: true, force: true });
 fs.cpSync(path.join(root, 'src', 'nodes', 'locales'), path.join(out, 'locales'), { recursive: true });
 fs.rmSync(path.join(out, 'icons'), { recursive: true, force: true });
 fs.cpSync(path.join(root, 'icons'), path.join(out, 'icons'), { recursive: true });
+
+// The commands (package.json "bin") run as they are, e.g. ./dist/cli/main.js, not only through npm's links.
+for (const bin of Object.values(require('../package.json').bin)) fs.chmodSync(path.join(root, bin), 0o755);

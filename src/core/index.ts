@@ -17,3 +17,4 @@ export { HttpTransport } from './transports/http';
 export { SerialTransport } from './transports/serial';
 export type { Transport, ConnectionEvent, ConnectionState, TransportIssue } from './transports/transport';
 export { maskPan, maskTrack2, redactForLog } from './mask';
+export { money } from './money';

@@ -81,7 +81,7 @@ export interface TransactOptions {
   signal?: AbortSignal;
 }
 
-const DEFAULTS = {
+export const DEFAULTS = {
   pollInterval: 500,
   requestTimeout: 10_000,
   overallTimeout: 180_000,

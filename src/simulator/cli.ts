@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** ssi-ecr-sim: a simulated SSI ECR JSON terminal on TCP (framed) and HTTP. */
-import { parseArgs } from 'node:util';
-import { money } from './receipts';
+import { parseCommandLine, wholeNumber as int } from '../cli/args';
+import { money } from '../core/money';
 import { TEST_AMOUNTS } from './scenarios';
 import { startSimulator } from './server';
 
@@ -22,33 +22,26 @@ const HELP = `Usage: ssi-ecr-sim [options]
   -h, --help`;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string', default: '3000' },
-      host: { type: 'string', default: '127.0.0.1' },
-      'http-port': { type: 'string' },
-      fast: { type: 'boolean', default: false },
-      state: { type: 'string' },
-      platform: { type: 'string', default: 'android' },
-      'z-after': { type: 'string' },
-      'no-pin-limit': { type: 'string' },
-      quirks: { type: 'boolean', default: false },
-      'close-after-response': { type: 'boolean', default: false },
-      merchant: { type: 'string', multiple: true },
-      serial: { type: 'string' },
-      baud: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  const { values } = parseCommandLine(process.argv.slice(2), {
+    port: { type: 'string', default: '3000' },
+    host: { type: 'string', default: '127.0.0.1' },
+    'http-port': { type: 'string' },
+    fast: { type: 'boolean', default: false },
+    state: { type: 'string' },
+    platform: { type: 'string', default: 'android' },
+    'z-after': { type: 'string' },
+    'no-pin-limit': { type: 'string' },
+    quirks: { type: 'boolean', default: false },
+    'close-after-response': { type: 'boolean', default: false },
+    merchant: { type: 'string', multiple: true },
+    serial: { type: 'string' },
+    baud: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  }, false);
   if (values.help) {
     console.log(HELP);
     return;
   }
-  const int = (name: string, v: string | undefined) => {
-    if (v === undefined) return undefined;
-    if (!/^\d+$/.test(v)) throw new Error(`--${name} must be a whole number; got ${v}`);
-    return Number(v);
-  };
   if (values.platform !== 'android' && values.platform !== 'linux') throw new Error(`--platform must be android or linux; got ${values.platform}`);
   const sim = await startSimulator({
     port: int('port', values.port),

@@ -1,5 +1,6 @@
 /** Receipt texts as a Ukrainian terminal prints them (Cyrillic, 32 columns). */
 import { METHODS } from '../core/catalogue';
+import { money } from '../core/money';
 import type { BatchEntry, Totals } from './batch';
 
 const WIDTH = 32;
@@ -11,11 +12,6 @@ function center(text: string): string {
 
 function pair(left: string, right: string): string {
   return left + ' '.repeat(Math.max(1, WIDTH - left.length - right.length)) + right;
-}
-
-export function money(minor: number | string): string {
-  const n = BigInt(String(minor || 0));
-  return `${n / 100n}.${String(n % 100n).padStart(2, '0')}`;
 }
 
 export interface ReceiptHeader {

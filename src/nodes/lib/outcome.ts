@@ -1,12 +1,9 @@
 /** Shaping a terminal outcome into the msg that leaves a node. */
+import { money } from '../../core/money';
 import { isApproved, type EcrResponse } from '../../core/normalise';
 import { amountNumber } from './inputs';
 import type { OperationContext } from './flow-node';
 import type { NodeMessage } from './red';
-
-export function money(minor: number): string {
-  return (minor / 100).toFixed(2);
-}
 
 /**
  * A financial outcome on output 1 (approved) or 2 (declined, cancelled, failed). msg.payload holds every key

@@ -1,8 +1,8 @@
 /** Shaping a GetLastReport (X or Z report) into the msg that leaves ssi-report. */
 import { REPORT_TOTAL_KEYS } from '../../core/catalogue';
+import { money } from '../../core/money';
 import type { EcrResponse } from '../../core/normalise';
 import { amountNumber } from './inputs';
-import { money } from './outcome';
 import type { NodeStatus } from './red';
 
 /** A count as a number (0 when empty). */

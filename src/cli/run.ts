@@ -1,0 +1,130 @@
+/**
+ * Running a planned command against the terminal: where it is (tcp, http, serial), the merchant when the terminal
+ * has only one, financial and report methods through transact() (live statuses, Ctrl-C as an Interrupt), the rest
+ * through request(), and the receipt afterwards when asked.
+ */
+import { getMethod, isPolled } from '../core/catalogue';
+import { describeError, type StatusEvent } from '../core/codes';
+import { isEcrError } from '../core/errors';
+import { money } from '../core/money';
+import { isApproved, type EcrResponse } from '../core/normalise';
+import type { Terminal, TerminalOptions } from '../core/terminal';
+import { validateRequest } from '../core/validate';
+import { UsageError, wholeNumber, type OptionSpecs } from './args';
+import { RECEIPT_OF, type Plan } from './commands';
+
+/** Where the terminal is, and how the answer is shown: the options every command takes. */
+export const GLOBAL_FLAGS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  http: { type: 'boolean' },
+  serial: { type: 'string' },
+  baud: { type: 'string' },
+  'connect-timeout': { type: 'string' },
+  poll: { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies OptionSpecs;
+
+export const DEFAULT_HOST = '127.0.0.1';
+
+type Values = Record<string, unknown>;
+
+function port(value: unknown): number | undefined {
+  const n = wholeNumber('port', value);
+  if (n !== undefined && (n < 1 || n > 65535)) throw new UsageError(`--port must be from 1 to 65535; got ${n}`, 'port', '1–65535');
+  return n;
+}
+
+export function terminalOptions(values: Values): TerminalOptions {
+  const timing = { connectTimeout: wholeNumber('connect-timeout', values['connect-timeout']), pollInterval: wholeNumber('poll', values.poll) };
+  if (values.serial !== undefined) {
+    const clash = ['host', 'port', 'http'].find((flag) => values[flag] !== undefined);
+    if (clash) throw new UsageError(`--serial and --${clash} do not go together: the terminal is either on a serial port or on the network`, clash, 'serial or network');
+    return { transport: 'serial', path: String(values.serial), baudRate: wholeNumber('baud', values.baud), ...timing };
+  }
+  if (values.baud !== undefined) throw new UsageError('--baud goes with --serial PATH', 'baud', 'only with --serial');
+  return { transport: values.http ? 'http' : 'tcp', host: typeof values.host === 'string' ? values.host : DEFAULT_HOST, port: port(values.port), ...timing };
+}
+
+/** Whether an answer is the outcome the command hoped for: approved payments, successful reports, anything else answered. */
+export function verdict(method: string, response: EcrResponse): 'ok' | 'declined' {
+  const where = getMethod(method)?.resultMethod ?? method;
+  if (where === 'GetLastResult') return isApproved(response) ? 'ok' : 'declined';
+  if (where === 'GetLastReport') return response.error ? 'declined' : 'ok';
+  return 'ok';
+}
+
+export interface Hooks {
+  /** A line for the technician (stderr). */
+  note(text: string): void;
+  status(s: StatusEvent): void;
+}
+
+export interface Done {
+  response: EcrResponse;
+  outcome: 'ok' | 'declined';
+  receipt?: unknown;
+  receiptError?: string;
+}
+
+/** A financial or report method: the request moves money or closes a batch, and its outcome must never be guessed. */
+export function movesMoney(method: string): boolean {
+  const spec = getMethod(method);
+  return spec !== undefined && isPolled(spec);
+}
+
+async function onlyMerchant(terminal: Terminal, plan: Plan, hooks: Hooks): Promise<string> {
+  const answer = await terminal.request('GetMerchantList');
+  const list = Array.isArray(answer.params.merchantList) ? answer.params.merchantList.map(String) : [];
+  if (list.length !== 1) {
+    const which = list.length === 0 ? 'the terminal lists no merchant' : `the terminal has ${list.length} merchants: ${list.join(', ')}`;
+    throw new UsageError(`${plan.method} needs --merchant ID: ${which}`, 'merchantId', 'required when the terminal has more than one merchant');
+  }
+  hooks.note(`merchant ${list[0]} (the only one on the terminal)`);
+  return list[0];
+}
+
+/** GetLastResult and GetLastReport answer a declined or failed outcome with error: true; that is a result, not a refusal. */
+async function readAnswer(terminal: Terminal, method: string, params: Plan['params']): Promise<EcrResponse> {
+  try {
+    return await terminal.request(method, params);
+  } catch (err) {
+    const response = isEcrError(err) ? (err.response as EcrResponse | undefined) : undefined;
+    const isBuffer = method === 'GetLastResult' || method === 'GetLastReport';
+    if (isBuffer && response && describeError(response.errorCode)?.category === 'transaction') return response;
+    throw err;
+  }
+}
+
+function describeRequest(plan: Plan, where: string): string {
+  const p = plan.params;
+  const amount = p.transAmount !== undefined ? ` ${money(p.transAmount)}` : '';
+  const keys = Object.entries(p).map(([k, v]) => `${k} ${String(v)}`).join(', ');
+  return `${plan.method}${amount} → ${where}${keys ? ` (${keys})` : ''}`;
+}
+
+export async function execute(terminal: Terminal, plan: Plan, hooks: Hooks, signal: AbortSignal): Promise<Done> {
+  if (plan.merchantFromTerminal) {
+    plan.params = validateRequest(plan.method, { ...plan.params, merchantId: await onlyMerchant(terminal, plan, hooks) }).params;
+  }
+  const spec = getMethod(plan.method)!;
+  let response: EcrResponse;
+  if (isPolled(spec)) {
+    hooks.note(describeRequest(plan, terminal.name));
+    response = await terminal.transact(plan.method, plan.params, { onStatus: hooks.status, signal });
+  } else {
+    response = await readAnswer(terminal, plan.method, plan.params);
+  }
+  const done: Done = { response, outcome: verdict(plan.method, response) };
+  if (plan.receipt && spec.resultMethod) {
+    // The operation has happened: a receipt that cannot be read must not hide its outcome.
+    try {
+      done.receipt = (await terminal.request(RECEIPT_OF[spec.resultMethod])).params.receipt;
+    } catch (err) {
+      done.receiptError = (err as Error).message;
+    }
+  }
+  return done;
+}
