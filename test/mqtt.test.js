@@ -8,13 +8,12 @@
  */
 const fs = require('node:fs');
 const os = require('node:os');
-const net = require('node:net');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 require('should');
 const mqtt = require('mqtt');
 const { startSimulator } = require('../dist/simulator');
-const { startNodeRed, freePort } = require('./support/node-red');
+const { startNodeRed, freePort, accepts } = require('./support/node-red');
 const { waitFor, delay, MERCHANT } = require('./support/fixtures');
 
 const EXAMPLE = path.join(__dirname, '..', 'examples', '06 MQTT fleet - payments by topic.json');
@@ -26,17 +25,6 @@ function findMosquitto() {
   const found = dirs.filter(Boolean).map((d) => path.join(d, 'mosquitto')).find((f) => fs.existsSync(f));
   if (!found) throw new Error('mosquitto is required for the MQTT test (apt-get install mosquitto; .ci/run installs it)');
   return found;
-}
-
-function accepts(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** mosquitto on a free loopback port, anonymous (mosquitto 2 needs it said), no persistence. */

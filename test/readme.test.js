@@ -2,12 +2,11 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const os = require('node:os');
-const net = require('node:net');
 const { spawn } = require('node:child_process');
 require('should');
 const { Terminal } = require('../dist/core');
 const { render } = require('../scripts/docs');
-const { freePort, request } = require('./support/node-red');
+const { freePort, request, accepts } = require('./support/node-red');
 
 const root = path.join(__dirname, '..');
 const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
@@ -157,15 +156,4 @@ function alive(pid) {
   } catch (err) {
     return err.code === 'EPERM';
   }
-}
-
-function accepts(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
