@@ -2,9 +2,11 @@
 /**
  * `npm start`: the terminal simulator with human-like timings, and Node-RED 4 with this pack installed and the
  * examples loaded, each on its own tab. A newcomer opens the printed URL, clicks an inject and watches a purchase.
+ * An example with several terminals (the MQTT fleet) gets a simulator for each of its other loopback ports too.
  *
  * Environment:
- *   SIM_PORT           the simulator's TCP port (HTTP is SIM_PORT + 1); 0 picks free ports. Default 3000.
+ *   SIM_PORT           the simulator's TCP port (HTTP is SIM_PORT + 1); 0 picks free ports. Default 3000. The
+ *                      simulator of an example terminal at 127.0.0.1:3010 listens on SIM_PORT + 10, and so on.
  *   SIM_STATE          where the simulated terminal keeps its last results and batch (default .sim-state.json).
  *   NODE_RED_PORT      the editor's port (default 1880).
  *   NODE_RED_USER_DIR  Node-RED's user directory (default .node-red-user/, ignored by git).
@@ -98,13 +100,25 @@ function remap(value, ids) {
   return value;
 }
 
+/** The loopback ports of the examples' terminals besides the simulator's default one (a fleet has several). */
+function otherTerminalPorts(examples) {
+  const ports = new Set();
+  for (const ex of examples) {
+    for (const n of ex.nodes) {
+      if (n.type === 'ssi-terminal' && (n.transport || 'tcp') === 'tcp' && n.host === DEFAULT_TERMINAL.host && Number(n.port) !== DEFAULT_TERMINAL.port) ports.add(Number(n.port));
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
+}
+
 /**
- * flows.json from the examples: each on a tab of its own, with ids of its own. The examples' ssi-terminal nodes (all
- * pointing at the simulator's defaults) become one shared "SSI simulator" terminal pointed at the simulator actually
- * started, so every tab shares one connection; the same for the MQTT broker. MQTT nodes are disabled when no broker
- * answers on its address (they would only log connection failures).
+ * flows.json from the examples: each on a tab of its own, with ids of its own. The examples' ssi-terminal nodes
+ * pointing at the simulator's defaults become one shared "SSI simulator" terminal pointed at the simulator actually
+ * started, so every tab shares one connection; those at another loopback port, one per port, pointed at its own
+ * simulator (`sims`: example port → simulator). Identical MQTT brokers become one too. MQTT nodes are disabled when
+ * no broker answers on its address (they would only log connection failures).
  */
-function flowsFromExamples(examples, sim, { mqttUp }) {
+function flowsFromExamples(examples, sims, { mqttUp }) {
   const flows = [];
   const shared = new Map(); // id → the one config node that replaces the examples' identical ones
   const notes = [];
@@ -114,8 +128,9 @@ function flowsFromExamples(examples, sim, { mqttUp }) {
     flows.push({ id: tab, type: 'tab', label: ex.title, disabled: false, info: comment ? `${comment.name}\n\n${comment.info ?? ''}`.trim() : '', env: [] });
     const ids = new Map();
     for (const n of ex.nodes) {
-      if (n.type === 'ssi-terminal' && n.host === DEFAULT_TERMINAL.host && Number(n.port) === DEFAULT_TERMINAL.port) ids.set(n.id, hexId('ssi-terminal', 'simulator'));
-      else if (n.type === 'mqtt-broker') ids.set(n.id, hexId('mqtt-broker', n.broker, String(n.port)));
+      if (simulated(n, sims)) ids.set(n.id, Number(n.port) === DEFAULT_TERMINAL.port ? hexId('ssi-terminal', 'simulator') : hexId('ssi-terminal', 'simulator', String(n.port)));
+      // Brokers alike in every setting are one connection; the fleet's (MQTT 5, a last will) stays its own.
+      else if (n.type === 'mqtt-broker') ids.set(n.id, hexId('mqtt-broker', JSON.stringify({ ...n, id: undefined, name: undefined })));
       else ids.set(n.id, hexId(tab, n.id));
       if (n.z) ids.set(n.z, tab);
     }
@@ -124,7 +139,8 @@ function flowsFromExamples(examples, sim, { mqttUp }) {
       if (n.type === 'ssi-terminal' || n.type === 'mqtt-broker') {
         if (shared.has(node.id)) continue;
         delete node.z;
-        if (n.type === 'ssi-terminal' && node.id === hexId('ssi-terminal', 'simulator')) {
+        if (simulated(n, sims)) {
+          const sim = sims.get(Number(n.port));
           Object.assign(node, { host: sim.host === '0.0.0.0' ? '127.0.0.1' : sim.host, port: sim.port });
         }
         shared.set(node.id, node);
@@ -138,6 +154,11 @@ function flowsFromExamples(examples, sim, { mqttUp }) {
   const withMqtt = examples.filter((ex) => ex.nodes.some((n) => n.type === 'mqtt in' || n.type === 'mqtt out')).map((ex) => `"${ex.title}"`);
   if (!mqttUp && withMqtt.length) notes.push(`the MQTT nodes (tab ${withMqtt.join(', ')}) are disabled: no MQTT broker answers on 127.0.0.1:1883; enable them when you run one`);
   return { flows: [...flows, ...shared.values()], notes };
+}
+
+/** An example's ssi-terminal that points at a simulator npm start runs. */
+function simulated(n, sims) {
+  return n.type === 'ssi-terminal' && (n.transport || 'tcp') === 'tcp' && n.host === DEFAULT_TERMINAL.host && sims.has(Number(n.port));
 }
 
 const SETTINGS = `/**
@@ -177,7 +198,8 @@ if (process.channel) {
 }
 `;
 
-function prepareUserDir(userDir, sim, { mqttUp }) {
+function prepareUserDir(userDir, examples, sims, { mqttUp }) {
+  const sim = sims.get(DEFAULT_TERMINAL.port);
   fs.mkdirSync(path.join(userDir, 'node_modules', '@ssi-ecr'), { recursive: true });
   const link = path.join(userDir, 'node_modules', '@ssi-ecr', 'node-red');
   let current = null;
@@ -214,7 +236,7 @@ function prepareUserDir(userDir, sim, { mqttUp }) {
     /* no stamp or no flows.json */
   }
   if (!fs.existsSync(flowFile) || untouched) {
-    const built = flowsFromExamples(readExamples(), sim, { mqttUp });
+    const built = flowsFromExamples(examples, sims, { mqttUp });
     const text = `${JSON.stringify(built.flows, null, 4)}\n`;
     fs.writeFileSync(flowFile, text);
     fs.writeFileSync(stampFile, `${JSON.stringify({ sha256: sha(text), simPort: sim.port })}\n`);
@@ -282,6 +304,8 @@ async function main() {
     throw err;
   }
 
+  const examples = readExamples();
+  const sims = new Map([[DEFAULT_TERMINAL.port, sim]]);
   let child = null;
   let stopping = null;
   const stop = (code) => {
@@ -294,7 +318,7 @@ async function main() {
         await exited;
         clearTimeout(timer);
       }
-      await sim.stop();
+      await Promise.all([...sims.values()].map((s) => s.stop()));
       process.exit(code);
     })();
     return stopping;
@@ -303,8 +327,28 @@ async function main() {
   process.on('SIGTERM', () => stop(0));
 
   try {
+    // The other terminals of a fleet example: a simulator each, at the same distance from SIM_PORT as in the example.
+    const others = [];
+    for (const [i, port] of otherTerminalPorts(examples).entries()) {
+      const n = String(i + 2).padStart(7, '0');
+      const options = {
+        port: simPort === 0 ? 0 : simPort + port - DEFAULT_TERMINAL.port,
+        stateFile: stateFile.replace(/(\.json)?$/, `-${port}.json`),
+        // Told apart from the first in results (terminalId) and terminal info (serial number).
+        serialNumber: `SIM${n}`,
+        merchants: [{ merchantId: '000000060007176', terminalIds: [`T${n}`] }],
+      };
+      if (options.port > 65535) throw new StartError(`SIM_PORT ${simPort} leaves no port for the simulator of the example terminal at 127.0.0.1:${port} (SIM_PORT + ${port - DEFAULT_TERMINAL.port})`);
+      try {
+        sims.set(port, await startSimulator(options));
+      } catch (err) {
+        if (err.code === 'EADDRINUSE') throw new StartError(`Port ${err.port} is in use (the simulator of the example terminal at 127.0.0.1:${port} cannot listen on it): stop what runs there or set SIM_PORT (e.g. SIM_PORT=4000 npm start)`);
+        throw err;
+      }
+      others.push({ port, options });
+    }
     const mqttUp = await listening(1883);
-    const prepared = prepareUserDir(userDir, sim, { mqttUp });
+    const prepared = prepareUserDir(userDir, examples, sims, { mqttUp });
 
     const redJs = require.resolve('node-red/red.js', { paths: [root] });
     child = spawn(process.execPath, ['--require', prepared.guardFile, redJs, '--userDir', userDir, '--port', String(redPort)], {
@@ -326,6 +370,9 @@ async function main() {
     const tcp = `tcp://127.0.0.1:${sim.port}`;
     console.log('');
     console.log(`SSI ECR terminal simulator: ${tcp} (framed) and http://127.0.0.1:${sim.httpPort}/ (POST JSON), state in ${stateFile}`);
+    for (const { port, options } of others) {
+      console.log(`  and a simulator for the example terminal at 127.0.0.1:${port}: tcp://127.0.0.1:${sims.get(port).port}, state in ${options.stateFile}`);
+    }
     console.log(`Node-RED ${nodeRedVersion} (pid ${child.pid}), user directory ${userDir}`);
     console.log(`  flows: ${prepared.flowFile}${prepared.created ? ' (from the examples, one tab each, terminal → ' + tcp + ')' : ' (yours, kept)'}`);
     for (const note of prepared.notes) console.log(`  note: ${note}`);

@@ -139,10 +139,14 @@ describe('example flows: the files', () => {
         comment.should.be.ok();
         comment.name.length.should.be.above(10);
         comment.info.length.should.be.above(100);
+        // One terminal at the simulator's default port; a fleet has more, each a simulator of its own on loopback
+        // (npm start starts one per port).
         const terminals = nodes.filter((n) => n.type === 'ssi-terminal');
-        terminals.length.should.equal(1);
-        terminals[0].should.match({ transport: 'tcp', host: '127.0.0.1', merchantId: MERCHANT, currency: '980' });
+        terminals.length.should.be.aboveOrEqual(1);
+        for (const t of terminals) t.should.match({ transport: 'tcp', host: '127.0.0.1', merchantId: MERCHANT, currency: '980' });
         Number(terminals[0].port).should.equal(3000);
+        const ports = terminals.map((t) => Number(t.port));
+        new Set(ports).size.should.equal(ports.length, 'one terminal per simulator');
       });
     });
   }

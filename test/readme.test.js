@@ -2,12 +2,11 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const os = require('node:os');
-const net = require('node:net');
 const { spawn } = require('node:child_process');
 require('should');
 const { Terminal } = require('../dist/core');
 const { render } = require('../scripts/docs');
-const { freePort, request } = require('./support/node-red');
+const { freePort, request, accepts } = require('./support/node-red');
 
 const root = path.join(__dirname, '..');
 const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
@@ -90,9 +89,23 @@ describe('README and the two commands', () => {
       ours.size.should.be.aboveOrEqual(5);
       const types = new Set(flows.map((n) => n.type));
       ['ssi-terminal', 'ssi-purchase', 'ssi-refund', 'ssi-transaction', 'ssi-status', 'ssi-report', 'ssi-print', 'ssi-terminal-info', 'ssi-command'].forEach((t) => types.has(t).should.be.true(t));
+      // Every terminal points at a simulator npm start runs: the first one, or one of its own for a fleet's other terminals.
+      const simPorts = [...out.matchAll(/simulator[^\n]*?: tcp:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+      simPorts[0].should.equal(ready.simPort);
       const terminals = flows.filter((n) => n.type === 'ssi-terminal');
       terminals.length.should.be.above(0);
-      terminals.forEach((n) => Number(n.port).should.equal(ready.simPort));
+      terminals.forEach((n) => simPorts.should.containEql(Number(n.port)));
+      terminals.filter((n) => Number(n.port) === ready.simPort).length.should.equal(1);
+      new Set(terminals.map((n) => Number(n.port))).size.should.equal(simPorts.length);
+      for (const port of simPorts.slice(1)) {
+        const other = new Terminal({ host: '127.0.0.1', port, pollInterval: 100 });
+        try {
+          (await other.request('GetStatus')).status.should.equal('S00');
+        } finally {
+          await other.close();
+        }
+        (await accepts(port)).should.be.true();
+      }
 
       const t = new Terminal({ host: '127.0.0.1', port: ready.simPort, pollInterval: 100 });
       try {
@@ -124,7 +137,7 @@ describe('README and the two commands', () => {
       code.should.equal(0);
       alive(redPid).should.be.false();
       (await accepts(ready.redPort)).should.be.false();
-      (await accepts(ready.simPort)).should.be.false();
+      for (const port of simPorts) (await accepts(port)).should.be.false();
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       if (redPid && alive(redPid)) process.kill(redPid, 'SIGKILL');
@@ -143,15 +156,4 @@ function alive(pid) {
   } catch (err) {
     return err.code === 'EPERM';
   }
-}
-
-function accepts(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

@@ -23,6 +23,18 @@ function freePort() {
   });
 }
 
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+function accepts(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 /** A small HTTP client: resolves { status, headers, body (parsed JSON when it is JSON) }. */
 function request(url, { method = 'GET', headers = {}, body } = {}) {
   return new Promise((resolve, reject) => {
@@ -107,4 +119,4 @@ async function startNodeRed({ settings = {}, flows = [], timeout = 30000, userDi
   };
 }
 
-module.exports = { startNodeRed, request, freePort };
+module.exports = { startNodeRed, request, freePort, accepts };
