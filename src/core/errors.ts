@@ -24,6 +24,8 @@ export const LIB_CODES = Object.freeze({
   NOT_PERFORMED: 'NOT_PERFORMED',
   /** An earlier operation's outcome is not established yet; no new money moves until it is. Nothing was sent. */
   UNRESOLVED: 'UNRESOLVED',
+  /** An operation with the same `ref` ran already, runs, or waits; nothing was sent. */
+  DUPLICATE: 'DUPLICATE',
   /** The journal could not be written before sending; nothing was sent. */
   JOURNAL: 'JOURNAL',
   /** Too many operations are waiting for this terminal. */

@@ -23,6 +23,8 @@ export interface JournalRecord {
   params: Params;
   /** Who asked: e.g. the id of the Node-RED node, so a recovered outcome reaches it. */
   tag?: string;
+  /** The caller's reference (an order number, a correlation id): one operation per ref. */
+  ref?: string;
   startedAt: string;
   updatedAt: string;
   step: JournalStep;
@@ -37,9 +39,31 @@ export interface JournalRecord {
   reason?: string;
 }
 
+/** What is remembered of a settled operation that had a ref, so the same ref is not charged again. */
+export interface SettledRef {
+  ref: string;
+  method: string;
+  params: Params;
+  settledAt: string;
+  /** result: its outcome was delivered (summary below); resolved-by-hand: someone checked the terminal. */
+  how: 'result' | 'resolved-by-hand';
+  /** The result without card data: transactionResult, responseCode, approved, rrn, invoiceNum, authCode, amount. */
+  summary?: Record<string, unknown>;
+}
+
+/** A settled ref is remembered this long, and at most this many of them. */
+export const REF_MEMORY_MS = 24 * 60 * 60 * 1000;
+export const REF_MEMORY_MAX = 1000;
+
 interface JournalFile {
   version: 1;
   records: JournalRecord[];
+  settled?: SettledRef[];
+}
+
+/** Settled refs still remembered at `now`, the newest `REF_MEMORY_MAX`. */
+export function keptRefs(settled: readonly SettledRef[], now = Date.now()): SettledRef[] {
+  return settled.filter((s) => now - Date.parse(s.settledAt) < REF_MEMORY_MS).slice(-REF_MEMORY_MAX);
 }
 
 /** A journal is a log on disk: track2 is dropped, as in every log of the pack. */
@@ -49,6 +73,7 @@ function forDisk(response: EcrResponse | null): EcrResponse | null {
 
 export class Journal {
   private list: JournalRecord[];
+  private refs: SettledRef[] = [];
 
   constructor(readonly path: string) {
     this.list = this.load();
@@ -58,10 +83,15 @@ export class Journal {
     return this.list;
   }
 
-  open(init: { method: string; params: Params; tag?: string; snapshot: EcrResponse | null }): JournalRecord {
+  /** Refs of settled operations, remembered so a repeat is refused after a restart too. */
+  get settled(): readonly SettledRef[] {
+    return this.refs;
+  }
+
+  open(init: { method: string; params: Params; tag?: string; ref?: string; snapshot: EcrResponse | null }): JournalRecord {
     const now = new Date().toISOString();
     // Opened right before the request goes out: its sending time is now.
-    const record: JournalRecord = { id: randomUUID(), method: init.method, params: init.params, tag: init.tag, startedAt: now, updatedAt: now, sentAt: now, step: 'sending', snapshot: forDisk(init.snapshot) };
+    const record: JournalRecord = { id: randomUUID(), method: init.method, params: init.params, tag: init.tag, ref: init.ref, startedAt: now, updatedAt: now, sentAt: now, step: 'sending', snapshot: forDisk(init.snapshot) };
     this.list = [...this.list, record];
     this.save();
     return record;
@@ -72,10 +102,12 @@ export class Journal {
     this.save();
   }
 
-  close(id: string): void {
+  /** Crosses a record out; `settled` (its ref's outcome) is remembered in the same write. */
+  close(id: string, settled?: SettledRef): void {
     const before = this.list.length;
     this.list = this.list.filter((r) => r.id !== id);
-    if (this.list.length !== before) this.save();
+    if (settled) this.refs = keptRefs([...this.refs, settled]);
+    if (this.list.length !== before || settled) this.save();
   }
 
   private load(): JournalRecord[] {
@@ -89,6 +121,7 @@ export class Journal {
     try {
       const file = JSON.parse(text) as JournalFile;
       if (!file || !Array.isArray(file.records)) throw new Error('no records array');
+      this.refs = keptRefs(Array.isArray(file.settled) ? file.settled.filter((s) => s && typeof s.ref === 'string') : []);
       return file.records;
     } catch (err) {
       // An unreadable journal may hide an operation in flight: keep the file and block until someone looks.
@@ -106,7 +139,7 @@ export class Journal {
   }
 
   private save(): void {
-    const body: JournalFile = { version: 1, records: this.list };
+    const body: JournalFile = { version: 1, records: this.list, settled: this.refs };
     writeFileAtomic(this.path, `${JSON.stringify(body, null, 1)}\n`);
   }
 }

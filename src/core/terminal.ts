@@ -4,13 +4,14 @@
  */
 import { EventEmitter } from 'node:events';
 import { busyAfterAnswer, getMethod, isPolled, type MethodSpec } from './catalogue';
-import { Journal, type JournalRecord } from './journal';
+import { Journal, type JournalRecord, type SettledRef } from './journal';
 import { describeError, describeStatus, INTERRUPTIBLE_STATUSES, type StatusEvent } from './codes';
 import { EcrError, LIB_CODES } from './errors';
 import { normaliseResponse, type EcrResponse } from './normalise';
 import { judgeResult } from './outcome';
 import { nextPollDelay, POLLING_MODES, type Polling } from './poll-schedule';
 import { OperationQueue } from './queue';
+import { checkRef, RefBook, type PreviousUse } from './refs';
 import { HttpTransport, DEFAULT_HTTP_PORT } from './transports/http';
 import { SerialTransport } from './transports/serial';
 import { TcpTransport, DEFAULT_TCP_PORT } from './transports/tcp';
@@ -77,6 +78,12 @@ export interface TransactOptions {
   onStatus?: (status: StatusEvent) => void;
   /** Stored with the journal record (e.g. who asked), and handed back with a recovered outcome. */
   tag?: string;
+  /**
+   * The caller's reference (an order number, a correlation id): at most one operation per ref. A repeat is refused
+   * with DUPLICATE, nothing sent, while the first runs or waits, while its outcome is unknown, and for a day after
+   * it settled (across restarts when a journal is kept). A ref whose operation certainly did not run is free again.
+   */
+  ref?: string;
   /** Before sending: the operation is dropped. After: Interrupt is sent when the terminal allows it; the outcome still arrives. */
   signal?: AbortSignal;
 }
@@ -147,6 +154,7 @@ export class Terminal extends EventEmitter {
   private status: StatusEvent | undefined;
   private readonly journal: Journal | undefined;
   private readonly allowWhileUnresolved: boolean;
+  private readonly refs: RefBook;
 
   constructor(options: TerminalOptions = {}) {
     super();
@@ -162,6 +170,7 @@ export class Terminal extends EventEmitter {
     positive('connectTimeout', options.connectTimeout, DEFAULTS.connectTimeout);
     this.transport = createTransport(options);
     this.journal = options.journal ? new Journal(options.journal) : undefined;
+    this.refs = new RefBook(this.journal);
     this.allowWhileUnresolved = options.allowWhileUnresolved === true;
     this.queue = new OperationQueue(positive('maxQueue', options.maxQueue, DEFAULTS.maxQueue), this.transport.name);
     this.transport.on('connection', (event: ConnectionEvent) => this.emit('connection', event));
@@ -212,7 +221,20 @@ export class Terminal extends EventEmitter {
     if (!isPolled(valid.spec)) {
       throw new EcrError(LIB_CODES.VALIDATION, `${method}: a ${valid.spec.group} method is answered at once; use request()`, { method, field: 'method', rule: 'transact() takes financial and report methods' });
     }
-    return this.queue.add(method, () => this.run({ valid, spec: valid.spec, options, snapshot: null, acked: false }), options.signal);
+    const ref = checkRef(method, options.ref);
+    if (ref !== undefined) this.refs.claim(ref, valid.method, valid.params);
+    const outcome = this.queue.add(method, () => this.run({ valid, spec: valid.spec, options, snapshot: null, acked: false }), options.signal);
+    if (ref === undefined) return outcome;
+    return outcome.catch((err: unknown) => {
+      if (outcomeOpen(err)) this.refs.unresolved({ ref, method: valid.method, params: valid.params, startedAt: new Date().toISOString() });
+      else this.refs.release(ref);
+      throw err;
+    });
+  }
+
+  /** What became of the operation with this ref, if it is remembered: running, unresolved or settled. */
+  lookup(ref: string): PreviousUse | undefined {
+    return this.refs.find(ref);
   }
 
   /** Operations of the journal whose outcome is not established yet. */
@@ -230,9 +252,10 @@ export class Terminal extends EventEmitter {
 
   /** Crosses out an unresolved operation by hand, once someone has checked the terminal. */
   markResolved(id: string): boolean {
-    if (!this.journal?.records.some((r) => r.id === id)) return false;
-    this.journal.close(id);
-    this.emit('journal', this.journal.records.length);
+    const record = this.journal?.records.find((r) => r.id === id);
+    if (!record) return false;
+    this.journal!.close(id, this.refs.settle(record.ref, record.method, record.params, 'resolved-by-hand'));
+    this.emit('journal', this.journal!.records.length);
     return true;
   }
 
@@ -330,14 +353,19 @@ export class Terminal extends EventEmitter {
     try {
       // Money moving now overwrites the result buffer: what is still open can no longer be told from it.
       if (spec.group === 'financial') for (const r of this.journal?.records ?? []) if (!r.superseded) this.journal!.update(r.id, { superseded: true });
-      op.record = this.journal?.open({ method: valid.method, params: valid.params, tag: op.options.tag, snapshot: op.snapshot });
+      op.record = this.journal?.open({ method: valid.method, params: valid.params, tag: op.options.tag, ref: op.options.ref, snapshot: op.snapshot });
     } catch (err) {
       throw new EcrError(LIB_CODES.JOURNAL, `${valid.method} not sent: the journal could not be written (${(err as Error).message})`, { method: valid.method, sent: false, cause: err });
     }
     op.sentAt = Date.now();
-    const settle = () => {
+    /** The outcome is delivered (`result`) or the operation certainly did not run. */
+    const settle = (result?: EcrResponse) => {
+      const ref = op.options.ref;
+      let settled: SettledRef | undefined;
+      if (result) settled = this.refs.settle(ref, valid.method, valid.params, 'result', result);
+      else this.refs.release(ref);
       if (!op.record) return;
-      this.note(() => this.journal!.close(op.record!.id));
+      this.note(() => this.journal!.close(op.record!.id, settled));
       this.emit('journal', this.journal!.records.length);
     };
     try {
@@ -355,7 +383,7 @@ export class Terminal extends EventEmitter {
     }
     try {
       const result = await this.awaitOutcome(op);
-      settle();
+      settle(result);
       return result;
     } catch (err) {
       if (err instanceof EcrError && err.code === LIB_CODES.NOT_PERFORMED) settle();
@@ -397,8 +425,11 @@ export class Terminal extends EventEmitter {
     const reports: ReconcileReport[] = [];
     for (const record of [...(this.journal?.records ?? [])]) {
       const report = await this.reconcileRecord(record);
-      if (report.verdict !== 'unknown') this.journal!.close(record.id);
-      else this.journal!.update(record.id, { step: 'unknown', reason: report.reason });
+      if (report.verdict === 'ours') this.journal!.close(record.id, this.refs.settle(record.ref, record.method, record.params, 'result', report.result));
+      else if (report.verdict === 'not-performed') {
+        this.refs.release(record.ref);
+        this.journal!.close(record.id);
+      } else this.journal!.update(record.id, { step: 'unknown', reason: report.reason });
       if (report.verdict === 'ours') this.emit('recovered', report);
       reports.push(report);
     }
@@ -554,6 +585,12 @@ function brief(details: unknown): string {
     text = '(details too deeply nested to show)';
   }
   return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
+
+/** Sent, and neither refused nor shown not performed: the operation may have run, so its ref stays taken. */
+function outcomeOpen(err: unknown): boolean {
+  if (!(err instanceof EcrError)) return true;
+  return err.sent === true && err.code !== LIB_CODES.NOT_PERFORMED && !isRefusal(err);
 }
 
 function isRefusal(err: EcrError): boolean {

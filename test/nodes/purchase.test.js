@@ -43,6 +43,24 @@ describe('ssi-purchase node', function () {
     seen[seen.length - 1].text.should.equal('✔ 24.50');
   });
 
+  it('msg.correlationId is one payment: a repeat goes to Catch with DUPLICATE and what came of the first, unsent', async () => {
+    sim = await simulator();
+    await load(flow());
+    const got = next(helper.getNode('ok'));
+    helper.getNode('buy').receive({ payload: 2450, correlationId: 'order-17' });
+    const first = await got;
+    first.correlationId.should.equal('order-17');
+    const caught = next(helper.getNode('caught'));
+    helper.getNode('buy').receive({ payload: 2450, correlationId: 'order-17' });
+    const repeat = await caught;
+    repeat.ecrError.should.match({ code: 'DUPLICATE', sent: false, field: 'ref', facts: { ref: 'order-17', previous: { state: 'settled', summary: { approved: true, rrn: first.payload.rrn } } } });
+    sim.requests.filter((r) => r.method === 'Purchase').should.have.length(1);
+    const bad = next(helper.getNode('caught'));
+    helper.getNode('buy').receive({ payload: 2450, correlationId: { id: 1 } });
+    (await bad).ecrError.should.match({ code: 'VALIDATION', field: 'msg.correlationId', sent: false });
+    sim.requests.filter((r) => r.method === 'Purchase').should.have.length(1);
+  });
+
   it('declined: output 2 with approved false and the reason', async () => {
     sim = await simulator();
     await load(flow());

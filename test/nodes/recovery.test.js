@@ -40,7 +40,7 @@ describe('Recovered outcomes in Node-RED', function () {
     const statuses = [];
     buy.on('call:status', (c) => statuses.push(c.args[0].text));
     const caught = next(helper.getNode('caught'));
-    buy.receive({ payload: 5555 });
+    buy.receive({ payload: 5555, correlationId: 'pay-5555' });
     const err = await caught;
     err.error.code.should.equal('OUTCOME_UNKNOWN');
     err.ecrError.facts.journalId.should.be.a.String();
@@ -54,7 +54,9 @@ describe('Recovered outcomes in Node-RED', function () {
     buy.receive({ payload: 6666 });
     await waitFor(() => outputs.length === 2, 4000, 'both outcomes');
     outputs[0].should.match({ recovered: true, topic: 'recovered', payload: { recovered: true, approved: true, amount: 5555 } });
-    outputs[0].journal.should.match({ method: 'Purchase', tag: 'buy', step: 'unknown' });
+    outputs[0].journal.should.match({ method: 'Purchase', tag: 'buy', ref: 'pay-5555', step: 'unknown' });
+    // The correlation id comes back with the recovered outcome, so the caller can match it.
+    outputs[0].correlationId.should.equal('pay-5555');
     outputs[1].payload.should.match({ approved: true, amount: 6666 });
     outputs[1].should.not.have.property('recovered');
     sim.counts.Purchase.should.equal(2);

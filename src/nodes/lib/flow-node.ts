@@ -5,6 +5,7 @@
 import type { StatusEvent } from '../../core/codes';
 import { EcrError, LIB_CODES } from '../../core/errors';
 import { redactForLog } from '../../core/mask';
+import { MAX_REF_LENGTH } from '../../core/refs';
 import type { Terminal } from '../../core/terminal';
 import type { EcrResponse } from '../../core/normalise';
 import type { Params } from '../../core/validate';
@@ -21,7 +22,10 @@ export interface TerminalConfigNode extends Node {
 
 export interface OperationContext {
   terminal: Terminal;
-  /** terminal.transact with this node's status display and its id in the journal (so a recovered outcome comes back here). */
+  /**
+   * terminal.transact with this node's status display, its id in the journal (so a recovered outcome comes back
+   * here) and msg.correlationId as the operation's ref (one payment per correlation id).
+   */
   transact(method: string, params: Params): Promise<EcrResponse>;
   config: TerminalConfigNode;
   /** Shows a status the terminal reported while this node's operation runs. */
@@ -39,6 +43,15 @@ export type Operation = (msg: NodeMessage, ctx: OperationContext) => Promise<Nod
 export type Shape = (msg: NodeMessage, method: string, result: EcrResponse, ctx: OperationContext) => NodeMessage | (NodeMessage | null)[];
 
 export const SHARED_NS = '@ssi-ecr/node-red/ssi-terminal:';
+
+/** msg.correlationId as a ref: a string or a finite number; anything else is refused, naming the property. */
+export function correlationRef(method: string, msg: NodeMessage): string | undefined {
+  const id = msg.correlationId;
+  if (id === undefined || id === null) return undefined;
+  const ref = typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? String(id) : undefined;
+  if (ref !== undefined && ref.length >= 1 && ref.length <= MAX_REF_LENGTH) return ref;
+  throw new EcrError(LIB_CODES.VALIDATION, `${method}: msg.correlationId must be a string or a number of 1 to ${MAX_REF_LENGTH} characters; got ${JSON.stringify(id)?.slice(0, 80) ?? typeof id}`, { method, field: 'msg.correlationId', rule: `string or number, 1 to ${MAX_REF_LENGTH} characters`, sent: false });
+}
 
 /** What a Catch node and the debug sidebar need to know about a failure, on msg.ecrError. */
 export function errorDetails(err: unknown): Record<string, unknown> {
@@ -101,6 +114,7 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
     ? hub.onRecovered(node.id, (report) => {
         const { record, result } = report;
         const msg: NodeMessage = { topic: 'recovered', recovered: true, journal: redactForLog(record) };
+        if (record.ref !== undefined) msg.correlationId = record.ref;
         const out = recover(msg, record.method, result!, ctx);
         if (msg.payload && typeof msg.payload === 'object') (msg.payload as Record<string, unknown>).recovered = true;
         node.warn(`recovered the outcome of ${record.method} started ${record.startedAt}: ${JSON.stringify(redactForLog(msg.payload))}`);
@@ -111,7 +125,11 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
     running++;
     ownBadge = null;
     node.status({ fill: 'blue', shape: 'ring', text: `${STATUS_NS}sending` });
-    run(msg, ctx)
+    const perMessage: OperationContext = {
+      ...ctx,
+      transact: async (method, params) => terminal.transact(method, params, { onStatus: ctx.onStatus, tag: node.id, ref: correlationRef(method, msg) }),
+    };
+    run(msg, perMessage)
       .then((out) => {
         // The flow was stopped (a redeploy) while the terminal finished: the outcome must not vanish unseen.
         if (closed) node.warn(`the outcome arrived after this node was stopped and was not sent on: ${JSON.stringify(redactForLog(msg.payload))}`);
