@@ -8,6 +8,24 @@ const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { Terminal, isApproved } = require('../dist/core');
 const { serve, settledMemory, loopDelay } = require('./fleet-lib');
 
+/** FLEET_PROFILE=dir: a CPU profile of the purchases alone, written there. */
+async function profiler() {
+  if (!process.env.FLEET_PROFILE) return { stop: async () => undefined };
+  const session = new (require('node:inspector').Session)();
+  const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (err, r) => (err ? reject(err) : resolve(r))));
+  session.connect();
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  await post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await post('Profiler.stop');
+      session.disconnect();
+      require('node:fs').writeFileSync(require('node:path').join(process.env.FLEET_PROFILE, `fleet-client-${process.pid}.cpuprofile`), JSON.stringify(profile));
+    },
+  };
+}
+
 serve({
   async round({ ports, merchant, pollInterval, amount = '2450', resolution = 10, idleMs = 1000 }) {
     const n = ports.length;
@@ -27,8 +45,10 @@ serve({
     await new Promise((resolve) => setTimeout(resolve, idleMs));
     idle.disable();
 
+    const profile = await profiler();
     const busy = monitorEventLoopDelay({ resolution });
     busy.enable();
+    const cpu0 = process.cpuUsage();
     const started = process.hrtime.bigint();
     const doneAt = new Array(n);
     const results = await Promise.allSettled(
@@ -40,6 +60,8 @@ serve({
     );
     busy.disable();
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const cpu = process.cpuUsage(cpu0);
+    await profile.stop();
 
     const approved = results.filter((r) => r.status === 'fulfilled' && isApproved(r.value) && r.value.params.transAmount === amount).length;
     const otherOutcome = results.filter((r) => r.status === 'fulfilled').length - approved;
@@ -59,6 +81,7 @@ serve({
       idle: loopDelay(idle, resolution),
       busy: loopDelay(busy, resolution),
       wallMs,
+      cpuMs: (cpu.user + cpu.system) / 1000,
       firstDoneMs: sorted[0],
       lastDoneMs: sorted[n - 1],
       approved,

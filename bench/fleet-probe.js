@@ -9,6 +9,10 @@ const { serve, settledMemory, loopDelay } = require('./fleet-lib');
 
 let run = null;
 
+/** FLEET_PROFILE=dir: a CPU profile of the purchases alone (start to last outcome), written there. */
+const profiling = process.env.FLEET_PROFILE ? new (require('node:inspector').Session)() : null;
+const post = (method, params) => new Promise((resolve, reject) => profiling.post(method, params, (err, r) => (err ? reject(err) : resolve(r))));
+
 /** What the flow calls: global.get('fleet').record(msg, 'outcome' | 'error'). */
 const fleet = {
   record(msg, kind) {
@@ -32,12 +36,18 @@ serve({
     h.disable();
     return { idle: loopDelay(h, resolution) };
   },
-  start({ expected, amount, resolution }) {
+  async start({ expected, amount, resolution }) {
     const histogram = monitorEventLoopDelay({ resolution });
     let finish;
     const finished = new Promise((resolve) => (finish = resolve));
-    run = { expected, amount, resolution, histogram, approved: 0, other: 0, errors: [], seen: [], doneAt: [], started: process.hrtime.bigint(), finish, finished };
+    run = { expected, amount, resolution, histogram, approved: 0, other: 0, errors: [], seen: [], doneAt: [], started: process.hrtime.bigint(), cpu: process.cpuUsage(), finish, finished };
     histogram.enable();
+    if (profiling) {
+      profiling.connect();
+      await post('Profiler.enable');
+      await post('Profiler.setSamplingInterval', { interval: 200 });
+      await post('Profiler.start');
+    }
     return {};
   },
   async wait({ timeout }) {
@@ -48,11 +58,19 @@ serve({
     clearTimeout(timer);
     r.histogram.disable();
     run = null;
+    if (profiling) {
+      const { profile } = await post('Profiler.stop');
+      profiling.disconnect();
+      const file = require('node:path').join(process.env.FLEET_PROFILE, `fleet-${process.pid}.cpuprofile`);
+      require('node:fs').writeFileSync(file, JSON.stringify(profile));
+    }
+    const cpu = process.cpuUsage(r.cpu);
     const sorted = r.doneAt.slice().sort((a, b) => a - b);
     const duplicates = r.seen.filter((k) => k > 1).length;
     return {
       busy: loopDelay(r.histogram, r.resolution),
       wallMs: Number(process.hrtime.bigint() - r.started) / 1e6,
+      cpuMs: (cpu.user + cpu.system) / 1000,
       approved: r.approved,
       otherOutcome: r.other,
       errors: r.errors.slice(0, 5),
