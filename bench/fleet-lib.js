@@ -1,6 +1,5 @@
 'use strict';
-/** Small helpers of the fleet benchmark: statistics, child processes spoken to over IPC, an HTTP client. */
-const http = require('node:http');
+/** Small helpers of the fleet benchmark: statistics, child processes spoken to over IPC. */
 const { fork } = require('node:child_process');
 
 function median(values) {
@@ -119,32 +118,6 @@ function serve(handlers) {
   process.on('disconnect', () => (handlers.disconnect ? handlers.disconnect() : process.exit(0)));
 }
 
-/** A small HTTP client: resolves { status, body } (parsed when JSON). A shared agent keeps a few sockets. */
-const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-function request(url, { method = 'GET', headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const req = http.request(url, { method, agent, headers: { ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}), ...headers } }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed = text;
-        if (/json/.test(res.headers['content-type'] || '')) {
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            parsed = text;
-          }
-        }
-        resolve({ status: res.statusCode, body: parsed });
-      });
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
-
 /** Runs `fn` over `items` with at most `limit` at a time; resolves with the results in order. */
 async function pool(items, limit, fn) {
   const out = new Array(items.length);
@@ -172,4 +145,4 @@ function openFileLimit() {
   }
 }
 
-module.exports = { median, round, loopDelay, settledMemory, child, serve, request, pool, openFileLimit };
+module.exports = { median, round, loopDelay, settledMemory, child, serve, pool, openFileLimit };

@@ -11,23 +11,12 @@
  */
 const fs = require('node:fs');
 const os = require('node:os');
-const net = require('node:net');
 const path = require('node:path');
-const { child, request, pool } = require('./fleet-lib');
+const { child, pool } = require('./fleet-lib');
+const { freePort, request } = require('../test/support/node-red');
 
 const root = path.join(__dirname, '..');
 const AMOUNT = 2450;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Inject → count, catch → count: what both flows have. `fan` sends one msg to each of `n` outputs. */
 function baseFlow(n) {
