@@ -2,9 +2,11 @@
  * The journal: every financial or report operation is written down before it is sent and crossed out when its
  * outcome is delivered. What is still written down after a crash is an operation whose outcome must be
  * established from the terminal before anything else is charged. Writes are atomic: temp file, fsync, rename.
+ * They run off the event loop: open(), update() and close() change the records at once and start a write;
+ * flush() resolves once every change made so far is on disk (and rejects if that write failed).
  */
 import { readFileSync, renameSync } from 'node:fs';
-import { writeFileAtomic } from './atomic-file';
+import { writeFileAtomic, writeFileAtomicAsync } from './atomic-file';
 import { randomUUID } from 'node:crypto';
 import { redactForLog } from './mask';
 import type { EcrResponse } from './normalise';
@@ -35,6 +37,7 @@ export interface JournalRecord {
   acknowledged?: boolean;
   /** Set when later financial operations ran (allowed while this was open): its result can no longer tell. */
   superseded?: boolean;
+  /** The last status seen while it ran: written with the record's next change, not on its own. */
   lastStatus?: string;
   reason?: string;
 }
@@ -74,6 +77,10 @@ function forDisk(response: EcrResponse | null): EcrResponse | null {
 export class Journal {
   private list: JournalRecord[];
   private refs: SettledRef[] = [];
+  /** The write that holds the latest change: resolves once it is on disk. */
+  private latest: Promise<void> = Promise.resolve();
+  /** Set while a write waits for the one before it: changes made meanwhile go with it. */
+  private queued = false;
 
   constructor(readonly path: string) {
     this.list = this.load();
@@ -97,9 +104,22 @@ export class Journal {
     return record;
   }
 
+  /** Resolves once every change made so far is on disk; rejects if the write holding the latest one failed. */
+  flush(): Promise<void> {
+    return this.latest;
+  }
+
   update(id: string, change: Partial<Pick<JournalRecord, 'step' | 'lastStatus' | 'reason' | 'sentAt' | 'acknowledged' | 'superseded'>>): void {
-    this.list = this.list.map((r) => (r.id === id ? { ...r, ...change, updatedAt: new Date().toISOString() } : r));
+    this.amend(id, change);
     this.save();
+  }
+
+  /**
+   * Changes a record without a write of its own: the change reaches the disk with the next one. For what no
+   * decision rests on (the terminal's last status), which would otherwise cost a durable write per status change.
+   */
+  amend(id: string, change: Partial<Pick<JournalRecord, 'lastStatus'>>): void {
+    this.list = this.list.map((r) => (r.id === id ? { ...r, ...change, updatedAt: new Date().toISOString() } : r));
   }
 
   /** Crosses a record out; `settled` (its ref's outcome) is remembered in the same write. */
@@ -133,13 +153,28 @@ export class Journal {
         reason: `the journal could not be read (${(err as Error).message}); it was kept as ${kept}: check the terminal's last operations, then mark this record resolved`,
       };
       this.list = [record];
-      this.save();
+      writeFileAtomic(this.path, this.text());
       return this.list;
     }
   }
 
-  private save(): void {
+  private text(): string {
     const body: JournalFile = { version: 1, records: this.list, settled: this.refs };
-    writeFileAtomic(this.path, `${JSON.stringify(body, null, 1)}\n`);
+    return `${JSON.stringify(body, null, 1)}\n`;
+  }
+
+  /** Starts a write of the records as they will be when it starts (one after another: each write is the whole file). */
+  private save(): void {
+    if (this.queued) return;
+    this.queued = true;
+    const write = this.latest
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = false;
+        return writeFileAtomicAsync(this.path, this.text());
+      });
+    // A failure reaches whoever flushes; nobody flushing must not make it an unhandled rejection.
+    write.catch(() => undefined);
+    this.latest = write;
   }
 }

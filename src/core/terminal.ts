@@ -254,7 +254,8 @@ export class Terminal extends EventEmitter {
   markResolved(id: string): boolean {
     const record = this.journal?.records.find((r) => r.id === id);
     if (!record) return false;
-    this.journal!.close(id, this.refs.settle(record.ref, record.method, record.params, 'resolved-by-hand'));
+    const settled = this.refs.settle(record.ref, record.method, record.params, 'resolved-by-hand');
+    void this.note(() => this.journal!.close(id, settled));
     this.emit('journal', this.journal!.records.length);
     return true;
   }
@@ -277,6 +278,8 @@ export class Terminal extends EventEmitter {
     this.closing.abort(err);
     this.queue.close(err);
     await this.transport.close();
+    // Whatever was written down so far reaches the disk before the owner may open the journal again.
+    await this.journal?.flush().catch(() => undefined);
   }
 
   private ensureOpen(method: string): void {
@@ -354,28 +357,29 @@ export class Terminal extends EventEmitter {
       // Money moving now overwrites the result buffer: what is still open can no longer be told from it.
       if (spec.group === 'financial') for (const r of this.journal?.records ?? []) if (!r.superseded) this.journal!.update(r.id, { superseded: true });
       op.record = this.journal?.open({ method: valid.method, params: valid.params, tag: op.options.tag, ref: op.options.ref, snapshot: op.snapshot });
+      await this.journal?.flush();
     } catch (err) {
       throw new EcrError(LIB_CODES.JOURNAL, `${valid.method} not sent: the journal could not be written (${(err as Error).message})`, { method: valid.method, sent: false, cause: err });
     }
     op.sentAt = Date.now();
     /** The outcome is delivered (`result`) or the operation certainly did not run. */
-    const settle = (result?: EcrResponse) => {
+    const settle = async (result?: EcrResponse) => {
       const ref = op.options.ref;
       let settled: SettledRef | undefined;
       if (result) settled = this.refs.settle(ref, valid.method, valid.params, 'result', result);
       else this.refs.release(ref);
       if (!op.record) return;
-      this.note(() => this.journal!.close(op.record!.id, settled));
+      await this.note(() => this.journal!.close(op.record!.id, settled));
       this.emit('journal', this.journal!.records.length);
     };
     try {
       const ack = await this.exchange(valid.method, valid.params);
       if (ack.error) throw refused(valid.method, ack);
       op.acked = true;
-      if (op.record) this.note(() => this.journal!.update(op.record!.id, { step: 'acknowledged', acknowledged: true }));
+      if (op.record) await this.note(() => this.journal!.update(op.record!.id, { step: 'acknowledged', acknowledged: true }));
     } catch (err) {
       if (!(err instanceof EcrError) || !err.sent || isRefusal(err)) {
-        settle();
+        await settle();
         throw err;
       }
       // Sent but not acknowledged: the terminal may be running it. Find out; never send it again.
@@ -383,12 +387,12 @@ export class Terminal extends EventEmitter {
     }
     try {
       const result = await this.awaitOutcome(op);
-      settle(result);
+      await settle(result);
       return result;
     } catch (err) {
-      if (err instanceof EcrError && err.code === LIB_CODES.NOT_PERFORMED) settle();
+      if (err instanceof EcrError && err.code === LIB_CODES.NOT_PERFORMED) await settle();
       else if (op.record) {
-        this.note(() => this.journal!.update(op.record!.id, { step: 'unknown', reason: (err as Error).message }));
+        await this.note(() => this.journal!.update(op.record!.id, { step: 'unknown', reason: (err as Error).message }));
         this.emit('journal', this.journal!.records.length);
       }
       throw err;
@@ -398,10 +402,12 @@ export class Terminal extends EventEmitter {
   /**
    * A journal write once the request is out: it must not cost the outcome. If it fails the record stays as it was
    * (at worst an outcome is recovered a second time, marked recovered); the failure is reported as an 'issue'.
+   * Resolves once the change is on disk (or its write failed).
    */
-  private note(write: () => void): void {
+  private async note(change: () => void): Promise<void> {
     try {
-      write();
+      change();
+      await this.journal!.flush();
     } catch (err) {
       this.emit('issue', { kind: 'journal', message: (err as Error).message });
     }
@@ -430,6 +436,7 @@ export class Terminal extends EventEmitter {
         this.refs.release(record.ref);
         this.journal!.close(record.id);
       } else this.journal!.update(record.id, { step: 'unknown', reason: report.reason });
+      await this.journal!.flush();
       if (report.verdict === 'ours') this.emit('recovered', report);
       reports.push(report);
     }
@@ -530,7 +537,8 @@ export class Terminal extends EventEmitter {
         lastStatus = status.status;
         since = Date.now();
         deadline = since + this.overallTimeout;
-        if (op.record) this.note(() => this.journal!.update(op.record!.id, { lastStatus }));
+        // For whoever reads the journal after a crash; no decision rests on it, so it goes with the next write.
+        if (op.record) this.journal!.amend(op.record.id, { lastStatus });
         op.options.onStatus?.(status);
       }
       if (signal?.aborted && !interruptSent && INTERRUPTIBLE_STATUSES.has(status.status)) {

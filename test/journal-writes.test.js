@@ -1,0 +1,98 @@
+'use strict';
+/** Journal writes off the event loop: durable before the request goes out, yet a slow disk holds up only that payment. */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+require('should');
+const { writeFileAtomicAsync } = require('../dist/core/atomic-file');
+const { Journal } = require('../dist/core');
+const { setup, purchase } = require('./support/fixtures');
+
+describe('Journal writes', function () {
+  let dir;
+  let env;
+  const restore = [];
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssi-writes-'))));
+  afterEach(async () => {
+    for (const undo of restore.splice(0)) undo();
+    if (env) await env.cleanup();
+    env = undefined;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Every fsync takes `ms` longer, as on an SD card; resolves the times each one finished. */
+  function slowDisk(ms) {
+    const original = fs.fsync;
+    const done = [];
+    fs.fsync = (fd, cb) => setTimeout(() => original(fd, (err) => (done.push(Date.now()), cb(err))), ms);
+    restore.push(() => (fs.fsync = original));
+    return done;
+  }
+
+  it('writeFileAtomicAsync: writes of one file land in call order, whole, and leave no temp file', async () => {
+    const file = path.join(dir, 'deep', 'er', 'f.json');
+    await Promise.all(Array.from({ length: 20 }, (_, i) => writeFileAtomicAsync(file, JSON.stringify({ i, pad: 'x'.repeat(1000 - i * 40) }))));
+    JSON.parse(fs.readFileSync(file, 'utf8')).i.should.equal(19);
+    fs.readdirSync(path.dirname(file)).should.eql(['f.json']);
+  });
+
+  it('writeFileAtomicAsync rejects when the folder cannot be made', async () => {
+    fs.writeFileSync(path.join(dir, 'sub'), 'a file, not a folder');
+    await writeFileAtomicAsync(path.join(dir, 'sub', 'f.json'), '{}').should.be.rejected();
+  });
+
+  it('changes are seen at once and on disk after flush(); a status goes with the next write, not alone', async () => {
+    const file = path.join(dir, 'j.json');
+    const onDisk = () => JSON.parse(fs.readFileSync(file, 'utf8')).records;
+    const j = new Journal(file);
+    const r = j.open({ method: 'Purchase', params: purchase('100'), snapshot: null });
+    j.records.should.have.length(1);
+    await j.flush();
+    onDisk()[0].should.match({ id: r.id, step: 'sending' });
+    j.amend(r.id, { lastStatus: 'S03' });
+    j.records[0].lastStatus.should.equal('S03');
+    await j.flush();
+    onDisk()[0].should.not.have.property('lastStatus');
+    j.update(r.id, { step: 'unknown', reason: 'lost' });
+    await j.flush();
+    onDisk()[0].should.match({ step: 'unknown', lastStatus: 'S03', reason: 'lost' });
+    j.close(r.id);
+    j.records.should.eql([]);
+    await j.flush();
+    onDisk().should.eql([]);
+  });
+
+  it('a slow disk holds up the payment, not the event loop; the intent is on disk before the request goes out', async function () {
+    this.timeout(15000);
+    env = await setup();
+    const file = path.join(dir, 'journal.json');
+    const t = env.open('tcp', { journal: file });
+    await t.request('GetStatus');
+    const synced = slowDisk(150);
+    let purchaseAt;
+    let recordAtPurchase;
+    env.sim.on('request', (method) => {
+      if (method !== 'Purchase') return;
+      purchaseAt = Date.now();
+      recordAtPurchase = JSON.parse(fs.readFileSync(file, 'utf8')).records[0];
+    });
+    let last = Date.now();
+    let longestGap = 0;
+    const ticker = setInterval(() => {
+      longestGap = Math.max(longestGap, Date.now() - last);
+      last = Date.now();
+    }, 5);
+    try {
+      const result = await t.transact('Purchase', purchase('2450'));
+      result.params.transAmount.should.equal('2450');
+    } finally {
+      clearInterval(ticker);
+    }
+    // Before the request: the record's file and its folder were synced (two slowed fsyncs) and it was on disk.
+    synced.length.should.be.aboveOrEqual(2);
+    purchaseAt.should.be.aboveOrEqual(synced[1]);
+    recordAtPurchase.should.match({ method: 'Purchase', step: 'sending' });
+    longestGap.should.be.below(140);
+    JSON.parse(fs.readFileSync(file, 'utf8')).records.should.eql([]);
+  });
+});
