@@ -67,9 +67,11 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
 
   exchange(method: string, request: Record<string, unknown>, options: ExchangeOptions): Promise<Record<string, unknown>> {
     const frame = encodeFrame(request, method);
-    return this.lock.run(async () => {
-      const open = await this.ensureOpen(method);
-      return this.send(open, method, frame, options.timeout);
+    return this.lock.run(() => {
+      // An open connection is used at once; only opening one takes the (async) way round.
+      const open = this.usable();
+      if (open) return this.send(open, method, frame, options.timeout);
+      return this.ensureOpen(method).then((opened) => this.send(opened, method, frame, options.timeout));
     });
   }
 
@@ -78,6 +80,13 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
     this.closing.abort(new EcrError(LIB_CODES.CLOSED, `${this.name}: transport closed`));
     this.failPending(new EcrError(LIB_CODES.CLOSED, `${this.name}: transport closed while waiting for a response`, { sent: true }));
     this.drop();
+  }
+
+  /** The current connection if it may carry the next request. */
+  private usable(): Open | null {
+    const open = this.current;
+    if (!open || open.ended || (this.peerClosesAfterResponse && open.exchanges > 0)) return null;
+    return this.closing.signal.aborted ? null : open;
   }
 
   private async ensureOpen(method: string): Promise<Open> {
