@@ -47,8 +47,9 @@ function approved(result) {
 }
 
 async function libraryVsRaw({ quick }) {
-  const perRound = quick ? 3 : Number(process.env.PR || 10);
-  const n = quick ? 3 : 21;
+  // Short rounds, many of them: ours and the baseline alternate every two purchases.
+  const perRound = 2;
+  const n = quick ? 3 : 101;
   const sim = await simulatorProcess({ phases: FAST });
   const terminal = new Terminal({ host: '127.0.0.1', port: sim.port, pollInterval: POLL, polling: POLLING });
   const raw = await rawClient(sim.port);
@@ -87,8 +88,9 @@ async function libraryVsRaw({ quick }) {
 }
 
 async function nodeVsLibrary({ quick }) {
-  const perRound = quick ? 3 : Number(process.env.PR || 10);
-  const n = quick ? 3 : 21;
+  // Short rounds, many of them: ours and the baseline alternate every two purchases.
+  const perRound = 2;
+  const n = quick ? 3 : 101;
   const helper = require('node-red-node-test-helper');
   helper.init(require.resolve('node-red'));
   // Node-RED's own log lines (the 'no user directory' warning of every ssi-terminal) would break up the table.

@@ -5,8 +5,9 @@ const { rawClient } = require('./raw-client');
 const { sideBySide, simulatorProcess, median, fmt } = require('./lib');
 
 async function run({ quick }) {
-  const perRound = quick ? 50 : 400;
-  const n = quick ? 3 : 21;
+  // Many short rounds: a burst of load from elsewhere on the machine then spoils a few rounds, not the median.
+  const perRound = quick ? 50 : 200;
+  const n = quick ? 3 : 101;
   const sim = await simulatorProcess();
   const terminal = new Terminal({ host: '127.0.0.1', port: sim.port });
   const raw = await rawClient(sim.port);
