@@ -5,19 +5,7 @@
  * Buffer.concats every chunk.
  */
 const { encodeFrame, FrameDecoder } = require('../dist/core');
-const { sideBySide, median, fmt } = require('./lib');
-
-/** A small seeded PRNG (mulberry32): the same stream and chunking every run. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { sideBySide, median, prng, fmt } = require('./lib');
 
 const NAMES = ['ІВАН ПЕТРЕНКО', 'ОЛЕНА КОВАЛЕНКО', 'МАРІЯ ШЕВЧЕНКО', 'ТАРАС БОЙКО', 'ANNA KOVAL'];
 const DECLINES = ['', '', '', 'НЕДОСТАТНЬО КОШТІВ', 'КАРТКУ ЗАБЛОКОВАНО'];
@@ -151,10 +139,9 @@ async function run({ quick }) {
   const splitVsText = await sideBySide(n, feed(ours, chunks), parseTexts, opts);
   if (sink < 0) console.log(sink);
 
-  const med = (xs) => median(xs);
   const us = (ms) => `${fmt((ms * 1000) / frameCount)} µs`;
   const stats = `${frameCount} frames, ${fmt(avgBody)} B body avg, ${n} rounds`;
-  const text = (r) => `JSON.parse of the decoded text alone ${us(med(r.base))}, ratio ${fmt(r.ratio)} ×`;
+  const text = (r) => `JSON.parse of the decoded text alone ${us(median(r.base))}, ratio ${fmt(r.ratio)} ×`;
   return [
     {
       id: '1a',
@@ -163,7 +150,7 @@ async function run({ quick }) {
       unit: '×',
       target: '≤ 1.2 ×',
       pass: whole.ratio <= 1.2,
-      detail: `decoder ${us(med(whole.ours))} vs JSON.parse(body.toString()) ${us(med(whole.base))} per frame (${text(wholeVsText)}); ${stats}`,
+      detail: `decoder ${us(median(whole.ours))} vs JSON.parse(body.toString()) ${us(median(whole.base))} per frame (${text(wholeVsText)}); ${stats}`,
     },
     {
       id: '1b',
@@ -172,7 +159,7 @@ async function run({ quick }) {
       unit: '×',
       target: '≤ 2.5 ×',
       pass: split.ratio <= 2.5,
-      detail: `decoder ${us(med(split.ours))} vs ${us(med(split.base))} per frame (${text(splitVsText)}); ${chunks.length} chunks of ${fmt(stream.length / chunks.length)} B avg; ${stats}`,
+      detail: `decoder ${us(median(split.ours))} vs ${us(median(split.base))} per frame (${text(splitVsText)}); ${chunks.length} chunks of ${fmt(stream.length / chunks.length)} B avg; ${stats}`,
     },
     {
       id: '1c',
@@ -181,7 +168,7 @@ async function run({ quick }) {
       unit: '×',
       target: '≥ 5 ×',
       pass: vsNaive.ratio >= 5,
-      detail: `naive ${us(med(vsNaive.ours))} vs ours ${us(med(vsNaive.base))} per frame; ${stats}`,
+      detail: `naive ${us(median(vsNaive.ours))} vs ours ${us(median(vsNaive.base))} per frame; ${stats}`,
     },
   ];
 }

@@ -57,26 +57,18 @@ async function run({ quick }) {
   }
   const pack = await npmPack();
   const ref = `an empty module takes ${fmt(median(times.reference))} ms the same way`;
-  const spread = (xs) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))} ms`;
+  const row = (id, figure, xs) => ({
+    id,
+    figure,
+    value: median(xs),
+    unit: 'ms',
+    target: '≤ 50 ms',
+    pass: median(xs) <= 50,
+    detail: `median of ${n} fresh processes (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))} ms); ${ref}`,
+  });
   return [
-    {
-      id: '6a',
-      figure: `cold require('${pkg.name}')`,
-      value: median(times.library),
-      unit: 'ms',
-      target: '≤ 50 ms',
-      pass: median(times.library) <= 50,
-      detail: `median of ${n} fresh processes (${spread(times.library)}); ${ref}`,
-    },
-    {
-      id: '6b',
-      figure: `cold require of the ${Object.keys(pkg['node-red'].nodes).length} Node-RED node modules`,
-      value: median(times.nodes),
-      unit: 'ms',
-      target: '≤ 50 ms',
-      pass: median(times.nodes) <= 50,
-      detail: `median of ${n} fresh processes (${spread(times.nodes)}); ${ref}`,
-    },
+    row('6a', `cold require('${pkg.name}')`, times.library),
+    row('6b', `cold require of the ${Object.keys(pkg['node-red'].nodes).length} Node-RED node modules`, times.nodes),
     {
       id: '6c',
       figure: 'packed tarball (npm pack)',

@@ -70,6 +70,18 @@ async function sideBySide(n, ours, base, { warmup = 1 } = {}) {
   return { ours: a, base: b, ratios, ratio: median(ratios) };
 }
 
+/** A small seeded PRNG (mulberry32) in [0, 1): the same data every run. */
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** A short number: 3 significant digits, no exponent. */
 function fmt(value, digits = 3) {
   if (typeof value !== 'number' || !Number.isFinite(value)) return String(value);
@@ -133,4 +145,4 @@ function formatTable(rows) {
   return out.join('\n');
 }
 
-module.exports = { hrMs, median, percentile, rounds, time, sideBySide, fmt, simulatorProcess, formatTable };
+module.exports = { hrMs, median, percentile, rounds, time, sideBySide, prng, fmt, simulatorProcess, formatTable };
