@@ -116,14 +116,14 @@ async function nodeVsLibrary({ quick }) {
     const buy = helper.getNode('buy');
     const ok = helper.getNode('ok');
     const no = helper.getNode('no');
+    // One handler per output for the whole run (a once() per purchase would pile up on the output never taken:
+    // Node-RED's removeListener does not know once()'s wrapper).
+    let waiting = null;
+    ok.on('input', (msg) => waiting.resolve(msg));
+    no.on('input', (msg) => waiting.reject(new Error(`ssi-purchase: not approved: ${JSON.stringify(msg.payload)}`)));
     const viaNode = () =>
       new Promise((resolve, reject) => {
-        const onNo = (msg) => reject(new Error(`ssi-purchase: not approved: ${JSON.stringify(msg.payload)}`));
-        ok.once('input', (msg) => {
-          no.removeListener('input', onNo);
-          resolve(msg);
-        });
-        no.once('input', onNo);
+        waiting = { resolve, reject };
         buy.receive({ payload: Number(PARAMS.transAmount) });
       });
     const ours = async () => {
