@@ -1,13 +1,7 @@
 'use strict';
 /** Small helpers of the fleet benchmark: statistics, child processes spoken to over IPC. */
 const { fork } = require('node:child_process');
-
-function median(values) {
-  const xs = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  if (xs.length === 0) return NaN;
-  const mid = xs.length >> 1;
-  return xs.length % 2 ? xs[mid] : (xs[mid - 1] + xs[mid]) / 2;
-}
+const { median } = require('./lib');
 
 function round(value, digits = 1) {
   const f = 10 ** digits;

@@ -110,6 +110,20 @@ describe('frame: constants and lrc()', function () {
     const text = Buffer.from('{"method":"Дякуємо"}', 'utf8');
     lrc(text).should.equal(xorAll(text));
   });
+
+  it('lrc() of long runs (read four bytes at a time) matches byte by byte at every alignment, offset and length', function () {
+    const bytes = Buffer.alloc(400);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 131 + 7) & 0xff;
+    for (let offset = 0; offset < 8; offset++) {
+      // A view starting at an odd place in its ArrayBuffer, as a socket's chunk does.
+      const view = bytes.subarray(offset);
+      for (const start of [0, 1, 2, 3, 5]) {
+        for (let end = start; end <= 200; end += 7) {
+          lrc(view, start, end).should.equal(xorAll(view.subarray(start, end)), `offset ${offset}, [${start}, ${end})`);
+        }
+      }
+    }
+  });
 });
 
 describe('frame: encodeFrame', function () {

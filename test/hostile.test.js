@@ -693,6 +693,46 @@ describe('hostile input: the client', function () {
     results.map((r) => r.reason.code).should.eql(['TIMEOUT', 'TIMEOUT', 'TIMEOUT']);
   });
 
+  it('a request timeout runs from that request\'s sending, after many answered ones and with its own length', async function () {
+    let answer = true;
+    peer = await fakeTerminal((m, reply) => {
+      if (answer) reply(ok(m.method, { status: 'S00' }));
+    });
+    open({ requestTimeout: 200 });
+    for (let i = 0; i < 50; i++) await t.request('GetStatus');
+    await delay(150);
+    answer = false;
+    let started = Date.now();
+    (await failure(t.request('GetStatus'))).code.should.equal('TIMEOUT');
+    (Date.now() - started).should.be.within(190, 1000);
+    answer = true;
+    (await t.request('GetStatus', undefined, { timeout: 50 })).status.should.equal('S00');
+    answer = false;
+    started = Date.now();
+    const err = await failure(t.request('GetStatus', undefined, { timeout: 60 }));
+    err.message.should.match(/within 60 ms$/);
+    (Date.now() - started).should.be.within(55, 180);
+  });
+
+  it('a client that is closed leaves nothing behind that keeps the process running (no request timer lingers)', function () {
+    this.timeout(20_000);
+    const code = `
+      const { Terminal } = require('./dist/core');
+      const { startSimulator } = require('./dist/simulator');
+      (async () => {
+        const sim = await startSimulator({ port: 0, httpPort: false });
+        const t = new Terminal({ host: '127.0.0.1', port: sim.port, requestTimeout: 15000 });
+        for (let i = 0; i < 20; i++) await t.request('GetStatus');
+        await t.close();
+        await sim.stop();
+      })();`;
+    const started = Date.now();
+    const out = require('node:child_process').spawnSync(process.execPath, ['-e', code], { cwd: require('node:path').join(__dirname, '..'), encoding: 'utf8', timeout: 14_000 });
+    should(out.error).be.undefined();
+    out.status.should.equal(0, out.stderr);
+    (Date.now() - started).should.be.below(10_000);
+  });
+
   it('an error answer whose details nest deeper than JSON.stringify can go still rejects with the E-code', async function () {
     peer = await fakeTerminal((m, reply) => reply(`{"method":"${m.method}","error":true,"errorCode":"E00","errorDescription":"x","params":{"details":${'['.repeat(30_000)}${']'.repeat(30_000)}}}`));
     open();

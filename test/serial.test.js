@@ -86,3 +86,22 @@ describe('serial transport over a socat pty pair', function () {
     financialCount(sim, 'Purchase').should.equal(1);
   });
 });
+
+describe('serialport is loaded only for a serial connection', function () {
+  /** Runs `code` in a fresh node; it calls report() when done, which prints whether serialport was loaded. */
+  const loaded = (code) => {
+    const report = "const report = () => process.stdout.write(String(Object.keys(require.cache).some((k) => /[\\\\/]node_modules[\\\\/]serialport[\\\\/]/.test(k))));";
+    const out = spawnSync(process.execPath, ['-e', `${report} ${code}`], { cwd: path.join(__dirname, '..'), encoding: 'utf8' });
+    if (out.status !== 0) throw new Error(out.stderr);
+    return out.stdout;
+  };
+
+  it('requiring the library, the simulator or the ssi-terminal node does not load it (its native binding is most of the start-up)', function () {
+    loaded("require('./dist/core'); require('./dist/simulator'); require('./dist/nodes/ssi-terminal.js'); report();").should.equal('false');
+  });
+
+  it('a serial terminal loads it when it opens the port', function () {
+    const code = "const { Terminal } = require('./dist/core'); const t = new Terminal({ transport: 'serial', path: '/nonexistent/tty', connectTimeout: 300 }); t.request('PingDevice').catch(() => {}).then(() => { report(); return t.close(); });";
+    loaded(code).should.equal('true');
+  });
+});

@@ -332,13 +332,10 @@ export class Terminal extends EventEmitter {
     }
   }
 
-  private noteStatus(status: string): StatusEvent {
-    const event = describeStatus(status);
-    if (this.status?.status !== status) {
-      this.status = event;
-      this.emit('status', event);
-    }
-    return event;
+  private noteStatus(status: string): void {
+    if (this.status?.status === status) return;
+    this.status = describeStatus(status);
+    this.emit('status', this.status);
   }
 
   private async run(op: Operation): Promise<EcrResponse> {

@@ -118,6 +118,11 @@ function suggest(method: string): string {
   return near ? ` Did you mean ${near}?` : '';
 }
 
+function isEmpty(value: object): boolean {
+  for (const key in value) if (Object.hasOwn(value, key)) return false;
+  return true;
+}
+
 export function validateRequest(method: unknown, params?: unknown): ValidRequest {
   if (typeof method !== 'string' || method === '') {
     throw new EcrError(LIB_CODES.UNKNOWN_METHOD, `method must be a non-empty string naming one of the ${METHOD_NAMES.length} protocol methods; got ${describe(method)}`, { field: 'method', rule: 'known method name' });
@@ -129,6 +134,8 @@ export function validateRequest(method: unknown, params?: unknown): ValidRequest
   if (params !== undefined && params !== null && (typeof params !== 'object' || Array.isArray(params))) {
     fail(method, 'params', 'must be an object of request keys', params);
   }
+  // The common case of a poll: a method without keys, asked without keys. Nothing to check or to measure.
+  if (isEmpty(spec.params) && (params === undefined || params === null || isEmpty(params as object))) return { method, spec, params: {} };
   const given: Params = { ...((params as Params | null | undefined) ?? {}) };
   const out: Params = {};
   for (const [name, requirement] of Object.entries(spec.params)) {

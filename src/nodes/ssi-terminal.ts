@@ -6,10 +6,10 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { redactForLog } from '../core/mask';
-import { SerialPort } from 'serialport';
 import { METHODS, METHOD_NAMES, REQUEST_KEYS } from '../core/catalogue';
 import { describeStatus, ERROR_CODES, STATUS_CODES } from '../core/codes';
 import { Terminal } from '../core/terminal';
+import { loadSerialPort } from '../core/transports/serial';
 import { errorDetails, type TerminalConfigNode } from './lib/flow-node';
 import type { Node, NodeAPI, NodeDef } from './lib/red';
 import { TerminalHub } from './lib/terminal-hub';
@@ -30,7 +30,7 @@ interface SerialPortInfo {
 /** serialport's list, or on Linux without udev (minimal containers) the device nodes a USB terminal appears as. */
 async function listSerialPorts(): Promise<SerialPortInfo[]> {
   try {
-    const ports = await SerialPort.list();
+    const ports = await loadSerialPort().SerialPort.list();
     return ports.map((p) => ({ path: p.path, manufacturer: p.manufacturer, serialNumber: p.serialNumber, vendorId: p.vendorId, productId: p.productId }));
   } catch (err) {
     if (process.platform !== 'linux') throw err;

@@ -2,7 +2,8 @@
  * The simulator on a serial line (the terminal's USB port as the OS shows it): the port is opened, served with
  * the same framing as TCP, and opened again whenever it goes away (a cable pulled, a pty pair torn down).
  */
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
+import { loadSerialPort } from '../core/transports/serial';
 
 export interface SerialServing {
   readonly path: string;
@@ -24,7 +25,7 @@ export function serveSerial(
   const opened = new Promise<void>((resolve) => (first = resolve));
   const open = () => {
     if (closed) return;
-    const p = new SerialPort({ path, baudRate, autoOpen: false });
+    const p = new (loadSerialPort().SerialPort)({ path, baudRate, autoOpen: false });
     p.open((err) => {
       if (err || closed) {
         p.destroy();

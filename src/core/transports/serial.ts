@@ -1,5 +1,16 @@
-import { SerialPort } from 'serialport';
 import { StreamTransport, type ByteStream, type StreamTransportOptions } from './stream';
+
+type SerialPortModule = typeof import('serialport');
+let serialport: SerialPortModule | undefined;
+
+/**
+ * The serialport package, loaded on first use: its native binding takes tens of ms to load (most of the
+ * pack's start-up on a small box), and only a serial connection needs it.
+ */
+export function loadSerialPort(): SerialPortModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (serialport ??= require('serialport') as SerialPortModule);
+}
 
 export interface SerialOptions extends StreamTransportOptions {
   path: string;
@@ -23,6 +34,7 @@ export class SerialTransport extends StreamTransport {
 
   protected open(timeout: number): Promise<ByteStream> {
     return new Promise((resolve, reject) => {
+      const { SerialPort } = loadSerialPort();
       const port = new SerialPort({ path: this.path, baudRate: this.baudRate, dataBits: 8, parity: 'none', stopBits: 1, autoOpen: false });
       const timer = setTimeout(() => {
         port.destroy();

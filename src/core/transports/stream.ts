@@ -47,6 +47,9 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
   private readonly closing = new AbortController();
   private current: Open | null = null;
   private pending: Pending | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private timerMs = 0;
+  private onTimeout: (() => void) | undefined;
   /** Some terminals close the socket after every response; such a socket is never reused. */
   private peerClosesAfterResponse = false;
   /** Connections in a row that the terminal closed right after one answer: two make the pattern, one is a cut. */
@@ -67,9 +70,11 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
 
   exchange(method: string, request: Record<string, unknown>, options: ExchangeOptions): Promise<Record<string, unknown>> {
     const frame = encodeFrame(request, method);
-    return this.lock.run(async () => {
-      const open = await this.ensureOpen(method);
-      return this.send(open, method, frame, options.timeout);
+    return this.lock.run(() => {
+      // An open connection is used at once; only opening one takes the (async) way round.
+      const open = this.usable();
+      if (open) return this.send(open, method, frame, options.timeout);
+      return this.ensureOpen(method).then((opened) => this.send(opened, method, frame, options.timeout));
     });
   }
 
@@ -78,6 +83,13 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
     this.closing.abort(new EcrError(LIB_CODES.CLOSED, `${this.name}: transport closed`));
     this.failPending(new EcrError(LIB_CODES.CLOSED, `${this.name}: transport closed while waiting for a response`, { sent: true }));
     this.drop();
+  }
+
+  /** The current connection if it may carry the next request. */
+  private usable(): Open | null {
+    const open = this.current;
+    if (!open || open.ended || (this.peerClosesAfterResponse && open.exchanges > 0)) return null;
+    return this.closing.signal.aborted ? null : open;
   }
 
   private async ensureOpen(method: string): Promise<Open> {
@@ -134,23 +146,51 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
         this.emitConnection({ state: 'disconnected', error: err });
       }
       this.failPending(new EcrError(LIB_CODES.CONNECTION_LOST, `connection to ${this.name} lost${err ? ` (${err.message})` : ''} after the request was sent`, { sent: true, cause: err }));
+      if (!this.current) this.clearTimer();
     };
     stream.on('error', (err) => lost(err));
     stream.on('close', () => lost());
     return open;
   }
 
+  /**
+   * Starts the response timeout of the request being sent. One timer serves every exchange, re-armed for each:
+   * a timer created and cleared per exchange makes Node's timer lists come and go every time, a few µs of CPU
+   * per poll. Once the answer is in, the timer is left to run out doing nothing (the open socket keeps the
+   * process alive anyway); it is cleared when the connection goes.
+   */
+  private armTimeout(ms: number, onTimeout: () => void): void {
+    this.onTimeout = onTimeout;
+    if (this.timer && this.timerMs === ms) {
+      this.timer.refresh();
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timerMs = ms;
+    this.timer = setTimeout(() => {
+      const fire = this.onTimeout;
+      this.onTimeout = undefined;
+      fire?.();
+    }, ms);
+  }
+
+  private clearTimer(): void {
+    this.onTimeout = undefined;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
   private send(open: Open, method: string, frame: Buffer, timeout: number): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      this.armTimeout(timeout, () => {
         this.failPending(new EcrError(LIB_CODES.TIMEOUT, `${method}: no response from ${this.name} within ${timeout} ms`, { method, sent: true }));
         // A late answer must never be taken for the next request's: start the next one on a fresh connection.
         if (this.current === open) this.drop();
-      }, timeout);
+      });
       this.pending = {
         method,
         resolve: (message) => {
-          clearTimeout(timer);
+          this.onTimeout = undefined;
           open.exchanges++;
           open.lastResponseAt = Date.now();
           // A connection that carried a second exchange is one the terminal keeps open.
@@ -158,7 +198,7 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
           resolve(message);
         },
         reject: (err) => {
-          clearTimeout(timer);
+          this.onTimeout = undefined;
           reject(err.method ? err : new EcrError(err.code, `${method}: ${err.message}`, { method, sent: err.sent, cause: err }));
         },
       };
@@ -191,6 +231,7 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
 
   private drop(): void {
     const open = this.current;
+    if (!this.pending) this.clearTimer();
     if (!open) return;
     this.current = null;
     open.ended = true;
