@@ -302,7 +302,7 @@ describe('example flows: loaded into Node-RED against the simulator', function (
       bad.body.should.match({ ok: false, error: 'VALIDATION' });
       sim.requests.length.should.equal(before);
     });
-    it('MQTT: a request with an id is paid once per machine; a redelivery is answered DUPLICATE with the first outcome and dispenses nothing', async () => {
+    it('MQTT (and POST /vend): a request with an id is paid once per machine; a redelivery is answered DUPLICATE with the first outcome and dispenses nothing', async () => {
       await start(FILE);
       const dispensed = [];
       ex.byName('dispensed').on('input', (msg) => dispensed.push(msg));
@@ -320,8 +320,13 @@ describe('example flows: loaded into Node-RED against the simulator', function (
       again.payload.should.match({ ok: false, error: 'DUPLICATE', previous: { state: 'settled', approved: true, transactionResult: 'APPROVED_ONLINE', rrn: first.payload.rrn } });
       // The same id from another machine is another purchase.
       (await ask('m8', { id: 'v-1017', amount: 2450, slot: 'C3' })).payload.should.match({ ok: true, dispense: 'C3' });
-      dispensed.length.should.equal(2);
-      sim.requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transAmount).should.eql(['2450', '2450']);
+      // POST /vend with an id is paid once per id as well.
+      (await request(ex.url, 'POST', '/vend', { id: 'h-1', amount: 700, slot: 'D4' })).status.should.equal(200);
+      const repeat = await request(ex.url, 'POST', '/vend', { id: 'h-1', amount: 700, slot: 'D4' });
+      repeat.status.should.equal(409);
+      repeat.body.should.match({ ok: false, error: 'DUPLICATE', previous: { state: 'settled', approved: true } });
+      dispensed.length.should.equal(3);
+      sim.requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transAmount).should.eql(['2450', '2450', '700']);
     });
   });
 
