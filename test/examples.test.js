@@ -302,6 +302,32 @@ describe('example flows: loaded into Node-RED against the simulator', function (
       bad.body.should.match({ ok: false, error: 'VALIDATION' });
       sim.requests.length.should.equal(before);
     });
+    it('MQTT (and POST /vend): a request with an id is paid once per machine; a redelivery is answered DUPLICATE with the first outcome and dispenses nothing', async () => {
+      await start(FILE);
+      const dispensed = [];
+      ex.byName('dispensed').on('input', (msg) => dispensed.push(msg));
+      const ask = async (machine, body) => {
+        const got = arrive(ex.byName('vending/+/result'));
+        ex.byName('remember the order').receive({ topic: `vending/${machine}/request`, payload: body });
+        return got;
+      };
+      const first = await ask('m7', { id: 'v-1017', amount: 2450, slot: 'C3' });
+      first.topic.should.equal('vending/m7/result');
+      first.payload.should.match({ ok: true, dispense: 'C3', amount: 2450 });
+      // The broker delivers it again (QoS 1), or the machine missed the answer and asks again.
+      const again = await ask('m7', { id: 'v-1017', amount: 2450, slot: 'C3' });
+      again.topic.should.equal('vending/m7/result');
+      again.payload.should.match({ ok: false, error: 'DUPLICATE', previous: { state: 'settled', approved: true, transactionResult: 'APPROVED_ONLINE', rrn: first.payload.rrn } });
+      // The same id from another machine is another purchase.
+      (await ask('m8', { id: 'v-1017', amount: 2450, slot: 'C3' })).payload.should.match({ ok: true, dispense: 'C3' });
+      // POST /vend with an id is paid once per id as well.
+      (await request(ex.url, 'POST', '/vend', { id: 'h-1', amount: 700, slot: 'D4' })).status.should.equal(200);
+      const repeat = await request(ex.url, 'POST', '/vend', { id: 'h-1', amount: 700, slot: 'D4' });
+      repeat.status.should.equal(409);
+      repeat.body.should.match({ ok: false, error: 'DUPLICATE', previous: { state: 'settled', approved: true } });
+      dispensed.length.should.equal(3);
+      sim.requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transAmount).should.eql(['2450', '2450', '700']);
+    });
   });
 
   describe('02 Nightly Z report with alerts', () => {

@@ -4,7 +4,8 @@
  * (a real process) running the example flow, and a plain MQTT client as the central system. Each result arrives
  * once, with its correlation id, on its terminal's topic and from that terminal; a repeated id never reaches a
  * terminal twice; bad requests are answered without reaching one; the statuses are retained; the broker's last will
- * tells a dead gateway, and the payment it was running is answered after the restart. .ci/run installs mosquitto.
+ * tells a dead gateway, and the payment it was running is answered after the restart, with its id; after a restart
+ * (the ids in memory gone) a repeated id is still never charged again. .ci/run installs mosquitto.
  */
 const fs = require('node:fs');
 const os = require('node:os');
@@ -243,10 +244,11 @@ describe('MQTT fleet example: mosquitto, two terminals, Node-RED and a central s
     on(fresh, /^payments\/till-2\/status$/).pop().body.should.match({ online: false, status: null });
   });
 
-  it('the last will shows a dead gateway; after the restart the payment it was running is answered, recovered, once', async () => {
+  it('the last will shows a dead gateway; after the restart the payment it was running is answered, recovered, with its id, once; repeats never charge', async () => {
     const central = await start();
     await gatewayUp(central);
-    sims['till-1'].engine.phases.S02 = 1500;
+    // Long enough at the card prompt to ask again after the restart while the outcome is still open.
+    sims['till-1'].engine.phases.S02 = 12000;
     await request(central, 'till-1', { id: 'k1', method: 'Purchase', params: { amount: 3456 } });
     await waitFor(() => sims['till-1'].status === 'S02', 10000, 'the card prompt');
     await red.kill();
@@ -256,13 +258,76 @@ describe('MQTT fleet example: mosquitto, two terminals, Node-RED and a central s
     const seen = central.got.length;
     red = await startNodeRed({ userDir: red.userDir, keep: true });
     await waitFor(() => central.got.slice(seen).some((m) => m.topic === 'payments/gateway' && m.body.online === true), 20000, 'the gateway back');
-    const answers = () => on(central, /^payments\/till-1\/result$/);
-    await waitFor(() => answers().length === 1, 20000, 'the recovered outcome');
+    const answers = () => on(central, /^payments\/till-1\/result$/).map((m) => m.body);
+
+    // The client, without an answer, publishes k1 again: the new process has no memory of it, the terminal's
+    // journal has. Nothing is sent; the answer says the outcome is not established yet.
+    sims['till-1'].status.should.equal('S02');
+    await request(central, 'till-1', { id: 'k1', method: 'Purchase', params: { amount: 3456 } });
+    await waitFor(() => answers().length === 1, 10000, 'the answer to the repeated k1');
+    answers()[0].should.match({ id: 'k1', terminal: 'till-1', method: 'Purchase', outcome: 'unknown', ok: false, duplicate: true, error: { code: 'DUPLICATE', sent: false } });
+    answers()[0].error.message.should.match(/k1.*outcome not established/);
+    answers()[0].should.not.have.property('recovered');
+
+    // The cardholder finishes: the recovered outcome, with the id it was started with.
+    await waitFor(() => answers().length === 2, 30000, 'the recovered outcome');
+    const recovered = answers()[1];
+    recovered.should.match({ id: 'k1', terminal: 'till-1', method: 'Purchase', outcome: 'approved', ok: true, recovered: true, result: { amount: 3456, terminalId: 'T0000001' } });
+    recovered.should.not.have.property('duplicate');
+
+    // Asked again now: the recovered answer, marked duplicate.
+    await request(central, 'till-1', { id: 'k1', method: 'Purchase', params: { amount: 3456 } });
+    await waitFor(() => answers().length === 3, 10000, 'the answer to k1 asked a third time');
+    answers()[2].should.eql({ ...recovered, duplicate: true });
     await delay(1000);
-    answers().length.should.equal(1);
-    // The correlation id lived in the dead process's memory: the answer says what was paid, where and that it was recovered.
-    answers()[0].body.should.match({ id: null, terminal: 'till-1', method: 'Purchase', outcome: 'approved', ok: true, recovered: true, result: { amount: 3456, terminalId: 'T0000001' } });
+    answers().length.should.equal(3);
+    sims['till-1'].requests.filter((r) => r.method === 'Purchase').length.should.equal(1);
     amounts(sims['till-1']).should.eql(['3456']);
+  });
+
+  it('after a restart (the ids in memory gone) a settled id gets its first outcome, marked duplicate, and is not charged again', async () => {
+    const central = await start();
+    await gatewayUp(central);
+    const answers = () => on(central, /^payments\/till-1\/result$/).map((m) => m.body);
+    await request(central, 'till-1', { id: 'p1', method: 'Purchase', params: { amount: 1500 } });
+    await waitFor(() => answers().length === 1, 10000, 'the answer to p1');
+    await request(central, 'till-1', { id: 'p2', method: 'Purchase', params: { amount: 10005 } });
+    await waitFor(() => answers().length === 2, 10000, 'the answer to p2');
+    const [paid, declined] = answers();
+    paid.should.match({ id: 'p1', outcome: 'approved', ok: true });
+    declined.should.match({ id: 'p2', outcome: 'declined', ok: false });
+
+    await red.stop();
+    const seen = central.got.length;
+    red = await startNodeRed({ userDir: red.userDir, keep: true });
+    await waitFor(() => central.got.slice(seen).some((m) => m.topic === 'payments/gateway' && m.body.online === true), 20000, 'the gateway back');
+
+    const reply = Buffer.from('corr-p1');
+    await request(central, 'till-1', { id: 'p1', method: 'Purchase', params: { amount: 1500 } }, { responseTopic: 'client/replies', correlationData: reply });
+    await request(central, 'till-1', { id: 'p2', method: 'Purchase', params: { amount: 10005 } });
+    await request(central, 'till-1', { id: 'p3', method: 'Purchase', params: { amount: 1600 } });
+    const replies = () => on(central, /^client\/replies$/);
+    await waitFor(() => answers().length === 4 && replies().length === 1, 15000, 'the answers after the restart');
+    const again = replies()[0];
+    again.properties.correlationData.should.eql(reply);
+    again.body.should.match({
+      id: 'p1', terminal: 'till-1', method: 'Purchase', outcome: 'approved', ok: true, duplicate: true,
+      result: { approved: true, transactionResult: 'APPROVED_ONLINE', rrn: paid.result.rrn, invoiceNum: paid.result.invoiceNum, authCode: paid.result.authCode, transAmount: '1500' },
+    });
+    again.body.should.not.have.property('error');
+    again.body.result.should.not.have.property('pan');
+    const byId = (id) => answers().slice(2).find((a) => a.id === id);
+    byId('p2').should.match({ outcome: 'declined', ok: false, duplicate: true, result: { approved: false, transactionResult: 'DECLINED_ONLINE', responseCode: declined.result.responseCode, transAmount: '10005' } });
+    byId('p3').should.match({ outcome: 'approved', ok: true, result: { amount: 1600 } });
+    byId('p3').should.not.have.property('duplicate');
+
+    // The duplicate answers are not kept as the ids' answers: asked again, the terminal answers the same.
+    await request(central, 'till-1', { id: 'p1', method: 'Purchase', params: { amount: 1500 } });
+    await waitFor(() => answers().length === 5, 10000, 'p1 asked a third time');
+    answers()[4].should.match({ id: 'p1', outcome: 'approved', duplicate: true, result: { rrn: paid.result.rrn } });
+    await delay(500);
+    answers().length.should.equal(5);
+    amounts(sims['till-1']).should.eql(['10005', '1500', '1600']);
   });
 
   it('an outcome unknown at first is answered again, with its id, once it is established; a repeat gets the settled answer', async () => {
