@@ -198,13 +198,17 @@ describe('the editor in a real browser (chromium, Node-RED 4, simulator)', funct
     await dialog.locator('#node-config-input-name').fill('simulator');
     await dialog.locator('#node-config-input-host').fill('127.0.0.1');
     await dialog.locator('#node-config-input-port').fill(String(sim.port));
-    await dialog.locator('#node-config-input-merchantId').fill(MERCHANT);
     await dialog.locator('#node-config-ssi-terminal-test').click();
     const result = dialog.locator('.ssi-terminal-test-result');
     await result.locator('.fa-check, .fa-times').waitFor();
     const text = await result.textContent();
     text.should.match(/^connected in \d+ ms, status S00 \(ready\), Verifone X990 \(simulated\) E2E0000042$/);
     (await result.locator('.fa-check').count()).should.equal(1);
+    // The merchant id payments need: the terminal's own, picked with a click.
+    const merchants = dialog.locator('.ssi-terminal-merchants');
+    (await merchants.textContent()).should.match(/^payments need a merchant id; the terminal has 2 \(click one to use it\): 000000060007176, 000000060007177$/);
+    await merchants.locator('a.ssi-terminal-merchant', { hasText: MERCHANT }).click();
+    (await dialog.locator('#node-config-input-merchantId').inputValue()).should.equal(MERCHANT);
     await dialog.locator('#node-config-input-transport').evaluate((el) => el.scrollIntoView({ block: 'start' }));
     await shot('config-dialog.png');
 

@@ -53,7 +53,11 @@ async function testConnection(settings: TerminalSettings, shared?: TerminalHub):
     const info = idle
       ? await terminal.request('GetTerminalInfo').then((r) => r.params, (err: Error) => ({ error: err.message }))
       : { skipped: `the terminal is busy (${status.status ?? 'no status'})` };
-    return { ok: true, terminal: terminal.name, ms: Date.now() - started, ping: !ping.error, status: status.status, info };
+    // Payments need a merchant id: the dialog offers the terminal's own.
+    const merchants = idle
+      ? await terminal.request('GetMerchantList').then((r) => (Array.isArray(r.params.merchantList) ? r.params.merchantList.map(String) : []), () => undefined)
+      : undefined;
+    return { ok: true, terminal: terminal.name, ms: Date.now() - started, ping: !ping.error, status: status.status, info, merchants };
   } catch (err) {
     return { ok: false, terminal: terminal.name, ms: Date.now() - started, error: errorDetails(err) };
   } finally {
