@@ -6,6 +6,8 @@
  */
 const { fork } = require('node:child_process');
 const path = require('node:path');
+/** A seeded PRNG: the same data every run. */
+const { mulberry32: prng } = require('../test/support/prng');
 
 const T0 = process.hrtime.bigint();
 
@@ -69,18 +71,6 @@ async function sideBySide(n, ours, base, { warmup = 1 } = {}) {
     ratios.push(ta / tb);
   }
   return { ours: a, base: b, ratios, ratio: median(ratios) };
-}
-
-/** A small seeded PRNG (mulberry32) in [0, 1): the same data every run. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A short number: 3 significant digits, no exponent. */

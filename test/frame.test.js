@@ -1,4 +1,5 @@
 'use strict';
+const { mulberry32 } = require('./support/prng');
 
 const should = require('should');
 const { PassThrough } = require('node:stream');
@@ -49,18 +50,6 @@ function recorder() {
 
 function feed(decoder, ...chunks) {
   for (const c of chunks) decoder.push(c);
-}
-
-/** Deterministic PRNG (mulberry32). */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return function next() {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const CYRILLIC = {

@@ -1,4 +1,5 @@
 'use strict';
+const { mulberry32 } = require('./support/prng');
 
 /*
  * Hostile input over real loopback sockets. Against the simulator: raw sockets write garbage, lying length fields,
@@ -41,16 +42,9 @@ function failOnUnhandledRejections() {
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
 
-/** Deterministic PRNG (mulberry32). */
+/** mulberry32 with helpers for junk bytes. */
 function prng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   next.int = (n) => Math.floor(next() * n);
   /** Random bytes without the start byte 0x02. */
   next.junk = (size) => Buffer.from(Array.from({ length: size }, () => {

@@ -1,4 +1,5 @@
 'use strict';
+const { mulberry32 } = require('./prng');
 /**
  * The chaos harness: randomised financial transactions through fault-injecting proxies, judged by what the
  * simulator itself recorded. Used by test/chaos.test.js (CI size) and test/chaos-run.js (`npm run chaos`).
@@ -31,18 +32,6 @@ const FAST = { S01: 0, S02: 0, S03: 0, S04: 0, S05: 0, S07: 0 };
 const TERMINAL_OPTIONS = { pollInterval: 5, requestTimeout: 150, settleGrace: 80, connectTimeout: 500, overallTimeout: 600, unackedGrace: 400 };
 /** A transaction (or a reconcile) that takes longer than this is a hang. */
 const HANG_MS = 20_000;
-
-/** mulberry32: a small seeded PRNG, [0, 1). */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DECLINES = [
   { result: 'DECLINED_ONLINE', responseCode: '05', errorCode: 'E21', text: 'ВІДМОВЛЕНО БАНКОМ (05)' },
