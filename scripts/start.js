@@ -381,9 +381,9 @@ async function main() {
     console.log(`  click the inject 'buy coffee 24.50' on the Vending tab, then watch the debug sidebar.`);
     console.log(`  The examples are also under Menu › Import › Examples › ${pkg.name}.`);
     console.log(`Test amounts: ${Object.entries(TEST_AMOUNTS).map(([a, o]) => `${a} ${o.result}`).join(', ')}; every other amount is approved.`);
-    console.log('Or a purchase from a shell, without Node-RED:');
-    console.log(`  node -e "new (require('.').Terminal)({host:'127.0.0.1',port:${sim.port}}).transact('Purchase',{transAmount:2450,transCurrency:'980',merchantId:'000000060007176'},{onStatus:s=>console.log(s.status,s.text)}).then(r=>{console.log(r.params.transactionResult);process.exit(0)})"`);
-    console.log('Ctrl-C stops both.');
+    console.log('Or a purchase from a shell, without Node-RED (the ssi-ecr command line):');
+    console.log(`  node dist/cli/main.js purchase 2450 --port ${sim.port} --merchant 000000060007176`);
+    console.log('Ctrl-C stops the simulators and Node-RED.');
   } catch (err) {
     if (stopping) return; // Ctrl-C while starting
     console.error(err instanceof StartError ? err.message : err);
