@@ -97,9 +97,14 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
   hub.on('state', onState);
   show(hub.state);
 
+  /** transact for one msg: its correlationId is the operation's ref. */
+  const transactFor =
+    (msg?: NodeMessage): OperationContext['transact'] =>
+    async (method, params) =>
+      terminal.transact(method, params, { onStatus: ctx.onStatus, tag: node.id, ref: msg && correlationRef(method, msg) });
   const ctx: OperationContext = {
     terminal,
-    transact: (method, params) => terminal.transact(method, params, { onStatus: ctx.onStatus, tag: node.id }),
+    transact: transactFor(),
     config,
     onStatus: (status) => node.status(terminalBadge(status.status)),
     badge: (status) => {
@@ -125,11 +130,7 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
     running++;
     ownBadge = null;
     node.status({ fill: 'blue', shape: 'ring', text: `${STATUS_NS}sending` });
-    const perMessage: OperationContext = {
-      ...ctx,
-      transact: async (method, params) => terminal.transact(method, params, { onStatus: ctx.onStatus, tag: node.id, ref: correlationRef(method, msg) }),
-    };
-    run(msg, perMessage)
+    run(msg, { ...ctx, transact: transactFor(msg) })
       .then((out) => {
         // The flow was stopped (a redeploy) while the terminal finished: the outcome must not vanish unseen.
         if (closed) node.warn(`the outcome arrived after this node was stopped and was not sent on: ${JSON.stringify(redactForLog(msg.payload))}`);
