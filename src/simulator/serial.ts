@@ -2,6 +2,7 @@
  * The simulator on a serial line (the terminal's USB port as the OS shows it): the port is opened, served with
  * the same framing as TCP, and opened again whenever it goes away (a cable pulled, a pty pair torn down).
  */
+import { statSync } from 'node:fs';
 import type { SerialPort } from 'serialport';
 import { loadSerialPort } from '../core/transports/serial';
 
@@ -18,6 +19,15 @@ export function serveSerial(
   serve: (port: SerialPort) => void,
   retryMs = 200,
 ): SerialServing {
+  /** The device the path names now, or undefined when it is gone. */
+  const device = () => {
+    try {
+      const s = statSync(path);
+      return `${s.rdev}:${s.ino}`;
+    } catch {
+      return undefined;
+    }
+  };
   let closed = false;
   let port: SerialPort | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -25,16 +35,23 @@ export function serveSerial(
   const opened = new Promise<void>((resolve) => (first = resolve));
   const open = () => {
     if (closed) return;
+    const opening = device();
     const p = new (loadSerialPort().SerialPort)({ path, baudRate, autoOpen: false });
     p.open((err) => {
-      if (err || closed) {
+      if (err || closed || opening === undefined || device() !== opening) {
         p.destroy();
         timer = setTimeout(open, retryMs);
         return;
       }
       port = p;
+      // A device that went away while being opened (a pty pair torn down) can leave a port that never reports
+      // closing: while the path names another device, or none, the port is given up and the path opened again.
+      const watch = setInterval(() => {
+        if (device() !== opening) p.destroy();
+      }, retryMs);
       p.on('error', () => p.destroy());
       p.on('close', () => {
+        clearInterval(watch);
         port = undefined;
         if (!closed) timer = setTimeout(open, retryMs);
       });
