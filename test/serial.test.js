@@ -42,7 +42,9 @@ describe('serial transport over a socat pty pair', function () {
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssi-serial-'));
     pair = await ptyPair(path.join(dir, 'terminal'), path.join(dir, 'ecr'));
-    sim = await startSimulator({ port: 0, httpPort: false, phases: { ...FAST, S02: 20, S03: 20 } });
+    // Each step lasts several polls (adaptive polling waits twice the 10 ms base while the cardholder acts): the
+    // live statuses are seen even on a loaded machine.
+    sim = await startSimulator({ port: 0, httpPort: false, phases: { ...FAST, S02: 100, S03: 100 } });
     await sim.serveSerial(path.join(dir, 'terminal'));
     // A request written while the other end is not open yet is lost on the line: a short timeout lets the next one go.
     t = new Terminal({ transport: 'serial', path: path.join(dir, 'ecr'), pollInterval: 10, connectTimeout: 3000, requestTimeout: 1000 });

@@ -22,7 +22,8 @@ describe('ssi-purchase node', function () {
   }
 
   it('approved: output 1 carries the normalised result, approved and amount; the rest of msg is kept', async () => {
-    sim = await simulator({ phases: { S01: 20, S02: 20, S03: 20, S04: 20, S05: 20, S07: 0 } });
+    // Each step lasts several polls (adaptive polling waits up to twice the 10 ms base), so every one is seen.
+    sim = await simulator({ phases: { S01: 20, S02: 100, S03: 100, S04: 100, S05: 20, S07: 0 } });
     await load(flow());
     const buy = helper.getNode('buy');
     const seen = statuses(buy);
