@@ -73,10 +73,10 @@ describe('codes: error codes E00–E21', function () {
   });
 });
 
-describe('codes: status codes S00–S07', function () {
-  const statuses = ['S00', 'S01', 'S02', 'S03', 'S04', 'S05', 'S06', 'S07'];
+describe('codes: status codes S00–S08', function () {
+  const statuses = ['S00', 'S01', 'S02', 'S03', 'S04', 'S05', 'S06', 'S07', 'S08'];
 
-  it('has exactly S00–S07', function () {
+  it('has exactly S00–S07 of v1.1.10 and S08 of later firmware', function () {
     Object.keys(STATUS_CODES).sort().should.eql(statuses);
   });
 
@@ -97,18 +97,22 @@ describe('codes: status codes S00–S07', function () {
     describeStatus('S00').should.eql({ status: 'S00', text: 'idle', uk: 'термінал в режимі очікування', known: true, idle: true });
   });
 
-  it('only S00 and S06 are idle; S01–S05 and S07 are not', function () {
+  it('only S00 and S06 are idle; S01–S05, S07 and S08 are not', function () {
     [...IDLE_STATUSES].sort().should.eql(['S00', 'S06']);
-    for (const code of ['S01', 'S02', 'S03', 'S04', 'S05', 'S07']) describeStatus(code).idle.should.be.false();
+    for (const code of ['S01', 'S02', 'S03', 'S04', 'S05', 'S07', 'S08']) describeStatus(code).idle.should.be.false();
     describeStatus('S06').idle.should.be.true();
   });
 
-  it('Interrupt works in S02 and S03 only', function () {
-    [...INTERRUPTIBLE_STATUSES].sort().should.eql(['S02', 'S03']);
+  it('Interrupt works in S02 and S03, and in S08 of later firmware', function () {
+    [...INTERRUPTIBLE_STATUSES].sort().should.eql(['S02', 'S03', 'S08']);
   });
 
-  it("describeStatus('S08') is known:false and idle:false", function () {
-    describeStatus('S08').should.eql({ status: 'S08', text: 'unknown status S08', uk: 'невідомий статус S08', known: false, idle: false });
+  it("describeStatus('S08') is the second-step wait of later firmware: known, never idle", function () {
+    describeStatus('S08').should.eql({ status: 'S08', text: 'waiting for the second step', uk: 'очікується другий крок', known: true, idle: false });
+  });
+
+  it("describeStatus('S09') is known:false and idle:false", function () {
+    describeStatus('S09').should.eql({ status: 'S09', text: 'unknown status S09', uk: 'невідомий статус S09', known: false, idle: false });
   });
 
   it('other unknown statuses are never known nor idle, names of Object.prototype included', function () {

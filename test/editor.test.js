@@ -470,7 +470,7 @@ describe('editor: the package in a real Node-RED 4', function () {
     }
     const cat = await request(`${red.url}/ssi-ecr/catalogue`, { headers: { Accept: 'application/json' } });
     cat.status.should.equal(200);
-    cat.body.methods.length.should.equal(27);
+    cat.body.methods.length.should.equal(29);
     cat.body.methods.filter((m) => m.group === 'financial').map((m) => m.name).should.eql([
       'Purchase', 'Void', 'Refund', 'CashBack', 'Preauthorization', 'SalePreauth', 'VoidPreauth', 'Cash', 'Deposit', 'Balance', 'Echo', 'PartialVoid',
     ]);

@@ -273,6 +273,7 @@ function valueFor(name) {
       { weight: 1, arbitrary: fc.constant(RECEIPT_HUGE) },
     ),
     lrc: fc.oneof(fc.integer({ min: -200, max: 300 }), digits(0, 4), fc.constantFrom('-0', '+1', '0x1f')),
+    uid: fc.oneof(fc.uuid(), fc.string({ unit: fc.constantFrom(...'AZaz09-_. /Ї'), maxLength: 70 }), fc.constantFrom('x'.repeat(64), 'x'.repeat(65))),
   }[key.format];
   return fc.oneof(
     { weight: 6, arbitrary: fc.constant(key.example) },

@@ -1,6 +1,7 @@
 /**
- * The method catalogue: every method of SSI ECR JSON v1.1.10 (§2, §5) with its group, request keys and what
- * its response carries. Validation, the simulator, the editor's choices and the docs are derived from here.
+ * The method catalogue: every method of SSI ECR JSON v1.1.10 (§2, §5), and what later firmware (1.3/1.4) adds,
+ * with its group, request keys and what its response carries. Validation, the simulator, the editor's choices
+ * and the docs are derived from here.
  */
 
 export type MethodGroup = 'financial' | 'report' | 'service' | 'additional';
@@ -11,7 +12,10 @@ export interface Text {
 }
 
 /** How a request value is written (§4.1); `amount` is n(12) in minor units, `currency` is n(3). */
-export type KeyFormat = 'amount' | 'currency' | 'n' | 'an' | 'ans' | 'boolean' | 'url' | 'xml' | 'lrc';
+export type KeyFormat = 'amount' | 'currency' | 'n' | 'an' | 'ans' | 'boolean' | 'url' | 'xml' | 'lrc' | 'uid';
+
+/** The protocol generation a method or key first appears in: 1.1 (v1.1.10) or 1.4 (later firmware, 1.3.x/1.4.x). */
+export type Generation = '1.1' | '1.4';
 
 export interface KeySpec {
   name: string;
@@ -23,6 +27,8 @@ export interface KeySpec {
   min?: number;
   doc: Text;
   example: string | boolean;
+  /** Later firmware only: sent to a terminal of that generation, never to a v1.1.10 one. */
+  since?: Generation;
 }
 
 /** Request keys (§4.3.2) that methods take. */
@@ -83,6 +89,10 @@ export const REQUEST_KEYS: Readonly<Record<string, KeySpec>> = Object.freeze({
     name: 'fontStyle', format: 'ans', notation: 'ans', maxLength: 255, example: 'roboto.ttf',
     doc: { en: 'Font file in the terminal\'s content folder', uk: 'Файл шрифту в папці content на терміналі' },
   },
+  transactionUid: {
+    name: 'transactionUid', format: 'uid', notation: 'ans', maxLength: 64, example: '3f1c2d9e-7a4b-4c1e-9f0a-2b6d8e5c1a77', since: '1.4',
+    doc: { en: 'The ECR\'s own id of the operation (later firmware); GetResultByUid returns its result. Generated for you when left out', uk: 'Ідентифікатор операції, заданий касою (новіші прошивки); GetResultByUid повертає її результат. Генерується, якщо не задано' },
+  },
   url: {
     name: 'url', format: 'url', notation: 'ans (http/https URL)', maxLength: 2048, example: 'https://example.com/receipt.pdf',
     doc: { en: 'http: or https: URL of the PDF to print (scaled to 57 mm paper)', uk: 'Посилання http: або https: на PDF для друку (масштабується під 57 мм)' },
@@ -116,15 +126,20 @@ export interface MethodSpec {
    */
   flow?: readonly Phase[];
   batch?: BatchCategory;
+  /** A method of later firmware: a v1.1.10 terminal answers it E05 (unknown method). */
+  since?: Generation;
+  /** On later firmware the operation runs in two steps (top-level "step": "1", then "2"), parking in S08 between. */
+  twoStep?: boolean;
 }
 
 const FIN_RESULT = 'GetLastResult' as const;
 const REPORT_RESULT = 'GetLastReport' as const;
 
 function financial(
-  name: string, title: Text, doc: Text, params: Record<string, Requirement>, flow: Phase[], batch?: BatchCategory,
+  name: string, title: Text, doc: Text, params: Record<string, Requirement>, flow: Phase[], batch?: BatchCategory, twoStep?: boolean,
 ): MethodSpec {
-  return { name, group: 'financial', title, doc, params, resultMethod: FIN_RESULT, whileBusy: false, response: [], flow, batch };
+  // Every financial request of later firmware may carry the ECR's id of the operation.
+  return { name, group: 'financial', title, doc, params: { ...params, transactionUid: 'O' }, resultMethod: FIN_RESULT, whileBusy: false, response: [], flow, batch, twoStep };
 }
 
 function report(name: string, title: Text, doc: Text, flow: Phase[]): MethodSpec {
@@ -136,11 +151,11 @@ function report(name: string, title: Text, doc: Text, flow: Phase[]): MethodSpec
 
 function immediate(
   name: string, group: 'service' | 'additional', title: Text, doc: Text,
-  opts: { params?: Record<string, Requirement>; response?: string[]; whileBusy?: boolean; androidOnly?: boolean; flow?: Phase[] } = {},
+  opts: { params?: Record<string, Requirement>; response?: string[]; whileBusy?: boolean; androidOnly?: boolean; flow?: Phase[]; since?: Generation } = {},
 ): MethodSpec {
   return {
     name, group, title, doc, params: opts.params ?? {}, whileBusy: opts.whileBusy ?? group === 'service',
-    androidOnly: opts.androidOnly, response: opts.response ?? [], flow: opts.flow,
+    androidOnly: opts.androidOnly, response: opts.response ?? [], flow: opts.flow, since: opts.since,
   };
 }
 
@@ -148,6 +163,8 @@ export const RESULT_KEYS = [
   'originalTrnName', 'transAmount', 'discount', 'authCode', 'date', 'time', 'invoiceNum', 'bankName', 'merchantId',
   'terminalId', 'pan', 'responseCode', 'rrn', 'transactionResult', 'posEntryMode', 'binName', 'track2',
   'cardholderName', 'parEnabled', 'parValue', 'balance', 'errorDetails', 'cashAmount', 'endAmount',
+  // Later firmware (1.3/1.4).
+  'transactionUid', 'transactionDate', 'transactionTime',
 ] as const;
 
 export const REPORT_TOTAL_KEYS = [
@@ -161,7 +178,7 @@ const CARD_FLOW: Phase[] = ['card', 'pin', 'host', 'print'];
 const METHOD_LIST: MethodSpec[] = [
   financial('Purchase', { en: 'Purchase', uk: 'Оплата' },
     { en: 'Card payment of transAmount; discountedAmount when the ECR computed a BIN discount', uk: 'Оплата карткою на суму transAmount; discountedAmount — якщо знижку для БІН рахує каса' },
-    { transAmount: 'M', transCurrency: 'M', merchantId: 'M', discountedAmount: 'O' }, CARD_FLOW, 'Sale'),
+    { transAmount: 'M', transCurrency: 'M', merchantId: 'M', discountedAmount: 'O' }, CARD_FLOW, 'Sale', true),
   financial('Void', { en: 'Void', uk: 'Скасування' },
     { en: 'Cancels an operation of the current batch by its receipt number', uk: 'Скасовує операцію поточної зміни за номером чеку' },
     { invoiceNum: 'M' }, ['host', 'print'], 'Void'),
@@ -202,10 +219,10 @@ const METHOD_LIST: MethodSpec[] = [
     { en: 'Settles with the bank and closes the batch', uk: 'Звірка з банком і закриття зміни' }, ['host', 'print']),
 
   immediate('GetStatus', 'service', { en: 'Status', uk: 'Статус термінала' },
-    { en: 'Current terminal status S00–S07; poll it while an operation runs', uk: 'Поточний статус S00–S07; опитується під час операції' },
+    { en: 'Current terminal status S00–S08; poll it while an operation runs', uk: 'Поточний статус S00–S08; опитується під час операції' },
     { response: ['status'] }),
   immediate('Interrupt', 'service', { en: 'Interrupt', uk: 'Переривання' },
-    { en: 'Cancels the running operation while it waits for the card or PIN (S02, S03); otherwise E08', uk: 'Перериває операцію, поки термінал чекає картку або ПІН (S02, S03); інакше E08' }),
+    { en: 'Cancels the running operation while it waits for the card or PIN (S02, S03) or for the second step (S08); otherwise E08', uk: 'Перериває операцію, поки термінал чекає картку чи ПІН (S02, S03) або другий крок (S08); інакше E08' }),
   immediate('Restart', 'service', { en: 'Restart terminal', uk: 'Перезавантаження термінала' },
     { en: 'Reboots the terminal', uk: 'Перезавантажує термінал' }, { response: ['status'] }),
 
@@ -233,6 +250,12 @@ const METHOD_LIST: MethodSpec[] = [
   immediate('PrintPdfUrl', 'additional', { en: 'Print PDF from URL', uk: 'Друк PDF за посиланням' },
     { en: 'Downloads and prints a PDF scaled to 57 mm paper', uk: 'Завантажує та друкує PDF під ширину паперу 57 мм' },
     { params: { url: 'M' }, androidOnly: true, flow: ['print'] }),
+  immediate('GetResultByUid', 'additional', { en: 'Result by id', uk: 'Результат за ідентифікатором' },
+    { en: 'Outcome of the financial operation sent with this transactionUid, whatever ran after it (later firmware)', uk: 'Результат фінансової операції з цим transactionUid, хоч би що виконувалося після неї (новіші прошивки)' },
+    { params: { transactionUid: 'M' }, response: [...RESULT_KEYS], since: '1.4' }),
+  immediate('GetMerchantListDetailed', 'additional', { en: 'Merchant list, detailed', uk: 'Перелік мерчантів, детально' },
+    { en: 'Merchants with their terminal ids and names (later firmware)', uk: 'Мерчанти з їхніми terminalId та назвами (новіші прошивки)' },
+    { response: ['merchantCount', 'merchantList'], since: '1.4' }),
   immediate('GetTerminalInfo', 'additional', { en: 'Terminal info', uk: 'Інформація про термінал' },
     { en: 'Model, serial number and software versions (Android or Linux shape)', uk: 'Модель, серійний номер і версії ПЗ (формат Android або Linux)' },
     { response: ['terminalModel', 'terminalSerialNumber', 'currentApp', 'paymentApps', 'model', 'pos_sn', 'os_version'] }),

@@ -63,20 +63,32 @@ export const STATUS_CODES: Readonly<Record<string, StatusInfo>> = Object.freeze(
   S05: s('S05', 'printing the receipt', 'друк чеку'),
   S06: s('S06', 'Z report (settlement) required', 'термінал вимагає виконати Z-звіт'),
   S07: s('S07', 'remove the card', 'витягніть картку з картоприймача'),
+  // Later firmware (1.3/1.4): step 1 of a two-step Purchase read the card; the ECR sends step 2 (or Interrupt).
+  S08: s('S08', 'waiting for the second step', 'очікується другий крок'),
 });
 
 /** Statuses in which the terminal accepts a new operation or hands out the last result. */
 export const IDLE_STATUSES: ReadonlySet<string> = new Set(['S00', 'S06']);
 
-/** Statuses in which Interrupt cancels the running operation (§5.4.2). */
-export const INTERRUPTIBLE_STATUSES: ReadonlySet<string> = new Set(['S02', 'S03']);
+/** Statuses in which Interrupt cancels the running operation (§5.4.2; S08 on later firmware). */
+export const INTERRUPTIBLE_STATUSES: ReadonlySet<string> = new Set(['S02', 'S03', 'S08']);
+
+/** Status of a terminal parked between the two steps of an operation (later firmware). */
+export const SECOND_STEP_STATUS = 'S08';
+
+/**
+ * The E-codes that §4.3.3 gives as a transaction's outcome. Any other code in a GetLastResult or GetLastReport
+ * answer (a request error, E22 of later firmware, "", a code nobody documented) says the result could not be read,
+ * not what became of the operation.
+ */
+export const OUTCOME_ERROR_CODES: ReadonlySet<string> = new Set(['E10', 'E11', 'E12', 'E13', 'E14', 'E15', 'E16', 'E17', 'E20', 'E21']);
 
 export interface StatusEvent {
   status: string;
   /** English text; for a status this library does not know, says so. */
   text: string;
   uk: string;
-  /** False for a status this library does not know (e.g. S08 of later firmware): never idle, never final. */
+  /** False for a status this library does not know (e.g. S09 of some future firmware): never idle, never final. */
   known: boolean;
   idle: boolean;
 }

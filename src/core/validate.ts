@@ -18,6 +18,7 @@ export interface ValidRequest {
 const MAX_AMOUNT = 999_999_999_999;
 const DIGITS = /^\d+$/;
 const ALNUM = /^[A-Za-z0-9]+$/;
+const UID = /^[A-Za-z0-9._-]+$/;
 // ans: any printable character; control characters never belong in these fields.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -44,6 +45,8 @@ function ruleFor(key: KeySpec): string {
       return 'must be a receipt XML string';
     case 'lrc':
       return 'must be the LRC of receipt as a decimal string (0–255, or the signed byte -128–127)';
+    case 'uid':
+      return `must be a string of 1–${key.maxLength} Latin letters, digits, "-", "_" or "."`;
   }
 }
 
@@ -84,6 +87,8 @@ function checkValue(key: KeySpec, value: unknown): Check {
       const problem = checkReceiptXml(value);
       return problem ? { rule: `must be a receipt XML string: it ${problem}` } : { value };
     }
+    case 'uid':
+      return typeof value === 'string' && UID.test(value) && value.length <= key.maxLength! ? { value } : { rule };
     case 'lrc': {
       const text = typeof value === 'number' && Number.isInteger(value) ? String(value) : value;
       return typeof text === 'string' && /^-?\d{1,3}$/.test(text) && Number(text) >= -128 && Number(text) <= 255 ? { value: text } : { rule };

@@ -75,7 +75,7 @@ describe('ssi-command node', function () {
     const err = await refused({ method: 'getstatus', payload: {}, keep: 'k' });
     err.error.code.should.equal('UNKNOWN_METHOD');
     err.ecrError.should.match({ code: 'UNKNOWN_METHOD', field: 'method', message: `getstatus: unknown method. Did you mean GetStatus? Known methods: ${METHOD_NAMES.join(', ')}` });
-    METHOD_NAMES.length.should.equal(27);
+    METHOD_NAMES.length.should.equal(29);
     err.keep.should.equal('k');
     const none = await refused({ payload: {} });
     none.error.code.should.equal('UNKNOWN_METHOD');
