@@ -6,7 +6,7 @@
  * sees a connection, let alone a request, and the error names the method, the field and the rule.
  */
 
-require('should');
+const should = require('should');
 const { Terminal } = require('../dist/core');
 const { startSimulator } = require('../dist/simulator');
 const { FAST, MERCHANT } = require('./support/fixtures');
@@ -51,12 +51,10 @@ const ROWS = [
   ['Purchase', { ...PURCHASE, transCurrency: '9800' }, 'transCurrency', 'VALIDATION', CURRENCY],
   ['Purchase', { ...PURCHASE, transCurrency: 1000 }, 'transCurrency', 'VALIDATION', CURRENCY],
   ['Purchase', { ...PURCHASE, transCurrency: 980.5 }, 'transCurrency', 'VALIDATION', CURRENCY],
-  ['Purchase', { transAmount: '2450', merchantId: MERCHANT }, 'transCurrency', 'VALIDATION', REQUIRED],
   ['Purchase', { ...PURCHASE, merchantId: 'abc-123' }, 'merchantId', 'VALIDATION', AN(32)],
   ['Purchase', { ...PURCHASE, merchantId: 'M'.repeat(33) }, 'merchantId', 'VALIDATION', AN(32)],
   ['Purchase', { ...PURCHASE, merchantId: 60007176 }, 'merchantId', 'VALIDATION', AN(32)],
   ['Purchase', { ...PURCHASE, merchantId: 'МАГАЗИН1' }, 'merchantId', 'VALIDATION', AN(32)],
-  ['Purchase', { ...PURCHASE, merchantId: '' }, 'merchantId', 'VALIDATION', REQUIRED],
   ['Purchase', [PURCHASE], 'params', 'VALIDATION', /must be an object of request keys/],
   ['Purchase', 'transAmount=2450', 'params', 'VALIDATION', /must be an object of request keys/],
   // Other financial methods
@@ -73,13 +71,12 @@ const ROWS = [
   ['SalePreauth', { ...PURCHASE, endAmount: '', rrn: 'R1', authCode: 'A1' }, 'endAmount', 'VALIDATION', REQUIRED],
   ['PartialVoid', { invoiceNum: '000456', transAmount: 1.5 }, 'transAmount', 'VALIDATION', AMOUNT],
   ['Balance', { transCurrency: '98', merchantId: MERCHANT }, 'transCurrency', 'VALIDATION', CURRENCY],
-  ['Echo', { merchantId: null }, 'merchantId', 'VALIDATION', REQUIRED],
   ['Deposit', { ...PURCHASE, transAmount: '' }, 'transAmount', 'VALIDATION', REQUIRED],
   ['Cash', { ...PURCHASE, transAmount: [2450] }, 'transAmount', 'VALIDATION', AMOUNT],
   // Reports
   ['XReport', { merchantId: MERCHANT, isDetailReport: 'yes' }, 'isDetailReport', 'VALIDATION', /must be true or false/],
   ['XReport', { merchantId: MERCHANT, isDetailReport: 'true' }, 'isDetailReport', 'VALIDATION', /must be true or false/],
-  ['ZReport', {}, 'merchantId', 'VALIDATION', REQUIRED],
+  ['ZReport', { isDetailReport: 1 }, 'isDetailReport', 'VALIDATION', /must be true or false/],
   // PrintXml
   ['PrintXml', { receipt: HUGE_CYRILLIC }, 'receipt', 'FRAME_TOO_LARGE', TOO_LARGE],
   ['PrintXml', { receipt: HUGE_ASCII }, 'receipt', 'FRAME_TOO_LARGE', TOO_LARGE],
@@ -169,5 +166,44 @@ describe('invalid requests are refused before the wire', function () {
     (await t.request('GetStatus')).status.should.equal('S00');
     sim.totalConnections.should.equal(1);
     sim.requests.map((r) => r.method).should.eql(['GetStatus']);
+  });
+});
+
+describe('left-out transCurrency and merchantId: filled in, or refused naming the field', function () {
+  let sim;
+  let t;
+  afterEach(async function () {
+    await t.close();
+    await sim.stop();
+  });
+
+  it('transCurrency defaults to the Terminal\'s currency (980 unless set); a bad currency option names it', async function () {
+    sim = await startSimulator({ port: 0, phases: FAST });
+    t = new Terminal({ host: '127.0.0.1', port: sim.port, pollInterval: 5, currency: 840 });
+    t.currency.should.equal('840');
+    await t.transact('Purchase', { transAmount: '2450', merchantId: MERCHANT });
+    sim.requests.find((r) => r.method === 'Purchase').params.transCurrency.should.equal('840');
+    (() => new Terminal({ host: 'x', currency: 'UAH' })).should.throw({ code: 'VALIDATION', field: 'currency' });
+    new Terminal({ host: 'x' }).currency.should.equal('980');
+  });
+
+  it('merchantId left out on a terminal with one merchant: asked once from GetMerchantList and filled in', async function () {
+    sim = await startSimulator({ port: 0, phases: FAST, merchants: [MERCHANT] });
+    t = new Terminal({ host: '127.0.0.1', port: sim.port, pollInterval: 5 });
+    for (const [method, params] of [['Purchase', { transAmount: '2450' }], ['Echo', { merchantId: null }], ['ZReport', {}], ['Purchase', { transAmount: '100', merchantId: '' }]]) {
+      (await t.transact(method, params)).error.should.be.false();
+    }
+    sim.counts.GetMerchantList.should.equal(1);
+    sim.requests.filter((r) => ['Purchase', 'Echo', 'ZReport'].includes(r.method)).every((r) => r.params.merchantId === MERCHANT).should.be.true();
+  });
+
+  it('merchantId left out on a terminal with several: refused, unsent, naming merchantId and the merchants', async function () {
+    sim = await startSimulator({ port: 0, phases: FAST });
+    t = new Terminal({ host: '127.0.0.1', port: sim.port, pollInterval: 5 });
+    const err = await t.transact('Purchase', { transAmount: '2450' }).should.be.rejected();
+    err.should.match({ code: 'VALIDATION', field: 'merchantId', sent: false });
+    err.message.should.equal('Purchase: merchantId is required: the terminal has 2 merchants (000000060007176, 000000060007177); name one');
+    should(sim.counts.Purchase).be.undefined();
+    sim.counts.GetMerchantList.should.equal(1);
   });
 });

@@ -1,7 +1,7 @@
 'use strict';
 
 const should = require('should');
-const { normaliseResponse, normaliseParams, isApproved, canonicalAmount } = require('../dist/core/normalise');
+const { normaliseResponse, normaliseParams, isApproved, classifyResult, canonicalAmount } = require('../dist/core/normalise');
 
 describe('normalise: canonicalAmount', function () {
   it('strips leading zeros from digit strings', function () {
@@ -276,7 +276,9 @@ describe('normalise: normaliseResponse', function () {
     inner.params.status.should.equal('s05');
     normaliseResponse({ method: 'GetStatus', status: 'S00', params: { status: 'S01' } }).status.should.equal('S00');
     normaliseResponse({ method: 'GetStatus' }).should.not.have.property('status');
-    normaliseResponse({ method: 'GetStatus', status: 3 }).status.should.equal(3);
+    // A status is a string or nothing: a number, an object or null is not taken, and never overrides params.status.
+    for (const status of [3, {}, null, [], '']) normaliseResponse({ method: 'GetStatus', status }).should.not.have.property('status');
+    normaliseResponse({ method: 'GetStatus', status: {}, params: { status: 'S01' } }).status.should.equal('S01');
   });
 
   it('keeps unknown top-level keys and normalises params', function () {
@@ -294,6 +296,30 @@ describe('normalise: normaliseResponse', function () {
     const copy = JSON.parse(JSON.stringify(raw));
     normaliseResponse(raw);
     raw.should.eql(copy);
+  });
+});
+
+describe('normalise: classifyResult and later firmware\'s dates', function () {
+  const result = (transactionResult, error = false, errorCode = '') =>
+    normaliseResponse({ method: 'GetLastResult', error, errorCode, errorDescription: '', params: { transactionResult } });
+
+  it('names every spelling of 1.1.10 and of later firmware', function () {
+    const cases = {
+      APPROVED_ONLINE: 'approved', 'APPROVED-ONLINE': 'approved', APPROVED_OFFLINE: 'approved', APPROVED: 'approved', COMPLETED: 'approved', OK: 'approved',
+      DECLINED: 'declined', 'DECLINED-ONLINE': 'declined', DECLINED_OFFLINE: 'declined', CANCELLED: 'cancelled', CANCELLED_BEFORE_START: 'cancelled',
+      FIRST_STEP_COMPLETED: 'first-step', FAILED: 'failed', PIN_ERROR: 'failed', '': 'failed',
+    };
+    for (const [spelling, cls] of Object.entries(cases)) classifyResult(result(spelling)).should.equal(cls, spelling);
+    classifyResult(result('APPROVED', true, 'E21')).should.equal('failed');
+    classifyResult(result('', true, 'E12')).should.equal('cancelled');
+  });
+
+  it('gives date and time beside transactionDate (DDMMYYYY or YYYYMMDD) and transactionTime (HHMMSS)', function () {
+    const r = normaliseResponse({ method: 'GetLastResult', error: false, params: { transactionDate: '05122026', transactionTime: '101722' } });
+    r.params.should.match({ date: '05/12/2026', time: '10:17:22', transactionDate: '05122026', transactionTime: '101722' });
+    normaliseResponse({ method: 'GetLastResult', params: { transactionDate: '20261205' } }).params.date.should.equal('05/12/2026');
+    normaliseResponse({ method: 'GetLastResult', params: { date: '01/01/2026', transactionDate: '05122026' } }).params.date.should.equal('01/01/2026');
+    normaliseResponse({ method: 'GetLastResult', params: { transactionDate: '5.12.26', transactionTime: 'now' } }).params.should.not.have.properties('date', 'time');
   });
 });
 
@@ -315,8 +341,12 @@ describe('normalise: isApproved', function () {
     isApproved({ error: true, params: { transactionResult: 'APPROVED_OFFLINE' } }).should.be.false();
   });
 
+  it('is true for the spellings of later firmware: APPROVED, COMPLETED, OK', function () {
+    for (const r of ['APPROVED', 'COMPLETED', 'OK', 'approved']) isApproved(result(r)).should.be.true(r);
+  });
+
   for (const other of ['CANCELLED', 'DECLINED_OFFLINE', 'DECLINED_ONLINE', 'FAILED', 'NO_CONNECTION', 'CONNECTION_ERROR',
-    'CONNECTION_TIMEOUT', 'PIN_ERROR', 'SIGNATURE_VERIFICATION_ERROR', '', 'APPROVED', 'APPROVED_ONLINE_X']) {
+    'CONNECTION_TIMEOUT', 'PIN_ERROR', 'SIGNATURE_VERIFICATION_ERROR', '', 'APPROVED_ONLINE_X', 'DECLINED', 'CANCELLED_BEFORE_START', 'FIRST_STEP_COMPLETED']) {
     it(`is false for ${JSON.stringify(other)}`, function () {
       isApproved(result(other)).should.be.false();
     });

@@ -17,7 +17,8 @@ async function scriptedTerminal(answer) {
     const decoder = new FrameDecoder({
       onMessage: (m) => {
         counts[m.method] = (counts[m.method] || 0) + 1;
-        const r = answer(m, counts);
+        // A v1.1.10 terminal: later firmware's methods (the client's probe) are unknown to it (§5.1).
+        const r = answer(m, counts) ?? (m.method === 'GetResultByUid' ? { method: 'Unknown', error: true, errorCode: 'E05', errorDescription: 'Unknown method', params: {} } : undefined);
         if (r) socket.write(encodeFrame(r));
       },
     });
@@ -50,18 +51,28 @@ describe('No outcome lost, no request sent twice', function () {
       financialCount(env.sim, 'Purchase').should.equal(1);
     });
 
-    it(`${transport}: the ack never came: the outcome is established by polling, never by resending`, async () => {
+    it(`${transport}: the ack never came: the outcome is established by polling, never by resending (soleEcr)`, async () => {
       env = await setup({ phases: { S01: 20, S02: 20, S03: 20, S04: 20, S05: 20, S07: 0 } });
       env.sim.injectFault({ method: 'Purchase', action: 'close-before-response' });
-      const r = await env.open(transport).transact('Purchase', purchase('778'));
+      const r = await env.open(transport, { soleEcr: true }).transact('Purchase', purchase('778'));
       r.params.should.match({ transactionResult: 'APPROVED_ONLINE', transAmount: '778' });
       financialCount(env.sim, 'Purchase').should.equal(1);
     });
 
-    it(`${transport}: the terminal stalls on the ack: after the request timeout the outcome is polled`, async () => {
+    it(`${transport}: the ack never came and another ECR may share the terminal: a matching result is not taken, OUTCOME_UNKNOWN`, async () => {
+      env = await setup({ phases: { S01: 20, S02: 20, S03: 20, S04: 20, S05: 20, S07: 0 } });
+      env.sim.injectFault({ method: 'Purchase', action: 'close-before-response' });
+      const err = await env.open(transport).transact('Purchase', purchase('778')).should.be.rejected();
+      err.code.should.equal('OUTCOME_UNKNOWN');
+      err.message.should.match(/never acknowledged and nothing in the result ties it/);
+      err.facts.lastResult.params.should.match({ transactionResult: 'APPROVED_ONLINE', transAmount: '778' });
+      financialCount(env.sim, 'Purchase').should.equal(1);
+    });
+
+    it(`${transport}: the terminal stalls on the ack: after the request timeout the outcome is polled (soleEcr)`, async () => {
       env = await setup();
       env.sim.injectFault({ method: 'Purchase', action: 'no-response' });
-      const r = await env.open(transport, { requestTimeout: 200 }).transact('Purchase', purchase('779'));
+      const r = await env.open(transport, { requestTimeout: 200, soleEcr: true }).transact('Purchase', purchase('779'));
       r.params.transAmount.should.equal('779');
       financialCount(env.sim, 'Purchase').should.equal(1);
     });
@@ -159,18 +170,18 @@ describe('Statuses and results the client must not misread', () => {
   const open = (options = {}) => (t = new Terminal({ host: '127.0.0.1', port: peer.port, pollInterval: 5, settleGrace: 100, ...options }));
   const snapshot = result({ originalTrnName: 'Purchase', transAmount: '500', invoiceNum: '000009', rrn: 'A1' });
 
-  it('an unknown status (S08 of later firmware) is reported and is neither idle nor final', async () => {
+  it('an unknown status (S09) is reported and is neither idle nor final', async () => {
     peer = await scriptedTerminal((m, counts) => {
       if (m.method === 'GetLastResult') return counts.GetStatus ? result({ originalTrnName: 'Purchase', transAmount: '2450', invoiceNum: '000010' }) : snapshot;
       if (m.method === 'Purchase') return ok('Purchase');
-      if (m.method === 'GetStatus') return ok('GetStatus', { status: counts.GetStatus <= 4 ? 'S08' : 'S00' });
+      if (m.method === 'GetStatus') return ok('GetStatus', { status: counts.GetStatus <= 4 ? 'S09' : 'S00' });
       return undefined;
     });
     const seen = [];
     const r = await open().transact('Purchase', purchase(), { onStatus: (s) => seen.push(s) });
-    seen[0].should.match({ status: 'S08', known: false, idle: false });
-    seen[0].text.should.match(/unknown status S08/);
-    seen.map((s) => s.status).should.eql(['S08', 'S00']);
+    seen[0].should.match({ status: 'S09', known: false, idle: false });
+    seen[0].text.should.match(/unknown status S09/);
+    seen.map((s) => s.status).should.eql(['S09', 'S00']);
     peer.counts.GetLastResult.should.equal(2);
     r.params.invoiceNum.should.equal('000010');
   });

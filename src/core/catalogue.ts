@@ -128,6 +128,11 @@ export interface MethodSpec {
   batch?: BatchCategory;
   /** A method of later firmware: a v1.1.10 terminal answers it E05 (unknown method). */
   since?: Generation;
+  /**
+   * Only reads (GetStatus, GetLastResult…): asking twice changes nothing, so a read lost in a connection the
+   * terminal was closing is asked again. Anything else goes on a connection that has not answered yet.
+   */
+  readOnly?: boolean;
   /** On later firmware the operation runs in two steps (top-level "step": "1", then "2"), parking in S08 between. */
   twoStep?: boolean;
 }
@@ -151,11 +156,11 @@ function report(name: string, title: Text, doc: Text, flow: Phase[]): MethodSpec
 
 function immediate(
   name: string, group: 'service' | 'additional', title: Text, doc: Text,
-  opts: { params?: Record<string, Requirement>; response?: string[]; whileBusy?: boolean; androidOnly?: boolean; flow?: Phase[]; since?: Generation } = {},
+  opts: { params?: Record<string, Requirement>; response?: string[]; whileBusy?: boolean; androidOnly?: boolean; flow?: Phase[]; since?: Generation; readOnly?: boolean } = {},
 ): MethodSpec {
   return {
     name, group, title, doc, params: opts.params ?? {}, whileBusy: opts.whileBusy ?? group === 'service',
-    androidOnly: opts.androidOnly, response: opts.response ?? [], flow: opts.flow, since: opts.since,
+    androidOnly: opts.androidOnly, response: opts.response ?? [], flow: opts.flow, since: opts.since, readOnly: opts.readOnly,
   };
 }
 
@@ -220,7 +225,7 @@ const METHOD_LIST: MethodSpec[] = [
 
   immediate('GetStatus', 'service', { en: 'Status', uk: 'Статус термінала' },
     { en: 'Current terminal status S00–S08; poll it while an operation runs', uk: 'Поточний статус S00–S08; опитується під час операції' },
-    { response: ['status'] }),
+    { response: ['status'], readOnly: true }),
   immediate('Interrupt', 'service', { en: 'Interrupt', uk: 'Переривання' },
     { en: 'Cancels the running operation while it waits for the card or PIN (S02, S03) or for the second step (S08); otherwise E08', uk: 'Перериває операцію, поки термінал чекає картку чи ПІН (S02, S03) або другий крок (S08); інакше E08' }),
   immediate('Restart', 'service', { en: 'Restart terminal', uk: 'Перезавантаження термінала' },
@@ -228,22 +233,22 @@ const METHOD_LIST: MethodSpec[] = [
 
   immediate('GetLastResult', 'additional', { en: 'Last result', uk: 'Результат останньої операції' },
     { en: 'Outcome of the last financial operation; survives a reboot', uk: 'Результат останньої фінансової операції; зберігається після перезавантаження' },
-    { response: [...RESULT_KEYS] }),
+    { response: [...RESULT_KEYS], readOnly: true }),
   immediate('GetLastReceipt', 'additional', { en: 'Last receipt', uk: 'Чек останньої операції' },
-    { en: 'Receipt of the last financial operation', uk: 'Чек останньої фінансової операції' }, { response: ['receipt'] }),
+    { en: 'Receipt of the last financial operation', uk: 'Чек останньої фінансової операції' }, { response: ['receipt'], readOnly: true }),
   immediate('PingDevice', 'additional', { en: 'Ping terminal', uk: 'Перевірка зв’язку з терміналом' },
     { en: 'Checks the terminal answers; allowed in any status', uk: 'Перевіряє, що термінал відповідає; у будь-якому статусі' },
-    { whileBusy: true }),
+    { whileBusy: true, readOnly: true }),
   immediate('RestartPaymentApp', 'additional', { en: 'Restart payment app', uk: 'Перезапуск платіжного застосунку' },
     { en: 'Restarts the payment application, e.g. when it never returns to S00', uk: 'Перезапускає платіжний застосунок, напр. коли термінал не повертається в S00' },
     { whileBusy: true, androidOnly: true }),
   immediate('GetLastReport', 'additional', { en: 'Last report', uk: 'Підсумки останнього звіту' },
     { en: 'Totals of the last X or Z report (transactions[] when it was detailed)', uk: 'Підсумки останнього X- чи Z-звіту (transactions[] для детального)' },
-    { response: ['transactions', 'responseCode', ...REPORT_TOTAL_KEYS, 'isBatchEmpty', 'batchNumber'] }),
+    { response: ['transactions', 'responseCode', ...REPORT_TOTAL_KEYS, 'isBatchEmpty', 'batchNumber'], readOnly: true }),
   immediate('GetMerchantList', 'additional', { en: 'Merchant list', uk: 'Перелік мерчантів' },
-    { en: 'Merchant ids configured on the terminal', uk: 'ID мерчантів, налаштовані на терміналі' }, { response: ['merchantCount', 'merchantList'] }),
+    { en: 'Merchant ids configured on the terminal', uk: 'ID мерчантів, налаштовані на терміналі' }, { response: ['merchantCount', 'merchantList'], readOnly: true }),
   immediate('GetLastReportReceipt', 'additional', { en: 'Last report receipt', uk: 'Чек останнього звіту' },
-    { en: 'Receipt of the last X or Z report', uk: 'Чек останнього X- чи Z-звіту' }, { response: ['receipt'] }),
+    { en: 'Receipt of the last X or Z report', uk: 'Чек останнього X- чи Z-звіту' }, { response: ['receipt'], readOnly: true }),
   immediate('PrintXml', 'additional', { en: 'Print XML', uk: 'Друк XML' },
     { en: 'Prints an XML receipt of text lines and images (request ≤ 64 KiB)', uk: 'Друкує XML-чек з рядків тексту і зображень (запит ≤ 64 КБ)' },
     { params: { receipt: 'M', lrc: 'M', fontStyle: 'O' }, androidOnly: true, flow: ['print'] }),
@@ -252,13 +257,13 @@ const METHOD_LIST: MethodSpec[] = [
     { params: { url: 'M' }, androidOnly: true, flow: ['print'] }),
   immediate('GetResultByUid', 'additional', { en: 'Result by id', uk: 'Результат за ідентифікатором' },
     { en: 'Outcome of the financial operation sent with this transactionUid, whatever ran after it (later firmware)', uk: 'Результат фінансової операції з цим transactionUid, хоч би що виконувалося після неї (новіші прошивки)' },
-    { params: { transactionUid: 'M' }, response: [...RESULT_KEYS], since: '1.4' }),
+    { params: { transactionUid: 'M' }, response: [...RESULT_KEYS], since: '1.4', readOnly: true }),
   immediate('GetMerchantListDetailed', 'additional', { en: 'Merchant list, detailed', uk: 'Перелік мерчантів, детально' },
     { en: 'Merchants with their terminal ids and names (later firmware)', uk: 'Мерчанти з їхніми terminalId та назвами (новіші прошивки)' },
-    { response: ['merchantCount', 'merchantList'], since: '1.4' }),
+    { response: ['merchantCount', 'merchantList'], since: '1.4', readOnly: true }),
   immediate('GetTerminalInfo', 'additional', { en: 'Terminal info', uk: 'Інформація про термінал' },
     { en: 'Model, serial number and software versions (Android or Linux shape)', uk: 'Модель, серійний номер і версії ПЗ (формат Android або Linux)' },
-    { response: ['terminalModel', 'terminalSerialNumber', 'currentApp', 'paymentApps', 'model', 'pos_sn', 'os_version'] }),
+    { response: ['terminalModel', 'terminalSerialNumber', 'currentApp', 'paymentApps', 'model', 'pos_sn', 'os_version'], readOnly: true }),
 ];
 
 export const METHODS: Readonly<Record<string, MethodSpec>> = Object.freeze(

@@ -1,4 +1,5 @@
-export { Terminal, type TerminalOptions, type RequestOptions, type TransactOptions, type ReconcileReport } from './terminal';
+export { Terminal, type TerminalOptions, type RequestOptions, type TransactOptions, type ReconcileReport, type FirstStepDecision, type OnFirstStep } from './terminal';
+export { PROTOCOLS, GENERATION_DEFAULTS, isUid, type Protocol, type Generation } from './firmware';
 export { nextPollDelay, POLLING_MODES, type Polling } from './poll-schedule';
 export { Journal, type JournalRecord, type JournalStep, type SettledRef } from './journal';
 export { type PreviousUse } from './refs';
@@ -7,9 +8,12 @@ export {
   METHODS, METHOD_NAMES, REQUEST_KEYS, RESULT_KEYS, REPORT_TOTAL_KEYS, getMethod, methodsIn, isPolled, busyAfterAnswer,
   type MethodSpec, type MethodGroup, type KeySpec, type Requirement,
 } from './catalogue';
-export { ERROR_CODES, STATUS_CODES, IDLE_STATUSES, describeStatus, describeError, type StatusEvent, type ErrorCodeInfo, type StatusInfo } from './codes';
+export { ERROR_CODES, STATUS_CODES, IDLE_STATUSES, INTERRUPTIBLE_STATUSES, OUTCOME_ERROR_CODES, SECOND_STEP_STATUS, describeStatus, describeError, type StatusEvent, type ErrorCodeInfo, type StatusInfo } from './codes';
 export { validateRequest, type ValidRequest, type Params } from './validate';
-export { normaliseResponse, normaliseParams, canonicalAmount, isApproved, type EcrResponse } from './normalise';
+export {
+  normaliseResponse, normaliseParams, canonicalAmount, isApproved, classifyResult, APPROVED_RESULTS, FIRST_STEP_COMPLETED, type EcrResponse, type ResultClass,
+} from './normalise';
+export { judgeResult, type Verdict } from './outcome';
 export { encodeFrame, FrameDecoder, lrc, MAX_BODY, MAX_FRAME, type DecodeIssue } from './frame';
 export { FrameParser } from './frame-parser';
 export { checkReceiptXml, receiptLrc, escapeXmlText } from './receipt-xml';

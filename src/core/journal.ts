@@ -16,6 +16,8 @@ export type JournalStep =
   /** Written before the request went out; no acknowledgement seen (yet). */
   | 'sending'
   | 'acknowledged'
+  /** Later firmware: step 1 read the card (S08); step 2, the request that moves money, is written down before it goes. */
+  | 'second-step'
   /** The client gave up establishing the outcome (OUTCOME_UNKNOWN): reconciliation must settle it. */
   | 'unknown';
 
@@ -40,6 +42,8 @@ export interface JournalRecord {
   /** The last status seen while it ran: written with the record's next change, not on its own. */
   lastStatus?: string;
   reason?: string;
+  /** Two-step operations (later firmware): when step 2 was handed to the connection, and whether it was acknowledged. */
+  secondStep?: { sentAt: string; acknowledged?: boolean };
 }
 
 /** What is remembered of a settled operation that had a ref, so the same ref is not charged again. */
@@ -109,7 +113,7 @@ export class Journal {
     return this.latest;
   }
 
-  update(id: string, change: Partial<Pick<JournalRecord, 'step' | 'lastStatus' | 'reason' | 'sentAt' | 'acknowledged' | 'superseded'>>): void {
+  update(id: string, change: Partial<Pick<JournalRecord, 'step' | 'lastStatus' | 'reason' | 'sentAt' | 'acknowledged' | 'superseded' | 'params' | 'secondStep'>>): void {
     this.amend(id, change);
     this.save();
   }

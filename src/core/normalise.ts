@@ -72,8 +72,33 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+/** Later firmware's transactionDate (DDMMYYYY, sometimes YYYYMMDD) as v1.1.10's date (dd/MM/yyyy). */
+export function dateFromCompact(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !/^\d{8}$/.test(value.trim())) return undefined;
+  const v = value.trim();
+  const yearFirst = /^(19|20)\d\d(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$/.test(v);
+  const [d, m, y] = yearFirst ? [v.slice(6, 8), v.slice(4, 6), v.slice(0, 4)] : [v.slice(0, 2), v.slice(2, 4), v.slice(4, 8)];
+  return `${d}/${m}/${y}`;
+}
+
+/** Later firmware's transactionTime (HHMMSS) as v1.1.10's time (HH:mm:ss). */
+export function timeFromCompact(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !/^\d{6}$/.test(value.trim())) return undefined;
+  const v = value.trim();
+  return `${v.slice(0, 2)}:${v.slice(2, 4)}:${v.slice(4, 6)}`;
+}
+
+/** v1.1.10's date and time beside later firmware's transactionDate/transactionTime, whichever the terminal sent. */
+function addDateTime(params: Record<string, unknown>): void {
+  const date = params.date === undefined || params.date === '' ? dateFromCompact(params.transactionDate) : undefined;
+  const time = params.time === undefined || params.time === '' ? timeFromCompact(params.transactionTime) : undefined;
+  if (date !== undefined) params.date = date;
+  if (time !== undefined) params.time = time;
+}
+
 export function normaliseResponse(raw: Record<string, unknown>): EcrResponse {
   const params = isObject(raw.params) ? normaliseParams(raw.params) : {};
+  addDateTime(params);
   const errorCode = typeof raw.errorCode === 'string' ? raw.errorCode.trim().toUpperCase() : '';
   const error = toBoolean(raw.error);
   const out: EcrResponse = {
@@ -85,14 +110,32 @@ export function normaliseResponse(raw: Record<string, unknown>): EcrResponse {
     errorDescription: typeof raw.errorDescription === 'string' ? raw.errorDescription : '',
     params,
   };
-  const status = raw.status ?? params.status;
-  if (typeof status === 'string') out.status = status.trim().toUpperCase();
+  // A status is taken only as a string: whatever else a terminal puts there ({}, null, 8) is no status at all.
+  delete out.status;
+  const status = [raw.status, params.status].find((v): v is string => typeof v === 'string' && v.trim() !== '');
+  if (status !== undefined) out.status = status.trim().toUpperCase();
   return out;
 }
 
-const APPROVED = new Set(['APPROVED_ONLINE', 'APPROVED_OFFLINE']);
+/** Step 1 of a two-step operation of later firmware read the card; nothing is charged until step 2. */
+export const FIRST_STEP_COMPLETED = 'FIRST_STEP_COMPLETED';
+
+/** transactionResult spellings that say the money moved as asked (v1.1.10's and later firmware's). */
+export const APPROVED_RESULTS: ReadonlySet<string> = new Set(['APPROVED_ONLINE', 'APPROVED_OFFLINE', 'APPROVED', 'COMPLETED', 'OK']);
+
+export type ResultClass = 'approved' | 'declined' | 'cancelled' | 'first-step' | 'failed';
+
+/** What a final GetLastResult says, in one word; `isApproved` is the question that matters for money. */
+export function classifyResult(result: Pick<EcrResponse, 'error' | 'errorCode' | 'params'>): ResultClass {
+  const r = String(result.params.transactionResult ?? '');
+  if (r === FIRST_STEP_COMPLETED) return 'first-step';
+  if (!result.error && APPROVED_RESULTS.has(r)) return 'approved';
+  if (r.startsWith('CANCELLED') || result.errorCode === 'E12') return 'cancelled';
+  if (r.startsWith('DECLINED')) return 'declined';
+  return 'failed';
+}
 
 /** A GetLastResult that says the money moved as asked. */
 export function isApproved(result: Pick<EcrResponse, 'error' | 'params'>): boolean {
-  return !result.error && APPROVED.has(String(result.params.transactionResult ?? ''));
+  return !result.error && APPROVED_RESULTS.has(String(result.params.transactionResult ?? ''));
 }

@@ -1,13 +1,34 @@
 /**
- * Whether a GetLastResult/GetLastReport is the outcome of the request we sent. The terminal keeps only the
- * last one, so a result is ours only if it differs from the snapshot taken just before sending and, for a
- * financial request, names our method and amount. Anything else is not ours: never another sale's receipt.
+ * Whether a GetLastResult/GetLastReport/GetResultByUid answer is the outcome of the request we sent. The terminal
+ * keeps only the last result, so on v1.1.10 a result is ours only if it differs from the snapshot taken just
+ * before sending and, for a financial request, names our method and amount. On later firmware the result carries
+ * the transactionUid we sent: that ties it to our request beyond doubt. Anything else is not ours: never another
+ * sale's receipt.
  */
 import type { MethodSpec } from './catalogue';
-import { isApproved, type EcrResponse } from './normalise';
+import { OUTCOME_ERROR_CODES } from './codes';
+import { FIRST_STEP_COMPLETED, isApproved, type EcrResponse } from './normalise';
 import type { Params } from './validate';
 
-export type Verdict = { kind: 'ours' } | { kind: 'unchanged' } | { kind: 'foreign'; reason: string };
+export type Verdict =
+  | { kind: 'ours' }
+  | { kind: 'unchanged' }
+  | { kind: 'foreign'; reason: string }
+  /** The answer says the result could not be read (a request error, an undocumented code): not yet. */
+  | { kind: 'unreadable'; reason: string }
+  /** Step 1 of a two-step operation: the card was read, nothing charged; never a final outcome. */
+  | { kind: 'first-step' }
+  /** It matches, but nothing ties it to a request that was never acknowledged: another ECR's identical sale? */
+  | { kind: 'untied'; reason: string };
+
+export interface JudgeContext {
+  /** The terminal acknowledged our request. */
+  acked: boolean;
+  /** The owner says no other ECR sends to this terminal, so an unacknowledged request's match is taken as ours. */
+  soleEcr?: boolean;
+  /** The status sequence proved the operation ran after our acknowledgement (it went busy, then idle). */
+  ran?: boolean;
+}
 
 function stable(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
@@ -24,20 +45,45 @@ export function sameResult(a: EcrResponse | null, b: EcrResponse): boolean {
   return a.error === b.error && a.errorCode === b.errorCode && stable(withoutTrack2(a.params)) === stable(withoutTrack2(b.params));
 }
 
-/** Methods whose result carries an amount we can compare with the request. */
+/** An answer that says what became of an operation (§4.3.3's transaction codes), rather than that it cannot say. */
+export function readable(result: EcrResponse): boolean {
+  return !result.error || OUTCOME_ERROR_CODES.has(result.errorCode);
+}
+
+const digits = (value: unknown): bigint | undefined => (typeof value === 'string' && /^\d+$/.test(value) ? BigInt(value) : undefined);
+
+/** Amounts a result of this request may carry: the amount, the discounted amount, a preauth's end amount, a cash back's sum. */
 function expectedAmounts(spec: MethodSpec, params: Params): Set<string> | null {
   if (spec.name === 'PartialVoid' || params.transAmount === undefined) return null;
   const amounts = new Set<string>();
   for (const key of ['transAmount', 'discountedAmount', 'endAmount']) {
     if (params[key] !== undefined) amounts.add(String(BigInt(String(params[key]))));
   }
+  // A CashBack's result (§5.2.4) may state the whole sum taken from the card: the purchase plus the cash.
+  if (params.cashAmount !== undefined) amounts.add(String(BigInt(String(params.transAmount)) + BigInt(String(params.cashAmount))));
   return amounts;
 }
 
-export function judgeResult(spec: MethodSpec, params: Params, snapshot: EcrResponse | null, result: EcrResponse): Verdict {
-  if (sameResult(snapshot, result)) return { kind: 'unchanged' };
-  if (spec.group === 'report') return { kind: 'ours' };
+function uidOf(result: EcrResponse): string | undefined {
+  const uid = result.params.transactionUid;
+  return typeof uid === 'string' && uid !== '' ? uid : undefined;
+}
+
+export function judgeResult(spec: MethodSpec, params: Params, snapshot: EcrResponse | null, result: EcrResponse, ctx: JudgeContext = { acked: true }): Verdict {
+  if (!readable(result)) {
+    return { kind: 'unreadable', reason: `${result.errorCode || 'an error without a code'}${result.errorDescription ? ` ${result.errorDescription}` : ''}` };
+  }
   const p = result.params;
+  const firstStep = p.transactionResult === FIRST_STEP_COMPLETED;
+  const ours = typeof params.transactionUid === 'string' ? params.transactionUid : undefined;
+  const theirs = uidOf(result);
+  if (ours && theirs) {
+    if (theirs !== ours) return { kind: 'foreign', reason: `the last result is operation ${theirs}, not ${ours}` };
+    return firstStep ? { kind: 'first-step' } : { kind: 'ours' };
+  }
+  if (sameResult(snapshot, result)) return { kind: 'unchanged' };
+  if (firstStep) return { kind: 'first-step' };
+  if (spec.group === 'report') return tie(ctx);
   // "Empty/zero values when there is no last result" (§5.5.1): an empty buffer is nobody's outcome.
   if (result.errorCode === 'E20' || (!result.error && !p.transactionResult)) {
     return { kind: 'foreign', reason: 'the terminal reports no last operation' };
@@ -48,13 +94,27 @@ export function judgeResult(spec: MethodSpec, params: Params, snapshot: EcrRespo
   }
   const amounts = expectedAmounts(spec, params);
   if (amounts) {
-    const got = typeof p.transAmount === 'string' && /^\d+$/.test(p.transAmount) ? p.transAmount : '';
-    const discount = typeof p.discount === 'string' && /^\d+$/.test(p.discount) ? BigInt(p.discount) : 0n;
-    const withDiscount = got ? String(BigInt(got) + discount) : '';
-    const noMoneyMoved = !isApproved(result) && (got === '' || got === '0');
-    if (!amounts.has(got) && !amounts.has(withDiscount) && !noMoneyMoved) {
-      return { kind: 'foreign', reason: `the last result is for amount ${got || '(none)'}, not ${[...amounts].join(' or ')}` };
+    const got = digits(p.transAmount);
+    const withDiscount = got === undefined ? '' : String(got + (digits(p.discount) ?? 0n));
+    const noMoneyMoved = !isApproved(result) && (got === undefined || got === 0n);
+    if (!amounts.has(got === undefined ? '' : String(got)) && !amounts.has(withDiscount) && !noMoneyMoved) {
+      return { kind: 'foreign', reason: `the last result is for amount ${got ?? '(none)'}, not ${[...amounts].join(' or ')}` };
     }
   }
-  return { kind: 'ours' };
+  return tie(ctx);
+}
+
+/** A changed, matching result: ours if our request was acknowledged (or the owner says no other ECR is there). */
+function tie(ctx: JudgeContext): Verdict {
+  if (ctx.acked || ctx.soleEcr) return { kind: 'ours' };
+  return { kind: 'untied', reason: 'a matching result appeared, but the request was never acknowledged and nothing in the result ties it to this request (another ECR may have made the same operation)' };
+}
+
+/**
+ * The result is unchanged, but our acknowledged request certainly ran (the terminal went busy after the ack and is
+ * idle again): two identical results in a row (two Echo, two cancellations in the same second). Once the settle
+ * grace has passed, such a result is ours, as v1.1.10 gives no way to tell the two apart.
+ */
+export function identicalButRan(spec: MethodSpec, ctx: JudgeContext): boolean {
+  return ctx.acked && ctx.ran === true && spec.resultMethod !== undefined;
 }

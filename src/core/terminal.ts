@@ -1,44 +1,57 @@
 /**
  * The terminal client: validated requests, one operation at a time, and financial/report operations run as
- * snapshot → request → ack → poll GetStatus → GetLastResult/GetLastReport, never sending a request twice.
+ * snapshot → request → ack → poll GetStatus → GetLastResult/GetLastReport, never sending a request twice. The
+ * terminal's firmware generation (v1.1.10, or later 1.3/1.4) is found out or given, and the client speaks it.
  */
 import { EventEmitter } from 'node:events';
-import { busyAfterAnswer, getMethod, isPolled, type MethodSpec } from './catalogue';
-import { Journal, type JournalRecord, type SettledRef } from './journal';
-import { describeError, describeStatus, INTERRUPTIBLE_STATUSES, type StatusEvent } from './codes';
+import { getMethod, isPolled, busyAfterAnswer, type Generation } from './catalogue';
+import { Journal, type JournalRecord } from './journal';
+import { describeStatus, SECOND_STEP_STATUS, type StatusEvent } from './codes';
 import { EcrError, LIB_CODES } from './errors';
+import { GENERATION_DEFAULTS, generationFromProbe, probeRequest, PROTOCOLS, type Protocol } from './firmware';
 import { normaliseResponse, type EcrResponse } from './normalise';
-import { judgeResult } from './outcome';
+import { Operation, type OperationHost, type OperationSettings, type TransactOptions } from './operation';
 import { nextPollDelay, POLLING_MODES, type Polling } from './poll-schedule';
 import { OperationQueue } from './queue';
+import { reconcileRecord, type ReconcileReport } from './reconcile';
+import { outcomeOpen, refused } from './refusal';
 import { checkRef, RefBook, type PreviousUse } from './refs';
-import { HttpTransport, DEFAULT_HTTP_PORT } from './transports/http';
-import { SerialTransport } from './transports/serial';
-import { TcpTransport, DEFAULT_TCP_PORT } from './transports/tcp';
+import { createTransport, type TransportOptions } from './transport-factory';
 import { sleep, type ConnectionEvent, type Transport, type TransportIssue } from './transports/transport';
 import { validateRequest, type Params, type ValidRequest } from './validate';
 
-export interface TerminalOptions {
-  /** 'tcp' (default), 'http', 'serial', or a Transport of your own. */
-  transport?: 'tcp' | 'http' | 'serial' | Transport;
-  host?: string;
-  /** TCP port (3000), or for HTTP the HTTP port (TCP port + 1: 3001). */
-  port?: number;
-  /** HTTP path the JSON is POSTed to. */
-  httpPath?: string;
-  /** Serial device, e.g. /dev/ttyACM0 or COM3. */
-  path?: string;
-  baudRate?: number;
+export type { ReconcileReport } from './reconcile';
+export type { TransactOptions, FirstStepDecision, OnFirstStep } from './operation';
+
+export interface TerminalOptions extends TransportOptions {
   /** ms between GetStatus polls while an operation runs: every time (fixed), or the base the adaptive schedule scales. */
   pollInterval?: number;
   /** 'adaptive' (default): slow while the cardholder acts, fast when the outcome is near. 'fixed': every pollInterval. */
   polling?: Polling;
-  /** ms to wait for each response. */
+  /** ms to wait for each response (default 10 000 on v1.1.10, 15 000 on later firmware). */
   requestTimeout?: number;
-  /** ms an operation may go without a status change before its outcome is declared unknown. */
+  /** ms an operation may go without a status change before its outcome is declared unknown (default 180 000). */
   overallTimeout?: number;
-  /** ms to wait for a connection before a request fails unsent. */
-  connectTimeout?: number;
+  /**
+   * ms an operation may take at most, however often its status changes (a terminal flapping between two statuses
+   * would otherwise keep it going for ever); then OUTCOME_UNKNOWN. Default 10 × overallTimeout.
+   */
+  operationCeiling?: number;
+  /**
+   * Which protocol the terminal speaks: 'auto' (default) finds out before the first operation with a harmless probe
+   * (GetResultByUid for an id that cannot exist: v1.1.10 answers E05) and from the first S08; '1.1' or '1.4' says so.
+   */
+  protocol?: Protocol;
+  /** ms between the end of one exchange and the next request (default 0 on v1.1.10, 250 on later firmware). */
+  minRequestGap?: number;
+  /** transCurrency when a request leaves it out (default "980", the hryvnia). */
+  currency?: string;
+  /**
+   * No other ECR sends to this terminal (default false). Then a matching result that appears after a request
+   * that was never acknowledged is taken as its outcome; otherwise, unless a transactionUid ties it (later
+   * firmware), that ends OUTCOME_UNKNOWN, as another ECR's identical sale cannot be told from it.
+   */
+  soleEcr?: boolean;
   /** ms to keep polling when the terminal is idle but its last result has not changed yet. */
   settleGrace?: number;
   /**
@@ -57,34 +70,8 @@ export interface TerminalOptions {
   allowWhileUnresolved?: boolean;
 }
 
-/** What reconcile() established for one unresolved operation. */
-export interface ReconcileReport {
-  record: JournalRecord;
-  /** ours: `result` is its outcome. not-performed: it never ran. unknown: still unresolved (`reason`). */
-  verdict: 'ours' | 'not-performed' | 'unknown';
-  result?: EcrResponse;
-  reason?: string;
-  /** For an unknown verdict: the terminal could not be asked; trying again later may settle it. */
-  retry?: boolean;
-}
-
 export interface RequestOptions {
   timeout?: number;
-  signal?: AbortSignal;
-}
-
-export interface TransactOptions {
-  /** Called on every status change while the operation runs. */
-  onStatus?: (status: StatusEvent) => void;
-  /** Stored with the journal record (e.g. who asked), and handed back with a recovered outcome. */
-  tag?: string;
-  /**
-   * The caller's reference (an order number, a correlation id): at most one operation per ref. A repeat is refused
-   * with DUPLICATE, nothing sent, while the first runs or waits, while its outcome is unknown, and for a day after
-   * it settled (across restarts when a journal is kept). A ref whose operation certainly did not run is free again.
-   */
-  ref?: string;
-  /** Before sending: the operation is dropped. After: Interrupt is sent when the terminal allows it; the outcome still arrives. */
   signal?: AbortSignal;
 }
 
@@ -96,26 +83,8 @@ export const DEFAULTS = {
   settleGrace: 3_000,
   unackedGrace: 15_000,
   maxQueue: 32,
+  currency: '980',
 };
-
-function createTransport(options: TerminalOptions): Transport {
-  const kind = options.transport ?? 'tcp';
-  if (typeof kind === 'object') return kind;
-  const common = { connectTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout };
-  switch (kind) {
-    case 'tcp':
-      if (!options.host) throw new EcrError(LIB_CODES.VALIDATION, 'Terminal: host is required for the tcp transport', { field: 'host', rule: 'required' });
-      return new TcpTransport({ ...common, host: options.host, port: options.port ?? DEFAULT_TCP_PORT });
-    case 'http':
-      if (!options.host) throw new EcrError(LIB_CODES.VALIDATION, 'Terminal: host is required for the http transport', { field: 'host', rule: 'required' });
-      return new HttpTransport({ ...common, host: options.host, port: options.port ?? DEFAULT_HTTP_PORT, path: options.httpPath });
-    case 'serial':
-      if (!options.path) throw new EcrError(LIB_CODES.VALIDATION, 'Terminal: path (the serial device) is required for the serial transport', { field: 'path', rule: 'required' });
-      return new SerialTransport({ ...common, path: options.path, baudRate: options.baudRate });
-    default:
-      throw new EcrError(LIB_CODES.VALIDATION, `Terminal: transport must be tcp, http or serial; got ${JSON.stringify(kind)}`, { field: 'transport', rule: 'tcp | http | serial' });
-  }
-}
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -125,36 +94,34 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value;
 }
 
-interface Operation {
-  valid: ValidRequest;
-  spec: MethodSpec;
-  options: TransactOptions;
-  snapshot: EcrResponse | null;
-  acked: boolean;
-  sendError?: string;
-  record?: JournalRecord;
-  sentAt?: number;
-}
-
 /**
  * Events: 'status' (StatusEvent, on every change seen), 'connection' (ConnectionEvent), 'issue' (TransportIssue),
  * 'recovered' (ReconcileReport with verdict 'ours': an outcome established after the fact by reconcile()),
- * 'journal' (the number of unresolved operations, whenever it may have changed).
+ * 'journal' (the number of unresolved operations, whenever it may have changed), 'firmware' ({ generation,
+ * reason }: when the terminal's protocol generation becomes known).
  */
 export class Terminal extends EventEmitter {
   readonly transport: Transport;
   readonly pollInterval: number;
   readonly polling: Polling;
-  readonly requestTimeout: number;
   readonly overallTimeout: number;
+  readonly operationCeiling: number;
   readonly settleGrace: number;
   readonly unackedGrace: number;
+  readonly protocol: Protocol;
+  readonly currency: string;
+  readonly soleEcr: boolean;
+  private readonly givenRequestTimeout: number | undefined;
+  private readonly givenRequestGap: number | undefined;
+  private detected: Generation | undefined;
   private readonly queue: OperationQueue;
   private readonly closing = new AbortController();
   private status: StatusEvent | undefined;
   private readonly journal: Journal | undefined;
   private readonly allowWhileUnresolved: boolean;
   private readonly refs: RefBook;
+  private readonly host: OperationHost;
+  private onlyMerchant: string | undefined;
 
   constructor(options: TerminalOptions = {}) {
     super();
@@ -163,18 +130,27 @@ export class Terminal extends EventEmitter {
     if (!POLLING_MODES.includes(this.polling)) {
       throw new EcrError(LIB_CODES.VALIDATION, `Terminal: polling must be ${POLLING_MODES.join(' or ')}; got ${JSON.stringify(options.polling)}`, { field: 'polling', rule: POLLING_MODES.join(' | ') });
     }
-    this.requestTimeout = positive('requestTimeout', options.requestTimeout, DEFAULTS.requestTimeout);
+    this.protocol = options.protocol ?? 'auto';
+    if (!PROTOCOLS.includes(this.protocol)) {
+      throw new EcrError(LIB_CODES.VALIDATION, `Terminal: protocol must be ${PROTOCOLS.join(', ')}; got ${JSON.stringify(options.protocol)}`, { field: 'protocol', rule: PROTOCOLS.join(' | ') });
+    }
+    this.currency = currencyOption(options.currency);
+    this.givenRequestTimeout = options.requestTimeout === undefined ? undefined : positive('requestTimeout', options.requestTimeout, 0);
+    this.givenRequestGap = options.minRequestGap === undefined ? undefined : positive('minRequestGap', options.minRequestGap, 0);
     this.overallTimeout = positive('overallTimeout', options.overallTimeout, DEFAULTS.overallTimeout);
+    this.operationCeiling = positive('operationCeiling', options.operationCeiling, 10 * this.overallTimeout);
     this.settleGrace = positive('settleGrace', options.settleGrace, DEFAULTS.settleGrace);
     this.unackedGrace = positive('unackedGrace', options.unackedGrace, DEFAULTS.unackedGrace);
-    positive('connectTimeout', options.connectTimeout, DEFAULTS.connectTimeout);
-    this.transport = createTransport(options);
+    this.soleEcr = options.soleEcr === true;
+    const connectTimeout = positive('connectTimeout', options.connectTimeout, DEFAULTS.connectTimeout);
+    this.transport = createTransport(options, connectTimeout);
     this.journal = options.journal ? new Journal(options.journal) : undefined;
     this.refs = new RefBook(this.journal);
     this.allowWhileUnresolved = options.allowWhileUnresolved === true;
     this.queue = new OperationQueue(positive('maxQueue', options.maxQueue, DEFAULTS.maxQueue), this.transport.name);
     this.transport.on('connection', (event: ConnectionEvent) => this.emit('connection', event));
     this.transport.on('issue', (issue: TransportIssue) => this.emit('issue', issue));
+    this.host = this.operationHost();
   }
 
   get name(): string {
@@ -193,6 +169,21 @@ export class Terminal extends EventEmitter {
   /** Operations running or waiting. */
   get pending(): number {
     return this.queue.size;
+  }
+
+  /** The protocol generation the terminal speaks: given, or found out (undefined until then). */
+  get firmware(): Generation | undefined {
+    return this.protocol === 'auto' ? this.detected : this.protocol;
+  }
+
+  /** ms to wait for each answer: as given, else by generation (10 s on v1.1.10, 15 s on later firmware). */
+  get requestTimeout(): number {
+    return this.givenRequestTimeout ?? GENERATION_DEFAULTS[this.firmware ?? '1.1'].requestTimeout;
+  }
+
+  /** ms between two requests: as given, else by generation (none on v1.1.10, 250 on later firmware). */
+  get minRequestGap(): number {
+    return this.givenRequestGap ?? GENERATION_DEFAULTS[this.firmware ?? '1.1'].minRequestGap;
   }
 
   /**
@@ -215,21 +206,27 @@ export class Terminal extends EventEmitter {
   /**
    * A financial or report operation to its end: resolves with the final GetLastResult (financial) or
    * GetLastReport (report) for every terminal outcome; rejects when refused, invalid, or unknowable.
+   * transCurrency may be left out (the `currency` option), and merchantId too where the terminal has one merchant.
    */
   async transact(method: string, params: Params, options: TransactOptions = {}): Promise<EcrResponse> {
-    const valid = validateRequest(method, params);
+    const valid = validateRequest(method, this.withCurrency(method, params), { optional: ['merchantId'] });
     if (!isPolled(valid.spec)) {
       throw new EcrError(LIB_CODES.VALIDATION, `${method}: a ${valid.spec.group} method is answered at once; use request()`, { method, field: 'method', rule: 'transact() takes financial and report methods' });
     }
     const ref = checkRef(method, options.ref);
     if (ref !== undefined) this.refs.claim(ref, valid.method, valid.params);
-    const outcome = this.queue.add(method, () => this.run({ valid, spec: valid.spec, options, snapshot: null, acked: false }), options.signal);
+    const outcome = this.queue.add(method, () => this.runOperation(valid, options), options.signal);
     if (ref === undefined) return outcome;
     return outcome.catch((err: unknown) => {
       if (outcomeOpen(err)) this.refs.unresolved({ ref, method: valid.method, params: valid.params, startedAt: new Date().toISOString() });
       else this.refs.release(ref);
       throw err;
     });
+  }
+
+  /** Finds out which protocol generation the terminal speaks (see the `protocol` option), in turn with operations. */
+  detectFirmware(): Promise<Generation | undefined> {
+    return this.queue.add('detectFirmware', () => this.ensureGeneration());
   }
 
   /** What became of the operation with this ref, if it is remembered: running, unresolved or settled. */
@@ -244,7 +241,7 @@ export class Terminal extends EventEmitter {
 
   /**
    * Establishes from the terminal what became of every unresolved operation: waits until it is idle, reads its
-   * result buffer and judges it against the snapshot taken before sending. Runs in turn with other operations.
+   * result (by transactionUid on later firmware) and judges it as live. Runs in turn with other operations.
    */
   reconcile(): Promise<ReconcileReport[]> {
     return this.queue.add('reconcile', () => this.reconcileNow());
@@ -282,17 +279,51 @@ export class Terminal extends EventEmitter {
     await this.journal?.flush().catch(() => undefined);
   }
 
+  private operationHost(): OperationHost {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const terminal = this;
+    const settings: OperationSettings = {
+      pollInterval: this.pollInterval,
+      polling: this.polling,
+      overallTimeout: this.overallTimeout,
+      operationCeiling: this.operationCeiling,
+      settleGrace: this.settleGrace,
+      unackedGrace: this.unackedGrace,
+      soleEcr: this.soleEcr,
+    };
+    return {
+      settings,
+      closing: this.closing.signal,
+      journal: this.journal,
+      refs: this.refs,
+      get generation() {
+        return terminal.firmware;
+      },
+      noteGeneration: (generation, why) => this.noteGeneration(generation, why),
+      exchange: (method, params, options) => this.exchange(method, params, options),
+      note: (change) => this.note(change),
+      emit: (event, ...args) => this.emit(event, ...args),
+    };
+  }
+
   private ensureOpen(method: string): void {
     if (this.closing.signal.aborted) throw new EcrError(LIB_CODES.CLOSED, `${method}: ${this.name}: terminal client closed; nothing was sent`, { method });
   }
 
-  /** Sends one request and returns the normalised response, whatever its `error`. */
-  private async exchange(method: string, params?: Params, timeout = this.requestTimeout): Promise<EcrResponse> {
+  /**
+   * Sends one request and returns the normalised response, whatever its `error`. A request that only reads may
+   * share a connection that has answered before; anything else goes on one that has not (see ExchangeOptions).
+   */
+  private async exchange(method: string, params?: Params, options: { step?: string; timeout?: number } = {}): Promise<EcrResponse> {
     this.ensureOpen(method);
     const message: Record<string, unknown> = { method };
+    if (options.step !== undefined) message.step = options.step;
     if (params) message.params = params;
-    const raw = await this.transport.exchange(method, message, { timeout });
+    const readOnly = getMethod(method)?.readOnly === true;
+    const raw = await this.transport.exchange(method, message, { timeout: options.timeout ?? this.requestTimeout, fresh: !readOnly, harmless: readOnly, gap: this.minRequestGap });
     const response = normaliseResponse(raw);
+    // An answer without "method" (some later firmware) is the answer to the one request in flight.
+    if (raw.method === undefined) response.method = method;
     if (response.method !== method && response.method !== 'Unknown') {
       throw new EcrError(LIB_CODES.BAD_RESPONSE, `${method}: the terminal answered ${response.method}`, { method, response, sent: true });
     }
@@ -302,98 +333,95 @@ export class Terminal extends EventEmitter {
 
   private async call(valid: ValidRequest, timeout?: number): Promise<EcrResponse> {
     const sendParams = Object.keys(valid.params).length > 0 || Object.keys(valid.spec.params).length > 0;
-    const response = await this.exchange(valid.method, sendParams ? valid.params : undefined, timeout ?? this.requestTimeout);
+    const response = await this.exchange(valid.method, sendParams ? valid.params : undefined, { timeout });
     if (response.error) throw refused(valid.method, response);
     if (busyAfterAnswer(valid.spec)) await this.untilIdle(valid.method);
     return response;
   }
 
   /**
-   * After a print is accepted the terminal prints (S05) and refuses other work until it is done: the print is
-   * finished, and the next operation may start, when it is idle again.
+   * Polls until the terminal is idle: after an accepted print (S05), and before reconciling. `onStatus` sees every
+   * busy status on the way. Ends TIMEOUT after overallTimeout without a change, or operationCeiling in all.
    */
-  private async untilIdle(method: string): Promise<void> {
+  private async untilIdle(method: string, onStatus?: (status: string) => Promise<void>): Promise<void> {
+    const ceiling = Date.now() + this.operationCeiling;
     let deadline = Date.now() + this.overallTimeout;
     let last: string | undefined;
     let since = Date.now();
     for (;;) {
       const response = await this.exchange('GetStatus');
-      const status = response.status;
+      const status = response.error ? undefined : response.status;
       if (status !== undefined && describeStatus(status).idle) return;
       if (status !== last) {
         last = status;
         since = Date.now();
         deadline = since + this.overallTimeout;
       }
-      if (Date.now() >= deadline) {
-        throw new EcrError(LIB_CODES.TIMEOUT, `${method}: accepted, but the terminal stayed in ${last ?? 'an unknown status'} for ${this.overallTimeout} ms`, { method, sent: true, response });
+      if (status !== undefined) await onStatus?.(status);
+      if (Date.now() >= Math.min(deadline, ceiling)) {
+        throw new EcrError(LIB_CODES.TIMEOUT, `${method}: the terminal stayed in ${last ?? 'an unknown status'} (not idle) for ${Date.now() - since} ms`, { method, sent: true, response });
       }
       await sleep(nextPollDelay(this.polling, this.pollInterval, last ?? 'S01', Date.now() - since), this.closing.signal);
     }
   }
 
   private noteStatus(status: string): void {
+    if (status === SECOND_STEP_STATUS) this.noteGeneration('1.4', 'the terminal reported S08, the second-step wait of later firmware');
     if (this.status?.status === status) return;
     this.status = describeStatus(status);
     this.emit('status', this.status);
   }
 
-  private async run(op: Operation): Promise<EcrResponse> {
-    const { valid, spec } = op;
-    const resultMethod = spec.resultMethod!;
-    if (spec.group === 'financial') await this.ensureResolved(valid.method);
-    op.snapshot = await this.readSnapshot(valid.method, resultMethod);
-    if (op.snapshot.error && describeError(op.snapshot.errorCode)?.category === 'request') {
-      throw refused(resultMethod, op.snapshot, false, `${valid.method} not sent: the terminal could not give its ${resultMethod}`);
-    }
-    if (op.options.signal?.aborted) {
-      throw new EcrError(LIB_CODES.ABORTED, `${valid.method}: aborted before it was sent`, { method: valid.method });
-    }
-    // Written down, durably, before anything reaches the wire: if that fails, nothing is sent.
+  private noteGeneration(generation: Generation, reason: string): void {
+    if (this.protocol !== 'auto' || this.detected === generation) return;
+    this.detected = generation;
+    this.emit('firmware', { generation, reason });
+  }
+
+  /** The generation, found out by a harmless probe when not known yet; a probe that fails is tried again next time. */
+  private async ensureGeneration(): Promise<Generation | undefined> {
+    if (this.firmware) return this.firmware;
+    const probe = probeRequest();
     try {
-      // Money moving now overwrites the result buffer: what is still open can no longer be told from it.
-      if (spec.group === 'financial') for (const r of this.journal?.records ?? []) if (!r.superseded) this.journal!.update(r.id, { superseded: true });
-      op.record = this.journal?.open({ method: valid.method, params: valid.params, tag: op.options.tag, ref: op.options.ref, snapshot: op.snapshot });
-      await this.journal?.flush();
-    } catch (err) {
-      throw new EcrError(LIB_CODES.JOURNAL, `${valid.method} not sent: the journal could not be written (${(err as Error).message})`, { method: valid.method, sent: false, cause: err });
+      const answer = await this.exchange(probe.method, probe.params);
+      const generation = generationFromProbe(answer);
+      if (generation) this.noteGeneration(generation, `GetResultByUid, asked as a probe, was answered ${answer.error ? `${answer.errorCode || 'with an error'}` : 'with a result'}`);
+    } catch {
+      // Not known yet: an S08 will still be recognised, and the probe is tried again before the next operation.
     }
-    op.sentAt = Date.now();
-    /** The outcome is delivered (`result`) or the operation certainly did not run. */
-    const settle = async (result?: EcrResponse) => {
-      const ref = op.options.ref;
-      let settled: SettledRef | undefined;
-      if (result) settled = this.refs.settle(ref, valid.method, valid.params, 'result', result);
-      else this.refs.release(ref);
-      if (!op.record) return;
-      await this.note(() => this.journal!.close(op.record!.id, settled));
-      this.emit('journal', this.journal!.records.length);
-    };
-    try {
-      const ack = await this.exchange(valid.method, valid.params);
-      if (ack.error) throw refused(valid.method, ack);
-      op.acked = true;
-      if (op.record) await this.note(() => this.journal!.update(op.record!.id, { step: 'acknowledged', acknowledged: true }));
-    } catch (err) {
-      if (!(err instanceof EcrError) || !err.sent || isRefusal(err)) {
-        await settle();
-        throw err;
+    return this.firmware;
+  }
+
+  private async runOperation(valid: ValidRequest, options: TransactOptions): Promise<EcrResponse> {
+    if (valid.spec.group === 'financial') await this.ensureResolved(valid.method);
+    await this.ensureGeneration();
+    return new Operation(this.host, await this.withMerchant(valid), options).run();
+  }
+
+  private withCurrency(method: string, params: Params): Params {
+    const spec = getMethod(method);
+    if (!spec?.params.transCurrency || !params || typeof params !== 'object' || Array.isArray(params)) return params;
+    const given = params.transCurrency;
+    return given === undefined || given === null || given === '' ? { ...params, transCurrency: this.currency } : params;
+  }
+
+  /** merchantId left out: the terminal's only merchant, asked once; with several, the request is refused, unsent. */
+  private async withMerchant(valid: ValidRequest): Promise<ValidRequest> {
+    if (valid.spec.params.merchantId !== 'M' || valid.params.merchantId !== undefined) return valid;
+    const method = valid.method;
+    if (this.onlyMerchant === undefined) {
+      let ids: string[];
+      try {
+        ids = merchantIds(await this.exchange('GetMerchantList'));
+      } catch (err) {
+        throw new EcrError((err as EcrError).code ?? LIB_CODES.CONNECTION_FAILED, `${method} not sent: merchantId was left out and the terminal's merchant list could not be read: ${(err as Error).message}`, { method, sent: false, cause: err });
       }
-      // Sent but not acknowledged: the terminal may be running it. Find out; never send it again.
-      op.sendError = err.message;
-    }
-    try {
-      const result = await this.awaitOutcome(op);
-      await settle(result);
-      return result;
-    } catch (err) {
-      if (err instanceof EcrError && err.code === LIB_CODES.NOT_PERFORMED) await settle();
-      else if (op.record) {
-        await this.note(() => this.journal!.update(op.record!.id, { step: 'unknown', reason: (err as Error).message }));
-        this.emit('journal', this.journal!.records.length);
+      if (ids.length !== 1) {
+        throw new EcrError(LIB_CODES.VALIDATION, `${method}: merchantId is required: the terminal has ${ids.length} merchants${ids.length ? ` (${ids.join(', ')})` : ''}; name one`, { method, field: 'merchantId', rule: 'required unless the terminal has exactly one merchant', sent: false });
       }
-      throw err;
+      this.onlyMerchant = ids[0];
     }
+    return validateRequest(method, { ...valid.params, merchantId: this.onlyMerchant });
   }
 
   /**
@@ -426,8 +454,9 @@ export class Terminal extends EventEmitter {
 
   private async reconcileNow(): Promise<ReconcileReport[]> {
     const reports: ReconcileReport[] = [];
+    const host = { settings: { unackedGrace: this.unackedGrace, soleEcr: this.soleEcr }, exchange: (m: string, p?: Params) => this.exchange(m, p), untilIdle: (m: string, s?: (status: string) => Promise<void>) => this.untilIdle(m, s) };
     for (const record of [...(this.journal?.records ?? [])]) {
-      const report = await this.reconcileRecord(record);
+      const report = await reconcileRecord(host, record);
       if (report.verdict === 'ours') this.journal!.close(record.id, this.refs.settle(record.ref, record.method, record.params, 'result', report.result));
       else if (report.verdict === 'not-performed') {
         this.refs.release(record.ref);
@@ -440,177 +469,19 @@ export class Terminal extends EventEmitter {
     if (reports.length > 0) this.emit('journal', this.journal!.records.length);
     return reports;
   }
-
-  private async reconcileRecord(record: JournalRecord): Promise<ReconcileReport> {
-    const spec = getMethod(record.method);
-    if (!spec?.resultMethod) return { record, verdict: 'unknown', reason: record.reason ?? `${record.method} cannot be reconciled` };
-    let result: EcrResponse;
-    try {
-      await this.untilIdle(`reconcile ${record.method}`);
-      result = await this.exchange(spec.resultMethod);
-    } catch (err) {
-      return { record, verdict: 'unknown', retry: true, reason: `the terminal could not be asked: ${(err as Error).message}` };
-    }
-    if (result.error && describeError(result.errorCode)?.category === 'request') {
-      return { record, verdict: 'unknown', retry: true, reason: `${spec.resultMethod}: ${result.errorCode} ${result.errorDescription}` };
-    }
-    if (record.superseded) {
-      return { record, verdict: 'unknown', result, reason: `later operations ran on the terminal (allowed while this was unresolved): its ${spec.resultMethod} can no longer tell; check the terminal's journal or receipts` };
-    }
-    const verdict = judgeResult(spec, record.params, record.snapshot, result);
-    if (verdict.kind === 'ours') return { record, verdict: 'ours', result };
-    if (verdict.kind === 'foreign') return { record, verdict: 'unknown', result, reason: `${verdict.reason}; it is not taken as this operation's` };
-    if (record.acknowledged) return { record, verdict: 'unknown', result, reason: `acknowledged, but the terminal's ${spec.resultMethod} did not change` };
-    const since = Date.now() - Date.parse(record.sentAt ?? record.startedAt);
-    if (since < this.unackedGrace) {
-      return { record, verdict: 'unknown', retry: true, result, reason: `never acknowledged and the ${spec.resultMethod} is unchanged, but the request may still reach the terminal for ${this.unackedGrace - since} ms` };
-    }
-    return { record, verdict: 'not-performed', result, reason: `never acknowledged, and the terminal's ${spec.resultMethod} did not change` };
-  }
-
-  /**
-   * The result buffer before sending. Reading it is harmless, so a connection that turns out dead is tried once
-   * more; a failure here means the financial request was not sent, whatever happened to this read.
-   */
-  private async readSnapshot(method: string, resultMethod: string): Promise<EcrResponse> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.exchange(resultMethod);
-      } catch (err) {
-        const e = err as EcrError;
-        const retry = attempt === 1 && (e.code === LIB_CODES.CONNECTION_LOST || e.code === LIB_CODES.TIMEOUT);
-        if (retry) continue;
-        throw new EcrError(e.code ?? LIB_CODES.CONNECTION_FAILED, `${method} not sent: reading ${resultMethod} first failed: ${e.message}`, { method, sent: false, cause: err });
-      }
-    }
-  }
-
-  private async awaitOutcome(op: Operation): Promise<EcrResponse> {
-    const { spec } = op;
-    const resultMethod = spec.resultMethod!;
-    const signal = op.options.signal;
-    let deadline = Date.now() + this.overallTimeout;
-    let graceUntil: number | undefined;
-    let sawBusy = false;
-    let interruptSent = false;
-    let lastStatus: string | undefined;
-    let lastResult: EcrResponse | undefined;
-    let lastError: string | undefined;
-    let since = Date.now();
-    let failed = false;
-    const unknown = (reason: string, code: string = LIB_CODES.OUTCOME_UNKNOWN) =>
-      new EcrError(code, `${spec.name}: ${reason}`, {
-        method: spec.name,
-        sent: true,
-        facts: { acknowledged: op.acked, sendError: op.sendError, lastStatus, lastResult, lastError, snapshot: op.snapshot, journalId: op.record?.id },
-      });
-
-    for (;;) {
-      if (Date.now() >= deadline) {
-        throw unknown(`outcome unknown: no status change for ${this.overallTimeout} ms (last status ${lastStatus ?? 'none'}); check the terminal before retrying`);
-      }
-      const delay = failed ? this.pollInterval : nextPollDelay(this.polling, this.pollInterval, lastStatus, Date.now() - since);
-      failed = false;
-      try {
-        await sleep(delay, this.closing.signal);
-      } catch {
-        throw unknown('outcome unknown: the terminal client was closed while the operation was running');
-      }
-      let status: StatusEvent;
-      try {
-        const response = await this.exchange('GetStatus');
-        if (response.error || response.status === undefined) {
-          lastError = `GetStatus: ${response.errorCode || 'no status'} ${response.errorDescription}`.trim();
-          failed = true;
-          continue;
-        }
-        status = describeStatus(response.status);
-      } catch (err) {
-        lastError = (err as Error).message;
-        failed = true;
-        continue;
-      }
-      if (status.status !== lastStatus) {
-        lastStatus = status.status;
-        since = Date.now();
-        deadline = since + this.overallTimeout;
-        // For whoever reads the journal after a crash; no decision rests on it, so it goes with the next write.
-        if (op.record) this.journal!.amend(op.record.id, { lastStatus });
-        op.options.onStatus?.(status);
-      }
-      if (signal?.aborted && !interruptSent && INTERRUPTIBLE_STATUSES.has(status.status)) {
-        interruptSent = true;
-        await this.exchange('Interrupt').catch((err: Error) => (lastError = err.message));
-      }
-      if (!status.idle) {
-        sawBusy = true;
-        graceUntil = undefined;
-        continue;
-      }
-      let result: EcrResponse;
-      try {
-        result = await this.exchange(resultMethod);
-      } catch (err) {
-        lastError = (err as Error).message;
-        failed = true;
-        continue;
-      }
-      if (result.error && describeError(result.errorCode)?.category === 'request') {
-        lastError = `${resultMethod}: ${result.errorCode} ${result.errorDescription}`;
-        failed = true;
-        continue;
-      }
-      lastResult = result;
-      const verdict = judgeResult(spec, op.valid.params, op.snapshot, result);
-      if (verdict.kind === 'ours') return result;
-      if (verdict.kind === 'foreign') throw unknown(`outcome unknown: ${verdict.reason}; it is not taken as this operation's`);
-      graceUntil ??= Date.now() + this.settleGrace;
-      if (spec.group === 'report' && op.acked && sawBusy) return result;
-      if (Date.now() < graceUntil) continue;
-      if (spec.group === 'report' && op.acked) return result;
-      // Unacknowledged and nothing happened yet: the request may still be on its way; never call it off early.
-      if (!op.acked && Date.now() - op.sentAt! < this.unackedGrace) {
-        deadline = Math.max(deadline, op.sentAt! + this.unackedGrace + this.overallTimeout);
-        continue;
-      }
-      if (!op.acked) {
-        throw unknown(`not performed: sent without acknowledgement (${op.sendError}); the terminal is idle and its ${resultMethod} did not change`, LIB_CODES.NOT_PERFORMED);
-      }
-      throw unknown(`outcome unknown: acknowledged, but the terminal is idle and its ${resultMethod} did not change`);
-    }
-  }
 }
 
-/** A terminal's detail, for a message: whatever it sent (even JSON nested too deep to write) gives a short text. */
-function brief(details: unknown): string {
-  let text: string;
-  try {
-    text = typeof details === 'string' ? details : JSON.stringify(details) ?? String(details);
-  } catch {
-    text = '(details too deeply nested to show)';
-  }
-  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+function currencyOption(value: unknown): string {
+  if (value === undefined) return DEFAULTS.currency;
+  const text = typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 999 ? String(value).padStart(3, '0') : value;
+  if (typeof text === 'string' && /^\d{3}$/.test(text)) return text;
+  throw new EcrError(LIB_CODES.VALIDATION, `Terminal: currency must be a 3-digit ISO 4217 numeric code such as "980"; got ${JSON.stringify(value)}`, { field: 'currency', rule: '3-digit ISO 4217 numeric code' });
 }
 
-/** Sent, and neither refused nor shown not performed: the operation may have run, so its ref stays taken. */
-function outcomeOpen(err: unknown): boolean {
-  if (!(err instanceof EcrError)) return true;
-  return err.sent === true && err.code !== LIB_CODES.NOT_PERFORMED && !isRefusal(err);
-}
-
-function isRefusal(err: EcrError): boolean {
-  return /^E\d\d$/.test(err.code) && (err.response as EcrResponse | undefined)?.error === true;
-}
-
-function refused(method: string, response: EcrResponse, sent = true, prefix?: string): EcrError {
-  const info = describeError(response.errorCode);
-  const text = response.errorDescription || info?.en || 'error';
-  const details = response.params.details ?? response.errorParams ?? response.errorDetails;
-  const message = `${prefix ?? `${method}: refused by the terminal`}: ${response.errorCode || 'error'} ${text}${details ? ` (${brief(details)})` : ''}`;
-  return new EcrError(response.errorCode || LIB_CODES.BAD_RESPONSE, message, {
-    method,
-    field: typeof response.errorParams === 'string' ? response.errorParams : undefined,
-    response,
-    sent,
-  });
+/** The merchant ids of a GetMerchantList answer: a list of ids (v1.1.10) or of { merchantId } (detailed lists). */
+function merchantIds(response: EcrResponse): string[] {
+  if (response.error) throw refused('GetMerchantList', response);
+  const list = Array.isArray(response.params.merchantList) ? response.params.merchantList : [];
+  const ids = list.map((m: unknown) => (typeof m === 'string' ? m : m && typeof m === 'object' ? (m as { merchantId?: unknown }).merchantId : undefined));
+  return [...new Set(ids.filter((id): id is string => typeof id === 'string' && id !== ''))];
 }

@@ -128,7 +128,12 @@ function isEmpty(value: object): boolean {
   return true;
 }
 
-export function validateRequest(method: unknown, params?: unknown): ValidRequest {
+export interface ValidateOptions {
+  /** Mandatory keys that may be left out here because the caller fills them in later (merchantId from the terminal). */
+  optional?: readonly string[];
+}
+
+export function validateRequest(method: unknown, params?: unknown, options: ValidateOptions = {}): ValidRequest {
   if (typeof method !== 'string' || method === '') {
     throw new EcrError(LIB_CODES.UNKNOWN_METHOD, `method must be a non-empty string naming one of the ${METHOD_NAMES.length} protocol methods; got ${describe(method)}`, { field: 'method', rule: 'known method name' });
   }
@@ -150,7 +155,7 @@ export function validateRequest(method: unknown, params?: unknown): ValidRequest
     if (value === undefined || value === null || value === '') {
       if (key.format === 'lrc' && typeof out.receipt === 'string') {
         value = String(receiptLrc(out.receipt));
-      } else if (requirement === 'M') {
+      } else if (requirement === 'M' && !options.optional?.includes(name)) {
         fail(method, name, `is required (${key.notation}, e.g. ${JSON.stringify(key.example)})`);
       } else {
         continue;

@@ -29,7 +29,8 @@ const MERCHANT = '000000060007176';
 const UNKNOWN_MERCHANT = '000000099999999';
 const FAST = { S01: 0, S02: 0, S03: 0, S04: 0, S05: 0, S07: 0 };
 /** unackedGrace: no fault holds a request longer than 110 ms (late-request), so 400 ms is a safe horizon. */
-const TERMINAL_OPTIONS = { pollInterval: 5, requestTimeout: 150, settleGrace: 80, connectTimeout: 500, overallTimeout: 600, unackedGrace: 400 };
+/** soleEcr: each lane's Terminal is the only ECR of its simulator, so a result after a lost ack may be taken as its own. */
+const TERMINAL_OPTIONS = { pollInterval: 5, requestTimeout: 150, settleGrace: 80, connectTimeout: 500, overallTimeout: 600, unackedGrace: 400, soleEcr: true };
 /** A transaction (or a reconcile) that takes longer than this is a hang. */
 const HANG_MS = 20_000;
 

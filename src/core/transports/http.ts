@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { Agent, request as httpRequest } from 'node:http';
 import { EcrError, LIB_CODES } from '../errors';
 import { MAX_BODY } from '../frame';
-import { Backoff, Lock, sleep, type ConnectionEvent, type ExchangeOptions, type Transport } from './transport';
+import { Backoff, Lock, Pacer, sleep, type ConnectionEvent, type ExchangeOptions, type Transport, type TransportIssue } from './transport';
 
 export interface HttpOptions {
   host: string;
@@ -23,6 +23,8 @@ const MAX_RESPONSE = 4 * 1024 * 1024;
 export class HttpTransport extends EventEmitter implements Transport {
   readonly name: string;
   private readonly lock = new Lock();
+  private readonly pacer = new Pacer();
+  private saidNoMethod = false;
   private readonly backoff: Backoff;
   // A fresh connection per request: a stale kept-alive socket would turn a financial request into an unknown.
   private readonly agent = new Agent({ keepAlive: false, maxSockets: 1 });
@@ -53,7 +55,13 @@ export class HttpTransport extends EventEmitter implements Transport {
         throw new EcrError(LIB_CODES.CONNECTION_FAILED, `${method}: ${this.name} unreachable; next attempt in ${wait} ms; nothing was sent`, { method, sent: false });
       }
       if (wait > 0) await sleep(wait, this.closing.signal);
-      return this.post(method, body, options.timeout);
+      const answer = await this.pacer.run(options.gap, this.closing.signal, () => this.post(method, body, options.timeout));
+      // One request, one answer: an answer without "method" (some later firmware) is this request's.
+      if (answer.method === undefined && !this.saidNoMethod) {
+        this.saidNoMethod = true;
+        this.emit('issue', { kind: 'no-method', expected: method } satisfies TransportIssue);
+      }
+      return answer;
     });
   }
 

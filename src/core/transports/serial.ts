@@ -22,6 +22,8 @@ export const DEFAULT_BAUD_RATE = 115200;
 /** The terminal's USB port as seen by the OS: the same framing as TCP over an 8N1 line. */
 export class SerialTransport extends StreamTransport {
   readonly name: string;
+  // A serial line does not close after an answer; reopening the port for every payment would only add risk.
+  protected override readonly peerMayClose = false;
   private readonly path: string;
   private readonly baudRate: number;
 

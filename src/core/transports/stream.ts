@@ -1,11 +1,13 @@
 /**
  * The framed transport over any byte stream (a TCP socket, a serial port): opened on demand, kept open,
- * reopened with a capped backoff after a loss, one request in flight, responses matched by method.
+ * reopened with a capped backoff after a loss, one request in flight, responses matched by method. Terminals
+ * that close the connection after every answer work too: a request that must not be lost goes on a connection
+ * that has not answered yet, and a harmless read lost in a closing connection is asked again on a new one.
  */
 import { EventEmitter } from 'node:events';
 import { EcrError, LIB_CODES } from '../errors';
 import { encodeFrame, FrameDecoder } from '../frame';
-import { Backoff, Lock, sleep, type ConnectionEvent, type ExchangeOptions, type Transport, type TransportIssue } from './transport';
+import { Backoff, Lock, Pacer, sleep, type ConnectionEvent, type ExchangeOptions, type Transport, type TransportIssue } from './transport';
 
 export interface ByteStream {
   write(data: Buffer, callback: (err?: Error | null) => void): unknown;
@@ -34,6 +36,8 @@ interface Open {
   exchanges: number;
   lastResponseAt: number;
   ended: boolean;
+  /** An answer without "method" was said once on this connection. */
+  saidNoMethod?: boolean;
 }
 
 /** A close this soon after a response, with nothing pending, marks a terminal that closes after every response. */
@@ -42,6 +46,7 @@ const CLOSE_AFTER_RESPONSE_MS = 1000;
 export abstract class StreamTransport extends EventEmitter implements Transport {
   abstract readonly name: string;
   private readonly lock = new Lock();
+  private readonly pacer = new Pacer();
   private readonly backoff: Backoff;
   private readonly connectTimeout: number;
   private readonly closing = new AbortController();
@@ -64,18 +69,45 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
   /** Opens the underlying stream; rejects if it cannot. */
   protected abstract open(timeout: number): Promise<ByteStream>;
 
+  /**
+   * Whether the far end may close the stream after an answer, so that a request that must not be lost needs a
+   * connection of its own (a socket: yes; a serial line never closes, so it is not reopened for that).
+   */
+  protected readonly peerMayClose: boolean = true;
+
   get connected(): boolean {
     return this.current !== null && !this.current.ended;
   }
 
   exchange(method: string, request: Record<string, unknown>, options: ExchangeOptions): Promise<Record<string, unknown>> {
     const frame = encodeFrame(request, method);
-    return this.lock.run(() => {
+    const fresh = options.fresh === true && this.peerMayClose;
+    const once = () => {
       // An open connection is used at once; only opening one takes the (async) way round.
-      const open = this.usable();
-      if (open) return this.send(open, method, frame, options.timeout);
-      return this.ensureOpen(method).then((opened) => this.send(opened, method, frame, options.timeout));
-    });
+      const open = this.usable(fresh);
+      if (open) return this.sendOn(open, method, frame, options);
+      return this.ensureOpen(method, fresh).then((opened) => this.sendOn(opened, method, frame, options));
+    };
+    if (!options.gap) return this.lock.run(once);
+    return this.lock.run(() => this.pacer.run(options.gap, this.closing.signal, once));
+  }
+
+  /**
+   * Sends on `open`. A harmless read written into a connection that had answered before and then closed without
+   * answering was never read by the terminal (it was closing): it is asked once more on a new connection.
+   */
+  private async sendOn(open: Open, method: string, frame: Buffer, options: ExchangeOptions): Promise<Record<string, unknown>> {
+    const answeredBefore = open.exchanges > 0;
+    try {
+      return await this.send(open, method, frame, options.timeout);
+    } catch (err) {
+      const closing = (err as EcrError).code === LIB_CODES.CONNECTION_LOST && answeredBefore && open.ended;
+      if (!options.harmless || !closing || this.closing.signal.aborted) throw err;
+      // The second try's failure is not the one to report: the first request did go out.
+      const again = await this.ensureOpen(method, true).catch(() => undefined);
+      if (!again) throw err;
+      return this.send(again, method, frame, options.timeout);
+    }
   }
 
   async close(): Promise<void> {
@@ -85,15 +117,15 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
     this.drop();
   }
 
-  /** The current connection if it may carry the next request. */
-  private usable(): Open | null {
+  /** The current connection if it may carry the next request (`fresh`: only one that has not answered yet). */
+  private usable(fresh = false): Open | null {
     const open = this.current;
-    if (!open || open.ended || (this.peerClosesAfterResponse && open.exchanges > 0)) return null;
+    if (!open || open.ended || ((fresh || this.peerClosesAfterResponse) && open.exchanges > 0)) return null;
     return this.closing.signal.aborted ? null : open;
   }
 
-  private async ensureOpen(method: string): Promise<Open> {
-    if (this.current && (this.current.ended || (this.peerClosesAfterResponse && this.current.exchanges > 0))) this.drop();
+  private async ensureOpen(method: string, fresh = false): Promise<Open> {
+    if (this.current && !this.usable(fresh)) this.drop();
     if (this.current) return this.current;
     const deadline = Date.now() + this.connectTimeout;
     let lastError: Error | undefined;
@@ -129,7 +161,7 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
   private attach(stream: ByteStream): Open {
     const open: Open = { stream, exchanges: 0, lastResponseAt: 0, ended: false, decoder: undefined as unknown as FrameDecoder };
     open.decoder = new FrameDecoder({
-      onMessage: (message) => this.deliver(message),
+      onMessage: (message) => this.deliver(open, message),
       onIssue: (issue) => this.emit('issue', issue as TransportIssue),
     });
     stream.on('data', (chunk) => open.decoder.push(chunk));
@@ -210,10 +242,20 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
     });
   }
 
-  private deliver(message: Record<string, unknown>): void {
+  private deliver(open: Open, message: Record<string, unknown>): void {
     const pending = this.pending;
     const method = message.method;
-    // "Unknown" is a terminal's answer to a request it could not read (§5.1); a frame without a method is nobody's.
+    // "Unknown" is a terminal's answer to a request it could not read (§5.1). Some later firmware leaves "method"
+    // out altogether: with one request in flight on this connection, that answer can only be its.
+    if (pending && method === undefined && this.current === open) {
+      if (!open.saidNoMethod) {
+        open.saidNoMethod = true;
+        this.emit('issue', { kind: 'no-method', expected: pending.method } satisfies TransportIssue);
+      }
+      this.pending = null;
+      pending.resolve(message);
+      return;
+    }
     if (pending && (method === pending.method || method === 'Unknown')) {
       this.pending = null;
       pending.resolve(message);

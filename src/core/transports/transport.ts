@@ -9,11 +9,30 @@ export interface ConnectionEvent {
 }
 
 /** Things worth a log line that are not failures of a request: junk on the line, a response nobody asked for. */
-export type TransportIssue = DecodeIssue | { kind: 'stray'; message: Record<string, unknown>; expected?: string } | { kind: 'journal'; message: string };
+export type TransportIssue =
+  | DecodeIssue
+  | { kind: 'stray'; message: Record<string, unknown>; expected?: string }
+  /** Answers without a "method" key (some later firmware): taken as the one request in flight; said once per connection. */
+  | { kind: 'no-method'; expected: string }
+  | { kind: 'journal'; message: string }
+  | { kind: 'firmware'; message: string };
 
 export interface ExchangeOptions {
   /** How long to wait for the response once the request is written, in ms. */
   timeout: number;
+  /**
+   * The request must go on a connection known to be open: one that has carried no answer yet. A terminal may close
+   * a connection right after (or a few ms after) any answer, so a request that must not be lost or repeated (one
+   * that moves money, prints, interrupts) is never written into a connection that has already answered.
+   */
+  fresh?: boolean;
+  /**
+   * The request only reads (GetStatus, GetLastResult…): if the connection it was written into closes before any
+   * answer, the terminal never read it, so it is written once more on a new connection.
+   */
+  harmless?: boolean;
+  /** ms that must pass between the previous answer and this request (later firmware asks for 250). */
+  gap?: number;
 }
 
 /**
@@ -72,6 +91,30 @@ export class Backoff {
   succeeded(): void {
     this.failures = 0;
     this.nextAt = 0;
+  }
+}
+
+/** Keeps requests at least `gap` ms after the previous exchange ended; called inside the transport's lock. */
+export class Pacer {
+  private lastEnd = 0;
+
+  async before(gap: number | undefined, signal: AbortSignal): Promise<void> {
+    const wait = gap ? this.lastEnd + gap - Date.now() : 0;
+    if (wait > 0) await sleep(wait, signal);
+  }
+
+  after(): void {
+    this.lastEnd = Date.now();
+  }
+
+  /** Runs one exchange between the two marks. */
+  async run<T>(gap: number | undefined, signal: AbortSignal, exchange: () => Promise<T>): Promise<T> {
+    await this.before(gap, signal);
+    try {
+      return await exchange();
+    } finally {
+      this.after();
+    }
   }
 }
 
