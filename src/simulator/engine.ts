@@ -62,7 +62,10 @@ export interface EngineOptions {
   /** Amounts up to this (minor units) are contactless without PIN; 0 asks for a PIN every time. */
   noPinLimit?: number;
   paperOut?: boolean;
-  /** Send the forms the vendor's examples show: "APPROVED-ONLINE", cardHolderName, zero-padded totals. */
+  /**
+   * Send the forms the vendor's examples show: "APPROVED-ONLINE", cardHolderName, zero-padded totals. On firmware
+   * 1.4 the results keep that firmware's spellings (APPROVED, FIRST_STEP_COMPLETED).
+   */
   quirks?: boolean;
   serialNumber?: string;
   bankName?: string;
