@@ -15,14 +15,26 @@ const HELP = `Usage: ssi-ecr-sim [options]
   --z-after N           require a Z report (S06, E15) after N operations
   --no-pin-limit N      contactless without PIN up to N minor units (default 0: always PIN)
   --quirks              answer in the vendor examples' forms (APPROVED-ONLINE, cardHolderName, padded totals)
-  --close-after-response  close the TCP connection after every response
+  --firmware V          1.1 (default: protocol v1.1.10) or 1.4 (later firmware: two-step Purchase with S08,
+                        transactionUid, GetResultByUid, GetMerchantListDetailed, APPROVED/DECLINED)
+  --second-step-timeout MS  firmware 1.4: a Purchase waiting in S08 this long is cancelled (default 60000)
+  --close-after-answer [MS]  close the TCP connection after every answer, at once or MS ms later; what the
+                        ECR writes meanwhile is ignored (alias: --close-after-response)
+  --no-method           leave "method" out of every answer
   --merchant ID         a merchant id (repeat for several; default two test merchants)
   --serial PATH         also serve this serial port (e.g. one end of a socat pty pair), reopened when it goes away
   --baud N              serial baud rate (default 115200)
   -h, --help`;
 
+const CLOSE_OPTIONS = new Set(['--close-after-answer', '--close-after-response']);
+
+/** --close-after-answer takes an optional MS: given bare, it is written as =0 (close at once) for the parser. */
+function closeWithoutMs(args: string[]): string[] {
+  return args.map((arg, i) => (CLOSE_OPTIONS.has(arg) && !/^\d+$/.test(args[i + 1] ?? '') ? `${arg}=0` : arg));
+}
+
 async function main(): Promise<void> {
-  const { values } = parseCommandLine(process.argv.slice(2), {
+  const { values } = parseCommandLine(closeWithoutMs(process.argv.slice(2)), {
     port: { type: 'string', default: '3000' },
     host: { type: 'string', default: '127.0.0.1' },
     'http-port': { type: 'string' },
@@ -32,7 +44,11 @@ async function main(): Promise<void> {
     'z-after': { type: 'string' },
     'no-pin-limit': { type: 'string' },
     quirks: { type: 'boolean', default: false },
-    'close-after-response': { type: 'boolean', default: false },
+    firmware: { type: 'string', default: '1.1' },
+    'second-step-timeout': { type: 'string' },
+    'close-after-answer': { type: 'string' },
+    'close-after-response': { type: 'string' },
+    'no-method': { type: 'boolean', default: false },
     merchant: { type: 'string', multiple: true },
     serial: { type: 'string' },
     baud: { type: 'string' },
@@ -43,6 +59,9 @@ async function main(): Promise<void> {
     return;
   }
   if (values.platform !== 'android' && values.platform !== 'linux') throw new Error(`--platform must be android or linux; got ${values.platform}`);
+  if (values.firmware !== '1.1' && values.firmware !== '1.4') throw new Error(`--firmware must be 1.1 or 1.4; got ${values.firmware}`);
+  const closeAfter = values['close-after-answer'] ?? values['close-after-response'];
+  const closeAfterAnswer = closeAfter === undefined ? undefined : int('close-after-answer', closeAfter);
   const sim = await startSimulator({
     port: int('port', values.port),
     host: values.host,
@@ -53,7 +72,10 @@ async function main(): Promise<void> {
     zReportAfter: int('z-after', values['z-after']),
     noPinLimit: int('no-pin-limit', values['no-pin-limit']),
     quirks: values.quirks,
-    closeAfterResponse: values['close-after-response'],
+    firmware: values.firmware,
+    secondStepTimeout: int('second-step-timeout', values['second-step-timeout']),
+    closeAfterAnswer,
+    noMethod: values['no-method'],
     merchants: values.merchant,
   });
   console.log(`SSI ECR terminal simulator: tcp://${sim.host}:${sim.port} (framed), http://${sim.host}:${sim.httpPort}/ (POST JSON)`);
@@ -61,6 +83,7 @@ async function main(): Promise<void> {
     await sim.serveSerial(values.serial, int('baud', values.baud));
     console.log(`serial: ${values.serial} (8N1, ${int('baud', values.baud) ?? 115200} baud)`);
   }
+  console.log(`firmware ${sim.engine.firmware}${closeAfterAnswer === undefined ? '' : `, closes each connection ${closeAfterAnswer} ms after answering`}${values['no-method'] ? ', answers without "method"' : ''}`);
   console.log(`merchants: ${sim.engine.merchants.map((m) => m.merchantId).join(', ')}`);
   console.log('test amounts:');
   for (const [amount, o] of Object.entries(TEST_AMOUNTS)) console.log(`  ${money(amount).padStart(7)}  ${o.doc}`);

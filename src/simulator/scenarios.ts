@@ -6,7 +6,9 @@ import type { Phase } from '../core/catalogue';
 
 export type TransactionResult =
   | 'APPROVED_ONLINE' | 'APPROVED_OFFLINE' | 'CANCELLED' | 'DECLINED_OFFLINE' | 'DECLINED_ONLINE' | 'FAILED'
-  | 'NO_CONNECTION' | 'CONNECTION_ERROR' | 'CONNECTION_TIMEOUT' | 'PIN_ERROR' | 'SIGNATURE_VERIFICATION_ERROR';
+  | 'NO_CONNECTION' | 'CONNECTION_ERROR' | 'CONNECTION_TIMEOUT' | 'PIN_ERROR' | 'SIGNATURE_VERIFICATION_ERROR'
+  // Later firmware: an operation interrupted before a card was read.
+  | 'CANCELLED_BEFORE_START';
 
 export interface Outcome {
   result: TransactionResult;

@@ -1,6 +1,7 @@
 /**
  * The simulator's wire: framed TCP on `port`, HTTP on `port + 1`, and any byte stream handed to serveStream
- * (a serial port). Frame errors get E01/E02/E03 as a terminal answers them.
+ * (a serial port). Frame errors get E01/E02/E03 as a terminal answers them. Optionally the terminal closes a TCP
+ * connection after each answer, and leaves "method" out of its answers, as later firmware's emulator does.
  */
 import { EventEmitter } from 'node:events';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
@@ -15,8 +16,16 @@ export interface SimulatorOptions extends EngineOptions {
   port?: number;
   /** HTTP port; default port + 1 (a free one when port is 0); false for none. */
   httpPort?: number | false;
-  /** Close the connection after every response, as some terminals do. */
-  closeAfterResponse?: boolean;
+  /**
+   * Close a TCP connection after answering on it, as some terminals do: true or 0 at once, a number of ms that
+   * much later. Once it has answered, the terminal reads nothing more from that connection: a request written
+   * into it meanwhile is never acted on (counted in `ignoredAfterAnswer`). HTTP answers say `connection: close`.
+   */
+  closeAfterAnswer?: boolean | number;
+  /** The former name of closeAfterAnswer. */
+  closeAfterResponse?: boolean | number;
+  /** Answers carry no "method" key (later firmware's emulator answers so). */
+  noMethod?: boolean;
   /** ms the terminal is unreachable after Restart or RestartPaymentApp. */
   restartDuration?: number;
 }
@@ -38,6 +47,8 @@ export interface Fault {
 export interface RequestRecord {
   method: string;
   params: unknown;
+  /** The request's top-level "step", when it had one. */
+  step?: unknown;
   via: 'tcp' | 'http' | 'stream';
   at: number;
 }
@@ -46,7 +57,18 @@ interface Peer {
   write(data: Buffer): unknown;
   destroy(): void;
   end(): unknown;
+  readonly destroyed?: boolean;
 }
+
+/** What the terminal knows of one connection. */
+interface Link {
+  via: 'tcp' | 'stream';
+  /** It answered on this connection and closes it: nothing more is read from it. */
+  closing: boolean;
+}
+
+/** After answering with closeAfterAnswer, a connection the ECR leaves half open is dropped this much later. */
+const HALF_OPEN_GRACE = 2000;
 
 const LOG_LIMIT = 1000;
 
@@ -64,7 +86,15 @@ export class Simulator extends EventEmitter {
   readonly frameIssues: Record<string, number> = {};
   /** The latest requests received, oldest first. */
   readonly requests: RequestRecord[] = [];
+  /**
+   * With closeAfterAnswer: requests (and broken frames) that arrived on a connection after the terminal had
+   * answered on it, never acted on and not in `counts` or `requests`. A client that waits for the close writes none.
+   */
+  ignoredAfterAnswer = 0;
+  /** ms after an answer the TCP connection is closed, or undefined to keep it open. */
+  readonly closeAfterAnswer: number | undefined;
   private readonly options: SimulatorOptions;
+  private readonly closeTimers = new Set<NodeJS.Timeout>();
   private readonly sockets = new Set<Socket>();
   private readonly faults: Required<Fault>[] = [];
   private tcp: Server | undefined;
@@ -80,6 +110,7 @@ export class Simulator extends EventEmitter {
     this.host = options.host ?? '127.0.0.1';
     this.port = options.port ?? 3000;
     this.httpPort = options.httpPort === false ? undefined : options.httpPort ?? (this.port === 0 ? 0 : this.port + 1);
+    this.closeAfterAnswer = closeDelay(options.closeAfterAnswer ?? options.closeAfterResponse);
     this.engine.on('restart', () => this.goOffline(this.options.restartDuration ?? 500));
   }
 
@@ -137,6 +168,8 @@ export class Simulator extends EventEmitter {
   }
 
   private async unlisten(): Promise<void> {
+    for (const timer of this.closeTimers) clearTimeout(timer);
+    this.closeTimers.clear();
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
     await Promise.all([this.tcp, this.http].map((server) => (server ? new Promise((resolve) => server.close(resolve)) : undefined)));
@@ -169,42 +202,48 @@ export class Simulator extends EventEmitter {
   }
 
   private servePeer(peer: Peer & NodeJS.EventEmitter, via: 'tcp' | 'stream'): void {
+    const link: Link = { via, closing: false };
     const decoder = new FrameDecoder({
-      onMessage: (message) => this.onFrame(peer, message, via),
-      onIssue: (issue) => this.onIssue(peer, issue),
+      onMessage: (message) => (link.closing ? this.ignoredAfterAnswer++ : this.onFrame(peer, link, message)),
+      onIssue: (issue) => {
+        if (!link.closing) this.onIssue(peer, link, issue);
+        else if (issue.kind !== 'junk') this.ignoredAfterAnswer++;
+      },
     });
     peer.on('data', (chunk: Buffer) => decoder.push(chunk));
   }
 
-  private onIssue(peer: Peer, issue: DecodeIssue): void {
+  private onIssue(peer: Peer & NodeJS.EventEmitter, link: Link, issue: DecodeIssue): void {
     this.frameIssues[issue.kind] = (this.frameIssues[issue.kind] ?? 0) + 1;
     switch (issue.kind) {
       case 'header': {
         const details = issue.id !== PROTOCOL_ID ? `actual: ${hex(issue.id)}, expected: ${hex(PROTOCOL_ID)}` : `actual version: ${hex(issue.version!)}, expected: ${hex(PROTOCOL_VERSION)}`;
-        return this.reply(peer, errorResponse('Unknown', 'E01', details));
+        return this.reply(peer, link, errorResponse('Unknown', 'E01', details));
       }
       case 'lrc':
         // As in the E01 example of §5.1: "actual" is what the frame carries, "expected" what the terminal computed.
-        return this.reply(peer, errorResponse(methodIn(issue.body), 'E02', `actual: ${hex(issue.received)}, expected: ${hex(issue.computed)}`));
+        return this.reply(peer, link, errorResponse(methodIn(issue.body), 'E02', `actual: ${hex(issue.received)}, expected: ${hex(issue.computed)}`));
       case 'json':
       case 'not-object':
-        return this.reply(peer, errorResponse('Unknown', 'E03', issue.kind === 'json' ? issue.reason : 'the message is not a JSON object'));
+        return this.reply(peer, link, errorResponse('Unknown', 'E03', issue.kind === 'json' ? issue.reason : 'the message is not a JSON object'));
       case 'junk':
         return;
     }
   }
 
-  private onFrame(peer: Peer, message: Record<string, unknown>, via: 'tcp' | 'stream'): void {
-    const { response, fault } = this.process(message, via);
+  private onFrame(peer: Peer & NodeJS.EventEmitter, link: Link, message: Record<string, unknown>): void {
+    const { response, fault } = this.process(message, link.via);
     if (fault === 'close-before-response') return peer.destroy();
     if (fault === 'no-response') return;
-    this.reply(peer, response);
+    this.reply(peer, link, response);
     if (fault === 'close-after-response') peer.destroy();
   }
 
   private process(message: Record<string, unknown>, via: RequestRecord['via']): { response: Response; fault?: FaultAction } {
     const method = typeof message.method === 'string' ? message.method : 'Unknown';
-    this.requests.push({ method, params: message.params, via, at: Date.now() });
+    const record: RequestRecord = { method, params: message.params, via, at: Date.now() };
+    if (message.step !== undefined) record.step = message.step;
+    this.requests.push(record);
     if (this.requests.length > LOG_LIMIT) this.requests.shift();
     const fault = this.takeFault(method);
     if (fault === 'drop-request') return { response: {}, fault: 'close-before-response' };
@@ -221,15 +260,46 @@ export class Simulator extends EventEmitter {
     return fault.action;
   }
 
-  private reply(peer: Peer, response: Response): void {
-    peer.write(encodeFrame(response));
-    if (this.options.closeAfterResponse) peer.end();
+  private reply(peer: Peer & NodeJS.EventEmitter, link: Link, response: Response): void {
+    peer.write(encodeFrame(this.wire(response)));
+    const delay = this.closeAfterAnswer;
+    // A serial line has no connection to close.
+    if (delay === undefined || link.via !== 'tcp') return;
+    link.closing = true;
+    const close = () => {
+      if (peer.destroyed) return;
+      peer.end();
+      // An ECR that never closes its side does not keep the socket forever.
+      const grace = this.later(HALF_OPEN_GRACE, () => peer.destroy());
+      peer.once('close', () => {
+        clearTimeout(grace);
+        this.closeTimers.delete(grace);
+      });
+    };
+    if (delay === 0) close();
+    else this.later(delay, close);
+  }
+
+  private later(ms: number, fn: () => void): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.closeTimers.delete(timer);
+      fn();
+    }, ms);
+    this.closeTimers.add(timer);
+    return timer;
+  }
+
+  /** The answer as it goes on the wire: without "method" when the terminal leaves it out. */
+  private wire(response: Response): Response {
+    if (!this.options.noMethod) return response;
+    const { method: _method, ...rest } = response;
+    return rest;
   }
 
   private onHttp(req: IncomingMessage, res: ServerResponse): void {
     const send = (status: number, body: Response) => {
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', connection: this.options.closeAfterResponse ? 'close' : 'keep-alive' });
-      res.end(JSON.stringify(body));
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', connection: this.closeAfterAnswer !== undefined ? 'close' : 'keep-alive' });
+      res.end(JSON.stringify(this.wire(body)));
     };
     if (req.method !== 'POST') return send(405, errorResponse('Unknown', 'E00', 'POST the JSON request'));
     const chunks: Buffer[] = [];
@@ -256,6 +326,14 @@ export class Simulator extends EventEmitter {
       if (fault === 'close-after-response') res.on('finish', () => req.socket.destroy());
     });
   }
+}
+
+/** closeAfterAnswer as ms, or undefined for "keep the connection open". */
+function closeDelay(option: boolean | number | undefined): number | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (option === true) return 0;
+  if (!Number.isFinite(option) || option < 0) throw new Error(`closeAfterAnswer must be true, false or ms >= 0; got ${String(option)}`);
+  return option;
 }
 
 function methodIn(body: Buffer): string {
