@@ -272,4 +272,27 @@ describe('Printing', () => {
     env.sim.counts.PrintXml.should.equal(3);
     env.sim.status.should.equal('S00');
   });
+
+  it('a receipt with an attribute and an element the protocol does not describe is printed, with one issue each', async () => {
+    env = await setup();
+    const t = env.open('tcp');
+    const issues = [];
+    t.on('issue', (issue) => issues.push(issue));
+    (await t.request('PrintXml', { receipt: RECEIPT })).error.should.be.false();
+    issues.should.eql([], 'a receipt the protocol describes throughout');
+    const receipt = '<receipt><text align="center" colour="red">Дякуємо!</text><qr>https://example.com</qr></receipt>';
+    (await t.request('PrintXml', { receipt })).error.should.be.false();
+    issues.should.eql([
+      { kind: 'receipt', message: 'PrintXml: receipt <text> has unknown attribute "colour" (known: align, size, weight, darkness); sent as it is' },
+      { kind: 'receipt', message: 'PrintXml: receipt has unknown element <qr> (known: <text>, <image>); sent as it is' },
+    ]);
+    // Sent as it is, and printed: the terminal went through S05 back to S00 without refusing.
+    env.sim.requests.filter((r) => r.method === 'PrintXml').map((r) => r.params.receipt).should.eql([RECEIPT, receipt]);
+    env.sim.status.should.equal('S00');
+    // A known attribute with a value it does not take is refused before the wire, and is no issue.
+    const err = await t.request('PrintXml', { receipt: '<receipt><text align="middle">x</text></receipt>' }).should.be.rejected();
+    err.should.match({ code: 'VALIDATION', field: 'receipt', sent: false });
+    issues.should.have.length(2);
+    env.sim.counts.PrintXml.should.equal(2);
+  });
 });

@@ -204,6 +204,8 @@ export class Terminal extends EventEmitter {
     if (isPolled(valid.spec)) {
       throw new EcrError(LIB_CODES.VALIDATION, `${method}: a ${valid.spec.group} method is acknowledged first and its outcome polled; use transact() so the outcome is never lost`, { method, field: 'method', rule: 'request() takes service and additional methods' });
     }
+    // What the protocol does not describe goes to the terminal as it is, and to the log as an issue.
+    for (const message of valid.issues ?? []) this.emit('issue', { kind: 'receipt', message } satisfies TransportIssue);
     const run = () => this.call(valid, options.timeout);
     if (valid.spec.whileBusy) {
       this.ensureOpen(method);

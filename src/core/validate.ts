@@ -5,7 +5,7 @@
 import { getMethod, METHOD_NAMES, REQUEST_KEYS, type KeySpec, type MethodSpec } from './catalogue';
 import { EcrError, LIB_CODES } from './errors';
 import { MAX_BODY } from './frame';
-import { checkReceiptXml, lrcMatches, receiptLrc } from './receipt-xml';
+import { inspectReceiptXml, lrcMatches, receiptLrc } from './receipt-xml';
 
 export type Params = Record<string, unknown>;
 
@@ -13,6 +13,11 @@ export interface ValidRequest {
   method: string;
   spec: MethodSpec;
   params: Params;
+  /**
+   * What the request carries that the protocol does not describe and that is sent as it is, one sentence each
+   * naming method and key: so far, an attribute or element of a PrintXml receipt. Absent when there is none.
+   */
+  issues?: string[];
 }
 
 const MAX_AMOUNT = 999_999_999_999;
@@ -23,7 +28,7 @@ const UID = /^[A-Za-z0-9._-]+$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-type Check = { value?: unknown; rule?: string };
+type Check = { value?: unknown; rule?: string; issues?: string[] };
 
 function ruleFor(key: KeySpec): string {
   switch (key.format) {
@@ -84,8 +89,8 @@ function checkValue(key: KeySpec, value: unknown): Check {
     }
     case 'xml': {
       if (typeof value !== 'string' || value.length === 0) return { rule };
-      const problem = checkReceiptXml(value);
-      return problem ? { rule: `must be a receipt XML string: it ${problem}` } : { value };
+      const { error, issues } = inspectReceiptXml(value);
+      return error ? { rule: `must be a receipt XML string: it ${error}` } : { value, issues };
     }
     case 'uid':
       return typeof value === 'string' && UID.test(value) && value.length <= key.maxLength! ? { value } : { rule };
@@ -143,6 +148,7 @@ export function validateRequest(method: unknown, params?: unknown): ValidRequest
   if (isEmpty(spec.params) && (params === undefined || params === null || isEmpty(params as object))) return { method, spec, params: {} };
   const given: Params = { ...((params as Params | null | undefined) ?? {}) };
   const out: Params = {};
+  const issues: string[] = [];
   for (const [name, requirement] of Object.entries(spec.params)) {
     const key = REQUEST_KEYS[name];
     let value = given[name];
@@ -159,6 +165,7 @@ export function validateRequest(method: unknown, params?: unknown): ValidRequest
     const checked = checkValue(key, value);
     if (checked.rule) fail(method, name, checked.rule, value);
     out[name] = checked.value;
+    for (const issue of checked.issues ?? []) issues.push(`${method}: ${name} ${issue}; sent as it is`);
   }
   crossCheck(method, out);
   // Keys the catalogue does not describe go through unchanged: later firmware adds keys (§1.2). They must still be
@@ -178,7 +185,7 @@ export function validateRequest(method: unknown, params?: unknown): ValidRequest
     const largest = Object.entries(out).sort((a, b) => length(b[0], b[1]) - length(a[0], a[1]))[0]?.[0];
     fail(method, largest, `makes the request ${size} bytes of UTF-8 JSON; a frame carries at most ${MAX_BODY}`, undefined, LIB_CODES.FRAME_TOO_LARGE);
   }
-  return { method, spec, params: out };
+  return issues.length > 0 ? { method, spec, params: out, issues } : { method, spec, params: out };
 }
 
 function crossCheck(method: string, p: Params): void {

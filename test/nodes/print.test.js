@@ -74,6 +74,14 @@ describe('ssi-print node', function () {
     ]);
   });
 
+  it('receipt XML with an attribute the protocol does not describe is printed as it is', async () => {
+    sim = await simulator();
+    await load(flow());
+    const xml = '<receipt><text align="left" colour="red">42</text></receipt>';
+    (await print(xml)).ecr.response.error.should.be.false();
+    sent(sim, 'PrintXml').should.eql([{ receipt: xml, lrc: String(receiptLrc(xml)) }]);
+  });
+
   it('a bad line goes to Catch as VALIDATION naming its index; nothing is sent', async () => {
     sim = await simulator();
     await load(flow());

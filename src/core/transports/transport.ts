@@ -9,7 +9,7 @@ export interface ConnectionEvent {
 }
 
 /** Things worth a log line that are not failures of a request: junk on the line, a response nobody asked for. */
-export type TransportIssue = DecodeIssue | { kind: 'stray'; message: Record<string, unknown>; expected?: string } | { kind: 'journal'; message: string };
+export type TransportIssue = DecodeIssue | { kind: 'stray'; message: Record<string, unknown>; expected?: string } | { kind: 'journal'; message: string } | { kind: 'receipt'; message: string };
 
 export interface ExchangeOptions {
   /** How long to wait for the response once the request is written, in ms. */
