@@ -1,10 +1,12 @@
 'use strict';
 /**
  * The PrintXml receipt checker (§5.5.7): the vendor's own examples pass; what the protocol does not describe is a
- * finding (sent as it is); what cannot print as meant is an error.
+ * finding (sent as it is); what cannot print as meant is an error. And the lrc in its two encodings.
  */
 const should = require('should');
-const { inspectReceiptXml, checkReceiptXml, receiptLrc, lrcMatches } = require('../dist/core/receipt-xml');
+const {
+  inspectReceiptXml, checkReceiptXml, receiptLrc, formatLrc, parseLrc, lrcMatches, LRC_ENCODINGS,
+} = require('../dist/core/receipt-xml');
 
 const xorUtf8 = (text) => Buffer.from(text, 'utf8').reduce((x, b) => x ^ b, 0);
 
@@ -60,12 +62,13 @@ describe('receipt XML: the vendor\'s own examples (§5.5.7)', () => {
     refused('<receipt><image /image></receipt>', /^is not XML: <image> has/);
   });
 
-  it('the example\'s lrc "26" is not the LRC of its receipt (§10.6)', () => {
+  it('the example\'s lrc "26" is not the LRC of its receipt, in either encoding (§10.6)', () => {
     const lrc = xorUtf8(REQUEST_EXAMPLE);
     lrc.should.equal(receiptLrc(REQUEST_EXAMPLE));
     lrc.should.not.equal(26);
     lrc.should.not.equal(0x26);
-    lrcMatches('26', REQUEST_EXAMPLE).should.be.false();
+    lrcMatches('26', REQUEST_EXAMPLE, 'decimal').should.be.false();
+    lrcMatches('26', REQUEST_EXAMPLE, 'hex').should.be.false();
   });
 });
 
@@ -191,5 +194,54 @@ describe('receipt XML: well-formed XML in its other forms passes', () => {
     // Entities in a value stand for their characters: &#108; is "l".
     passes('<receipt><text align="&#108;eft">A</text></receipt>');
     passes("<receipt><text align='right' size = 'small'\n weight=\"bold\">x</text></receipt>");
+  });
+});
+
+describe('lrc encodings', () => {
+  it('are decimal and hex', () => {
+    [...LRC_ENCODINGS].should.eql(['decimal', 'hex']);
+  });
+
+  it('write a byte as decimal ("31") or as two upper-case hex digits ("1F", "05")', () => {
+    formatLrc(31).should.equal('31');
+    formatLrc(31, 'decimal').should.equal('31');
+    formatLrc(31, 'hex').should.equal('1F');
+    formatLrc(5, 'hex').should.equal('05');
+    formatLrc(0, 'hex').should.equal('00');
+    formatLrc(255, 'hex').should.equal('FF');
+    formatLrc(255).should.equal('255');
+  });
+
+  it('read decimal 0–255 and the signed byte -128–127; hex one or two digits in either case', () => {
+    parseLrc('31').should.equal(31);
+    parseLrc('255').should.equal(255);
+    parseLrc('-1').should.equal(255);
+    parseLrc('-128').should.equal(128);
+    parseLrc('0').should.equal(0);
+    for (const bad of ['256', '-129', '1F', '0x1F', ' 31', '31 ', '+1', '1.0', '', '1000']) should.strictEqual(parseLrc(bad), undefined, bad);
+    parseLrc('1F', 'hex').should.equal(31);
+    parseLrc('1f', 'hex').should.equal(31);
+    parseLrc('F', 'hex').should.equal(15);
+    parseLrc('ff', 'hex').should.equal(255);
+    parseLrc('31', 'hex').should.equal(0x31);
+    for (const bad of ['100', '0x1F', '-1', 'G1', '', ' 1F', '1F ']) should.strictEqual(parseLrc(bad, 'hex'), undefined, bad);
+  });
+
+  it('match a receipt only in the encoding they are written in', () => {
+    // A receipt whose LRC is at least 16 and has a letter in hex: its decimal and hex forms differ.
+    let receipt;
+    for (let n = 0; ; n++) {
+      receipt = `<receipt><text>Кава ${n}</text></receipt>`;
+      if (/[A-F]/.test(formatLrc(xorUtf8(receipt), 'hex')) && xorUtf8(receipt) < 128) break;
+    }
+    const value = xorUtf8(receipt);
+    lrcMatches(String(value), receipt).should.be.true();
+    lrcMatches(formatLrc(value, 'hex'), receipt, 'hex').should.be.true();
+    lrcMatches(formatLrc(value, 'hex').toLowerCase(), receipt, 'hex').should.be.true();
+    lrcMatches(formatLrc(value, 'hex'), receipt, 'decimal').should.be.false();
+    lrcMatches(String(value), receipt, 'hex').should.be.false();
+    lrcMatches(String(value + 1), receipt).should.be.false();
+    // A negative decimal is the signed form of a byte above 127 only.
+    lrcMatches(String(value - 256), receipt).should.be.false();
   });
 });

@@ -234,6 +234,24 @@ describe('Terminal construction', () => {
     (() => new Terminal({ transport: 'usb', host: 'x' })).should.throw(/transport must be tcp, http or serial/);
     (() => new Terminal({ host: 'x', pollInterval: -5 })).should.throw(/pollInterval must be a non-negative number/);
     (() => new Terminal({ host: 'x', polling: 'sometimes' })).should.throw(/polling must be adaptive or fixed; got "sometimes"/);
+    for (const lrcEncoding of ['octal', 'HEX', '']) {
+      let err;
+      try {
+        new Terminal({ host: 'x', lrcEncoding });
+      } catch (e) {
+        err = e;
+      }
+      should(err).be.ok();
+      err.should.match({ code: 'VALIDATION', field: 'lrcEncoding', message: `Terminal: lrcEncoding must be decimal or hex; got ${JSON.stringify(lrcEncoding)}` });
+    }
+  });
+
+  it('writes lrc in decimal unless told hex', async () => {
+    const a = new Terminal({ host: '127.0.0.1' });
+    const b = new Terminal({ host: '127.0.0.1', lrcEncoding: 'hex' });
+    const c = new Terminal({ host: '127.0.0.1', lrcEncoding: 'decimal' });
+    [a.lrcEncoding, b.lrcEncoding, c.lrcEncoding].should.eql(['decimal', 'hex', 'decimal']);
+    await Promise.all([a.close(), b.close(), c.close()]);
   });
 
   it('defaults the HTTP port to 3001 and the TCP port to 3000', async () => {

@@ -455,6 +455,109 @@ describe('validateRequest: PrintXml', function () {
   });
 });
 
+describe('validateRequest: PrintXml lrc in decimal or hex (the third argument)', function () {
+  const HEX = { lrcEncoding: 'hex' };
+  /** A receipt whose LRC is at least 16 and below 128, with a letter in hex: its decimal and hex forms differ. */
+  function receiptWithLetter() {
+    for (let n = 0; ; n++) {
+      const receipt = `<receipt><text align="left">Чек ${n}</text></receipt>`;
+      const lrc = xorUtf8(receipt);
+      if (lrc >= 16 && lrc < 128 && /[A-F]/.test(lrc.toString(16).toUpperCase())) return { receipt, lrc, hex: lrc.toString(16).toUpperCase() };
+    }
+  }
+  /** A receipt whose LRC is above 127, so that it has a signed form. */
+  function receiptAbove127() {
+    for (let n = 0; ; n++) {
+      const receipt = `<receipt><text align="right">Сума ${n} ₴</text></receipt>`;
+      if (xorUtf8(receipt) > 127) return { receipt, lrc: xorUtf8(receipt) };
+    }
+  }
+  /** The error validateRequest throws with these options; fails the test when it does not throw. */
+  function refusedWith(params, options) {
+    try {
+      validateRequest('PrintXml', params, options);
+    } catch (err) {
+      err.code.should.equal('VALIDATION');
+      err.method.should.equal('PrintXml');
+      return err;
+    }
+    throw new Error(`expected ${JSON.stringify(params)} to be refused with ${JSON.stringify(options)}`);
+  }
+
+  it('hex: a computed lrc is two upper-case hex digits, zero-padded', function () {
+    const { receipt, hex } = receiptWithLetter();
+    validateRequest('PrintXml', { receipt }, HEX).params.should.eql({ receipt, lrc: hex });
+    // One below 16 is padded to two digits.
+    let small;
+    for (let n = 0; ; n++) {
+      small = `<receipt><text>${'x'.repeat(n)}</text></receipt>`;
+      if (xorUtf8(small) < 16) break;
+    }
+    validateRequest('PrintXml', { receipt: small }, HEX).params.lrc.should.equal(`0${xorUtf8(small).toString(16).toUpperCase()}`);
+    // And above 127 (no signed form in hex).
+    const big = receiptAbove127();
+    validateRequest('PrintXml', { receipt: big.receipt }, HEX).params.lrc.should.equal(big.lrc.toString(16).toUpperCase());
+  });
+
+  it('hex: a given lrc is taken as written, in either case; a number is the byte, written in hex', function () {
+    const { receipt, lrc, hex } = receiptWithLetter();
+    validateRequest('PrintXml', { receipt, lrc: hex }, HEX).params.lrc.should.equal(hex);
+    validateRequest('PrintXml', { receipt, lrc: hex.toLowerCase() }, HEX).params.lrc.should.equal(hex.toLowerCase());
+    validateRequest('PrintXml', { receipt, lrc }, HEX).params.lrc.should.equal(hex);
+    // The signed byte as a number is the same byte.
+    const big = receiptAbove127();
+    validateRequest('PrintXml', { receipt: big.receipt, lrc: big.lrc - 256 }, HEX).params.lrc.should.equal(big.lrc.toString(16).toUpperCase());
+    refusedWith({ receipt: big.receipt, lrc: String(big.lrc - 256) }, HEX).rule.should.match(/as a hex string/);
+  });
+
+  it('hex: the decimal form of the right byte does not match, and the error gives the LRC in hex', function () {
+    const { receipt, lrc, hex } = receiptWithLetter();
+    const err = refusedWith({ receipt, lrc: String(lrc) }, HEX);
+    err.field.should.equal('lrc');
+    err.rule.should.equal(`does not match receipt (its LRC is ${hex}); leave lrc out to have it computed`);
+  });
+
+  it('hex: refuses what is not one or two hex digits, saying so', function () {
+    const { receipt } = receiptWithLetter();
+    for (const lrc of ['100', '0x1F', '-1', 'G1', ' 1F', 1.5, 256, -129, true]) {
+      const err = refusedWith({ receipt, lrc }, HEX);
+      err.field.should.equal('lrc');
+      err.rule.should.equal('must be the LRC of receipt as a hex string (one or two hex digits, 00–FF)');
+    }
+  });
+
+  it('decimal, given or not, is what two arguments do: the hex form of the right byte is refused as not decimal', function () {
+    const { receipt, lrc, hex } = receiptWithLetter();
+    for (const options of [undefined, {}, { lrcEncoding: 'decimal' }, { lrcEncoding: undefined }]) {
+      validateRequest('PrintXml', { receipt }, options).params.should.eql(validateRequest('PrintXml', { receipt }).params);
+      validateRequest('PrintXml', { receipt }, options).params.lrc.should.equal(String(lrc));
+      const big = receiptAbove127();
+      validateRequest('PrintXml', { receipt: big.receipt, lrc: big.lrc - 256 }, options).params.lrc.should.equal(String(big.lrc - 256));
+      refusedWith({ receipt, lrc: hex }, options).rule.should.match(/as a decimal string/);
+    }
+  });
+
+  it('refuses an encoding it does not know, naming lrcEncoding, whatever the method', function () {
+    for (const [method, params] of [['PrintXml', { receipt: RECEIPT }], ['GetStatus', undefined]]) {
+      let err;
+      try {
+        validateRequest(method, params, { lrcEncoding: 'octal' });
+      } catch (e) {
+        err = e;
+      }
+      should(err).be.ok();
+      err.code.should.equal('VALIDATION');
+      err.field.should.equal('lrcEncoding');
+      err.message.should.equal('lrcEncoding must be decimal or hex; got "octal"');
+    }
+  });
+
+  it('the encoding changes nothing but lrc: other methods validate alike', function () {
+    validateRequest('Purchase', PURCHASE, HEX).should.eql(validateRequest('Purchase', PURCHASE));
+    validateRequest('PrintPdfUrl', { url: 'https://example.com/r.pdf' }, HEX).params.should.eql({ url: 'https://example.com/r.pdf' });
+  });
+});
+
 describe('validateRequest: PrintPdfUrl', function () {
   for (const url of ['http://example.com/r.pdf', 'https://example.com/receipts/1.pdf?x=1', 'https://192.168.0.10:8443/a.pdf']) {
     it(`accepts ${url}`, function () {

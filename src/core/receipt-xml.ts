@@ -293,11 +293,31 @@ export function signedByte(value: number): number {
   return value > 127 ? value - 256 : value;
 }
 
-/** Whether an `lrc` value, unsigned or signed decimal, is the receipt's checksum. */
-export function lrcMatches(value: string, receipt: string): boolean {
-  const expected = receiptLrc(receipt);
+/** How PrintXml's `lrc` is written: decimal ("31", the default) or hex ("1F"); terminals differ (§5.5.7). */
+export type LrcEncoding = 'decimal' | 'hex';
+export const LRC_ENCODINGS: readonly LrcEncoding[] = ['decimal', 'hex'];
+
+/** A byte (0–255) as `lrc` is sent: decimal "31", or two upper-case hex digits "1F". */
+export function formatLrc(value: number, encoding: LrcEncoding = 'decimal'): string {
+  return encoding === 'hex' ? value.toString(16).toUpperCase().padStart(2, '0') : String(value);
+}
+
+/**
+ * The byte (0–255) an `lrc` string stands for in the encoding, or undefined when it is not written in it.
+ * Decimal takes 0–255 and the signed byte -128–127 (§6.1); hex takes one or two hex digits, either case.
+ */
+export function parseLrc(value: string, encoding: LrcEncoding = 'decimal'): number | undefined {
+  if (encoding === 'hex') return /^[0-9A-Fa-f]{1,2}$/.test(value) ? parseInt(value, 16) : undefined;
+  if (!/^-?\d{1,3}$/.test(value)) return undefined;
   const n = Number(value);
-  return n === expected || n === signedByte(expected);
+  if (n < -128 || n > 255) return undefined;
+  return n < 0 ? n + 256 : n;
+}
+
+/** Whether an `lrc` value, written in the encoding, is the receipt's checksum. */
+export function lrcMatches(value: string, receipt: string, encoding: LrcEncoding = 'decimal'): boolean {
+  const byte = parseLrc(value, encoding);
+  return byte !== undefined && byte === receiptLrc(receipt);
 }
 
 export function escapeXmlText(text: string): string {

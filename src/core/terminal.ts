@@ -17,6 +17,7 @@ import { SerialTransport } from './transports/serial';
 import { TcpTransport, DEFAULT_TCP_PORT } from './transports/tcp';
 import { sleep, type ConnectionEvent, type Transport, type TransportIssue } from './transports/transport';
 import { validateRequest, type Params, type ValidRequest } from './validate';
+import { LRC_ENCODINGS, type LrcEncoding } from './receipt-xml';
 
 export interface TerminalOptions {
   /** 'tcp' (default), 'http', 'serial', or a Transport of your own. */
@@ -55,6 +56,8 @@ export interface TerminalOptions {
   journal?: string;
   /** Let new financial operations run while an earlier one's outcome is unresolved (default: refuse them). */
   allowWhileUnresolved?: boolean;
+  /** How PrintXml's `lrc` is written: 'decimal' (default, e.g. "31") or 'hex' (two upper-case digits, e.g. "1F"). */
+  lrcEncoding?: LrcEncoding;
 }
 
 /** What reconcile() established for one unresolved operation. */
@@ -149,6 +152,7 @@ export class Terminal extends EventEmitter {
   readonly overallTimeout: number;
   readonly settleGrace: number;
   readonly unackedGrace: number;
+  readonly lrcEncoding: LrcEncoding;
   private readonly queue: OperationQueue;
   private readonly closing = new AbortController();
   private status: StatusEvent | undefined;
@@ -168,6 +172,10 @@ export class Terminal extends EventEmitter {
     this.settleGrace = positive('settleGrace', options.settleGrace, DEFAULTS.settleGrace);
     this.unackedGrace = positive('unackedGrace', options.unackedGrace, DEFAULTS.unackedGrace);
     positive('connectTimeout', options.connectTimeout, DEFAULTS.connectTimeout);
+    this.lrcEncoding = options.lrcEncoding ?? 'decimal';
+    if (!LRC_ENCODINGS.includes(this.lrcEncoding)) {
+      throw new EcrError(LIB_CODES.VALIDATION, `Terminal: lrcEncoding must be ${LRC_ENCODINGS.join(' or ')}; got ${JSON.stringify(options.lrcEncoding)}`, { field: 'lrcEncoding', rule: LRC_ENCODINGS.join(' | ') });
+    }
     this.transport = createTransport(options);
     this.journal = options.journal ? new Journal(options.journal) : undefined;
     this.refs = new RefBook(this.journal);
@@ -200,7 +208,7 @@ export class Terminal extends EventEmitter {
    * whose `.code` is the terminal's E-code (and `.response` the response) when it is true.
    */
   async request(method: string, params?: Params, options: RequestOptions = {}): Promise<EcrResponse> {
-    const valid = validateRequest(method, params);
+    const valid = validateRequest(method, params, { lrcEncoding: this.lrcEncoding });
     if (isPolled(valid.spec)) {
       throw new EcrError(LIB_CODES.VALIDATION, `${method}: a ${valid.spec.group} method is acknowledged first and its outcome polled; use transact() so the outcome is never lost`, { method, field: 'method', rule: 'request() takes service and additional methods' });
     }
