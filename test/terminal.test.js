@@ -1,8 +1,11 @@
 'use strict';
+const path = require('node:path');
+const { spawn } = require('node:child_process');
 const should = require('should');
 const { Terminal, METHOD_NAMES, EcrError, isApproved } = require('../dist/core');
 const { setup, purchase, delay, waitFor, financialCount, MERCHANT, MERCHANT2 } = require('./support/fixtures');
 
+const xorUtf8 = (text) => Buffer.from(text, 'utf8').reduce((x, b) => x ^ b, 0);
 const RECEIPT = '<receipt><text align="center" size="large" weight="bold" darkness="normal">Дякуємо!</text><text align="left" size="normal" weight="normal" darkness="normal">Кава||45.00</text></receipt>';
 
 for (const transport of ['tcp', 'http']) {
@@ -312,5 +315,64 @@ describe('Printing', () => {
     err.should.match({ code: 'VALIDATION', field: 'receipt', sent: false });
     issues.should.have.length(2);
     env.sim.counts.PrintXml.should.equal(2);
+  });
+
+  it('lrc in hex: a hex terminal prints what a hex Terminal sends, and refuses decimal with E02 (and the other way round)', async () => {
+    env = await setup({ lrcEncoding: 'hex' });
+    // A receipt whose LRC has a letter in hex, so that its decimal and hex forms differ.
+    let receipt;
+    for (let n = 0; ; n++) {
+      receipt = `<receipt><text align="left">Чек ${n}</text></receipt>`;
+      if (/[A-F]/.test(xorUtf8(receipt).toString(16).toUpperCase())) break;
+    }
+    const hex = xorUtf8(receipt).toString(16).toUpperCase().padStart(2, '0');
+    const t = env.open('tcp', { lrcEncoding: 'hex' });
+    (await t.request('PrintXml', { receipt })).error.should.be.false();
+    (await t.request('PrintXml', { receipt, lrc: hex.toLowerCase() })).error.should.be.false();
+    const sent = () => env.sim.requests.filter((r) => r.method === 'PrintXml').map((r) => r.params.lrc);
+    sent().should.eql([hex, hex.toLowerCase()]);
+    // A decimal Terminal's lrc is not what this terminal reads.
+    const decimal = env.open('tcp');
+    const err = await decimal.request('PrintXml', { receipt }).should.be.rejected();
+    err.code.should.equal('E02');
+    sent().should.eql([hex, hex.toLowerCase(), String(xorUtf8(receipt))]);
+    // And a hex Terminal against a decimal terminal.
+    await env.cleanup();
+    env = await setup();
+    const wrong = await env.open('tcp', { lrcEncoding: 'hex' }).request('PrintXml', { receipt }).should.be.rejected();
+    wrong.code.should.equal('E02');
+  });
+
+  it('lrc in hex end to end through the simulator\'s command line (--lrc hex)', async function () {
+    const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'simulator', 'cli.js'), '--port', '0', '--fast', '--lrc', 'hex'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      child.stdout.on('data', (chunk) => (out += chunk));
+      await waitFor(() => /tcp:\/\/127\.0\.0\.1:(\d+)/.test(out), 10_000, 'the simulator to listen');
+      const port = Number(/tcp:\/\/127\.0\.0\.1:(\d+)/.exec(out)[1]);
+      const hexTerminal = new Terminal({ host: '127.0.0.1', port, pollInterval: 5, lrcEncoding: 'hex' });
+      const decimalTerminal = new Terminal({ host: '127.0.0.1', port, pollInterval: 5 });
+      try {
+        const receipt = '<receipt><text>Дякуємо!</text></receipt>';
+        xorUtf8(receipt).should.be.above(9, 'decimal and hex differ');
+        (await hexTerminal.request('PrintXml', { receipt })).error.should.be.false();
+        (await decimalTerminal.request('PrintXml', { receipt }).should.be.rejected()).code.should.equal('E02');
+      } finally {
+        await Promise.all([hexTerminal.close(), decimalTerminal.close()]);
+      }
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
+  it('the simulator refuses an lrc encoding it does not know, on its command line and in its options', async () => {
+    const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'simulator', 'cli.js'), '--port', '0', '--lrc', 'octal'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (chunk) => (err += chunk));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    code.should.equal(2);
+    err.should.equal('ssi-ecr-sim: --lrc must be decimal or hex; got octal\n');
+    const { TerminalEngine } = require('../dist/simulator');
+    (() => new TerminalEngine({ lrcEncoding: 'octal' })).should.throw('lrcEncoding must be decimal or hex; got "octal"');
   });
 });
