@@ -326,7 +326,8 @@ describe('ssi-ecr (the command line)', function () {
     });
 
     it('print refuses a missing file or bad XML before anything is sent (exit 2)', async () => {
-      fs.writeFileSync(path.join(dir, 'bad.xml'), '<receipt><table/></receipt>');
+      // Not XML (an unclosed element). An element the protocol does not describe, well-formed, would be sent.
+      fs.writeFileSync(path.join(dir, 'bad.xml'), '<receipt><table></receipt>');
       for (const args of [['print', path.join(dir, 'missing.xml')], ['print', path.join(dir, 'bad.xml')], ['print', 'https://example.com/a.pdf', '--font', 'x.ttf']]) {
         const r = await ecr(args);
         r.code.should.equal(2, args.join(' '));

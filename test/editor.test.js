@@ -26,7 +26,9 @@ const TYPES = {
     defaults: {
       name: '', transport: 'tcp', host: '127.0.0.1', port: 3000, httpPort: '', httpPath: '/', serialPort: '', baudRate: 115200,
       merchantId: '', currency: '980', polling: 'adaptive', pollInterval: 500, requestTimeout: 10000, connectTimeout: 5000, overallTimeout: 180000, unackedGrace: 15000, allowWhileUnresolved: false,
+      lrcEncoding: 'decimal',
     },
+    choices: { lrcEncoding: ['decimal', 'hex'] },
   },
   'ssi-purchase': {
     outputs: 2,
@@ -362,6 +364,15 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
       });
     });
   }
+
+  it('ssi-terminal: the LRC encoding takes decimal or hex, and a configuration saved before it had one', () => {
+    const { calls } = load('ssi-terminal');
+    const { validate } = calls[0].def.defaults.lrcEncoding;
+    for (const value of ['decimal', 'hex', undefined]) validate.call({}, value).should.be.true(String(value));
+    for (const value of ['Hex', 'octal', '', 16]) validate.call({}, value).should.be.false(String(value));
+    // Asked for a message, it names the key of the rule (the stand-in RED._ returns the key).
+    validate.call({}, 'octal', {}).should.equal('@ssi-ecr/node-red/ssi-terminal:ssi-terminal.validation.lrcEncoding');
+  });
 
   it('the shared status texts are kept in both languages', () => {
     for (const lang of LANGS) {

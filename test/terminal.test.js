@@ -1,8 +1,11 @@
 'use strict';
+const path = require('node:path');
+const { spawn } = require('node:child_process');
 const should = require('should');
 const { Terminal, METHOD_NAMES, EcrError, isApproved } = require('../dist/core');
 const { setup, purchase, delay, waitFor, financialCount, MERCHANT, MERCHANT2 } = require('./support/fixtures');
 
+const xorUtf8 = (text) => Buffer.from(text, 'utf8').reduce((x, b) => x ^ b, 0);
 const RECEIPT = '<receipt><text align="center" size="large" weight="bold" darkness="normal">Дякуємо!</text><text align="left" size="normal" weight="normal" darkness="normal">Кава||45.00</text></receipt>';
 
 for (const transport of ['tcp', 'http']) {
@@ -237,6 +240,24 @@ describe('Terminal construction', () => {
     (() => new Terminal({ transport: 'usb', host: 'x' })).should.throw(/transport must be tcp, http or serial/);
     (() => new Terminal({ host: 'x', pollInterval: -5 })).should.throw(/pollInterval must be a non-negative number/);
     (() => new Terminal({ host: 'x', polling: 'sometimes' })).should.throw(/polling must be adaptive or fixed; got "sometimes"/);
+    for (const lrcEncoding of ['octal', 'HEX', '']) {
+      let err;
+      try {
+        new Terminal({ host: 'x', lrcEncoding });
+      } catch (e) {
+        err = e;
+      }
+      should(err).be.ok();
+      err.should.match({ code: 'VALIDATION', field: 'lrcEncoding', message: `Terminal: lrcEncoding must be decimal or hex; got ${JSON.stringify(lrcEncoding)}` });
+    }
+  });
+
+  it('writes lrc in decimal unless told hex', async () => {
+    const a = new Terminal({ host: '127.0.0.1' });
+    const b = new Terminal({ host: '127.0.0.1', lrcEncoding: 'hex' });
+    const c = new Terminal({ host: '127.0.0.1', lrcEncoding: 'decimal' });
+    [a.lrcEncoding, b.lrcEncoding, c.lrcEncoding].should.eql(['decimal', 'hex', 'decimal']);
+    await Promise.all([a.close(), b.close(), c.close()]);
   });
 
   it('defaults the HTTP port to 3001 and the TCP port to 3000', async () => {
@@ -274,5 +295,87 @@ describe('Printing', () => {
     (Date.now() - started).should.be.aboveOrEqual(240);
     env.sim.counts.PrintXml.should.equal(3);
     env.sim.status.should.equal('S00');
+  });
+
+  it('a receipt with an attribute and an element the protocol does not describe is printed, with one issue each', async () => {
+    env = await setup();
+    const t = env.open('tcp');
+    const issues = [];
+    t.on('issue', (issue) => issues.push(issue));
+    (await t.request('PrintXml', { receipt: RECEIPT })).error.should.be.false();
+    issues.should.eql([], 'a receipt the protocol describes throughout');
+    const receipt = '<receipt><text align="center" colour="red">Дякуємо!</text><qr>https://example.com</qr></receipt>';
+    (await t.request('PrintXml', { receipt })).error.should.be.false();
+    issues.should.eql([
+      { kind: 'receipt', message: 'PrintXml: receipt <text> has unknown attribute "colour" (known: align, size, weight, darkness); sent as it is' },
+      { kind: 'receipt', message: 'PrintXml: receipt has unknown element <qr> (known: <text>, <image>); sent as it is' },
+    ]);
+    // Sent as it is, and printed: the terminal went through S05 back to S00 without refusing.
+    env.sim.requests.filter((r) => r.method === 'PrintXml').map((r) => r.params.receipt).should.eql([RECEIPT, receipt]);
+    env.sim.status.should.equal('S00');
+    // A known attribute with a value it does not take is refused before the wire, and is no issue.
+    const err = await t.request('PrintXml', { receipt: '<receipt><text align="middle">x</text></receipt>' }).should.be.rejected();
+    err.should.match({ code: 'VALIDATION', field: 'receipt', sent: false });
+    issues.should.have.length(2);
+    env.sim.counts.PrintXml.should.equal(2);
+  });
+
+  it('lrc in hex: a hex terminal prints what a hex Terminal sends, and refuses decimal with E02 (and the other way round)', async () => {
+    env = await setup({ lrcEncoding: 'hex' });
+    // A receipt whose LRC has a letter in hex, so that its decimal and hex forms differ.
+    let receipt;
+    for (let n = 0; ; n++) {
+      receipt = `<receipt><text align="left">Чек ${n}</text></receipt>`;
+      if (/[A-F]/.test(xorUtf8(receipt).toString(16).toUpperCase())) break;
+    }
+    const hex = xorUtf8(receipt).toString(16).toUpperCase().padStart(2, '0');
+    const t = env.open('tcp', { lrcEncoding: 'hex' });
+    (await t.request('PrintXml', { receipt })).error.should.be.false();
+    (await t.request('PrintXml', { receipt, lrc: hex.toLowerCase() })).error.should.be.false();
+    const sent = () => env.sim.requests.filter((r) => r.method === 'PrintXml').map((r) => r.params.lrc);
+    sent().should.eql([hex, hex.toLowerCase()]);
+    // A decimal Terminal's lrc is not what this terminal reads.
+    const decimal = env.open('tcp');
+    const err = await decimal.request('PrintXml', { receipt }).should.be.rejected();
+    err.code.should.equal('E02');
+    sent().should.eql([hex, hex.toLowerCase(), String(xorUtf8(receipt))]);
+    // And a hex Terminal against a decimal terminal.
+    await env.cleanup();
+    env = await setup();
+    const wrong = await env.open('tcp', { lrcEncoding: 'hex' }).request('PrintXml', { receipt }).should.be.rejected();
+    wrong.code.should.equal('E02');
+  });
+
+  it('lrc in hex end to end through the simulator\'s command line (--lrc hex)', async function () {
+    const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'simulator', 'cli.js'), '--port', '0', '--fast', '--lrc', 'hex'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      child.stdout.on('data', (chunk) => (out += chunk));
+      await waitFor(() => /tcp:\/\/127\.0\.0\.1:(\d+)/.test(out), 10_000, 'the simulator to listen');
+      const port = Number(/tcp:\/\/127\.0\.0\.1:(\d+)/.exec(out)[1]);
+      const hexTerminal = new Terminal({ host: '127.0.0.1', port, pollInterval: 5, lrcEncoding: 'hex' });
+      const decimalTerminal = new Terminal({ host: '127.0.0.1', port, pollInterval: 5 });
+      try {
+        const receipt = '<receipt><text>Дякуємо!</text></receipt>';
+        xorUtf8(receipt).should.be.above(9, 'decimal and hex differ');
+        (await hexTerminal.request('PrintXml', { receipt })).error.should.be.false();
+        (await decimalTerminal.request('PrintXml', { receipt }).should.be.rejected()).code.should.equal('E02');
+      } finally {
+        await Promise.all([hexTerminal.close(), decimalTerminal.close()]);
+      }
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
+  it('the simulator refuses an lrc encoding it does not know, on its command line and in its options', async () => {
+    const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'simulator', 'cli.js'), '--port', '0', '--lrc', 'octal'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (chunk) => (err += chunk));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    code.should.equal(2);
+    err.should.equal('ssi-ecr-sim: --lrc must be decimal or hex; got octal\n');
+    const { TerminalEngine } = require('../dist/simulator');
+    (() => new TerminalEngine({ lrcEncoding: 'octal' })).should.throw('lrcEncoding must be decimal or hex; got "octal"');
   });
 });

@@ -82,8 +82,8 @@ export const REQUEST_KEYS: Readonly<Record<string, KeySpec>> = Object.freeze({
     doc: { en: 'Receipt as XML: <text align size weight darkness> and <image> (base64) elements; "||" splits a line left/right', uk: 'Чек у форматі XML: елементи <text> та <image> (base64); "||" ділить рядок на ліву і праву частини' },
   },
   lrc: {
-    name: 'lrc', format: 'lrc', notation: 'n', maxLength: 4, example: '26',
-    doc: { en: 'XOR of the receipt\'s UTF-8 bytes as a decimal string; computed for you when left out', uk: 'LRC (XOR байтів UTF-8) рядка receipt десятковим числом; обчислюється автоматично, якщо не задано' },
+    name: 'lrc', format: 'lrc', notation: 'n (or hex)', maxLength: 4, example: '26',
+    doc: { en: 'XOR of the receipt\'s UTF-8 bytes as a decimal string (or two hex digits, lrcEncoding: hex); computed for you when left out', uk: 'LRC (XOR байтів UTF-8) рядка receipt десятковим числом (або двома hex-цифрами, lrcEncoding: hex); обчислюється автоматично, якщо не задано' },
   },
   fontStyle: {
     name: 'fontStyle', format: 'ans', notation: 'ans', maxLength: 255, example: 'roboto.ttf',

@@ -9,14 +9,14 @@ export {
   type MethodSpec, type MethodGroup, type KeySpec, type Requirement,
 } from './catalogue';
 export { ERROR_CODES, STATUS_CODES, IDLE_STATUSES, INTERRUPTIBLE_STATUSES, OUTCOME_ERROR_CODES, SECOND_STEP_STATUS, describeStatus, describeError, type StatusEvent, type ErrorCodeInfo, type StatusInfo } from './codes';
-export { validateRequest, type ValidRequest, type Params } from './validate';
+export { validateRequest, type ValidRequest, type ValidateOptions, type Params } from './validate';
 export {
   normaliseResponse, normaliseParams, canonicalAmount, isApproved, classifyResult, APPROVED_RESULTS, FIRST_STEP_COMPLETED, type EcrResponse, type ResultClass,
 } from './normalise';
 export { judgeResult, type Verdict } from './outcome';
 export { encodeFrame, FrameDecoder, lrc, MAX_BODY, MAX_FRAME, type DecodeIssue } from './frame';
 export { FrameParser } from './frame-parser';
-export { checkReceiptXml, receiptLrc, escapeXmlText } from './receipt-xml';
+export { checkReceiptXml, inspectReceiptXml, receiptLrc, escapeXmlText, formatLrc, parseLrc, LRC_ENCODINGS, type LrcEncoding, type ReceiptInspection } from './receipt-xml';
 export { TcpTransport } from './transports/tcp';
 export { HttpTransport } from './transports/http';
 export { SerialTransport } from './transports/serial';

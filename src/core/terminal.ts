@@ -19,6 +19,7 @@ import { checkRef, RefBook, type PreviousUse } from './refs';
 import { createTransport, type TransportOptions } from './transport-factory';
 import { sleep, type ConnectionEvent, type Transport, type TransportIssue } from './transports/transport';
 import { validateRequest, type Params, type ValidRequest } from './validate';
+import { LRC_ENCODINGS, type LrcEncoding } from './receipt-xml';
 
 export type { ReconcileReport } from './reconcile';
 export type { TransactOptions, FirstStepDecision, OnFirstStep } from './operation';
@@ -68,6 +69,8 @@ export interface TerminalOptions extends TransportOptions {
   journal?: string;
   /** Let new financial operations run while an earlier one's outcome is unresolved (default: refuse them). */
   allowWhileUnresolved?: boolean;
+  /** How PrintXml's `lrc` is written: 'decimal' (default, e.g. "31") or 'hex' (two upper-case digits, e.g. "1F"). */
+  lrcEncoding?: LrcEncoding;
 }
 
 export interface RequestOptions {
@@ -114,6 +117,7 @@ export class Terminal extends EventEmitter {
   private readonly givenRequestTimeout: number | undefined;
   private readonly givenRequestGap: number | undefined;
   private detected: Generation | undefined;
+  readonly lrcEncoding: LrcEncoding;
   private readonly queue: OperationQueue;
   private readonly closing = new AbortController();
   private status: StatusEvent | undefined;
@@ -142,6 +146,10 @@ export class Terminal extends EventEmitter {
     this.settleGrace = positive('settleGrace', options.settleGrace, DEFAULTS.settleGrace);
     this.unackedGrace = positive('unackedGrace', options.unackedGrace, DEFAULTS.unackedGrace);
     this.soleEcr = options.soleEcr === true;
+    this.lrcEncoding = options.lrcEncoding ?? 'decimal';
+    if (!LRC_ENCODINGS.includes(this.lrcEncoding)) {
+      throw new EcrError(LIB_CODES.VALIDATION, `Terminal: lrcEncoding must be ${LRC_ENCODINGS.join(' or ')}; got ${JSON.stringify(options.lrcEncoding)}`, { field: 'lrcEncoding', rule: LRC_ENCODINGS.join(' | ') });
+    }
     const connectTimeout = positive('connectTimeout', options.connectTimeout, DEFAULTS.connectTimeout);
     this.transport = createTransport(options, connectTimeout);
     this.journal = options.journal ? new Journal(options.journal) : undefined;
@@ -191,10 +199,12 @@ export class Terminal extends EventEmitter {
    * whose `.code` is the terminal's E-code (and `.response` the response) when it is true.
    */
   async request(method: string, params?: Params, options: RequestOptions = {}): Promise<EcrResponse> {
-    const valid = validateRequest(method, params);
+    const valid = validateRequest(method, params, { lrcEncoding: this.lrcEncoding });
     if (isPolled(valid.spec)) {
       throw new EcrError(LIB_CODES.VALIDATION, `${method}: a ${valid.spec.group} method is acknowledged first and its outcome polled; use transact() so the outcome is never lost`, { method, field: 'method', rule: 'request() takes service and additional methods' });
     }
+    // What the protocol does not describe goes to the terminal as it is, and to the log as an issue.
+    for (const message of valid.issues ?? []) this.emit('issue', { kind: 'receipt', message } satisfies TransportIssue);
     const run = () => this.call(valid, options.timeout);
     if (valid.spec.whileBusy) {
       this.ensureOpen(method);

@@ -5,7 +5,7 @@
 import { getMethod, METHOD_NAMES, REQUEST_KEYS, type KeySpec, type MethodSpec } from './catalogue';
 import { EcrError, LIB_CODES } from './errors';
 import { MAX_BODY } from './frame';
-import { checkReceiptXml, lrcMatches, receiptLrc } from './receipt-xml';
+import { formatLrc, inspectReceiptXml, LRC_ENCODINGS, lrcMatches, parseLrc, receiptLrc, type LrcEncoding } from './receipt-xml';
 
 export type Params = Record<string, unknown>;
 
@@ -13,6 +13,18 @@ export interface ValidRequest {
   method: string;
   spec: MethodSpec;
   params: Params;
+  /**
+   * What the request carries that the protocol does not describe and that is sent as it is, one sentence each
+   * naming method and key: so far, an attribute or element of a PrintXml receipt. Absent when there is none.
+   */
+  issues?: string[];
+}
+
+export interface ValidateOptions {
+  /** How PrintXml's `lrc` is written: 'decimal' (default, e.g. "31") or 'hex' (two upper-case digits, e.g. "1F"). */
+  lrcEncoding?: LrcEncoding;
+  /** Mandatory keys that may be left out here because the caller fills them in later (merchantId from the terminal). */
+  optional?: readonly string[];
 }
 
 const MAX_AMOUNT = 999_999_999_999;
@@ -23,9 +35,9 @@ const UID = /^[A-Za-z0-9._-]+$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-type Check = { value?: unknown; rule?: string };
+type Check = { value?: unknown; rule?: string; issues?: string[] };
 
-function ruleFor(key: KeySpec): string {
+function ruleFor(key: KeySpec, lrcEncoding: LrcEncoding): string {
   switch (key.format) {
     case 'amount':
       return `must be an amount in minor units (kopecks): a whole number from ${key.min ?? 0} to ${MAX_AMOUNT}, or a string of 1–12 digits (24.50 is "2450")`;
@@ -44,14 +56,16 @@ function ruleFor(key: KeySpec): string {
     case 'xml':
       return 'must be a receipt XML string';
     case 'lrc':
-      return 'must be the LRC of receipt as a decimal string (0–255, or the signed byte -128–127)';
+      return lrcEncoding === 'hex'
+        ? 'must be the LRC of receipt as a hex string (one or two hex digits, 00–FF)'
+        : 'must be the LRC of receipt as a decimal string (0–255, or the signed byte -128–127)';
     case 'uid':
       return `must be a string of 1–${key.maxLength} Latin letters, digits, "-", "_" or "."`;
   }
 }
 
-function checkValue(key: KeySpec, value: unknown): Check {
-  const rule = ruleFor(key);
+function checkValue(key: KeySpec, value: unknown, lrcEncoding: LrcEncoding): Check {
+  const rule = ruleFor(key, lrcEncoding);
   switch (key.format) {
     case 'amount': {
       let text: string | undefined;
@@ -84,14 +98,18 @@ function checkValue(key: KeySpec, value: unknown): Check {
     }
     case 'xml': {
       if (typeof value !== 'string' || value.length === 0) return { rule };
-      const problem = checkReceiptXml(value);
-      return problem ? { rule: `must be a receipt XML string: it ${problem}` } : { value };
+      const { error, issues } = inspectReceiptXml(value);
+      return error ? { rule: `must be a receipt XML string: it ${error}` } : { value, issues };
     }
     case 'uid':
       return typeof value === 'string' && UID.test(value) && value.length <= key.maxLength! ? { value } : { rule };
     case 'lrc': {
-      const text = typeof value === 'number' && Number.isInteger(value) ? String(value) : value;
-      return typeof text === 'string' && /^-?\d{1,3}$/.test(text) && Number(text) >= -128 && Number(text) <= 255 ? { value: text } : { rule };
+      // A number is the byte itself, written in the encoding; a string is taken as written, if written in it.
+      if (typeof value === 'number') {
+        if (!Number.isInteger(value) || value < -128 || value > 255) return { rule };
+        return { value: lrcEncoding === 'hex' ? formatLrc(value < 0 ? value + 256 : value, 'hex') : String(value) };
+      }
+      return typeof value === 'string' && parseLrc(value, lrcEncoding) !== undefined ? { value } : { rule };
     }
   }
 }
@@ -128,12 +146,15 @@ function isEmpty(value: object): boolean {
   return true;
 }
 
-export interface ValidateOptions {
-  /** Mandatory keys that may be left out here because the caller fills them in later (merchantId from the terminal). */
-  optional?: readonly string[];
-}
-
+/**
+ * The request in its wire form, or an EcrError naming method, field and rule. `options.lrcEncoding` says how
+ * PrintXml's `lrc` is written (decimal when not given).
+ */
 export function validateRequest(method: unknown, params?: unknown, options: ValidateOptions = {}): ValidRequest {
+  const lrcEncoding = options.lrcEncoding ?? 'decimal';
+  if (!LRC_ENCODINGS.includes(lrcEncoding)) {
+    throw new EcrError(LIB_CODES.VALIDATION, `lrcEncoding must be ${LRC_ENCODINGS.join(' or ')}; got ${describe(lrcEncoding)}`, { field: 'lrcEncoding', rule: LRC_ENCODINGS.join(' | ') });
+  }
   if (typeof method !== 'string' || method === '') {
     throw new EcrError(LIB_CODES.UNKNOWN_METHOD, `method must be a non-empty string naming one of the ${METHOD_NAMES.length} protocol methods; got ${describe(method)}`, { field: 'method', rule: 'known method name' });
   }
@@ -148,24 +169,26 @@ export function validateRequest(method: unknown, params?: unknown, options: Vali
   if (isEmpty(spec.params) && (params === undefined || params === null || isEmpty(params as object))) return { method, spec, params: {} };
   const given: Params = { ...((params as Params | null | undefined) ?? {}) };
   const out: Params = {};
+  const issues: string[] = [];
   for (const [name, requirement] of Object.entries(spec.params)) {
     const key = REQUEST_KEYS[name];
     let value = given[name];
     delete given[name];
     if (value === undefined || value === null || value === '') {
       if (key.format === 'lrc' && typeof out.receipt === 'string') {
-        value = String(receiptLrc(out.receipt));
+        value = formatLrc(receiptLrc(out.receipt), lrcEncoding);
       } else if (requirement === 'M' && !options.optional?.includes(name)) {
         fail(method, name, `is required (${key.notation}, e.g. ${JSON.stringify(key.example)})`);
       } else {
         continue;
       }
     }
-    const checked = checkValue(key, value);
+    const checked = checkValue(key, value, lrcEncoding);
     if (checked.rule) fail(method, name, checked.rule, value);
     out[name] = checked.value;
+    for (const issue of checked.issues ?? []) issues.push(`${method}: ${name} ${issue}; sent as it is`);
   }
-  crossCheck(method, out);
+  crossCheck(method, out, lrcEncoding);
   // Keys the catalogue does not describe go through unchanged: later firmware adds keys (§1.2). They must still be
   // JSON (a BigInt, a cycle or a structure too deep to write would otherwise throw a TypeError or RangeError later).
   const sizes = new Map<string, number>();
@@ -183,14 +206,14 @@ export function validateRequest(method: unknown, params?: unknown, options: Vali
     const largest = Object.entries(out).sort((a, b) => length(b[0], b[1]) - length(a[0], a[1]))[0]?.[0];
     fail(method, largest, `makes the request ${size} bytes of UTF-8 JSON; a frame carries at most ${MAX_BODY}`, undefined, LIB_CODES.FRAME_TOO_LARGE);
   }
-  return { method, spec, params: out };
+  return issues.length > 0 ? { method, spec, params: out, issues } : { method, spec, params: out };
 }
 
-function crossCheck(method: string, p: Params): void {
+function crossCheck(method: string, p: Params, lrcEncoding: LrcEncoding): void {
   if (p.discountedAmount !== undefined && Number(p.discountedAmount) > Number(p.transAmount)) {
     fail(method, 'discountedAmount', `must not exceed transAmount (${p.transAmount})`, p.discountedAmount);
   }
-  if (p.lrc !== undefined && typeof p.receipt === 'string' && !lrcMatches(String(p.lrc), p.receipt)) {
-    fail(method, 'lrc', `does not match receipt (its LRC is ${receiptLrc(p.receipt)}); leave lrc out to have it computed`, p.lrc);
+  if (p.lrc !== undefined && typeof p.receipt === 'string' && !lrcMatches(String(p.lrc), p.receipt, lrcEncoding)) {
+    fail(method, 'lrc', `does not match receipt (its LRC is ${formatLrc(receiptLrc(p.receipt), lrcEncoding)}); leave lrc out to have it computed`, p.lrc);
   }
 }

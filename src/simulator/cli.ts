@@ -12,6 +12,7 @@ const HELP = `Usage: ssi-ecr-sim [options]
   --fast                no delays between statuses (tests)
   --state FILE          keep last results and the batch in FILE across restarts
   --platform P          android (default) or linux (GetTerminalInfo shape, no PrintXml)
+  --lrc ENC             how PrintXml's lrc is written: decimal (default, "31") or hex ("1F")
   --z-after N           require a Z report (S06, E15) after N operations
   --no-pin-limit N      contactless without PIN up to N minor units (default 0: always PIN)
   --quirks              answer in the vendor examples' forms (APPROVED-ONLINE, cardHolderName, padded totals)
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     fast: { type: 'boolean', default: false },
     state: { type: 'string' },
     platform: { type: 'string', default: 'android' },
+    lrc: { type: 'string', default: 'decimal' },
     'z-after': { type: 'string' },
     'no-pin-limit': { type: 'string' },
     quirks: { type: 'boolean', default: false },
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
   if (values.firmware !== '1.1' && values.firmware !== '1.4') throw new Error(`--firmware must be 1.1 or 1.4; got ${values.firmware}`);
   const closeAfter = values['close-after-answer'] ?? values['close-after-response'];
   const closeAfterAnswer = closeAfter === undefined ? undefined : int('close-after-answer', closeAfter);
+  if (values.lrc !== 'decimal' && values.lrc !== 'hex') throw new Error(`--lrc must be decimal or hex; got ${values.lrc}`);
   const sim = await startSimulator({
     port: int('port', values.port),
     host: values.host,
@@ -69,6 +72,7 @@ async function main(): Promise<void> {
     phases: values.fast ? { S01: 0, S02: 0, S03: 0, S04: 0, S05: 0, S07: 0 } : undefined,
     stateFile: values.state,
     platform: values.platform,
+    lrcEncoding: values.lrc,
     zReportAfter: int('z-after', values['z-after']),
     noPinLimit: int('no-pin-limit', values['no-pin-limit']),
     quirks: values.quirks,

@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../core/atomic-file';
 import { getMethod, REQUEST_KEYS, RESULT_KEYS, type Generation, type MethodSpec, type Phase } from '../core/catalogue';
 import { ERROR_CODES, INTERRUPTIBLE_STATUSES } from '../core/codes';
 import { EcrError } from '../core/errors';
+import { LRC_ENCODINGS, type LrcEncoding } from '../core/receipt-xml';
 import { validateRequest } from '../core/validate';
 import { detailOf, totals, zeroTotals, type BatchEntry } from './batch';
 import { reportReceipt, transactionReceipt, type ReceiptHeader } from './receipts';
@@ -68,6 +69,8 @@ export interface EngineOptions {
    */
   quirks?: boolean;
   serialNumber?: string;
+  /** How this terminal reads PrintXml's `lrc`: 'decimal' (default, e.g. "31") or 'hex' (e.g. "1F"); any other form gets E02. */
+  lrcEncoding?: LrcEncoding;
   bankName?: string;
   merchantName?: string;
   clock?: () => Date;
@@ -187,6 +190,9 @@ export class TerminalEngine extends EventEmitter {
     this.phases = { ...HUMAN_PHASES, ...options.phases };
     this.merchants = (options.merchants ?? DEFAULT_MERCHANTS).map((m) => (typeof m === 'string' ? { merchantId: m, terminalIds: ['T0000001'] } : m));
     this.platform = options.platform ?? 'android';
+    if (options.lrcEncoding !== undefined && !LRC_ENCODINGS.includes(options.lrcEncoding)) {
+      throw new Error(`lrcEncoding must be ${LRC_ENCODINGS.join(' or ')}; got ${JSON.stringify(options.lrcEncoding)}`);
+    }
     this.state = this.load();
   }
 
@@ -297,7 +303,8 @@ export class TerminalEngine extends EventEmitter {
       // Keys the spec does not describe are ignored (§1.2), so they are not handed to validation either: a deeply
       // nested unknown key must not turn into a refusal.
       const known = Object.fromEntries(keys.filter((key) => Object.hasOwn(params, key)).map((key) => [key, params[key]]));
-      return { params: validateRequest(spec.name, known).params };
+      // A receipt with what the protocol does not describe is printed, as a terminal ignores what it does not know.
+      return { params: validateRequest(spec.name, known, { lrcEncoding: this.options.lrcEncoding }).params };
     } catch (err) {
       const e = err as EcrError;
       if (e.field === 'lrc') return refuse(spec.name, 'E02', e.message, 'lrc');

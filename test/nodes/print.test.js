@@ -16,9 +16,9 @@ describe('ssi-print node', function () {
     sim = undefined;
   });
 
-  function flow(print = {}) {
+  function flow(print = {}, terminal = {}) {
     return [
-      terminalConfig(sim),
+      terminalConfig(sim, terminal),
       { id: 'printer', type: 'ssi-print', name: 'receipt printer', terminal: 'term', mode: 'xml', url: '', urlType: 'str', fontStyle: '', wires: [['out']], ...print },
       { id: 'out', type: 'helper' },
       { id: 'catcher', type: 'catch', scope: ['printer'], uncaught: false, wires: [['caught']] },
@@ -72,6 +72,30 @@ describe('ssi-print node', function () {
       { receipt: `<receipt>${TEXT(PLAIN, 'Дякуємо!')}</receipt>`, lrc: String(receiptLrc(`<receipt>${TEXT(PLAIN, 'Дякуємо!')}</receipt>`)), fontStyle: 'mono.ttf' },
       { receipt: xml, lrc: String(receiptLrc(xml)), fontStyle: 'mono.ttf' },
     ]);
+  });
+
+  it('a terminal set to hex LRC sends lrc in hex, and a hex terminal prints; a decimal one answers E02 to Catch', async () => {
+    // Above 9, a byte is written differently in decimal and hex ("51" and "33" here).
+    const receipt = `<receipt>${TEXT(PLAIN, 'Дякуємо!')}</receipt>`;
+    receiptLrc(receipt).should.be.above(9);
+    const hex = receiptLrc(receipt).toString(16).toUpperCase().padStart(2, '0');
+    sim = await simulator({ lrcEncoding: 'hex' });
+    await load(flow({}, { lrcEncoding: 'hex' }));
+    (await print(['Дякуємо!'])).ecr.response.error.should.be.false();
+    sent(sim, 'PrintXml').should.eql([{ receipt, lrc: hex }]);
+    await helper.unload();
+    await load(flow({}, { lrcEncoding: 'decimal' }));
+    const err = await refused(['Дякуємо!']);
+    err.error.code.should.equal('E02');
+    sent(sim, 'PrintXml')[1].should.eql({ receipt, lrc: String(receiptLrc(receipt)) });
+  });
+
+  it('receipt XML with an attribute the protocol does not describe is printed as it is', async () => {
+    sim = await simulator();
+    await load(flow());
+    const xml = '<receipt><text align="left" colour="red">42</text></receipt>';
+    (await print(xml)).ecr.response.error.should.be.false();
+    sent(sim, 'PrintXml').should.eql([{ receipt: xml, lrc: String(receiptLrc(xml)) }]);
   });
 
   it('a bad line goes to Catch as VALIDATION naming its index; nothing is sent', async () => {

@@ -15,6 +15,52 @@ function socketsTo(port) {
 
 const STATUS = '@ssi-ecr/node-red/ssi-terminal:ssi-terminal.status.';
 
+describe('ssi-terminal settings as Terminal options', function () {
+  const { terminalOptions } = require('../../dist/nodes/lib/terminal-options');
+
+  it('LRC encoding: decimal or hex; left blank, the Terminal\'s default (decimal)', () => {
+    terminalOptions({ host: 'h', lrcEncoding: 'hex' }).lrcEncoding.should.equal('hex');
+    terminalOptions({ host: 'h', lrcEncoding: 'decimal' }).lrcEncoding.should.equal('decimal');
+    terminalOptions({ transport: 'serial', serialPort: '/dev/ttyACM0', lrcEncoding: 'hex' }).lrcEncoding.should.equal('hex');
+    for (const blank of [undefined, null, '']) (terminalOptions({ host: 'h', lrcEncoding: blank }).lrcEncoding === undefined).should.be.true();
+  });
+
+  it('LRC encoding: anything else is refused, naming the field and the rule', () => {
+    for (const value of ['HEX', 'octal', 16, true]) {
+      let err;
+      try {
+        terminalOptions({ host: 'h', lrcEncoding: value });
+      } catch (e) {
+        err = e;
+      }
+      (err !== undefined).should.be.true(String(value));
+      err.should.match({ code: 'VALIDATION', field: 'lrcEncoding', rule: 'must be decimal or hex' });
+      err.message.should.equal(`ssi-terminal: lrcEncoding must be decimal or hex; got ${JSON.stringify(value)}`);
+    }
+  });
+
+  it('a misconfigured LRC encoding reaches the flow nodes as a VALIDATION error naming it', async () => {
+    const sim = await simulator();
+    try {
+      await load([
+        terminalConfig(sim, { lrcEncoding: 'octal' }),
+        { id: 'p1', type: 'ssi-print', terminal: 'term', mode: 'xml', wires: [[]] },
+        { id: 'c1', type: 'catch', scope: ['p1'], wires: [['caught']] },
+        { id: 'caught', type: 'helper' },
+      ]);
+      const caught = next(helper.getNode('caught'));
+      helper.getNode('p1').receive({ payload: ['x'] });
+      const msg = await caught;
+      msg.error.code.should.equal('VALIDATION');
+      msg.error.message.should.match(/lrcEncoding must be decimal or hex; got "octal"/);
+      sim.requests.should.have.length(0);
+    } finally {
+      await helper.unload();
+      await sim.stop();
+    }
+  });
+});
+
 describe('ssi-terminal config node (in the test runtime)', function () {
   let sim;
   afterEach(async () => {

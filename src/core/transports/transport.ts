@@ -15,7 +15,9 @@ export type TransportIssue =
   /** Answers without a "method" key (some later firmware): taken as the one request in flight; said once per connection. */
   | { kind: 'no-method'; expected: string }
   | { kind: 'journal'; message: string }
-  | { kind: 'firmware'; message: string };
+  | { kind: 'firmware'; message: string }
+  /** A PrintXml receipt with what the protocol does not describe: sent as it is. */
+  | { kind: 'receipt'; message: string };
 
 export interface ExchangeOptions {
   /** How long to wait for the response once the request is written, in ms. */

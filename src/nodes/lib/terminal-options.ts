@@ -2,6 +2,7 @@
 import type { TerminalOptions } from '../../core/terminal';
 import { EcrError, LIB_CODES } from '../../core/errors';
 import { POLLING_MODES, type Polling } from '../../core/poll-schedule';
+import { LRC_ENCODINGS, type LrcEncoding } from '../../core/receipt-xml';
 
 export interface TerminalSettings {
   transport?: unknown;
@@ -17,6 +18,7 @@ export interface TerminalSettings {
   overallTimeout?: unknown;
   connectTimeout?: unknown;
   unackedGrace?: unknown;
+  lrcEncoding?: unknown;
 }
 
 function bad(field: string, rule: string, value: unknown): EcrError {
@@ -36,6 +38,12 @@ function polling(value: unknown): Polling | undefined {
   return value as Polling;
 }
 
+function lrcEncoding(value: unknown): LrcEncoding | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (!LRC_ENCODINGS.includes(value as LrcEncoding)) throw bad('lrcEncoding', `must be ${LRC_ENCODINGS.join(' or ')}`, value);
+  return value as LrcEncoding;
+}
+
 export function terminalOptions(s: TerminalSettings): TerminalOptions {
   const transport = (s.transport || 'tcp') as string;
   if (transport !== 'tcp' && transport !== 'http' && transport !== 'serial') throw bad('transport', 'must be tcp, http or serial', s.transport);
@@ -46,6 +54,7 @@ export function terminalOptions(s: TerminalSettings): TerminalOptions {
     overallTimeout: whole('overallTimeout', s.overallTimeout, 1000, 3_600_000),
     connectTimeout: whole('connectTimeout', s.connectTimeout, 100, 60_000),
     unackedGrace: whole('unackedGrace', s.unackedGrace, 0, 600_000),
+    lrcEncoding: lrcEncoding(s.lrcEncoding),
   };
   if (transport === 'serial') {
     const path = typeof s.serialPort === 'string' ? s.serialPort.trim() : '';
