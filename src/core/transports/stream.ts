@@ -42,6 +42,11 @@ interface Open {
 
 /** A close this soon after a response, with nothing pending, marks a terminal that closes after every response. */
 const CLOSE_AFTER_RESPONSE_MS = 1000;
+/**
+ * A terminal that closes after its answer may do so a few ms later. Until a connection has shown it stays open
+ * after an answer, a read waits this long after the previous answer, so that it is not written into a closing one.
+ */
+const CLOSING_WINDOW_MS = 50;
 
 export abstract class StreamTransport extends EventEmitter implements Transport {
   abstract readonly name: string;
@@ -59,6 +64,8 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
   private peerClosesAfterResponse = false;
   /** Connections in a row that the terminal closed right after one answer: two make the pattern, one is a cut. */
   private closedAfterAnswer = 0;
+  /** A connection has answered a request sent after the closing window: this terminal keeps its connections. */
+  private keepsOpen = false;
 
   constructor(options: StreamTransportOptions = {}) {
     super();
@@ -83,13 +90,24 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
     const frame = encodeFrame(request, method);
     const fresh = options.fresh === true && this.peerMayClose;
     const once = () => {
-      // An open connection is used at once; only opening one takes the (async) way round.
+      // An open connection is used at once; only opening one (or waiting out a closing window) takes the async way.
       const open = this.usable(fresh);
-      if (open) return this.sendOn(open, method, frame, options);
+      if (open && !this.mayBeClosing(open)) return this.sendOn(open, method, frame, options);
+      if (open) return this.afterClosingWindow(open).then(() => this.ensureOpen(method, fresh)).then((opened) => this.sendOn(opened, method, frame, options));
       return this.ensureOpen(method, fresh).then((opened) => this.sendOn(opened, method, frame, options));
     };
     if (!options.gap) return this.lock.run(once);
     return this.lock.run(() => this.pacer.run(options.gap, this.closing.signal, once));
+  }
+
+  /** The connection has answered moments ago, and this terminal has not shown that it keeps connections open. */
+  private mayBeClosing(open: Open): boolean {
+    return this.peerMayClose && !this.keepsOpen && open.exchanges > 0 && Date.now() - open.lastResponseAt < CLOSING_WINDOW_MS;
+  }
+
+  private afterClosingWindow(open: Open): Promise<void> {
+    const wait = open.lastResponseAt + CLOSING_WINDOW_MS - Date.now();
+    return wait > 0 ? sleep(wait, this.closing.signal).catch(() => undefined) : Promise.resolve();
   }
 
   /**
@@ -226,7 +244,10 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
           open.exchanges++;
           open.lastResponseAt = Date.now();
           // A connection that carried a second exchange is one the terminal keeps open.
-          if (open.exchanges > 1) this.closedAfterAnswer = 0;
+          if (open.exchanges > 1) {
+            this.closedAfterAnswer = 0;
+            this.keepsOpen = true;
+          }
           resolve(message);
         },
         reject: (err) => {
