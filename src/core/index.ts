@@ -1,6 +1,6 @@
 export { Terminal, type TerminalOptions, type RequestOptions, type TransactOptions, type ReconcileReport } from './terminal';
 export { nextPollDelay, POLLING_MODES, type Polling } from './poll-schedule';
-export { Journal, type JournalRecord, type JournalStep, type SettledRef } from './journal';
+export { Journal, JOURNAL_UNAVAILABLE, UNREADABLE_JOURNAL, type JournalRecord, type JournalStep, type SettledRef } from './journal';
 export { type PreviousUse } from './refs';
 export { EcrError, isEcrError, LIB_CODES, type LibCode } from './errors';
 export {
