@@ -150,7 +150,7 @@ describe('Hostile journals', function () {
       ['records that are not an array', '{"version":1,"records":"none"}', /no records array/],
       ['another version', '{"version":2,"records":[]}', /version is 2/],
       ['null', 'null', /not a JSON object/],
-      ['nesting 1,000 levels deep', `{"version":1,"records":[],"x":${'['.repeat(1000)}${']'.repeat(1000)}}`, /deeper than 64 levels/],
+      ['nesting 20,000 levels deep', `{"version":1,"records":[],"x":${'['.repeat(20_000)}${']'.repeat(20_000)}}`, /deeper than 1000 levels/],
     ];
     for (const [label, text, why] of BAD) {
       it(`${label}`, async () => {
@@ -178,6 +178,19 @@ describe('Hostile journals', function () {
         financialCount(env.sim, 'Purchase').should.equal(1);
       });
     }
+
+    it('a journal of an earlier version with a snapshot 200 levels deep is read, and its snapshot bounded when written again', async () => {
+      env = await setup();
+      const file = path.join(dir, 'journal.json');
+      const deepSnapshot = { method: 'GetLastResult', error: false, errorCode: '', errorDescription: '', params: { transAmount: '1', x: JSON.parse(`${'['.repeat(200)}1${']'.repeat(200)}`) } };
+      fs.writeFileSync(file, JSON.stringify({ version: 1, records: [record({ snapshot: deepSnapshot })] }));
+      const t = env.open('tcp', { journal: file });
+      t.unresolved().map((r) => r.id).should.eql(['r1']);
+      (await t.transact('Purchase', purchase('100')).should.be.rejected()).code.should.equal('UNRESOLVED');
+      const written = fs.readFileSync(file, 'utf8');
+      written.should.match(/cut: an array nested deeper than 8 levels/);
+      JSON.parse(written).records[0].snapshot.keptDigest.should.match(/^[0-9a-f]{64}$/);
+    });
 
     it('a record written by hand with only id, method and params is a record: reconciled, not kept aside', async () => {
       env = await setup();

@@ -73,8 +73,11 @@ export const UNREADABLE_JOURNAL = 'unreadable-journal';
 /** The one record of a journal that cannot be used; its reason says why. It goes once the cause is fixed and the Terminal made again. */
 export const JOURNAL_UNAVAILABLE = 'journal-unavailable';
 
-/** Nesting a journal file may have: far more than records written here have, far less than JSON.stringify can go. */
-const MAX_FILE_DEPTH = 64;
+/**
+ * Nesting a journal file may have: far more than this library writes (params and snapshots read back are bounded
+ * again), far less than JSON.stringify can write back.
+ */
+const MAX_FILE_DEPTH = 1000;
 /** What is kept of request params: they passed validation (at most a frame), only their depth is bounded. */
 const PARAMS_BOUNDS: Bounds = { depth: 16, string: Infinity, size: Infinity };
 /** What is kept of a settled ref's summary. */
