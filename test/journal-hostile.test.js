@@ -66,9 +66,15 @@ function readOnlyMountWorks() {
 /** argv run where `target` (a folder or a file) is mounted read-only: the real EROFS, no root tricks, no mock. */
 const underReadOnly = (target) => (argv) => ['unshare', '-rm', 'sh', '-c', 'mount --bind -o ro "$0" "$0" && exec "$@"', target, ...argv];
 
-/** Runs a Node.js script with `target` read-only; resolves { status, stdout, stderr, out (its last JSON line) }. */
-function runReadOnly(target, script) {
-  const [cmd, ...args] = underReadOnly(target)([process.execPath, '-e', script]);
+/** argv run with a 64 KiB tmpfs of its own mounted on `dir`: a disk that fills up. */
+const onSmallDisk = (dir) => (argv) => ['unshare', '-rm', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs "$0" && exec "$@"', dir, ...argv];
+
+/**
+ * Runs a Node.js script with `target` read-only (or as `wrap` says); resolves { status, stdout, stderr, out (its
+ * last JSON line) }. Never synchronously: the simulator the script talks to runs in this process.
+ */
+function runReadOnly(target, script, wrap = underReadOnly(target)) {
+  const [cmd, ...args] = wrap([process.execPath, '-e', script]);
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -281,7 +287,7 @@ describe('Hostile journals', function () {
     });
   });
 
-  describe('a journal on a read-only file system: the Terminal is made, and refuses every payment with JOURNAL', function () {
+  describe('a journal on a file system that refuses writes (read-only, full): the Terminal is made, and refuses every payment with JOURNAL', function () {
     let sim;
     let dir;
     before(function () {
@@ -340,6 +346,35 @@ describe('Hostile journals', function () {
       // The lock (its folder is writable) was released with the Terminal; the unreadable file is still there.
       fs.readdirSync(dir).should.eql(['journal.json']);
       fs.readFileSync(file, 'utf8').should.equal(truncated);
+    });
+
+    it('a truncated journal whose replacement cannot be written (a full disk, ENOSPC): put back, constructible, JOURNAL saying so', async () => {
+      // A small tmpfs of its own: the journal, then the disk filled up to one free page, which the lock takes.
+      const file = path.join(dir, 'journal.json');
+      const truncated = '{"version":1,"records":[{"id":';
+      const fill = `
+        const fs = require('node:fs');
+        fs.writeFileSync(${JSON.stringify(file)}, ${JSON.stringify(truncated)});
+        fs.writeFileSync(${JSON.stringify(path.join(dir, 'pad'))}, Buffer.alloc(4096));
+        try {
+          for (;;) fs.appendFileSync(${JSON.stringify(path.join(dir, 'fill'))}, Buffer.alloc(1024));
+        } catch (err) {
+          if (err.code !== 'ENOSPC') throw err;
+        }
+        fs.unlinkSync(${JSON.stringify(path.join(dir, 'pad'))});
+        process.on('exit', () => console.error(JSON.stringify({ files: fs.readdirSync(${JSON.stringify(dir)}).sort(), journal: fs.readFileSync(${JSON.stringify(file)}, 'utf8') })));`;
+      const run = await runReadOnly(dir, fill + libraryScript(file, sim.port), onSmallDisk(dir));
+      run.status.should.equal(0, run.stderr);
+      const out = run.out;
+      out.records.map((r) => r.id).should.eql([JOURNAL_UNAVAILABLE]);
+      out.records[0].reason.should.match(/its replacement could not be written \(ENOSPC.*\); it is back at .*journal\.json\./);
+      out.purchase.should.match({ code: 'JOURNAL', sent: false });
+      out.purchase.message.should.match(/ENOSPC/);
+      out.state.journal.should.match(/ENOSPC/);
+      (sim.counts.Purchase || 0).should.equal(0);
+      // Put back, and nothing else left behind: the next start still finds that something is wrong.
+      const after = JSON.parse(run.stderr.trim().split('\n').pop());
+      after.should.eql({ files: ['fill', 'journal.json'], journal: truncated });
     });
 
     it('Node-RED with its journal folder read-only and a truncated journal starts, restarts, shows the problem and refuses payments (JOURNAL)', async function () {
