@@ -120,6 +120,8 @@ describe('chaos findings: outcome certainty under network faults', function () {
   it('after a crash, a request still on its way is not reconciled as not performed', async () => {
     const t = open();
     await t.transact('Purchase', purchase('5000'));
+    // One Terminal per journal: this one gives it up before the client process takes it.
+    await t.close();
     // A client process sends a Purchase, then dies (SIGKILL) while a relay still holds the request for 600 ms.
     proxy.inject({ kind: 'late-request', method: 'Purchase', ms: 600 });
     const code = `

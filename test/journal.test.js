@@ -40,6 +40,9 @@ describe('Journal and recovery', function () {
     result.params.transAmount.should.equal('2450');
     onDisk(j.file).should.eql([]);
     t.unresolved().should.eql([]);
+    // No temp file left; the lock is there while the Terminal is open, and goes with it.
+    fs.readdirSync(j.dir).sort().should.eql(['journal.json', 'journal.json.lock']);
+    await t.close();
     fs.readdirSync(j.dir).should.eql(['journal.json']);
   });
 
@@ -107,10 +110,14 @@ describe('Journal and recovery', function () {
     financialCount(env.sim, 'Purchase').should.equal(before);
     // Reports still run: they move no money.
     (await t.transact('XReport', { merchantId: MERCHANT })).error.should.be.false();
+    // One Terminal per journal: the owner who allows payments meanwhile opens it once the first one is closed.
+    await t.close();
     const lenient = env.open('tcp', { journal: j.file, allowWhileUnresolved: true });
     (await lenient.transact('Purchase', purchase('1001'))).params.transAmount.should.equal('1001');
-    t.markResolved('r2').should.be.true();
-    (await t.transact('Purchase', purchase('1002'))).params.transAmount.should.equal('1002');
+    await lenient.close();
+    const strict = env.open('tcp', { journal: j.file });
+    strict.markResolved('r2').should.be.true();
+    (await strict.transact('Purchase', purchase('1002'))).params.transAmount.should.equal('1002');
   });
 
   it('an in-process OUTCOME_UNKNOWN is settled before the next payment, which then runs', async () => {
@@ -136,6 +143,7 @@ describe('Journal and recovery', function () {
     await t.transact('Purchase', purchase('100'));
     (await t.transact('Purchase', purchase('200')).should.be.rejected()).code.should.equal('E15');
     onDisk(j.file).should.eql([]);
+    await t.close();
     const offline = new Terminal({ host: '127.0.0.1', port: 1, connectTimeout: 100, journal: j.file });
     (await offline.transact('Purchase', purchase('300')).should.be.rejected()).code.should.equal('CONNECTION_FAILED');
     onDisk(j.file).should.eql([]);
@@ -148,11 +156,16 @@ describe('Journal and recovery', function () {
     const t = env.open('tcp', { journal: file });
     await t.request('GetStatus');
     // The journal's folder becomes a file: nothing can be written there any more.
+    fs.rmSync(path.join(j.dir, 'sub'), { recursive: true });
     fs.writeFileSync(path.join(j.dir, 'sub'), 'not a folder');
     const err = await t.transact('Purchase', purchase('100')).should.be.rejected();
     err.code.should.equal('JOURNAL');
     err.sent.should.be.false();
     err.message.should.match(/Purchase not sent: the journal could not be written/);
+    // What failed, where: the file and the OS error, and the cause is the library's error too (code JOURNAL).
+    err.message.should.containEql(file);
+    err.message.should.match(/ENOTDIR/);
+    err.cause.should.match({ name: 'EcrError', code: 'JOURNAL', facts: { path: file, os: 'ENOTDIR' } });
     financialCount(env.sim, 'Purchase').should.equal(0);
   });
 

@@ -92,7 +92,9 @@ describe('refs: one operation per caller reference', function () {
     const onDisk = JSON.parse(fs.readFileSync(journal(), 'utf8'));
     onDisk.records.should.eql([]);
     onDisk.settled.should.match([{ ref: 'kept', method: 'Purchase', how: 'result', summary: { approved: true } }]);
-    (await env.open('tcp', { journal: journal() }).transact('Purchase', purchase('100'), { ref: 'kept' }).should.be.rejected()).code.should.equal('DUPLICATE');
+    const again = env.open('tcp', { journal: journal() });
+    (await again.transact('Purchase', purchase('100'), { ref: 'kept' }).should.be.rejected()).code.should.equal('DUPLICATE');
+    await again.close();
     // A day later the ref is free again.
     onDisk.settled[0].settledAt = new Date(Date.now() - 24 * 3600 * 1000 - 1000).toISOString();
     fs.writeFileSync(journal(), JSON.stringify(onDisk));

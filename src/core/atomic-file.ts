@@ -1,10 +1,25 @@
 /**
  * A file replaced whole or not at all, and durable once written: temp file, fsync, rename, fsync of the folder.
- * writeFileAtomic blocks until then; writeFileAtomicAsync does the same on libuv's thread pool.
+ * writeFileAtomic blocks until then; writeFileAtomicAsync does the same on libuv's thread pool. Every write has a
+ * temp file of its own (`<file>.<pid>.<random>.tmp`): two writers never write into, or rename away, each other's.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as fs from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
+
+/** The temp file of one write of `path`. */
+function tempName(path: string): string {
+  return `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+}
+
+/** Whether `name` (in the folder of `path`) is a temp file a write of `path` left: a crash mid-write leaves one. */
+export function isTempOf(path: string, name: string): boolean {
+  const base = basename(path);
+  if (!name.startsWith(`${base}.`)) return false;
+  const rest = name.slice(base.length + 1);
+  return rest === 'tmp' || /^\d+\.[0-9a-f]{8}\.tmp$/.test(rest);
+}
 
 function fsyncPath(path: string, flags: string): void {
   const fd = openSync(path, flags);
@@ -17,10 +32,19 @@ function fsyncPath(path: string, flags: string): void {
 
 export function writeFileAtomic(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, text);
-  fsyncPath(tmp, 'r+');
-  renameSync(tmp, path);
+  const tmp = tempName(path);
+  try {
+    writeFileSync(tmp, text, { flag: 'wx' });
+    fsyncPath(tmp, 'r+');
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* never made, or renamed already */
+    }
+    throw err;
+  }
   // The rename itself is durable only once the folder is synced (not possible on every platform).
   try {
     fsyncPath(dirname(path), 'r');
@@ -54,23 +78,29 @@ function step<T>(run: (done: (err: NodeJS.ErrnoException | null, value?: T) => v
 }
 
 async function replace(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp`;
+  const tmp = tempName(path);
   let fd: number;
   try {
-    fd = await step<number>((done) => fs.open(tmp, 'w', done));
+    fd = await step<number>((done) => fs.open(tmp, 'wx', done));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     // The folder is made only when it is missing: creating it is a step of its own on every write otherwise.
     await step((done) => fs.mkdir(dirname(path), { recursive: true }, (e) => done(e)));
-    fd = await step<number>((done) => fs.open(tmp, 'w', done));
+    fd = await step<number>((done) => fs.open(tmp, 'wx', done));
   }
   try {
-    await step((done) => fs.writeFile(fd, text, done));
-    await step((done) => fs.fsync(fd, done));
-  } finally {
-    await step((done) => fs.close(fd, done));
+    try {
+      await step((done) => fs.writeFile(fd, text, done));
+      await step((done) => fs.fsync(fd, done));
+    } finally {
+      await step((done) => fs.close(fd, done));
+    }
+    await step((done) => fs.rename(tmp, path, done));
+  } catch (err) {
+    // A full disk must not also keep a half-written temp file: it is removed, the write fails.
+    await step((done) => fs.unlink(tmp, (e) => done(e))).catch(() => undefined);
+    throw err;
   }
-  await step((done) => fs.rename(tmp, path, done));
   let folder: number | undefined;
   try {
     folder = await step<number>((done) => fs.open(dirname(path), 'r', done));

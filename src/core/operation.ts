@@ -241,12 +241,16 @@ export class Operation {
     return { acked: this.acked, soleEcr: this.host.settings.soleEcr, ran };
   }
 
-  /** The result of this operation: by its uid on later firmware (whatever ran after it), else the last result. */
+  /**
+   * The result of this operation: by its uid on later firmware (whatever ran after it). An answer that does not
+   * carry that uid (no such operation yet, a terminal that does not know the method after all) says nothing about
+   * it, so the last result is read and judged as on v1.1.10.
+   */
   private async readResult(): Promise<EcrResponse> {
     if (this.uid && this.resultMethod === 'GetLastResult') {
       const byUid = await this.host.exchange('GetResultByUid', { transactionUid: this.uid });
-      if (!(byUid.error && byUid.errorCode === 'E05')) return byUid;
-      this.host.noteGeneration('1.1', 'GetResultByUid is an unknown method to this terminal');
+      if (byUid.params.transactionUid === this.uid) return byUid;
+      if (byUid.error && byUid.errorCode === 'E05') this.host.noteGeneration('1.1', 'GetResultByUid is an unknown method to this terminal');
     }
     return this.host.exchange(this.resultMethod);
   }

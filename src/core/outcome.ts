@@ -8,6 +8,7 @@
 import type { MethodSpec } from './catalogue';
 import { OUTCOME_ERROR_CODES } from './codes';
 import { FIRST_STEP_COMPLETED, isApproved, type EcrResponse } from './normalise';
+import { resultDigest, snapshotDigest } from './snapshot';
 import type { Params } from './validate';
 
 export type Verdict =
@@ -30,19 +31,13 @@ export interface JudgeContext {
   ran?: boolean;
 }
 
-function stable(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}
-
-/** Equal results, track2 aside: a journal keeps its snapshot without it. */
+/**
+ * Equal results, track2 aside (a journal keeps its snapshot without it): compared by digest, which a journal keeps
+ * with a snapshot whose params it had to cut, and which no nesting or size makes fail.
+ */
 export function sameResult(a: EcrResponse | null, b: EcrResponse): boolean {
   if (!a) return false;
-  const withoutTrack2 = (p: Record<string, unknown>) => Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'track2'));
-  return a.error === b.error && a.errorCode === b.errorCode && stable(withoutTrack2(a.params)) === stable(withoutTrack2(b.params));
+  return snapshotDigest(a) === resultDigest(b);
 }
 
 /** An answer that says what became of an operation (§4.3.3's transaction codes), rather than that it cannot say. */

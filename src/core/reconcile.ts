@@ -34,11 +34,11 @@ function uidOf(record: JournalRecord): string | undefined {
   return typeof uid === 'string' ? uid : undefined;
 }
 
-/** The record's result: by its uid where it has one (a v1.1.10 terminal answering E05 falls back to the last result). */
+/** The record's result: by its uid where it has one; an answer without that uid says nothing, so the last result is read. */
 async function readFor(host: ReconcileHost, spec: MethodSpec, uid: string | undefined): Promise<EcrResponse> {
   if (uid && spec.resultMethod === 'GetLastResult') {
     const byUid = await host.exchange('GetResultByUid', { transactionUid: uid });
-    if (!(byUid.error && byUid.errorCode === 'E05')) return byUid;
+    if (byUid.params.transactionUid === uid) return byUid;
   }
   return host.exchange(spec.resultMethod!);
 }
@@ -72,8 +72,7 @@ export async function reconcileRecord(host: ReconcileHost, record: JournalRecord
     return { record, verdict: 'unknown', retry: true, reason: `the terminal could not be asked: ${(err as Error).message}` };
   }
   const acked = record.acknowledged === true;
-  const notThere = uid !== undefined && result.error && result.errorCode === 'E20';
-  const verdict = notThere ? ({ kind: 'unchanged' } as const) : judgeResult(spec, record.params, record.snapshot, result, { acked, soleEcr: host.settings.soleEcr });
+  const verdict = judgeResult(spec, record.params, record.snapshot, result, { acked, soleEcr: host.settings.soleEcr });
   const tiedByUid = uid !== undefined && result.params.transactionUid === uid;
   if (verdict.kind === 'unreadable') return { record, verdict: 'unknown', retry: true, result, reason: `${spec.resultMethod}: ${verdict.reason}` };
   if (record.superseded && !tiedByUid) {
@@ -82,7 +81,7 @@ export async function reconcileRecord(host: ReconcileHost, record: JournalRecord
   if (verdict.kind === 'ours') return { record, verdict: 'ours', result };
   if (verdict.kind === 'first-step' && tiedByUid) return { record, verdict: 'not-performed', result, reason: 'only step 1 ran (the card was read); nothing was charged' };
   if (verdict.kind === 'foreign' || verdict.kind === 'untied') return { record, verdict: 'unknown', result, reason: `${verdict.reason}; it is not taken as this operation's` };
-  const what = notThere ? `the terminal has no operation ${uid}` : `the terminal's ${spec.resultMethod} did not change`;
+  const what = `the terminal's ${spec.resultMethod} did not change`;
   if (acked) return { record, verdict: 'unknown', result, reason: `acknowledged, but ${what}` };
   const since = sinceSent(record);
   if (since < host.settings.unackedGrace) {

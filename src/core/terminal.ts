@@ -152,10 +152,12 @@ export class Terminal extends EventEmitter {
     }
     const connectTimeout = positive('connectTimeout', options.connectTimeout, DEFAULTS.connectTimeout);
     this.transport = createTransport(options, connectTimeout);
+    this.queue = new OperationQueue(positive('maxQueue', options.maxQueue, DEFAULTS.maxQueue), this.transport.name);
+    // The journal last: it takes the journal's lock, which a constructor throwing after it would never release.
     this.journal = options.journal ? new Journal(options.journal) : undefined;
+    this.journal?.on('issue', (issue: TransportIssue) => this.emit('issue', issue));
     this.refs = new RefBook(this.journal);
     this.allowWhileUnresolved = options.allowWhileUnresolved === true;
-    this.queue = new OperationQueue(positive('maxQueue', options.maxQueue, DEFAULTS.maxQueue), this.transport.name);
     this.transport.on('connection', (event: ConnectionEvent) => this.emit('connection', event));
     this.transport.on('issue', (issue: TransportIssue) => this.emit('issue', issue));
     this.host = this.operationHost();
@@ -287,6 +289,7 @@ export class Terminal extends EventEmitter {
     await this.transport.close();
     // Whatever was written down so far reaches the disk before the owner may open the journal again.
     await this.journal?.flush().catch(() => undefined);
+    await this.journal?.release();
   }
 
   private operationHost(): OperationHost {

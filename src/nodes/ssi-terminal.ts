@@ -12,7 +12,7 @@ import { Terminal } from '../core/terminal';
 import { loadSerialPort } from '../core/transports/serial';
 import { errorDetails, type TerminalConfigNode } from './lib/flow-node';
 import type { Node, NodeAPI, NodeDef } from './lib/red';
-import { TerminalHub } from './lib/terminal-hub';
+import { TerminalHub, type ProblemLevel } from './lib/terminal-hub';
 import { terminalOptions, type TerminalSettings } from './lib/terminal-options';
 
 const TEST_TIMEOUT = 5000;
@@ -97,6 +97,8 @@ export = function register(RED: NodeAPI): void {
         throw err;
       });
     }
+    // A journal that cannot be used, an unreadable one kept aside, a stale lock taken over: said in the log.
+    this.hub.on('problem', (message: string, level: ProblemLevel) => (level === 'error' ? this.error(message) : this.warn(message)));
     this.on('close', (_removed: boolean, done: () => void) => {
       this.hub.close().then(done, done);
     });

@@ -62,9 +62,10 @@ function request(url, { method = 'GET', headers = {}, body } = {}) {
 
 /**
  * `userDir` reuses a directory a previous run left (with `keep: true`), as after a crash: its flows and files
- * stay; `flows` is written only into a new one.
+ * stay; `flows` is written only into a new one. `wrap(argv)` gives the command line to run instead of argv
+ * (node, red.js and its options), e.g. inside `unshare`.
  */
-async function startNodeRed({ settings = {}, flows = [], timeout = 30000, userDir: reuse, keep = false } = {}) {
+async function startNodeRed({ settings = {}, flows = [], timeout = 30000, userDir: reuse, keep = false, wrap = (argv) => argv } = {}) {
   const userDir = reuse ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ssi-nr-'));
   if (!reuse) {
     fs.mkdirSync(path.join(userDir, 'node_modules', '@ssi-ecr'), { recursive: true });
@@ -74,7 +75,8 @@ async function startNodeRed({ settings = {}, flows = [], timeout = 30000, userDi
   const port = await freePort();
   const all = { uiPort: port, uiHost: '127.0.0.1', flowFile: 'flows.json', credentialSecret: false, logging: { console: { level: 'warn' } }, ...settings };
   fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = ${JSON.stringify(all, null, 1)};\n`);
-  const child = spawn(process.execPath, [path.join(root, 'node_modules', 'node-red', 'red.js'), '--userDir', userDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = wrap([process.execPath, path.join(root, 'node_modules', 'node-red', 'red.js'), '--userDir', userDir]);
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
@@ -96,6 +98,11 @@ async function startNodeRed({ settings = {}, flows = [], timeout = 30000, userDi
     port,
     userDir,
     output: () => output,
+    pid: child.pid,
+    /** Whether the process still runs. */
+    get running() {
+      return child.exitCode === null && child.signalCode === null;
+    },
     async stop() {
       if (child.exitCode === null) child.kill('SIGINT');
       const code = await exited;

@@ -24,6 +24,8 @@ export function terminalBadge(status: string): NodeStatus {
 }
 
 export function hubBadge(state: HubState): NodeStatus {
+  // A journal that cannot be used refuses every payment: nothing else the node could show matters as much.
+  if (state.journal !== undefined) return { fill: 'red', shape: 'ring', text: `${STATUS_NS}journal-error` };
   // An outcome nobody knows yet matters more than the terminal being idle: payments wait for it.
   if (state.unresolved > 0 && state.reachability !== 'disconnected') return { fill: 'yellow', shape: 'ring', text: `${STATUS_NS}unresolved` };
   switch (state.reachability) {

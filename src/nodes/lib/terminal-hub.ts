@@ -1,12 +1,14 @@
 /**
  * What an ssi-terminal config node holds: one Terminal shared by every flow node that uses it, opened when the
- * first one needs it and closed when the last one goes, and the state they all show.
+ * first one needs it and closed when the last one goes, and the state they all show. Nothing here may take the
+ * Node-RED process down: every promise it starts is caught, and what went wrong is reported as a 'problem'.
  */
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { JOURNAL_UNAVAILABLE, UNREADABLE_JOURNAL } from '../../core/journal';
 import { Terminal, type ReconcileReport, type TerminalOptions } from '../../core/terminal';
 import type { StatusEvent } from '../../core/codes';
-import type { ConnectionEvent } from '../../core/transports/transport';
+import type { ConnectionEvent, TransportIssue } from '../../core/transports/transport';
 
 /** Whether a journal file holds operations to reconcile (an unreadable one counts: the Terminal will flag it). */
 function journalHasRecords(path: string | undefined): boolean {
@@ -36,8 +38,17 @@ export interface HubState {
   error?: string;
   /** Operations whose outcome is not established yet (see the journal). */
   unresolved: number;
+  /** Why the journal cannot be used: every payment is refused (JOURNAL) until the cause is fixed and the flows restarted. */
+  journal?: string;
 }
 
+/** A 'problem' event: something the config node reports (node.error or node.warn). */
+export type ProblemLevel = 'error' | 'warn';
+
+/**
+ * Events: 'state' (HubState), 'recovered' (ReconcileReport), 'problem' (message, ProblemLevel): the journal cannot
+ * be used or was kept aside, a stale lock was taken over, the recovery at start failed.
+ */
 export class TerminalHub extends EventEmitter {
   private terminal: Terminal | null = null;
   private readonly users = new Set<string>();
@@ -57,7 +68,7 @@ export class TerminalHub extends EventEmitter {
     super();
     this.setMaxListeners(0);
     // Operations left open by a previous run (Node-RED was stopped or killed during a payment) are settled first.
-    if (journalHasRecords(options.journal)) setImmediate(() => this.recover());
+    if (journalHasRecords(options.journal)) setImmediate(() => this.recoverSafely());
   }
 
   /** Hands recovered outcomes of node `tag` to `handler`, now (those that waited) and later. */
@@ -70,22 +81,32 @@ export class TerminalHub extends EventEmitter {
     };
   }
 
-  /** Reconciles the journal until nothing is left that asking the terminal again could settle. */
+  /**
+   * Reconciles the journal until nothing is left that asking the terminal again could settle. Never rejects: a
+   * Terminal that cannot be made, or a journal that cannot be used, is reported as a 'problem' and reconciled no
+   * further (asking the terminal again would not help).
+   */
   async recover(): Promise<ReconcileReport[]> {
     if (this.closed) return [];
     clearTimeout(this.recoveryTimer);
-    const terminal = this.acquire('hub:recovery');
+    let terminal: Terminal;
     try {
+      terminal = this.acquire('hub:recovery');
+    } catch (err) {
+      this.problem(`the terminal's unresolved operations could not be reconciled: ${(err as Error).message}`);
+      return [];
+    }
+    try {
+      if (this.current.journal !== undefined) return [];
       const reports = await terminal.reconcile();
-      if (!this.closed && reports.some((r) => r.verdict === 'unknown' && r.retry)) {
-        this.recoveryTimer = setTimeout(() => void this.recover(), this.recoveryRetry);
-      }
+      if (!this.closed && reports.some((r) => r.verdict === 'unknown' && r.retry)) this.retryRecovery();
       return reports;
-    } catch {
-      if (!this.closed) this.recoveryTimer = setTimeout(() => void this.recover(), this.recoveryRetry);
+    } catch (err) {
+      this.problem(`reconciling the journal failed (tried again in ${this.recoveryRetry} ms): ${(err as Error).message}`, 'warn');
+      if (!this.closed) this.retryRecovery();
       return [];
     } finally {
-      await this.release('hub:recovery');
+      await this.releaseSafely('hub:recovery');
     }
   }
 
@@ -95,18 +116,39 @@ export class TerminalHub extends EventEmitter {
     try {
       return terminal.unresolved();
     } finally {
-      void this.release('hub:admin');
+      void this.releaseSafely('hub:admin');
     }
   }
 
-  /** Marks a journal record resolved by hand. */
+  /**
+   * Marks a journal record resolved by hand. The record of a journal that cannot be used is not one: it goes once
+   * the cause is fixed, never by hand.
+   */
   markResolved(id: string): boolean {
     const terminal = this.acquire('hub:admin');
     try {
+      if (id === JOURNAL_UNAVAILABLE && this.current.journal !== undefined) return false;
       return terminal.markResolved(id);
     } finally {
-      void this.release('hub:admin');
+      void this.releaseSafely('hub:admin');
     }
+  }
+
+  private recoverSafely(): void {
+    this.recover().catch((err: Error) => this.problem(`reconciling the journal failed: ${err.message}`));
+  }
+
+  private retryRecovery(): void {
+    clearTimeout(this.recoveryTimer);
+    this.recoveryTimer = setTimeout(() => this.recoverSafely(), this.recoveryRetry);
+  }
+
+  private releaseSafely(user: string): Promise<void> {
+    return this.release(user).catch((err: Error) => this.problem(`closing the terminal failed: ${err.message}`, 'warn'));
+  }
+
+  private problem(message: string, level: ProblemLevel = 'error'): void {
+    if (this.listenerCount('problem') > 0) this.emit('problem', message, level);
   }
 
   private deliver(report: ReconcileReport): void {
@@ -129,19 +171,30 @@ export class TerminalHub extends EventEmitter {
     return this.terminal !== null;
   }
 
-  /** The shared Terminal, created on first use; `user` is released with release(). */
+  /**
+   * The shared Terminal, created on first use; `user` is released with release(). Throws only when the Terminal
+   * cannot be made (a setting is wrong); a journal that cannot be used makes a Terminal that refuses every
+   * payment, shown in the state and reported as a 'problem'.
+   */
   acquire(user: string): Terminal {
     if (this.closed) throw new Error('the terminal configuration was closed');
-    this.users.add(user);
     if (!this.terminal) {
       const terminal = this.create(this.options);
       terminal.on('connection', (event: ConnectionEvent) => this.onConnection(event));
       terminal.on('status', (status: StatusEvent) => this.update({ status, reachability: 'connected', error: undefined }));
       terminal.on('journal', (unresolved: number) => this.update({ unresolved }));
       terminal.on('recovered', (report: ReconcileReport) => this.deliver(report));
+      terminal.on('issue', (issue: TransportIssue) => {
+        if (issue.kind === 'journal') this.problem(issue.message, 'warn');
+      });
       this.terminal = terminal;
-      this.update({ unresolved: terminal.unresolved().length });
+      const records = terminal.unresolved();
+      const unusable = records.find((r) => r.id === JOURNAL_UNAVAILABLE);
+      this.update({ unresolved: records.length, journal: unusable?.reason });
+      if (unusable) this.problem(unusable.reason ?? 'the journal cannot be used');
+      else if (records.some((r) => r.id === UNREADABLE_JOURNAL)) this.problem(records.find((r) => r.id === UNREADABLE_JOURNAL)!.reason ?? 'the journal could not be read', 'warn');
     }
+    this.users.add(user);
     return this.terminal;
   }
 
@@ -167,7 +220,7 @@ export class TerminalHub extends EventEmitter {
     await terminal.whenIdle(this.drainTimeout);
     terminal.removeAllListeners();
     await terminal.close();
-    this.update({ reachability: 'unknown', status: undefined, error: undefined, unresolved: 0 });
+    this.update({ reachability: 'unknown', status: undefined, error: undefined, unresolved: 0, journal: undefined });
   }
 
   private onConnection(event: ConnectionEvent): void {
@@ -179,7 +232,7 @@ export class TerminalHub extends EventEmitter {
 
   private update(change: Partial<HubState>): void {
     const next = { ...this.current, ...change };
-    const same = next.reachability === this.current.reachability && next.status?.status === this.current.status?.status && next.error === this.current.error;
+    const same = next.reachability === this.current.reachability && next.status?.status === this.current.status?.status && next.error === this.current.error && next.journal === this.current.journal;
     if (same && next.unresolved === this.current.unresolved) return;
     this.current = next;
     this.emit('state', next);
