@@ -154,6 +154,9 @@ async function npmChromium() {
     const chromium = require('@sparticuz/chromium');
     const unpacked = await chromium.executablePath();
     if (path.dirname(unpacked) !== partial) throw new Error(`@sparticuz/chromium unpacked to ${unpacked}, not into ${partial}`);
+  } catch (err) {
+    fs.rmSync(partial, { recursive: true, force: true });
+    throw err;
   } finally {
     if (tmpdir === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = tmpdir;
