@@ -24,20 +24,26 @@ const WAIT = 120000;
 
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Appends a child's stdout and stderr to `log` as they come; returns a function that gives all of it so far. */
+function tee(child, log) {
+  let out = '';
+  const keep = (d) => {
+    out += d;
+    fs.appendFileSync(log, d);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  return () => out;
+}
+
 /** Runs that Node's npm in `cwd`, its output appended to `log`; rejects with the output's tail on failure. */
 function runNpm(runtime, args, cwd, log) {
   return new Promise((resolve, reject) => {
     fs.appendFileSync(log, `\n$ npm ${args.join(' ')}   (node ${runtime.version}, npm ${runtime.npmVersion}, in ${cwd})\n`);
     const child = spawn(runtime.node, [runtime.npmCli, ...args], { cwd, env: runtimeEnv(runtime), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const keep = (d) => {
-      out += d;
-      fs.appendFileSync(log, d);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
+    const out = tee(child, log);
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`npm ${args[0]} ${args[1] || ''} exited ${code}: ${out.trim().split('\n').slice(-6).join('\n')}`))));
+    child.once('close', (code) => (code === 0 ? resolve(out()) : reject(new Error(`npm ${args[0]} ${args[1] || ''} exited ${code}: ${out().trim().split('\n').slice(-6).join('\n')}`))));
   });
 }
 
@@ -84,23 +90,17 @@ async function startNodeRed(runtime, nrDir, userDir, log) {
   fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = ${JSON.stringify(settings, null, 1)};\n`);
   fs.writeFileSync(path.join(userDir, 'flows.json'), '[]');
   const child = spawn(runtime.node, [path.join(nrDir, 'node_modules', 'node-red', 'red.js'), '--userDir', userDir], { env: runtimeEnv(runtime), stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (d) => {
-    output += d;
-    fs.appendFileSync(log, d);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
+  const output = tee(child, log);
   const exited = new Promise((resolve) => child.once('close', resolve));
   const url = `http://127.0.0.1:${port}`;
   for (const until = Date.now() + WAIT; ; await delay(200)) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Node-RED exited at start: ${output.trim().split('\n').slice(-6).join('\n')}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Node-RED exited at start: ${output().trim().split('\n').slice(-6).join('\n')}`);
     if (await request(`${url}/settings`).then((r) => r.status === 200, () => false)) break;
     check(Date.now() < until, `Node-RED did not answer within ${WAIT / 1000} s`);
   }
   return {
     url,
-    output: () => output,
+    output,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
       await exited;
