@@ -73,28 +73,34 @@ export interface DecoderHandlers {
   onIssue?(issue: DecodeIssue): void;
 }
 
-/** The smallest window allocated; a larger one (a frame of up to 64 KiB split over chunks) is let go once empty. */
-const MIN_WINDOW = 16 * 1024;
+/** The smallest window allocated (from Buffer's pool); one larger than KEEP_WINDOW is let go once empty. */
+const MIN_WINDOW = 1024;
+const KEEP_WINDOW = 4096;
 /** Bytes taken into the window at a time while it is rescanned, where candidates may come every few bytes. */
 const PULL = 1024;
 /** Below this distance a loop finds a start byte sooner than a call to indexOf. */
 const NEAR = 16;
 /**
- * Issues cost their listeners (an event each, up to the application) and the decoder (a view of the body): a
- * flood of 6-byte bad frames would make one per 6 bytes. So an issue is paid for from a credit the bytes received
- * replenish, this many per issue, up to a burst of MAX_ISSUES; without credit, what would have been an issue is
- * counted as junk, reported together with the junk around it.
+ * Issues cost their listeners (an event each, up to the application) and the decoder (a view of the body, a
+ * reason): a flood of 6-byte bad frames would make one per 6 bytes. So an issue is paid for from a credit the
+ * bytes received replenish: so many bytes per issue, fewer for junk (random noise holds a start byte every 256
+ * bytes on average), up to ISSUE_CREDIT. Without credit, what would have been an issue is counted as junk,
+ * reported together with the junk around it.
  */
-const ISSUE_COST = 64;
-const MAX_ISSUES = 256;
+const ISSUE_COST = 256;
+const JUNK_COST = 64;
+const ISSUE_CREDIT = 256 * ISSUE_COST;
 /**
  * JSON.parse throws on what is not JSON, at microseconds an exception: a flood of short frames with a right LRC
  * and wrong JSON (`02 66 01 00 00 00`) would cost that much per 6 bytes. So an exception over DATA shorter than
  * this is paid for from a second credit, this many bytes received per exception, up to a burst of MAX_PARSES;
  * without credit the decoder checks the JSON grammar itself (jsonFault) and words the reason.
  */
-const PARSE_COST = 4096;
+const PARSE_COST = 16 * 1024;
 const MAX_PARSES = 128;
+
+/** A start byte followed by the protocol id: where a frame may begin. */
+const START = Buffer.from([STX, PROTOCOL_ID]);
 
 /** The first start byte in buf[from, to), or -1. */
 function stxIn(buf: Buffer, from: number, to: number): number {
@@ -122,6 +128,13 @@ const DIGIT_0 = 0x30;
 const OPEN_OBJECT = 0x7b;
 const OPEN_ARRAY = 0x5b;
 const LITERALS: Readonly<Record<number, string>> = { 0x74: 'true', 0x66: 'false', 0x6e: 'null' };
+/** What jsonFault() expects next. */
+const VALUE = 0;
+const KEY = 1;
+const AFTER = 2;
+/** jsonFault()'s stack of open brackets for texts up to PARSE_COST bytes (it calls nothing, so one serves all). */
+const OPEN = new Uint8Array(PARSE_COST);
+const HEX = Array.from({ length: 256 }, (_, b) => `0x${b.toString(16).padStart(2, '0')}`);
 const ESCAPES = new Set([...'"\\/bfnrt'].map((c) => c.charCodeAt(0)));
 
 function isWs(c: number): boolean {
@@ -188,28 +201,30 @@ function literalEnd(buf: Buffer, i: number, b: number): number {
  * for. Outside strings only ASCII is JSON, so bytes of 0x80 and above are a fault there.
  */
 export function jsonFault(buf: Buffer, a: number, b: number): number {
-  const open: number[] = [];
+  // The brackets open at each depth (no deeper than the text is long), and how many are open.
+  const open = b - a <= OPEN.length ? OPEN : new Uint8Array(b - a);
+  let depth = 0;
   let i = a;
-  let state: 'value' | 'key' | 'after' = 'value';
+  let state = VALUE;
   for (;;) {
     while (i < b && isWs(buf[i])) i++;
-    if (state === 'after') {
-      if (open.length === 0) return i < b ? i - a : -1;
+    if (state === AFTER) {
+      if (depth === 0) return i < b ? i - a : -1;
       if (i >= b) return i - a;
-      const top = open[open.length - 1];
+      const top = open[depth - 1];
       if (buf[i] === 0x2c) {
         i++;
-        state = top === OPEN_OBJECT ? 'key' : 'value';
+        state = top === OPEN_OBJECT ? KEY : VALUE;
       } else if (buf[i] === top + 2) {
         // "}" is "{" + 2, "]" is "[" + 2.
-        open.pop();
+        depth--;
         i++;
       } else return i - a;
       continue;
     }
     if (i >= b) return i - a;
     const c = buf[i];
-    if (state === 'key') {
+    if (state === KEY) {
       if (c !== QUOTE) return i - a;
       const end = stringEnd(buf, i, b);
       if (end < 0) return ~end - a;
@@ -217,7 +232,7 @@ export function jsonFault(buf: Buffer, a: number, b: number): number {
       while (i < b && isWs(buf[i])) i++;
       if (i >= b || buf[i] !== 0x3a) return i - a;
       i++;
-      state = 'value';
+      state = VALUE;
       continue;
     }
     if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
@@ -225,17 +240,17 @@ export function jsonFault(buf: Buffer, a: number, b: number): number {
       while (i < b && isWs(buf[i])) i++;
       if (i < b && buf[i] === c + 2) {
         i++;
-        state = 'after';
+        state = AFTER;
       } else {
-        open.push(c);
-        state = c === OPEN_OBJECT ? 'key' : 'value';
+        open[depth++] = c;
+        state = c === OPEN_OBJECT ? KEY : VALUE;
       }
       continue;
     }
     const end = c === QUOTE ? stringEnd(buf, i, b) : c === MINUS || isDigit(c) ? numberEnd(buf, i, b) : literalEnd(buf, i, b);
     if (end < 0) return ~end - a;
     i = end;
-    state = 'after';
+    state = AFTER;
   }
 }
 
@@ -263,8 +278,8 @@ export function jsonFault(buf: Buffer, a: number, b: number): number {
 export class FrameDecoder {
   /**
    * Bytes taken from the stream and not yet resolved: win[winStart, winEnd), starting with the candidate frame in
-   * progress. Written once and never overwritten (an issue's body may be a view of it); win[winEnd] is a start
-   * byte put there so that a search never runs past the end.
+   * progress. Written once and never overwritten (an issue's body may be a view of it); win[winEnd] and the byte
+   * after it are a start byte and the protocol id, put there so that a search never runs past the end.
    */
   private win: Buffer | null = null;
   private winStart = 0;
@@ -283,7 +298,7 @@ export class FrameDecoder {
   private outJunk = 0;
   /** Junk (and failures without issue credit) not reported yet: it goes out as one issue. */
   private pendingJunk = 0;
-  private issueCredit = MAX_ISSUES * ISSUE_COST;
+  private issueCredit = ISSUE_CREDIT;
   private parseCredit = MAX_PARSES * PARSE_COST;
   private readonly queue: Buffer[] = [];
   private draining = false;
@@ -332,7 +347,7 @@ export class FrameDecoder {
     const epoch = this.epoch;
     if (this.winStart === this.winEnd) this.foreign = false;
     const n = chunk.length;
-    this.issueCredit = Math.min(MAX_ISSUES * ISSUE_COST, this.issueCredit + n);
+    this.issueCredit = Math.min(ISSUE_CREDIT, this.issueCredit + n);
     this.parseCredit = Math.min(MAX_PARSES * PARSE_COST, this.parseCredit + n);
     let i = 0;
     /** How many of the bytes held came from this chunk: chunk[i - pulled, i). */
@@ -373,6 +388,10 @@ export class FrameDecoder {
   private scanChunk(chunk: Buffer, i: number, n: number): number {
     const epoch = this.epoch;
     while (i < n) {
+      if (!this.reporting(JUNK_COST) && (chunk[i] !== STX || chunk[i + 1] !== PROTOCOL_ID)) {
+        i = this.skipJunk(chunk, i, n);
+        if (i >= n) return n;
+      }
       const s = chunk[i] === STX ? i : chunk.indexOf(STX, i);
       if (s < 0) {
         this.junk(n - i);
@@ -398,12 +417,13 @@ export class FrameDecoder {
     const epoch = this.epoch;
     while (this.winStart < this.winEnd) {
       const win = this.win!;
-      const p = this.winStart;
       const end = this.winEnd;
+      if (!this.reporting(JUNK_COST) && (win[this.winStart] !== STX || win[this.winStart + 1] !== PROTOCOL_ID)) this.winStart = this.skipJunk(win, this.winStart, end);
+      const p = this.winStart;
       const s = win[p] === STX ? p : win.indexOf(STX, p);
       if (s >= end) {
         this.winStart = end;
-        if (!this.junk(end - p, epoch)) return;
+        if (end > p && !this.junk(end - p, epoch)) return;
         break;
       }
       this.winStart = s;
@@ -429,7 +449,7 @@ export class FrameDecoder {
     if (end - s < HEADER_SIZE) return this.wait(HEADER_SIZE);
     const a = s + HEADER_SIZE;
     // The LRC byte.
-    const b = a + buf.readUInt16BE(s + 3);
+    const b = a + ((buf[s + 3] << 8) | buf[s + 4]);
     if (b >= end) return this.wait(b + 1 - s);
     const rescan = inWindow && this.pxFrom >= 0;
     let stx = -2;
@@ -469,9 +489,25 @@ export class FrameDecoder {
     return b + 1;
   }
 
+  /**
+   * Out of credit even for junk, every byte before the next `02 66` is junk (a start byte followed by anything else fails
+   * its header): it is counted in one step, not start byte by start byte. A start byte ending the bytes is kept,
+   * as its header is still to come.
+   */
+  private skipJunk(buf: Buffer, i: number, end: number): number {
+    let to = buf.indexOf(START, i);
+    if (to < 0 || to >= end) to = buf[end - 1] === STX ? end - 1 : end;
+    if (to > i) {
+      const stx = buf.indexOf(STX, i);
+      if (stx >= 0 && stx < to) this.foreign = true;
+      this.pendingJunk += to - i;
+    }
+    return to;
+  }
+
   /** Whether an issue found now would be handed out (see ISSUE_COST); if not, it is counted as junk. */
-  private reporting(): boolean {
-    return this.issueCredit >= ISSUE_COST && this.handlers.onIssue !== undefined;
+  private reporting(cost = ISSUE_COST): boolean {
+    return this.issueCredit >= cost && this.handlers.onIssue !== undefined;
   }
 
   /** DATA buf[a, b) is no JSON: the text up to reasonEnd shows it, going wrong at offset `fault`. */
@@ -491,7 +527,7 @@ export class FrameDecoder {
       this.parseCredit -= PARSE_COST;
       return jsonError(buf.toString('utf8', a, end));
     }
-    const what = a + fault < end ? `Unexpected byte 0x${buf[a + fault].toString(16).padStart(2, '0')} in JSON at position ${fault}` : `Unexpected end of JSON input at position ${fault}`;
+    const what = a + fault < end ? `Unexpected byte ${HEX[buf[a + fault]]} in JSON at position ${fault}` : `Unexpected end of JSON input at position ${fault}`;
     return `${what} (the decoder's words: bad frames come too fast for JSON.parse's own)`;
   }
 
@@ -561,17 +597,18 @@ export class FrameDecoder {
   private append(src: Buffer, from: number, to: number): void {
     const len = to - from;
     let win = this.win;
-    if (!win || this.winEnd + len >= win.length) win = this.grow(len);
+    if (!win || this.winEnd + len + 2 > win.length) win = this.grow(len);
     src.copy(win, this.winEnd, from, to);
     this.winEnd += len;
     win[this.winEnd] = STX;
+    win[this.winEnd + 1] = PROTOCOL_ID;
   }
 
   /** A new window with the bytes held and room for `len` more (the old one may be viewed by an issue's body). */
   private grow(len: number): Buffer {
     const live = this.winEnd - this.winStart;
     // Room for at least as many bytes again as are held: each byte is copied a bounded number of times.
-    const win = Buffer.allocUnsafe(Math.max(MIN_WINDOW, 2 * (live + len) + 1));
+    const win = Buffer.allocUnsafe(Math.max(MIN_WINDOW, 2 * (live + len) + 2));
     if (this.win && live > 0) this.win.copy(win, 0, this.winStart, this.winEnd);
     this.stretchEnd -= this.winStart;
     this.win = win;
@@ -586,12 +623,12 @@ export class FrameDecoder {
     this.want = 0;
     this.pxFrom = -1;
     this.stretchEnd = -1;
-    if (this.win && this.win.length > MIN_WINDOW) {
+    if (this.win && this.win.length > KEEP_WINDOW) {
       this.win = null;
       this.winStart = 0;
       this.winEnd = 0;
     }
-    if (this.px && this.px.length > MIN_WINDOW + 1) this.px = null;
+    if (this.px && this.px.length > KEEP_WINDOW + 1) this.px = null;
   }
 
   /** Hands out what examine() found; false when a handler reset the decoder. */
@@ -613,8 +650,8 @@ export class FrameDecoder {
 
   /** Junk is reported with the junk just before it, as one issue, or later with what follows when out of credit. */
   private junk(bytes: number, epoch = this.epoch): boolean {
-    if (this.reporting()) {
-      this.issueCredit -= ISSUE_COST;
+    if (this.reporting(JUNK_COST)) {
+      this.issueCredit -= JUNK_COST;
       const all = this.pendingJunk + bytes;
       this.pendingJunk = 0;
       this.handlers.onIssue!({ kind: 'junk', bytes: all });
