@@ -3,7 +3,7 @@
  * what callers get. Keys this library does not know are kept as they came.
  */
 import { REPORT_TOTAL_KEYS } from './catalogue';
-import { maskPan, maskTrack2 } from './mask';
+import { maskCardData } from './mask';
 
 export interface EcrResponse {
   method: string;
@@ -57,15 +57,14 @@ export function normaliseParams(params: Record<string, unknown>): Record<string,
     else if (COUNT_KEYS.has(key)) normalised = toCount(value);
     else if (BOOLEAN_KEYS.has(key)) normalised = toBoolean(value);
     else if (ENUM_KEYS.has(key)) normalised = toEnum(value);
-    else if (key === 'pan' && typeof value === 'string') normalised = maskPan(value);
-    else if (key === 'track2' && typeof value === 'string') normalised = maskTrack2(value);
     else if (key === 'transactions' && Array.isArray(value)) {
       normalised = value.map((t) => (t && typeof t === 'object' && !Array.isArray(t) ? normaliseParams(t as Record<string, unknown>) : t));
     } else normalised = value;
     // A data property, so that a "__proto__" key stays a key instead of replacing the prototype.
     Object.defineProperty(out, key, { value: normalised, enumerable: true, writable: true, configurable: true });
   }
-  return out;
+  // Card data masked, track 2 dropped, at any depth (mask.ts).
+  return maskCardData(out);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -87,7 +86,8 @@ export function normaliseResponse(raw: Record<string, unknown>): EcrResponse {
   };
   const status = raw.status ?? params.status;
   if (typeof status === 'string') out.status = status.trim().toUpperCase();
-  return out;
+  // What the terminal sent outside params too: every consumer gets safe data (mask.ts).
+  return maskCardData(out);
 }
 
 const APPROVED = new Set(['APPROVED_ONLINE', 'APPROVED_OFFLINE']);
