@@ -7,12 +7,13 @@
  * - Track 2 is dropped: a key named track2 (any case, also track_2, track2Data…) goes, whatever it holds; track 2
  *   anywhere else — `;`? PAN `=` (or `D`) YYMM more digits `?`?, a whole value or inside a text — is replaced by
  *   its masked PAN (so a response keeps its shape: errorDescription stays a string).
- * - A PAN keeps its first 6 and last 4 digits, the others become X (spaces and dashes stay). A PAN is a run of
- *   13–19 digits, with at most a single space or dash between two digits (anything else ends the run), that
- *   does not start with 0 (no card number does: ISO/IEC 7812 issues none under industry 0, while zero-padded
- *   identifiers such as merchantId 000000060007176 do) and passes the Luhn check. A number holding one becomes
- *   the masked string; an integer beyond 2^53 of 16–19 digits is masked without the check, its last digits
- *   being no longer those the terminal sent.
+ * - A PAN keeps its first 6 and last 4 digits, the others become X (spaces and dashes stay). Digits with at most
+ *   a single space or dash between two of them form a run (anything else ends it), split into groups at those
+ *   spaces and dashes; a PAN is any sequence of whole groups of a run holding 13–19 digits, leading zeros not
+ *   counted (a PAN padded with zeros is one; a zero-padded merchantId 000000060007176 is too short), that passes
+ *   the Luhn check. So "4111 1111 1111 1111 05/26" masks the PAN before the expiry date. Masking repeats until
+ *   no such sequence is left. A number holding one becomes the masked string; an integer beyond 2^53 of 16–19
+ *   digits is masked without the check, its last digits being no longer those the terminal sent.
  * - Under a key named pan (or maskedPan, cardNumber) any run of 12 digits or more is masked, Luhn or not: test
  *   cards fail the check.
  * - Never masked: the values of amounts, counts and the identifiers the protocol defines (KEPT below). Long
@@ -71,16 +72,58 @@ function digitsOf(run: string): string {
   return run.replace(/[ -]/g, '');
 }
 
+/** Longer sequences of groups are not looked at: 19 digits and as many zeros of padding. */
+const MAX_WINDOW = 38;
+
+/** The run with every PAN in it masked: each sequence of whole groups that is one (see the rule above). */
+function maskWindows(run: string): string {
+  const groups: { start: number; end: number }[] = [];
+  for (let i = 0; i < run.length; ) {
+    let j = i;
+    while (j < run.length && run[j] >= '0' && run[j] <= '9') j++;
+    groups.push({ start: i, end: j });
+    i = j + 1;
+  }
+  let hidden: Uint8Array | null = null;
+  for (let a = 0; a < groups.length; a++) {
+    let digits = '';
+    for (let b = a; b < groups.length; b++) {
+      digits += run.slice(groups[b].start, groups[b].end);
+      if (digits.length > MAX_WINDOW) break;
+      const lead = digits.length - digits.replace(/^0+/, '').length;
+      const count = digits.length - lead;
+      if (count > 19) break;
+      if (count < 13 || !luhn(digits)) continue;
+      // The digits of this PAN past its first 6 and before its last 4 (leading zeros not counted).
+      hidden ??= new Uint8Array(run.length);
+      let seen = 0;
+      for (let k = groups[a].start; k < groups[b].end; k++) {
+        if (run[k] < '0' || run[k] > '9') continue;
+        const n = seen++ - lead;
+        if (n >= 6 && n < count - 4) hidden[k] = 1;
+      }
+    }
+  }
+  if (!hidden) return run;
+  let out = '';
+  for (let k = 0; k < run.length; k++) out += hidden[k] ? 'X' : run[k];
+  return out;
+}
+
 /** The text with track 2 replaced by its masked PAN and every PAN masked; `panKey`: under a key named pan. */
 function maskText(text: string, panKey: boolean): string {
   if (!LONG_RUN.test(text)) return text;
-  return text
-    .replace(TRACK2, (_track, pan: string) => maskRun(pan, digitsOf(pan).length))
-    .replace(RUN, (run) => {
-      const digits = digitsOf(run);
-      const card = panKey ? digits.length >= 12 : digits.length >= 13 && digits.length <= 19 && digits[0] !== '0' && luhn(digits);
-      return card ? maskRun(run, digits.length) : run;
+  let out = text.replace(TRACK2, (_track, pan: string) => maskRun(pan, digitsOf(pan).length));
+  // Masking may join what is left of a PAN with digits next to it into a new candidate: until none is left.
+  for (;;) {
+    const next = out.replace(RUN, (run) => {
+      const count = digitsOf(run).length;
+      if (panKey) return count >= 12 ? maskRun(run, count) : run;
+      return count >= 13 ? maskWindows(run) : run;
     });
+    if (next === out) return out;
+    out = next;
+  }
 }
 
 function maskNumber(value: number, panKey: boolean): number | string {
