@@ -24,15 +24,13 @@
  */
 import { REPORT_TOTAL_KEYS } from './catalogue';
 
-/** Keys (any case) whose values are never masked; an array under one holds such values too (merchantList). */
-const KEPT = new Set(
-  [
-    'transAmount', 'discount', 'balance', 'cashAmount', 'endAmount', 'discountedAmount', 'amount', ...REPORT_TOTAL_KEYS,
-    'merchantCount', 'merchantId', 'merchantList', 'terminalId', 'rrn', 'invoiceNum', 'authCode', 'batchNumber',
-    'transactionUid', 'transCurrency', 'responseCode', 'terminalSerialNumber', 'pos_sn', 'serialNumber', 'date', 'time',
-    'transactionDate', 'transactionTime',
-  ].map((k) => k.toLowerCase()),
-);
+/** Keys whose values are never masked (as the protocol spells them); an array under one holds such values too (merchantList). */
+const KEPT = new Set<string>([
+  'transAmount', 'discount', 'balance', 'cashAmount', 'endAmount', 'discountedAmount', 'amount', ...REPORT_TOTAL_KEYS,
+  'merchantCount', 'merchantId', 'merchantList', 'terminalId', 'rrn', 'invoiceNum', 'authCode', 'batchNumber',
+  'transactionUid', 'transCurrency', 'responseCode', 'terminalSerialNumber', 'pos_sn', 'serialNumber', 'date', 'time',
+  'transactionDate', 'transactionTime',
+]);
 /** Keys (any case) whose digits are a card number whatever the Luhn check says. */
 const PAN_KEYS = new Set(['pan', 'maskedpan', 'cardnumber']);
 const TRACK2_KEY = /^track_?2/i;
@@ -141,37 +139,57 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** A value that is no object or array, masked as found under `key` (lower case). */
+/**
+ * A value that is no object or array, masked as found under `key`. Most values cannot hold 12 digits: they are
+ * told apart before the key is looked at.
+ */
 function maskPrimitive(value: unknown, key: string): unknown {
-  if (KEPT.has(key)) return value;
-  if (typeof value === 'string') return maskText(value, PAN_KEYS.has(key));
-  if (typeof value === 'number') return maskNumber(value, PAN_KEYS.has(key));
+  if (typeof value === 'string') {
+    if (!LONG_RUN.test(value) || KEPT.has(key)) return value;
+    return maskText(value, PAN_KEYS.has(key.toLowerCase()));
+  }
+  if (typeof value === 'number') {
+    if (!(Math.abs(value) >= 1e11) || KEPT.has(key)) return value;
+    return maskNumber(value, PAN_KEYS.has(key.toLowerCase()));
+  }
   return value;
 }
 
+/** Whether an object's key goes (track2) or changes (a PAN as a key). */
+function badKey(name: string): boolean {
+  return ((name.charCodeAt(0) | 0x20) === 0x74 && TRACK2_KEY.test(name)) || (name.length >= 12 && maskText(name, false) !== name);
+}
+
+function isContainer(value: unknown): value is unknown[] | Record<string, unknown> {
+  return Array.isArray(value) || isPlainObject(value);
+}
+
+type Container = unknown[] | Record<string, unknown>;
+
 /** Whether anything in the plain objects and arrays of `value` is to be masked or dropped. */
-function holdsCardData(value: unknown[] | Record<string, unknown>): boolean {
-  const pending: { from: unknown[] | Record<string, unknown>; key: string }[] = [{ from: value, key: '' }];
-  const seen = new Set<object>([value]);
-  const changes = (v: unknown, key: string): boolean => {
-    if (Array.isArray(v) || isPlainObject(v)) {
-      if (!seen.has(v)) {
-        seen.add(v);
-        pending.push({ from: v, key });
-      }
-      return false;
+function holdsCardData(value: Container): boolean {
+  // Allocated only for nested objects and arrays; `seen` guards against a cycle (a msg may hold one).
+  let pending: { from: Container; key: string }[] | null = null;
+  let seen: Set<object> | null = null;
+  let from: Container | undefined = value;
+  let key = '';
+  while (from) {
+    const items: unknown[] = Array.isArray(from) ? from : Object.values(from);
+    const keys = Array.isArray(from) ? null : Object.keys(from);
+    for (let i = 0; i < items.length; i++) {
+      const name = keys ? keys[i] : key;
+      if (keys && badKey(name)) return true;
+      const item = items[i];
+      if (isContainer(item)) {
+        seen ??= new Set([value]);
+        if (seen.has(item)) continue;
+        seen.add(item);
+        (pending ??= []).push({ from: item, key: name });
+      } else if (!Object.is(maskPrimitive(item, name), item)) return true;
     }
-    return !Object.is(maskPrimitive(v, key), v);
-  };
-  for (let job = pending.pop(); job; job = pending.pop()) {
-    const { from, key } = job;
-    if (Array.isArray(from)) {
-      for (const item of from) if (changes(item, key)) return true;
-      continue;
-    }
-    for (const [name, item] of Object.entries(from)) {
-      if (TRACK2_KEY.test(name) || maskText(name, false) !== name || changes(item, name.toLowerCase())) return true;
-    }
+    const next: { from: Container; key: string } | undefined = pending?.pop();
+    from = next?.from;
+    key = next?.key ?? '';
   }
   return false;
 }
@@ -184,9 +202,9 @@ function holdsCardData(value: unknown[] | Record<string, unknown>): boolean {
 export function maskCardData<T>(value: T): T {
   if (!Array.isArray(value) && !isPlainObject(value)) return maskPrimitive(value, '') as T;
   if (!holdsCardData(value)) return value;
-  const copies = new Map<object, unknown[] | Record<string, unknown>>();
-  const pending: { from: unknown[] | Record<string, unknown>; to: unknown[] | Record<string, unknown>; key: string }[] = [];
-  const copyOf = (from: unknown[] | Record<string, unknown>, key: string): unknown[] | Record<string, unknown> => {
+  const copies = new Map<object, Container>();
+  const pending: { from: Container; to: Container; key: string }[] = [];
+  const copyOf = (from: Container, key: string): Container => {
     let to = copies.get(from);
     if (!to) {
       to = Array.isArray(from) ? [] : {};
@@ -196,8 +214,8 @@ export function maskCardData<T>(value: T): T {
     return to;
   };
   /** The masked value of an entry found under `key`. */
-  const entry = (v: unknown, key: string): unknown => (Array.isArray(v) || isPlainObject(v) ? copyOf(v, key) : maskPrimitive(v, key));
-  const root = copyOf(value as unknown[] | Record<string, unknown>, '');
+  const entry = (v: unknown, key: string): unknown => (isContainer(v) ? copyOf(v, key) : maskPrimitive(v, key));
+  const root = copyOf(value as Container, '');
   for (let job = pending.pop(); job; job = pending.pop()) {
     const { from, to, key } = job;
     if (Array.isArray(from)) {
@@ -206,8 +224,12 @@ export function maskCardData<T>(value: T): T {
       continue;
     }
     for (const [name, item] of Object.entries(from)) {
-      if (TRACK2_KEY.test(name)) continue;
-      Object.defineProperty(to, maskText(name, false), { value: entry(item, name.toLowerCase()), enumerable: true, writable: true, configurable: true });
+      if ((name.charCodeAt(0) | 0x20) === 0x74 && TRACK2_KEY.test(name)) continue;
+      const masked = entry(item, name);
+      const safeName = maskText(name, false);
+      // A data property for "__proto__", so that it stays a key instead of replacing the prototype.
+      if (safeName === '__proto__') Object.defineProperty(to, safeName, { value: masked, enumerable: true, writable: true, configurable: true });
+      else (to as Record<string, unknown>)[safeName] = masked;
     }
   }
   return root as T;

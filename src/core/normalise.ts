@@ -86,8 +86,10 @@ export function normaliseResponse(raw: Record<string, unknown>): EcrResponse {
   };
   const status = raw.status ?? params.status;
   if (typeof status === 'string') out.status = status.trim().toUpperCase();
-  // What the terminal sent outside params too: every consumer gets safe data (mask.ts).
-  return maskCardData(out);
+  // What the terminal sent outside params too (normaliseParams masked those): every consumer gets safe data (mask.ts).
+  const masked = maskCardData({ ...out, params: {} });
+  masked.params = params;
+  return masked;
 }
 
 const APPROVED = new Set(['APPROVED_ONLINE', 'APPROVED_OFFLINE']);
