@@ -33,7 +33,8 @@ async function main() {
   const quick = args.includes('--quick');
   const outAt = args.indexOf('--out');
   const out = outAt >= 0 ? path.resolve(args[outAt + 1]) : path.join(__dirname, 'results.json');
-  const only = args.filter((a, i) => !a.startsWith('--') && i !== outAt + 1);
+  // Module names: every argument but the flags and the file after --out (without --out, the first one too).
+  const only = args.filter((a, i) => !a.startsWith('--') && (outAt < 0 || i !== outAt + 1));
   const unknown = only.filter((m) => !MODULES.includes(m));
   if (unknown.length) throw new Error(`no such bench: ${unknown.join(', ')} (there are ${MODULES.join(', ')})`);
   const rows = [];

@@ -37,7 +37,7 @@ describe('normalise: canonicalAmount', function () {
 });
 
 describe('normalise: normaliseParams', function () {
-  it('normalises a GetLastResult as the vendor example writes it', function () {
+  it('normalises a GetLastResult as the vendor example writes it (track2 dropped, even empty)', function () {
     const raw = {
       originalTrnName: 'Оплата',
       transAmount: '000000002450',
@@ -79,7 +79,6 @@ describe('normalise: normaliseParams', function () {
       transactionResult: 'APPROVED_ONLINE',
       posEntryMode: 'CONTACTLESS',
       binName: 'VISA',
-      track2: '',
       cardholderName: 'IVAN PETRENKO',
       parEnabled: true,
       parValue: '',

@@ -1,11 +1,12 @@
 /**
  * What `ssi-ecr` prints: a summary a technician reads at a glance on stdout, messages and live statuses on stderr,
- * or with --json exactly one JSON document on stdout. Card data is masked everywhere (no track 2 at all).
+ * or with --json exactly one JSON document on stdout. Card data is masked everywhere (no track 2 at all): the
+ * library's results are masked already, and whatever is printed is masked again (redactForLog).
  */
 import { getMethod, REPORT_TOTAL_KEYS } from '../core/catalogue';
 import { describeError, describeStatus, type StatusEvent } from '../core/codes';
 import { isEcrError } from '../core/errors';
-import { maskPan, redactForLog } from '../core/mask';
+import { redactForLog } from '../core/mask';
 import { money } from '../core/money';
 import { isApproved, type EcrResponse } from '../core/normalise';
 import type { Params } from '../core/validate';
@@ -55,8 +56,6 @@ export function jsonDocument(r: Report): Record<string, unknown> {
 
 function shown(key: string, value: unknown): string | undefined {
   if (value === undefined || value === null || value === '' || value === false) return undefined;
-  if (key === 'track2') return undefined;
-  if (key === 'pan' && typeof value === 'string') return maskPan(value);
   if (AMOUNT.test(key)) return key !== 'transAmount' && String(value) === '0' ? undefined : money(value);
   if (Array.isArray(value)) return value.map((v) => shown(key, v) ?? '').filter(Boolean).join(', ');
   if (typeof value === 'object') {
@@ -107,7 +106,7 @@ function report(method: string, response: EcrResponse): string[] {
   if (Array.isArray(p.transactions)) {
     lines.push(`  transactions (${p.transactions.length})`);
     for (const t of p.transactions as Record<string, unknown>[]) {
-      const cells = [t.invoiceNum, t.originalTrnName, money(t.transAmount), typeof t.pan === 'string' ? maskPan(t.pan) : '', t.rrn ? `rrn ${String(t.rrn)}` : ''];
+      const cells = [t.invoiceNum, t.originalTrnName, money(t.transAmount), typeof t.pan === 'string' ? t.pan : '', t.rrn ? `rrn ${String(t.rrn)}` : ''];
       lines.push(`    ${cells.filter(Boolean).join('  ')}`);
     }
   }
@@ -120,11 +119,11 @@ function text(value: unknown): string {
 
 /** The summary on stdout of a command that got its answer. */
 export function humanSummary(r: Report): string {
-  const response = r.response!;
+  const response = redactForLog(r.response!);
   const method = r.method!;
   const p = response.params;
   let lines: string[];
-  if (r.command === 'raw') lines = [JSON.stringify(redactForLog(response), null, 2)];
+  if (r.command === 'raw') lines = [JSON.stringify(response, null, 2)];
   else if (resultMethodOf(method) === 'GetLastResult') lines = financial(method, response);
   else if (resultMethodOf(method) === 'GetLastReport') lines = report(method, response);
   else if (method === 'GetStatus') lines = [response.status === undefined ? 'no status in the answer' : `${response.status}  ${describeStatus(response.status).text}`];
@@ -133,7 +132,7 @@ export function humanSummary(r: Report): string {
   else if (method === 'PingDevice') lines = ['the terminal answers'];
   else if (method === 'PrintXml' || method === 'PrintPdfUrl') lines = [`printed (${method})`];
   else lines = rows(p).length > 0 ? rows(p) : [`${method}: done`];
-  if (r.receipt !== undefined) lines.push('', text(r.receipt));
+  if (r.receipt !== undefined) lines.push('', text(redactForLog(r.receipt)));
   return `${lines.join('\n')}\n`;
 }
 
@@ -145,7 +144,7 @@ export function statusLine(s: StatusEvent, elapsedMs: number): string {
 /** What stderr says when a command did not get its answer, by exit outcome. */
 export function humanError(r: Report, movesMoney: boolean): string {
   const err = r.error as Error & { facts?: Record<string, unknown> };
-  const message = err?.message ?? String(err);
+  const message = redactForLog(err?.message ?? String(err));
   switch (r.outcome) {
     case 'usage':
       return `ssi-ecr: ${message}\n${r.method ? `${r.method} was not sent` : 'Nothing was sent'}. See: ssi-ecr ${r.command ? `${r.command} ` : ''}--help\n`;

@@ -3,7 +3,7 @@
  * §5.5.1 leave open), strict about what callers get. Keys this library does not know are kept as they came.
  */
 import { REPORT_TOTAL_KEYS } from './catalogue';
-import { maskPan, maskTrack2 } from './mask';
+import { maskCardData } from './mask';
 
 export interface EcrResponse {
   method: string;
@@ -57,15 +57,14 @@ export function normaliseParams(params: Record<string, unknown>): Record<string,
     else if (COUNT_KEYS.has(key)) normalised = toCount(value);
     else if (BOOLEAN_KEYS.has(key)) normalised = toBoolean(value);
     else if (ENUM_KEYS.has(key)) normalised = toEnum(value);
-    else if (key === 'pan' && typeof value === 'string') normalised = maskPan(value);
-    else if (key === 'track2' && typeof value === 'string') normalised = maskTrack2(value);
     else if (key === 'transactions' && Array.isArray(value)) {
       normalised = value.map((t) => (t && typeof t === 'object' && !Array.isArray(t) ? normaliseParams(t as Record<string, unknown>) : t));
     } else normalised = value;
     // A data property, so that a "__proto__" key stays a key instead of replacing the prototype.
     Object.defineProperty(out, key, { value: normalised, enumerable: true, writable: true, configurable: true });
   }
-  return out;
+  // Card data masked, track 2 dropped, at any depth (mask.ts).
+  return maskCardData(out);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -114,7 +113,10 @@ export function normaliseResponse(raw: Record<string, unknown>): EcrResponse {
   delete out.status;
   const status = [raw.status, params.status].find((v): v is string => typeof v === 'string' && v.trim() !== '');
   if (status !== undefined) out.status = status.trim().toUpperCase();
-  return out;
+  // What the terminal sent outside params too (normaliseParams masked those): every consumer gets safe data (mask.ts).
+  const masked = maskCardData({ ...out, params: {} });
+  masked.params = params;
+  return masked;
 }
 
 /** Step 1 of a two-step operation of later firmware read the card; nothing is charged until step 2. */

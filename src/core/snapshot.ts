@@ -18,8 +18,8 @@ export interface Bounds {
 /** A snapshot kept in a journal record. */
 export const SNAPSHOT_BOUNDS: Bounds = { depth: 8, string: 512, size: 16_384 };
 
-/** A digest as the journal keeps it: sha256, hex. */
-const DIGEST = /^[0-9a-f]{64}$/;
+/** A digest as the journal keeps it: sha256, base64url (hex would hold long digit runs that look like card numbers). */
+const DIGEST = /^[A-Za-z0-9_-]{43}$/;
 
 class Token {
   constructor(readonly text: string) {}
@@ -66,7 +66,7 @@ export function dataDigest(params: unknown): string {
       hash.update(JSON.stringify(item) ?? 'null');
     }
   }
-  return hash.digest('hex');
+  return hash.digest('base64url');
 }
 
 /** The digest of what tells one result buffer from another: error, errorCode and params. */

@@ -5,8 +5,10 @@
  * that has not answered yet, and a harmless read lost in a closing connection is asked again on a new one.
  */
 import { EventEmitter } from 'node:events';
+import { getMethod } from '../catalogue';
 import { EcrError, LIB_CODES } from '../errors';
 import { encodeFrame, FrameDecoder } from '../frame';
+import { maskCardData } from '../mask';
 import { Backoff, Lock, Pacer, sleep, type ConnectionEvent, type ExchangeOptions, type Transport, type TransportIssue } from './transport';
 
 export interface ByteStream {
@@ -47,6 +49,17 @@ const CLOSE_AFTER_RESPONSE_MS = 1000;
  * after an answer, a read waits this long after the previous answer, so that it is not written into a closing one.
  */
 const CLOSING_WINDOW_MS = 50;
+
+/**
+ * Whether an answer naming no method ("Unknown", §5.1: the terminal could not tell which) can answer a request of
+ * `method`. A frame the terminal could not read, yes; but "unknown method" (E05) only for a method a terminal may not
+ * know (later firmware's, on v1.1.10): an old E05 copied in front of a Purchase's acknowledgement is not its answer.
+ */
+function unknownAnswers(method: string, message: Record<string, unknown>): boolean {
+  if (message.errorCode !== 'E05') return true;
+  const spec = getMethod(method);
+  return spec === undefined || spec.since !== undefined;
+}
 
 export abstract class StreamTransport extends EventEmitter implements Transport {
   abstract readonly name: string;
@@ -277,12 +290,13 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
       pending.resolve(message);
       return;
     }
-    if (pending && (method === pending.method || method === 'Unknown')) {
+    if (pending && (method === pending.method || (method === 'Unknown' && unknownAnswers(pending.method, message)))) {
       this.pending = null;
       pending.resolve(message);
       return;
     }
-    this.emit('issue', { kind: 'stray', message, expected: pending?.method } satisfies TransportIssue);
+    // An issue goes to logs: card data in a stray answer is masked there as in any answer.
+    this.emit('issue', { kind: 'stray', message: maskCardData(message), expected: pending?.method } satisfies TransportIssue);
   }
 
   private failPending(err: EcrError): void {

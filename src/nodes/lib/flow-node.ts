@@ -53,12 +53,12 @@ export function correlationRef(method: string, msg: NodeMessage): string | undef
   throw new EcrError(LIB_CODES.VALIDATION, `${method}: msg.correlationId must be a string or a number of 1 to ${MAX_REF_LENGTH} characters; got ${JSON.stringify(id)?.slice(0, 80) ?? typeof id}`, { method, field: 'msg.correlationId', rule: `string or number, 1 to ${MAX_REF_LENGTH} characters`, sent: false });
 }
 
-/** What a Catch node and the debug sidebar need to know about a failure, on msg.ecrError. */
+/** What a Catch node and the debug sidebar need to know about a failure, on msg.ecrError (card data masked once more). */
 export function errorDetails(err: unknown): Record<string, unknown> {
   if (err instanceof EcrError) {
-    return { code: err.code, message: err.message, method: err.method, field: err.field, rule: err.rule, sent: err.sent, facts: err.facts, response: err.response };
+    return redactForLog({ code: err.code, message: err.message, method: err.method, field: err.field, rule: err.rule, sent: err.sent, facts: err.facts, response: err.response });
   }
-  return { code: 'ERROR', message: err instanceof Error ? err.message : String(err) };
+  return { code: 'ERROR', message: redactForLog(err instanceof Error ? err.message : String(err)) };
 }
 
 /**

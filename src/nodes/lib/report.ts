@@ -1,5 +1,6 @@
 /** Shaping a GetLastReport (X or Z report) into the msg that leaves ssi-report. */
 import { REPORT_TOTAL_KEYS } from '../../core/catalogue';
+import { redactForLog } from '../../core/mask';
 import { money } from '../../core/money';
 import type { EcrResponse } from '../../core/normalise';
 import { amountNumber } from './inputs';
@@ -14,10 +15,10 @@ function countNumber(value: unknown): number {
 
 /**
  * The report's params with every total as a number (amounts in minor units), transactions[] with numeric
- * transAmount, plus the report's name and ok (the terminal's error flag is false).
+ * transAmount, plus the report's name and ok (the terminal's error flag is false). Card data masked once more.
  */
 export function reportPayload(report: string, result: EcrResponse): Record<string, unknown> {
-  const payload: Record<string, unknown> = { ...result.params };
+  const payload: Record<string, unknown> = { ...redactForLog(result.params) };
   for (const key of REPORT_TOTAL_KEYS) payload[key] = key.endsWith('Count') ? countNumber(payload[key]) : amountNumber(payload[key]);
   if (Array.isArray(payload.transactions)) {
     payload.transactions = payload.transactions.map((t: unknown) =>
