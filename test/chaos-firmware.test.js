@@ -312,6 +312,29 @@ describe('chaos findings on later firmware', function () {
   });
 });
 
+describe('chaos findings: a terminal that closes 100 ms after each answer', function () {
+  this.timeout(20_000);
+
+  // FINDING (client, src/core/transports/stream.ts line 189: a close counts towards "this terminal closes after every
+  // answer" only when no request is pending). A terminal that closes 100 ms after its answer outlasts the 50 ms
+  // closing window: each read is written into the closing connection, never read by the terminal, and asked again
+  // on a new one once the close comes. That close has the read pending, so the pattern is never learned: 19 of 20
+  // reads are ignored, 1.9 s instead of 0.12 s. Nothing is lost (reads only; requests that move money always go on a
+  // connection of their own), but the chaos run with CHAOS_CLOSE_AFTER_ANSWER=100ms wrote 11,214 requests into
+  // closing connections and took 179 s instead of 33 s. Skipped until the transport learns it from such a close too.
+  it.skip('learns the pattern and stops writing reads into closing connections', async () => {
+    const sim = await startSimulator({ port: 0, httpPort: false, phases: FAST, firmware: '1.4', closeAfterAnswer: 100 });
+    const t = new Terminal({ host: '127.0.0.1', port: sim.port, minRequestGap: 5 });
+    try {
+      for (let i = 0; i < 20; i++) (await t.request('GetStatus')).status.should.equal('S00');
+      sim.ignoredAfterAnswer.should.be.belowOrEqual(2);
+    } finally {
+      await t.close();
+      await sim.stop();
+    }
+  });
+});
+
 describe('chaos against later firmware: randomised transactions, firmware 1.4 closing after every answer', function () {
   this.timeout(300_000);
   const unhandled = [];

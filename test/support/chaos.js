@@ -53,8 +53,13 @@ const TERMINAL_OPTIONS = { pollInterval: 5, requestTimeout: 150, settleGrace: 80
  * gap between requests is the runChaos option minRequestGap (5 ms unless given).
  */
 const LATER_TERMINAL_OPTIONS = { ...TERMINAL_OPTIONS, soleEcr: false };
-/** Later firmware: a terminal left in S08 cancels the operation this much later (its own timeout; a finding when it fires). */
-const SECOND_STEP_TIMEOUT = 2000;
+/**
+ * Later firmware: a terminal left in S08 cancels the operation this much later (its own timeout; a finding when it
+ * fires). Longer than the longest outage the menu makes (a blackout of up to 1.4 s, then the client's reconnect
+ * backoff and the harness's wait for the terminal to answer again), after which reconcile() releases the terminal:
+ * a terminal nobody could reach meanwhile is not the client's to release.
+ */
+const SECOND_STEP_TIMEOUT = 10_000;
 /** The simulator's reads of a result on later firmware: by uid, or the last one. */
 const RESULT_READS = ['GetResultByUid', 'GetLastResult'];
 /** A transaction (or a reconcile) that takes longer than this is a hang. */
