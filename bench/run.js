@@ -5,14 +5,14 @@
  * rounds). A missed target is reported, not an error: the exit code is non-zero only when a bench itself fails.
  * `--quick` runs tiny sizes, only to prove the bench still works (CI); its figures mean nothing.
  *
- *   node bench/run.js [--quick] [--out FILE] [module…]   (modules: decoder round-trips purchase polling fleet footprint)
+ *   node bench/run.js [--quick] [--out FILE] [module…]   (modules: decoder round-trips purchase polling fleet footprint pacing)
  */
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { formatTable, fmt } = require('./lib');
 
-const MODULES = ['decoder', 'round-trips', 'purchase', 'polling', 'fleet', 'footprint'];
+const MODULES = ['decoder', 'round-trips', 'purchase', 'polling', 'fleet', 'footprint', 'pacing'];
 
 function validRow(row) {
   return (

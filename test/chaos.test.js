@@ -3,6 +3,9 @@
  * The chaos test: CI_TRANSACTIONS randomised financial transactions (fixed seed) through fault-injecting proxies,
  * judged by the simulator's own records. `npm run chaos` runs the same harness longer (test/chaos-run.js).
  */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 require('should');
 const { Terminal } = require('../dist/core');
 const { startSimulator } = require('../dist/simulator');
@@ -61,5 +64,41 @@ describe('chaos: randomised transactions through fault-injecting proxies', funct
     totals.wrongSentFlag.should.equal(0);
     totals.hangs.should.equal(0);
     unhandled.should.eql([]);
+  });
+});
+
+describe('chaos findings: closing a client and opening the next on its journal', function () {
+  this.timeout(20_000);
+  let sim;
+  let dir;
+  const terminals = [];
+
+  beforeEach(async () => {
+    sim = await startSimulator({ port: 0, httpPort: false, phases: FAST });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssi-close-twice-'));
+  });
+
+  afterEach(async () => {
+    await Promise.all(terminals.splice(0).map((t) => t.close()));
+    await sim.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const open = () => {
+    const t = new Terminal({ host: '127.0.0.1', port: sim.port, journal: path.join(dir, 'journal.json'), pollInterval: 5, settleGrace: 50 });
+    terminals.push(t);
+    return t;
+  };
+
+  // A second close() resolves with the first: only once the journal is released, so the next Terminal can open it.
+  it('close() called twice resolves only once the journal is released, so the next Terminal can use it', async () => {
+    const t = open();
+    (await t.transact('Purchase', { transAmount: '7101', transCurrency: '980', merchantId: MERCHANT })).params.transAmount.should.equal('7101');
+    const first = t.close(); // a crash handler, a redeploy: someone starts closing
+    await t.close(); // the owner waits for the close before opening the journal again
+    const next = open();
+    next.unresolved().should.eql([]);
+    (await next.transact('Purchase', { transAmount: '7102', transCurrency: '980', merchantId: MERCHANT })).params.transAmount.should.equal('7102');
+    await first;
   });
 });

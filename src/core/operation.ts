@@ -361,7 +361,7 @@ export class Operation {
       }
       graceUntil ??= Date.now() + settings.settleGrace;
       if (Date.now() < graceUntil) continue;
-      if (verdict.kind === 'unchanged' && identicalButRan(this.spec, this.context(sawBusy))) return result;
+      if (verdict.kind === 'unchanged' && identicalButRan(this.spec, this.valid.params, result, this.context(sawBusy))) return result;
       // Unacknowledged and nothing happened yet: the request may still be on its way; never call it off early.
       if (!this.acked && Date.now() - this.sentAt < settings.unackedGrace) {
         deadline = Math.max(deadline, this.sentAt + settings.unackedGrace + settings.overallTimeout);

@@ -73,8 +73,10 @@ export function judgeResult(spec: MethodSpec, params: Params, snapshot: EcrRespo
   const ours = typeof params.transactionUid === 'string' ? params.transactionUid : undefined;
   const theirs = uidOf(result);
   if (ours && theirs) {
-    if (theirs !== ours) return { kind: 'foreign', reason: `the last result is operation ${theirs}, not ${ours}` };
-    return firstStep ? { kind: 'first-step' } : { kind: 'ours' };
+    if (theirs === ours) return firstStep ? { kind: 'first-step' } : { kind: 'ours' };
+    // Another operation's: the one before ours (nothing happened yet) or one after it (ours is no longer there).
+    if (sameResult(snapshot, result)) return { kind: 'unchanged' };
+    return { kind: 'foreign', reason: `the last result is operation ${theirs}, not ${ours}` };
   }
   if (sameResult(snapshot, result)) return { kind: 'unchanged' };
   if (firstStep) return { kind: 'first-step' };
@@ -110,6 +112,9 @@ function tie(ctx: JudgeContext): Verdict {
  * idle again): two identical results in a row (two Echo, two cancellations in the same second). Once the settle
  * grace has passed, such a result is ours, as v1.1.10 gives no way to tell the two apart.
  */
-export function identicalButRan(spec: MethodSpec, ctx: JudgeContext): boolean {
+export function identicalButRan(spec: MethodSpec, params: Params, result: EcrResponse, ctx: JudgeContext): boolean {
+  const theirs = uidOf(result);
+  // A result that names another operation's uid is that operation's, however much it looks like ours.
+  if (theirs !== undefined && typeof params.transactionUid === 'string' && theirs !== params.transactionUid) return false;
   return ctx.acked && ctx.ran === true && spec.resultMethod !== undefined;
 }

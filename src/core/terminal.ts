@@ -120,6 +120,7 @@ export class Terminal extends EventEmitter {
   readonly lrcEncoding: LrcEncoding;
   private readonly queue: OperationQueue;
   private readonly closing = new AbortController();
+  private closed: Promise<void> | undefined;
   private status: StatusEvent | undefined;
   private readonly journal: Journal | undefined;
   private readonly allowWhileUnresolved: boolean;
@@ -283,8 +284,13 @@ export class Terminal extends EventEmitter {
     return Promise.race([idle, late]).finally(() => clearTimeout(timer));
   }
 
-  async close(): Promise<void> {
-    if (this.closing.signal.aborted) return;
+  /** Closes the connection and releases the journal; every call resolves once that is done. */
+  close(): Promise<void> {
+    this.closed ??= this.closeNow();
+    return this.closed;
+  }
+
+  private async closeNow(): Promise<void> {
     const err = new EcrError(LIB_CODES.CLOSED, `${this.name}: terminal client closed; nothing was sent`);
     this.closing.abort(err);
     this.queue.close(err);

@@ -10,9 +10,10 @@
  *   proxy.inject({ kind: 'drop-after-request', method: 'financial' });    // the ack of the next financial request is lost
  *   proxy.inject({ kind: 'split', method: 'GetLastResult', afterFinancial: true, mode: 'bytes' });
  *
- * Match keys: method ('*' any, 'financial' any financial method, a name, or a list of names), skip (let this many
- * matching exchanges pass first), afterFinancial (only once a financial request went through since the fault was
- * injected), times (how often it fires, default 1).
+ * Match keys: method ('*' any, 'financial' any financial method, a name, or a list of names), step (only requests
+ * whose "step" is this, e.g. '2' for the second step of a two-step Purchase), skip (let this many matching exchanges
+ * pass first), afterFinancial (only once a financial request went through since the fault was injected), afterStep2
+ * (only once a step-2 request went through since then), times (how often it fires, default 1).
  *
  * Kinds (where they act):
  *   request side   drop-before-request  the connection is cut; the request never reaches the terminal
@@ -30,6 +31,11 @@
  *   connection     refuse               the connection is cut before the request and new connections are refused for `ms`
  *                                       (mode 'reset': accepted and reset at once; 'unlisten': the port stops listening)
  * Any drop-* kind also takes `refuseMs` (and `refuseMode`) to refuse reconnects after the cut.
+ *
+ * A terminal that closes the connection after its answer (later firmware) is passed through as it is: its close
+ * (FIN) reaches the client after the answer, behind whatever a fault does to that answer (held back, split, merged),
+ * never instead of it; a stalled answer holds the close back too (the line is stalled, not closed). Bytes the client
+ * writes after the terminal closed its side are not passed on (the terminal would never read them): `stats.afterClose`.
  *
  * proxy.counts holds how often each kind fired (`refuse` counts every refusal window); proxy.stats the traffic.
  */
@@ -99,7 +105,7 @@ class FaultProxy {
     this.host = host;
     this.port = 0;
     this.counts = Object.fromEntries(KINDS.map((k) => [k, 0]));
-    this.stats = { connections: 0, refused: 0, requests: {}, answers: 0, writes: 0 };
+    this.stats = { connections: 0, refused: 0, requests: {}, answers: 0, writes: 0, closedByTerminal: 0, afterClose: 0 };
     this.faults = [];
     this.pairs = new Set();
     this.sockets = new Set();
@@ -120,7 +126,7 @@ class FaultProxy {
   /** Queues a fault; it fires on the next matching exchange. Returns it (`fired` counts its firings). */
   inject(fault) {
     if (!KINDS.includes(fault.kind)) throw new Error(`fault-proxy: unknown fault kind ${fault.kind}`);
-    const f = { method: '*', skip: 0, times: 1, afterFinancial: false, ...fault, fired: 0, seenFinancial: false };
+    const f = { method: '*', skip: 0, times: 1, afterFinancial: false, afterStep2: false, ...fault, fired: 0, seenFinancial: false, seenStep2: false };
     this.faults.push(f);
     return f;
   }
@@ -216,10 +222,14 @@ class FaultProxy {
     client.setNoDelay(true);
     const upstream = net.connect({ host: this.target.host, port: this.target.port, noDelay: true });
     this.track(upstream);
-    const pair = { client, upstream, up: new FrameCutter(), down: new FrameCutter(), inflight: null, dead: false, pendingUp: [], connected: false, out: Promise.resolve(), held: 0, clientGone: false };
+    const pair = { client, upstream, up: new FrameCutter(), down: new FrameCutter(), inflight: null, dead: false, pendingUp: [], connected: false, out: Promise.resolve(), held: 0, clientGone: false, terminalEnded: false, stalled: false };
     this.pairs.add(pair);
     upstream.on('error', () => this.cut(pair));
-    upstream.on('close', () => this.cut(pair));
+    // The terminal closed its side after answering: the close follows the answer, as it does on the wire.
+    upstream.on('end', () => this.terminalEnded(pair));
+    upstream.on('close', (hadError) => {
+      if (hadError || !pair.terminalEnded) this.cut(pair);
+    });
     client.on('close', () => {
       // A request held back (late-request) still goes out, as a relay delivers what it accepted; then the line closes.
       if (pair.held > 0) pair.clientGone = true;
@@ -241,17 +251,42 @@ class FaultProxy {
     pair.upstream.destroy();
   }
 
+  /**
+   * The terminal sent its FIN: once everything it sent before is delivered (faults included), the client gets the
+   * FIN too. A stalled answer holds the close back with it.
+   */
+  terminalEnded(pair) {
+    if (pair.dead || pair.terminalEnded) return;
+    pair.terminalEnded = true;
+    this.stats.closedByTerminal++;
+    if (pair.stalled) return;
+    this.deliver(pair, [], () => {
+      pair.dead = true;
+      this.pairs.delete(pair);
+      pair.client.end();
+      pair.upstream.destroy();
+    });
+  }
+
   toTerminal(pair, bytes) {
+    if (pair.terminalEnded) {
+      this.stats.afterClose++;
+      return;
+    }
     if (pair.connected) pair.upstream.write(bytes);
     else pair.pendingUp.push(bytes);
   }
 
   /** Takes the first queued fault that matches this request (consuming `skip` on the way). */
-  take(method) {
-    if (FINANCIAL.has(method)) for (const f of this.faults) f.seenFinancial = true;
+  take(method, step) {
+    for (const f of this.faults) {
+      if (FINANCIAL.has(method)) f.seenFinancial = true;
+      if (FINANCIAL.has(method) && step === '2') f.seenStep2 = true;
+    }
     for (let i = 0; i < this.faults.length; i++) {
       const f = this.faults[i];
-      if (!matchesMethod(f.method, method) || (f.afterFinancial && !f.seenFinancial)) continue;
+      if (!matchesMethod(f.method, method) || (f.step !== undefined && f.step !== step)) continue;
+      if ((f.afterFinancial && !f.seenFinancial) || (f.afterStep2 && !f.seenStep2)) continue;
       if (f.skip > 0) {
         f.skip--;
         continue;
@@ -273,7 +308,7 @@ class FaultProxy {
         continue;
       }
       this.stats.requests[method] = (this.stats.requests[method] || 0) + 1;
-      const fault = this.take(method);
+      const fault = this.take(method, message.step === undefined ? undefined : String(message.step));
       if (fault && REQUEST_SIDE.has(fault.kind)) {
         if (fault.kind === 'blackhole') continue;
         if (fault.kind === 'late-request') {
@@ -323,6 +358,7 @@ class FaultProxy {
         if (fault.refuseMs) this.refuse(fault.refuseMs, fault.refuseMode);
         return;
       case 'stall':
+        pair.stalled = true;
         return;
       case 'drop-after-answer':
         // The answer goes out with a FIN behind it, so the client reads it before the connection ends.
@@ -348,9 +384,15 @@ class FaultProxy {
         return;
       case 'merge': {
         if (fault.with === 'old') {
-          // Older frames of other methods before the answer, any older frame after it: both are strays, never the answer.
+          // Older frames of other methods before the answer, any older frame after it: both are strays, never the
+          // answer. Before it, only frames that name a method: an answer without "method", or with "Unknown" (the
+          // answer to a request the terminal could not read, §5.1), is the answer to whatever request is in flight,
+          // so no client could tell such a stray from the answer.
           const method = message.method;
-          const before = this.history.slice(0, -1).filter((b) => methodOf(b) !== method).slice(-2);
+          const before = this.history.slice(0, -1).filter((b) => {
+            const m = methodOf(b);
+            return typeof m === 'string' && m !== 'Unknown' && m !== method;
+          }).slice(-2);
           const after = this.history.slice(0, -1).slice(-1);
           const extra = before.length + after.length ? [...before, raw, ...after] : [raw, encodeFrame({ method: 'PingDevice', error: false, errorCode: '', errorDescription: '', params: {} })];
           this.deliver(pair, [Buffer.concat(extra)]);

@@ -199,7 +199,9 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
     const lost = (err?: Error) => {
       if (open.ended) return;
       open.ended = true;
-      if (!this.pending && !err && open.exchanges > 0 && Date.now() - open.lastResponseAt < CLOSE_AFTER_RESPONSE_MS) {
+      // Closed soon after an answer (with a request written meanwhile or not): two connections in a row like this
+      // make the pattern, and then no connection that has answered is used again.
+      if (!err && open.exchanges > 0 && Date.now() - open.lastResponseAt < CLOSE_AFTER_RESPONSE_MS) {
         this.closedAfterAnswer++;
         if (this.closedAfterAnswer >= 2) this.peerClosesAfterResponse = true;
       }
