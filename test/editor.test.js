@@ -25,10 +25,10 @@ const TYPES = {
     category: 'config',
     defaults: {
       name: '', transport: 'tcp', host: '127.0.0.1', port: 3000, httpPort: '', httpPath: '/', serialPort: '', baudRate: 115200,
-      merchantId: '', currency: '980', polling: 'adaptive', pollInterval: 500, requestTimeout: 10000, connectTimeout: 5000, overallTimeout: 180000, unackedGrace: 15000, allowWhileUnresolved: false,
-      lrcEncoding: 'decimal',
+      merchantId: '', currency: '980', polling: 'adaptive', pollInterval: 500, requestTimeout: '', minRequestGap: '', connectTimeout: 5000, overallTimeout: 180000, unackedGrace: 15000, allowWhileUnresolved: false,
+      lrcEncoding: 'decimal', protocol: 'auto', soleEcr: false,
     },
-    choices: { lrcEncoding: ['decimal', 'hex'] },
+    choices: { lrcEncoding: ['decimal', 'hex'], protocol: ['auto', '1.1', '1.4'] },
   },
   'ssi-purchase': {
     outputs: 2,
@@ -374,10 +374,23 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
     validate.call({}, 'octal', {}).should.equal('@ssi-ecr/node-red/ssi-terminal:ssi-terminal.validation.lrcEncoding');
   });
 
+  it('ssi-terminal: the protocol is auto, 1.1 or 1.4 (none saved: auto); timeouts left blank follow the firmware', () => {
+    const { calls } = load('ssi-terminal');
+    const { protocol, requestTimeout, minRequestGap } = calls[0].def.defaults;
+    for (const value of ['auto', '1.1', '1.4', undefined]) protocol.validate.call({}, value).should.be.true(String(value));
+    for (const value of ['1.3', 'AUTO', '', 1.4]) protocol.validate.call({}, value).should.be.false(String(value));
+    protocol.validate.call({}, '2', {}).should.equal('@ssi-ecr/node-red/ssi-terminal:ssi-terminal.validation.protocol');
+    // The stand-in RED.validators.number accepts anything: the range and whole-number rules are the setting's own.
+    for (const [setting, good, bad] of [[requestTimeout, ['', '100', '15000'], ['99', '600001', '1.5', 'x']], [minRequestGap, ['', '0', '250'], ['10001', '-1', '2.5']]]) {
+      for (const v of good) setting.validate.call({}, v).should.be.true(v);
+      for (const v of bad) setting.validate.call({}, v).should.be.false(v);
+    }
+  });
+
   it('the shared status texts are kept in both languages', () => {
     for (const lang of LANGS) {
       const t = catalogue(lang, 'ssi-terminal')['ssi-terminal'];
-      Object.keys(t.status).should.containDeep(['unknown', 'connecting', 'connected', 'disconnected', 'sending', 'no-config', 'config-error', 'unresolved', 'S00', 'S01', 'S02', 'S03', 'S04', 'S05', 'S06', 'S07']);
+      Object.keys(t.status).should.containDeep(['unknown', 'connecting', 'connected', 'disconnected', 'sending', 'no-config', 'config-error', 'unresolved', 'S00', 'S01', 'S02', 'S03', 'S04', 'S05', 'S06', 'S07', 'S08', 'priceByCard']);
       t.errors['no-config'].should.be.a.String();
     }
   });
