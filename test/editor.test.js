@@ -389,6 +389,22 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
     }
   });
 
+  it('the method pickers offer what the catalogue has: later firmware\'s methods in ssi-command, marked; financial ones in ssi-transaction', () => {
+    const { METHODS, METHOD_NAMES } = require('../dist/core');
+    // As the runtime serves them (GET ssi-ecr/catalogue): plain JSON.
+    const served = JSON.parse(JSON.stringify(METHOD_NAMES.map((name) => METHODS[name])));
+    const [command] = editForm('ssi-command').pickers;
+    (command.offer === undefined).should.be.true();
+    const groups = command.groups(served);
+    const additional = groups.find((g) => g.label === 'additional').methods.map((m) => m.name);
+    additional.should.containDeep(['GetResultByUid', 'GetMerchantListDetailed']);
+    [...groups.flatMap((g) => g.methods.map((m) => m.name))].sort().should.eql([...METHOD_NAMES].sort());
+    command.details(served.find((m) => m.name === 'GetResultByUid')).should.containEql('ssi-command.hint.later');
+    command.details(served.find((m) => m.name === 'GetLastResult')).should.not.containEql('ssi-command.hint.later');
+    const [transaction] = editForm('ssi-transaction').pickers;
+    served.filter(transaction.offer).map((m) => m.name).should.eql(served.filter((m) => m.group === 'financial').map((m) => m.name));
+  });
+
   it('ssi-purchase: price by card gives the node its third output, and a wait from 1 to 120 s', () => {
     const { calls, sandbox } = load('ssi-purchase');
     const { cardReadTimeout } = calls[0].def.defaults;
@@ -527,5 +543,8 @@ describe('editor: the package in a real Node-RED 4', function () {
       'Purchase', 'Void', 'Refund', 'CashBack', 'Preauthorization', 'SalePreauth', 'VoidPreauth', 'Cash', 'Deposit', 'Balance', 'Echo', 'PartialVoid',
     ]);
     cat.body.methods[0].should.have.properties('title', 'doc', 'params');
+    // Later firmware's methods come with the catalogue, marked as such; the two-step Purchase too.
+    cat.body.methods.filter((m) => m.since === '1.4').map((m) => m.name).should.eql(['GetResultByUid', 'GetMerchantListDetailed']);
+    cat.body.methods.find((m) => m.name === 'Purchase').twoStep.should.be.true();
   });
 });
