@@ -3,7 +3,7 @@
  * (later firmware), output 3: the card step 1 read, to be answered back into this node (see lib/price-by-card.ts).
  */
 import { METHODS } from '../core/catalogue';
-import { flag } from './lib/choice';
+import { badInput, flag } from './lib/choice';
 import { attachTerminal } from './lib/flow-node';
 import { buildParams, payloadObject, type AmountUnits } from './lib/inputs';
 import { financialOutcome, typedValues } from './lib/outcome';
@@ -13,11 +13,12 @@ import { STATUS_NS } from './lib/status';
 
 const TYPED = { merchantId: 'merchantId', currency: 'transCurrency', discountedAmount: 'discountedAmount' } as const;
 
-/** The wait for the flow's answer, in seconds as set (blank: the default); out of bounds, the nearest bound. */
+/** The wait for the flow's answer in seconds, as set (blank: the default); anything else is refused, naming it. */
 function cardReadWait(value: unknown): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  if (!Number.isFinite(n)) return CARD_READ_WAIT.fallback;
-  return Math.min(CARD_READ_WAIT.max, Math.max(CARD_READ_WAIT.min, Math.round(n)));
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return CARD_READ_WAIT.fallback;
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (Number.isInteger(n) && n >= CARD_READ_WAIT.min && n <= CARD_READ_WAIT.max) return n;
+  throw badInput('ssi-purchase', 'cardReadTimeout', `must be a whole number of seconds from ${CARD_READ_WAIT.min} to ${CARD_READ_WAIT.max}`, value, 'Purchase');
 }
 
 export = function register(RED: NodeAPI): void {
@@ -30,18 +31,24 @@ export = function register(RED: NodeAPI): void {
     // Nobody could answer a card read sent to an output that leads nowhere: the payments go at the price asked.
     const priceByCard = flag(def.priceByCard) && Array.isArray(wires[2]) && wires[2].length > 0;
     if (flag(def.priceByCard) && !priceByCard) node.warn('price by card is on, but nothing is wired to output 3 (card read): payments are charged the amount asked');
-    const waitSeconds = cardReadWait(def.cardReadTimeout);
+    // A wait that is set wrong refuses every payment (nothing sent) rather than guess how long to wait.
+    let waitSeconds: number | Error;
+    try {
+      waitSeconds = cardReadWait(def.cardReadTimeout);
+    } catch (err) {
+      waitSeconds = err as Error;
+    }
     let toldOldFirmware = false;
 
     attachTerminal(RED, node, def, async (msg, ctx) => {
       const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, node, msg), def, TYPED);
       const params = buildParams('Purchase', Object.keys(METHODS.Purchase.params), { payload: payloadObject(msg.payload), node: fromNode, defaults: ctx.config.defaults }, units);
-      // The Terminal declares the outcome unknown after overallTimeout without a status change: the wait stays well within it.
-      const waitMs = Math.min(waitSeconds * 1000, Math.floor(ctx.terminal.overallTimeout / 2));
+      if (priceByCard && waitSeconds instanceof Error) throw waitSeconds;
       const card = priceByCard
         ? desk.forPurchase({
             transAmount: params.transAmount,
-            waitMs,
+            // The Terminal calls the outcome unknown after overallTimeout without a status change: the wait stays well within it.
+            waitMs: Math.min((waitSeconds as number) * 1000, Math.floor(ctx.terminal.overallTimeout / 2)),
             waiting: () => node.status({ fill: 'blue', shape: 'ring', text: `${STATUS_NS}priceByCard` }),
             cardRead: (first, id) => {
               const out = RED.util.cloneMessage(msg);

@@ -179,6 +179,20 @@ describe('ssi-purchase on later firmware (1.4)', function () {
     sim.engine.batch.should.eql([]);
   });
 
+  it('price by card with a wait set wrong: every payment refused naming cardReadTimeout, nothing sent', async () => {
+    sim = await simulator({ firmware: '1.4' });
+    for (const wait of ['0', '121', '2.5', 'soon']) {
+      await load(flow({ priceByCard: true, cardReadTimeout: wait }, 'return msg;'));
+      const caught = next(helper.getNode('caught'));
+      helper.getNode('buy').receive({ payload: 2450 });
+      const err = await caught;
+      err.ecrError.should.match({ code: 'VALIDATION', field: 'cardReadTimeout', sent: false });
+      err.ecrError.message.should.equal(`ssi-purchase: cardReadTimeout must be a whole number of seconds from 1 to 120; got ${JSON.stringify(wait)}`);
+      await helper.unload();
+    }
+    (sim.counts.Purchase || 0).should.equal(0);
+  });
+
   it('price by card with nothing wired to output 3: a warning at deploy, and the amount asked is charged', async () => {
     sim = await simulator({ firmware: '1.4' });
     await load(flow({ priceByCard: true }));
@@ -226,3 +240,49 @@ describe('ssi-purchase with price by card on a v1.1.10 terminal', function () {
 function sinonMatch(re) {
   return require('sinon').match((v) => typeof v === 'string' && re.test(v));
 }
+
+describe('price by card: reading the flow\'s answer', function () {
+  const { readAnswer, cardReadPayload } = require('../../dist/nodes/lib/price-by-card');
+  const asked = 2450n;
+
+  it('a discount (in the node\'s units), abort, or nothing to change', () => {
+    readAnswer({ discountedAmount: 2205 }, 'minor', asked).should.eql({ decision: 'discounted', discountedAmount: '2205' });
+    readAnswer({ discountedAmount: '002205' }, 'minor', asked).should.eql({ decision: 'discounted', discountedAmount: '2205' });
+    readAnswer({ discountedAmount: '22.05' }, 'major', asked).should.eql({ decision: 'discounted', discountedAmount: '2205' });
+    readAnswer({ discountedAmount: 24.5 }, 'major', asked).should.eql({ decision: 'discounted', discountedAmount: '2450' });
+    readAnswer({ abort: true, discountedAmount: 100 }, 'minor', asked).should.match({ decision: 'aborted' });
+    readAnswer({ abort: 'true' }, 'minor', asked).should.match({ decision: 'aborted' });
+    for (const payload of [{}, { abort: false }, { discountedAmount: '' }, { discountedAmount: null, pan: '4725XXXXXXXX1627' }]) {
+      readAnswer(payload, 'minor', asked).should.eql({ decision: 'unchanged' }, JSON.stringify(payload));
+    }
+  });
+
+  it('anything else is refused, naming the field: the payment is then cancelled', () => {
+    for (const [payload, units, field] of [
+      [2205, 'minor', 'msg.payload'],
+      [[2205], 'minor', 'msg.payload'],
+      [{ abort: 'yes' }, 'minor', 'msg.payload.abort'],
+      [{ discountedAmount: 0 }, 'minor', 'msg.payload.discountedAmount'],
+      [{ discountedAmount: 22.05 }, 'minor', 'msg.payload.discountedAmount'],
+      [{ discountedAmount: '22.055' }, 'major', 'msg.payload.discountedAmount'],
+      [{ discountedAmount: 2451 }, 'minor', 'msg.payload.discountedAmount'],
+      [{ discountedAmount: '24.51' }, 'major', 'msg.payload.discountedAmount'],
+      [{ discountedAmount: -1 }, 'minor', 'msg.payload.discountedAmount'],
+    ]) {
+      let err;
+      try {
+        readAnswer(payload, units, asked);
+      } catch (e) {
+        err = e;
+      }
+      (err !== undefined).should.be.true(JSON.stringify(payload));
+      err.should.match({ code: 'VALIDATION', field, sent: false });
+    }
+  });
+
+  it('the card read leaves out any discountedAmount: an answer sent back unchanged must not carry one in the wrong units', () => {
+    const payload = cardReadPayload({ method: 'GetResultByUid', error: false, errorCode: '', errorDescription: '', params: { transAmount: '2450', discountedAmount: '2205', pan: '4725XXXXXXXX1627', binName: 'VISA' } });
+    payload.should.eql({ transAmount: '2450', pan: '4725XXXXXXXX1627', binName: 'VISA', amount: 2450 });
+    readAnswer(payload, 'major', asked).should.eql({ decision: 'unchanged' });
+  });
+});
