@@ -7,12 +7,13 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawn, spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 require('should');
 const { startSimulator } = require('../dist/simulator');
 const { EXIT_DOCS } = require('../dist/cli/exit-codes');
 const { METHODS, REQUEST_KEYS } = require('../dist/core');
-const { FAST, MERCHANT, MERCHANT2, waitFor } = require('./support/fixtures');
+const { FAST, MERCHANT, MERCHANT2 } = require('./support/fixtures');
+const { ptyPair } = require('./support/pty');
 
 const root = path.join(__dirname, '..');
 const BIN = path.join(root, require('../package.json').bin['ssi-ecr']);
@@ -446,25 +447,18 @@ describe('ssi-ecr (the command line)', function () {
 
   describe('over a serial port (socat pty pair)', () => {
     let dir;
-    let socat;
-    before(() => {
-      if (spawnSync('socat', ['-V']).error) throw new Error('socat is missing: .ci/run installs it (apt-get install socat)');
-    });
+    let pair;
     afterEach(async () => {
       await sim.stop(); // the simulator lets go of its end before the pair goes away
-      if (socat) {
-        const exited = new Promise((resolve) => socat.once('exit', resolve));
-        socat.kill('SIGTERM');
-        await exited;
-      }
+      await pair?.remove();
+      pair = undefined;
       fs.rmSync(dir, { recursive: true, force: true });
     });
 
     it('--serial PATH: status and a purchase', async () => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssi-ecr-cli-serial-'));
       const [term, ecrEnd] = [path.join(dir, 'terminal'), path.join(dir, 'ecr')];
-      socat = spawn('socat', [`pty,raw,echo=0,link=${term}`, `pty,raw,echo=0,link=${ecrEnd}`], { stdio: 'ignore' });
-      await waitFor(() => fs.existsSync(term) && fs.existsSync(ecrEnd), 5000, 'socat');
+      pair = await ptyPair(term, ecrEnd);
       await sim.serveSerial(term);
       let r;
       for (const until = Date.now() + 10000; Date.now() < until; ) {

@@ -1,59 +1,25 @@
 'use strict';
 /**
- * The MQTT fleet example (examples/06) for real: a mosquitto broker on loopback, two simulated terminals, Node-RED
- * (a real process) running the example flow, and a plain MQTT client as the central system. Each result arrives
- * once, with its correlation id, on its terminal's topic and from that terminal; a repeated id never reaches a
+ * The MQTT fleet example (examples/06) for real: an MQTT 5 broker on loopback (mosquitto where it is installed,
+ * else aedes from npm; the run's first lines say which), two simulated terminals, Node-RED (a real process)
+ * running the example flow, and a plain MQTT client as the central system. Each result arrives once, with its correlation id, on its terminal's topic and from that terminal; a repeated id never reaches a
  * terminal twice; bad requests are answered without reaching one; the statuses are retained; the broker's last will
  * tells a dead gateway, and the payment it was running is answered after the restart, with its id; after a restart
- * (the ids in memory gone) a repeated id is still never charged again. .ci/run installs mosquitto.
+ * (the ids in memory gone) a repeated id is still never charged again.
  */
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
 require('should');
 const mqtt = require('mqtt');
 const { startSimulator } = require('../dist/simulator');
-const { startNodeRed, freePort, accepts } = require('./support/node-red');
+const { startNodeRed } = require('./support/node-red');
+const { startBroker } = require('./support/broker');
 const { waitFor, delay, MERCHANT } = require('./support/fixtures');
 
 const EXAMPLE = path.join(__dirname, '..', 'examples', '06 MQTT fleet - payments by topic.json');
 const PHASES = { S01: 10, S02: 300, S03: 10, S04: 10, S05: 10, S07: 0 };
 const TERMINALS = { 'till-1': 'T0000001', 'till-2': 'T0000002' };
-
-function findMosquitto() {
-  const dirs = [...(process.env.PATH || '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin'];
-  const found = dirs.filter(Boolean).map((d) => path.join(d, 'mosquitto')).find((f) => fs.existsSync(f));
-  if (!found) throw new Error('mosquitto is required for the MQTT test (apt-get install mosquitto; .ci/run installs it)');
-  return found;
-}
-
-/** mosquitto on a free loopback port, anonymous (mosquitto 2 needs it said), no persistence. */
-async function startBroker(dir) {
-  const port = await freePort();
-  const conf = path.join(dir, 'mosquitto.conf');
-  fs.writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n`);
-  const child = spawn(findMosquitto(), ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const until = Date.now() + 10000;
-  while (!(await accepts(port))) {
-    if (child.exitCode !== null || Date.now() > until) {
-      child.kill('SIGKILL');
-      throw new Error(`mosquitto did not start on port ${port}:\n${output}`);
-    }
-    await delay(50);
-  }
-  return {
-    port,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
 
 /** The example with its broker and terminals pointed at the test's, polling fast; on a tab of its own. */
 function fleetFlow(brokerPort, sims, settings = {}) {
@@ -90,7 +56,7 @@ const request = (c, terminal, body, properties) =>
 
 const amounts = (sim) => sim.requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transAmount).sort();
 
-describe('MQTT fleet example: mosquitto, two terminals, Node-RED and a central system', function () {
+describe('MQTT fleet example: an MQTT 5 broker, two terminals, Node-RED and a central system', function () {
   this.timeout(90000);
   let dir;
   let broker;

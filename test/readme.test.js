@@ -4,6 +4,7 @@ const path = require('node:path');
 const os = require('node:os');
 const { spawn } = require('node:child_process');
 require('should');
+const semver = require('semver');
 const { Terminal } = require('../dist/core');
 const { render } = require('../scripts/docs');
 const { freePort, request, accepts } = require('./support/node-red');
@@ -11,6 +12,7 @@ const { freePort, request, accepts } = require('./support/node-red');
 const root = path.join(__dirname, '..');
 const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
 const pkg = require('../package.json');
+const matrix = require('../scripts/test-matrix');
 
 describe('README and the two commands', () => {
   it('tells a newcomer the two commands, and package.json has them', () => {
@@ -20,21 +22,44 @@ describe('README and the two commands', () => {
     pkg.scripts.test.should.equal('mocha');
   });
 
-  it('.ci/run does a clean install and then exactly `npm test`', () => {
+  it('.ci/run does a clean install, then exactly `npm test` and the matrix, and installs nothing of its own', () => {
     const ci = fs.readFileSync(path.join(root, '.ci', 'run'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
     ci.should.containEql('npm ci');
-    ci.filter((l) => /npm (run )?test/.test(l)).should.eql(['timeout 1500 npm test']);
+    ci.filter((l) => /npm (run )?test/.test(l)).should.eql(['timeout 1500 npm test', 'timeout 900 npm run test:matrix']);
+    ci.indexOf('npm ci').should.be.below(ci.indexOf('timeout 1500 npm test'));
+    // What the tests need beyond node_modules comes from the tests' own setup, as on a newcomer's machine.
+    ci.filter((l) => /\bapt(-get)?\b|\bdpkg\b/.test(l)).should.eql([]);
   });
 
   it('the method and test-amount tables are generated from the catalogue and up to date', () => {
     render(readme).should.equal(readme);
   });
 
+  it('the README\'s compatibility table is the matrix\'s: every combination, in order, passed, at versions in its ranges', () => {
+    const from = readme.indexOf(matrix.START);
+    const to = readme.indexOf(matrix.END);
+    from.should.be.above(-1);
+    to.should.be.above(from);
+    const rows = readme.slice(from, to).split('\n').filter((l) => /^\| \d/.test(l)).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+    rows.length.should.equal(matrix.COMBINATIONS.length);
+    matrix.COMBINATIONS.forEach((c, i) => {
+      const [node, nodeRed, serialport, , result] = rows[i];
+      semver.major(node).should.equal(c.node, `row ${i + 1}`);
+      semver.satisfies(nodeRed, c.nodeRed).should.be.true(`row ${i + 1}: Node-RED ${nodeRed} in ${c.nodeRed}`);
+      semver.major(serialport).should.equal(c.serialport, `row ${i + 1}: serialport ${serialport}`);
+      result.should.equal('pass', `row ${i + 1}`);
+      semver.satisfies(node, pkg.engines.node).should.be.true();
+      semver.satisfies(nodeRed, pkg['node-red'].version).should.be.true();
+      semver.satisfies(serialport, pkg.dependencies.serialport).should.be.true();
+    });
+  });
+
   it('package.json is what the palette and the flow library expect', () => {
     pkg.name.should.equal('@ssi-ecr/node-red');
     pkg.keywords.should.containEql('node-red');
-    pkg['node-red'].version.should.equal('>=3.1.0');
-    pkg.engines.node.should.equal('>=18');
+    // Exactly what npm run test:matrix runs: its Node.js majors and Node-RED minor lines.
+    pkg['node-red'].version.should.equal(matrix.claims().nodeRed);
+    pkg.engines.node.should.equal(matrix.claims().node);
     pkg.license.should.equal('MIT');
     require(path.join(root, pkg.main)).Terminal.should.be.a.Function();
     require('@ssi-ecr/node-red').Terminal.should.equal(Terminal);

@@ -2,41 +2,9 @@
 const net = require('node:net');
 require('should');
 const { Terminal, encodeFrame, FrameDecoder } = require('../dist/core');
+const { scriptedTerminal, ok, result } = require('./support/scripted-terminal');
 const { setup, purchase, waitFor, financialCount, MERCHANT } = require('./support/fixtures');
 
-/**
- * A scripted peer for behaviours the simulator does not produce (later firmware's S08, a result that is not
- * ours): `answer(message, counts)` returns the response object, or undefined to stay silent.
- */
-async function scriptedTerminal(answer) {
-  const counts = {};
-  const sockets = new Set();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    const decoder = new FrameDecoder({
-      onMessage: (m) => {
-        counts[m.method] = (counts[m.method] || 0) + 1;
-        // A v1.1.10 terminal: later firmware's methods (the client's probe) are unknown to it (§5.1).
-        const r = answer(m, counts) ?? (m.method === 'GetResultByUid' ? { method: 'Unknown', error: true, errorCode: 'E05', errorDescription: 'Unknown method', params: {} } : undefined);
-        if (r) socket.write(encodeFrame(r));
-      },
-    });
-    socket.on('data', (d) => decoder.push(d));
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: server.address().port,
-    counts,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
-const ok = (method, extra = {}) => ({ method, error: false, errorCode: '', errorDescription: '', params: {}, ...extra });
-const result = (params, extra = {}) => ok('GetLastResult', { params: { transactionResult: 'APPROVED_ONLINE', responseCode: '00', ...params }, ...extra });
 
 describe('No outcome lost, no request sent twice', function () {
   let env;

@@ -1,31 +1,20 @@
 'use strict';
 /**
  * The serial transport for real: a virtual serial pair from socat (pty, raw, no echo), the simulator on one end,
- * the pack's serial transport (the real serialport package) on the other. .ci/run installs socat.
+ * the pack's serial transport (the real serialport package) on the other. socat comes from the test setup
+ * (test/support/tools.js: the machine's, or apt-get's before the first test).
  */
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const should = require('should');
 const { Terminal } = require('../dist/core');
 const { startSimulator } = require('../dist/simulator');
-const { FAST, purchase, waitFor, financialCount, MERCHANT } = require('./support/fixtures');
+const { FAST, purchase, financialCount, MERCHANT } = require('./support/fixtures');
+const { ptyPair } = require('./support/pty');
 
 const RECEIPT = '<receipt><text align="center" size="large" weight="bold" darkness="normal">Дякуємо!</text></receipt>';
-
-/** A pty pair whose two ends are the links `a` and `b`; resolves once both exist. */
-async function ptyPair(a, b) {
-  const child = spawn('socat', [`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: 'ignore' });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  await waitFor(() => fs.existsSync(a) && fs.existsSync(b), 5000, 'socat to create the pty pair');
-  return {
-    async remove() {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
 
 describe('serial transport over a socat pty pair', function () {
   this.timeout(30000);
@@ -33,11 +22,6 @@ describe('serial transport over a socat pty pair', function () {
   let pair;
   let sim;
   let t;
-
-  before(() => {
-    const which = spawnSync('socat', ['-V'], { encoding: 'utf8' });
-    if (which.error) throw new Error('socat is required for the serial tests (apt-get install socat; .ci/run installs it)');
-  });
 
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssi-serial-'));

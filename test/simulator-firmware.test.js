@@ -7,13 +7,13 @@
  */
 
 const should = require('should');
-const net = require('node:net');
 const http = require('node:http');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { encodeFrame, FrameDecoder } = require('../dist/core');
+const { encodeFrame } = require('../dist/core');
+const { Conn, connect, closeAll, status, waitStatus } = require('./support/raw-conn');
 const { startSimulator, SECOND_STEP_TIMEOUT } = require('../dist/simulator');
 
 const FAST = { S01: 0, S02: 0, S03: 0, S04: 0, S05: 0, S07: 0 };
@@ -25,13 +25,11 @@ const CLI = path.join(__dirname, '..', 'dist', 'simulator', 'cli.js');
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let sims = [];
-let conns = [];
 let children = [];
 let tmpDirs = [];
 
 afterEach(async function () {
-  for (const c of conns) c.socket.destroy();
-  conns = [];
+  closeAll();
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   children = [];
   await Promise.all(sims.map((s) => s.stop()));
@@ -48,77 +46,6 @@ async function simulator(options = {}) {
 
 const later = (options = {}) => simulator({ firmware: '1.4', ...options });
 
-/** A raw framed TCP connection: write frames (or bytes), await decoded messages one by one. */
-class Conn {
-  constructor(port) {
-    this.queue = [];
-    this.waiters = [];
-    this.closed = false;
-    this.socket = net.connect(port, '127.0.0.1');
-    this.socket.setNoDelay(true);
-    const decoder = new FrameDecoder({ onMessage: (m) => this.deliver(m), onIssue: () => {} });
-    this.socket.on('data', (chunk) => decoder.push(chunk));
-    this.socket.on('error', () => {});
-    this.closedPromise = new Promise((resolve) => this.socket.once('close', () => {
-      this.closed = true;
-      this.closedAt = Date.now();
-      for (const w of this.waiters.splice(0)) w.reject(new Error('connection closed'));
-      resolve();
-    }));
-    this.ready = new Promise((resolve, reject) => {
-      this.socket.once('connect', resolve);
-      this.socket.once('error', reject);
-    });
-    conns.push(this);
-  }
-
-  deliver(message) {
-    this.lastAt = Date.now();
-    const w = this.waiters.shift();
-    if (w) w.resolve(message);
-    else this.queue.push(message);
-  }
-
-  send(message) {
-    this.socket.write(Buffer.isBuffer(message) ? message : encodeFrame(message));
-  }
-
-  next(ms = 1500) {
-    if (this.queue.length) return Promise.resolve(this.queue.shift());
-    if (this.closed) return Promise.reject(new Error('connection closed'));
-    return new Promise((resolve, reject) => {
-      const w = {
-        resolve: (m) => { clearTimeout(timer); resolve(m); },
-        reject: (e) => { clearTimeout(timer); reject(e); },
-      };
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        reject(new Error(`no message within ${ms} ms`));
-      }, ms);
-      this.waiters.push(w);
-    });
-  }
-
-  async call(message, ms) {
-    this.send(message);
-    return this.next(ms);
-  }
-
-  async waitClosed(ms = 1000) {
-    let timer;
-    await Promise.race([
-      this.closedPromise,
-      new Promise((resolve, reject) => { timer = setTimeout(() => reject(new Error(`connection still open after ${ms} ms`)), ms); }),
-    ]);
-    clearTimeout(timer);
-  }
-}
-
-async function connect(sim) {
-  const c = new Conn(sim.port);
-  await c.ready;
-  return c;
-}
 
 function ok(method, extra = {}) {
   return { method, error: false, errorCode: '', errorDescription: '', params: {}, ...extra };
@@ -130,21 +57,6 @@ function purchase(amount = '2450', extra = {}, step) {
   return request;
 }
 
-async function status(c) {
-  const r = await c.call({ method: 'GetStatus' });
-  r.error.should.be.false();
-  return r.status;
-}
-
-async function waitStatus(c, wanted, ms = 2000) {
-  const until = Date.now() + ms;
-  for (;;) {
-    const s = await status(c);
-    if (wanted(s)) return s;
-    if (Date.now() > until) throw new Error(`status still ${s} after ${ms} ms`);
-    await delay(2);
-  }
-}
 
 const waitIdle = (c, ms) => waitStatus(c, (s) => !BUSY.has(s) && s !== 'S08', ms);
 const waitSecondStep = (c, ms) => waitStatus(c, (s) => s === 'S08', ms);

@@ -12,7 +12,8 @@ const http = require('node:http');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { encodeFrame, FrameDecoder } = require('../dist/core');
+const { encodeFrame } = require('../dist/core');
+const { Conn, connect, closeAll, status, waitStatus } = require('./support/raw-conn');
 const { startSimulator, TEST_AMOUNTS } = require('../dist/simulator');
 
 const FAST = { S01: 0, S02: 0, S03: 0, S04: 0, S05: 0, S07: 0 };
@@ -26,12 +27,10 @@ const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // Everything opened by a test is closed in afterEach.
 
 let sims = [];
-let conns = [];
 let tmpDirs = [];
 
 afterEach(async function () {
-  for (const c of conns) c.socket.destroy();
-  conns = [];
+  closeAll();
   await Promise.all(sims.map((s) => s.stop()));
   sims = [];
   for (const dir of tmpDirs) fs.rmSync(dir, { recursive: true, force: true });
@@ -44,81 +43,6 @@ async function simulator(options = {}) {
   return sim;
 }
 
-/** A raw framed TCP connection to the simulator: write frames (or bytes), await decoded messages one by one. */
-class Conn {
-  constructor(port) {
-    this.queue = [];
-    this.waiters = [];
-    this.issues = [];
-    this.closed = false;
-    this.socket = net.connect(port, '127.0.0.1');
-    this.socket.setNoDelay(true);
-    this.decoder = new FrameDecoder({
-      onMessage: (m) => this.deliver(m),
-      onIssue: (issue) => this.issues.push(issue),
-    });
-    this.socket.on('data', (chunk) => this.decoder.push(chunk));
-    this.socket.on('error', () => {});
-    this.closedPromise = new Promise((resolve) => this.socket.once('close', () => {
-      this.closed = true;
-      for (const w of this.waiters.splice(0)) w.reject(new Error('connection closed'));
-      resolve();
-    }));
-    this.ready = new Promise((resolve, reject) => {
-      this.socket.once('connect', resolve);
-      this.socket.once('error', reject);
-    });
-    conns.push(this);
-  }
-
-  deliver(message) {
-    const w = this.waiters.shift();
-    if (w) w.resolve(message);
-    else this.queue.push(message);
-  }
-
-  /** A message object is framed; a Buffer is written as it is. */
-  send(message) {
-    this.socket.write(Buffer.isBuffer(message) ? message : encodeFrame(message));
-  }
-
-  next(ms = 1500) {
-    if (this.queue.length) return Promise.resolve(this.queue.shift());
-    if (this.closed) return Promise.reject(new Error('connection closed'));
-    return new Promise((resolve, reject) => {
-      const w = {
-        resolve: (m) => { clearTimeout(timer); resolve(m); },
-        reject: (e) => { clearTimeout(timer); reject(e); },
-      };
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        reject(new Error(`no message within ${ms} ms`));
-      }, ms);
-      this.waiters.push(w);
-    });
-  }
-
-  async call(message, ms) {
-    this.send(message);
-    return this.next(ms);
-  }
-
-  /** Resolves when the peer closed the connection; rejects after `ms`. */
-  async waitClosed(ms = 1000) {
-    let timer;
-    await Promise.race([
-      this.closedPromise,
-      new Promise((resolve, reject) => { timer = setTimeout(() => reject(new Error(`connection still open after ${ms} ms`)), ms); }),
-    ]);
-    clearTimeout(timer);
-  }
-}
-
-async function connect(sim) {
-  const c = new Conn(sim.port);
-  await c.ready;
-  return c;
-}
 
 /** Whether a TCP connection to the port is accepted now. */
 function canConnect(port) {
@@ -154,22 +78,6 @@ function purchase(amount = '2450', extra = {}) {
   return { method: 'Purchase', params: { transAmount: amount, transCurrency: '980', merchantId: M1, ...extra } };
 }
 
-async function status(c) {
-  const r = await c.call({ method: 'GetStatus' });
-  r.method.should.equal('GetStatus');
-  r.error.should.be.false();
-  return r.status;
-}
-
-async function waitStatus(c, wanted, ms = 2000) {
-  const until = Date.now() + ms;
-  for (;;) {
-    const s = await status(c);
-    if (wanted(s)) return s;
-    if (Date.now() > until) throw new Error(`status still ${s} after ${ms} ms`);
-    await delay(2);
-  }
-}
 
 const waitIdle = (c, ms) => waitStatus(c, (s) => !BUSY.has(s), ms);
 

@@ -310,6 +310,31 @@ export class Journal extends EventEmitter {
   }
 
   /**
+   * Takes back, in memory only, a record whose first write failed (so the file never held it), and the superseded
+   * marks written with it: nothing was sent, so nothing may stay behind to block the next payment.
+   */
+  discard(id: string, unsupersede: readonly string[] = []): void {
+    this.list = this.list.filter((r) => r.id !== id).map((r) => (unsupersede.includes(r.id) ? { ...r, superseded: undefined } : r));
+  }
+
+  /**
+   * Crosses a record out once that is on disk. If the write fails the record stays, in memory as in the file, so
+   * it is settled again later, and the write's error (code JOURNAL) is thrown.
+   */
+  async closeDurably(id: string, settled?: SettledRef): Promise<void> {
+    const record = this.list.find((r) => r.id === id);
+    const refs = this.refs;
+    this.close(id, settled);
+    try {
+      await this.flush();
+    } catch (err) {
+      if (record && !this.list.some((r) => r.id === id)) this.list = [...this.list, record];
+      this.refs = refs;
+      throw err;
+    }
+  }
+
+  /**
    * Once every write started is done: no more writes, and the lock goes, so another Terminal may open the
    * journal. Never rejects.
    */

@@ -1,6 +1,6 @@
 /**
- * Responses as the library hands them out (PROTOCOL.md §10): lenient about what terminals send, strict about
- * what callers get. Keys this library does not know are kept as they came.
+ * Responses as the library hands them out: lenient about what terminals send (the spellings and forms §4.3 and
+ * §5.5.1 leave open), strict about what callers get. Keys this library does not know are kept as they came.
  */
 import { REPORT_TOTAL_KEYS } from './catalogue';
 import { maskPan, maskTrack2 } from './mask';

@@ -197,14 +197,23 @@ export class Operation {
   private async writeDown(): Promise<void> {
     const journal = this.host.journal;
     if (!journal) return;
+    const superseded: string[] = [];
     try {
       // Money moving now overwrites the result buffer: what is still open can no longer be told from it (unless a uid tells).
       if (this.spec.group === 'financial') {
-        for (const r of journal.records) if (!r.superseded && r.params.transactionUid === undefined) journal.update(r.id, { superseded: true });
+        for (const r of journal.records) {
+          if (r.superseded || r.params.transactionUid !== undefined) continue;
+          journal.update(r.id, { superseded: true });
+          superseded.push(r.id);
+        }
       }
       this.record = journal.open({ method: this.method, params: this.valid.params, tag: this.options.tag, ref: this.options.ref, snapshot: this.snapshot });
       await journal.flush();
     } catch (err) {
+      // Nothing was sent: nothing of it may stay in memory to block the next payment as unresolved.
+      if (this.record) journal.discard(this.record.id, superseded);
+      this.record = undefined;
+      this.host.emit('journal', journal.records.length);
       throw new EcrError(LIB_CODES.JOURNAL, `${this.method} not sent: the journal could not be written (${(err as Error).message})`, { method: this.method, sent: false, cause: err });
     }
   }
@@ -406,6 +415,7 @@ export class Operation {
       return this.abort(`onFirstStep failed: ${(err as Error).message}`);
     }
     if (decision?.abort) return this.abort('aborted by onFirstStep');
+    if (this.options.signal?.aborted) return this.abort('aborted by the caller after the card was read');
     let params: Params;
     try {
       params = this.secondStepParams(decision?.params);

@@ -126,6 +126,8 @@ export class Terminal extends EventEmitter {
   private readonly refs: RefBook;
   private readonly host: OperationHost;
   private onlyMerchant: string | undefined;
+  /** Records whose recovered outcome was delivered, though crossing them out has not reached the disk yet. */
+  private readonly delivered = new Set<string>();
 
   constructor(options: TerminalOptions = {}) {
     super();
@@ -453,6 +455,8 @@ export class Terminal extends EventEmitter {
 
   /** New money may move only once every earlier outcome is established (or the owner allows it). */
   private async ensureResolved(method: string): Promise<void> {
+    const unusable = this.journal?.unavailable;
+    if (unusable) throw new EcrError(LIB_CODES.JOURNAL, `${method} not sent: ${unusable.message}`, { method, sent: false, cause: unusable, facts: unusable.facts });
     if (!this.journal || this.journal.records.length === 0) return;
     await this.reconcileNow();
     const open = this.journal.records;
@@ -467,19 +471,38 @@ export class Terminal extends EventEmitter {
 
   private async reconcileNow(): Promise<ReconcileReport[]> {
     const reports: ReconcileReport[] = [];
+    const journal = this.journal;
+    if (!journal) return reports;
     const host = { settings: { unackedGrace: this.unackedGrace, soleEcr: this.soleEcr }, exchange: (m: string, p?: Params) => this.exchange(m, p), untilIdle: (m: string, s?: (status: string) => Promise<void>) => this.untilIdle(m, s) };
-    for (const record of [...(this.journal?.records ?? [])]) {
+    for (const record of [...journal.records]) {
       const report = await reconcileRecord(host, record);
-      if (report.verdict === 'ours') this.journal!.close(record.id, this.refs.settle(record.ref, record.method, record.params, 'result', report.result));
-      else if (report.verdict === 'not-performed') {
-        this.refs.release(record.ref);
-        this.journal!.close(record.id);
-      } else this.journal!.update(record.id, { step: 'unknown', reason: report.reason });
-      await this.journal!.flush();
-      if (report.verdict === 'ours') this.emit('recovered', report);
       reports.push(report);
+      let failure: unknown;
+      try {
+        if (report.verdict === 'ours') await journal.closeDurably(record.id, this.refs.settle(record.ref, record.method, record.params, 'result', report.result));
+        else if (report.verdict === 'not-performed') {
+          await journal.closeDurably(record.id);
+          this.refs.release(record.ref);
+        } else {
+          journal.update(record.id, { step: 'unknown', reason: report.reason });
+          await journal.flush();
+        }
+      } catch (err) {
+        failure = err;
+      }
+      // Delivered once the record is crossed out on disk; if the disk refuses, delivered all the same, and only once:
+      // the journal keeps the record until a later write succeeds.
+      if (report.verdict === 'ours' && !this.delivered.has(record.id)) {
+        this.emit('recovered', report);
+        if (failure) this.delivered.add(record.id);
+      }
+      if (!failure) this.delivered.delete(record.id);
+      else {
+        const what = report.verdict === 'unknown' ? 'its state' : `its outcome (${report.verdict})`;
+        this.emit('issue', { kind: 'journal', message: `${record.method} (journal record ${record.id}): ${what} could not be written down: ${(failure as Error).message}` });
+      }
     }
-    if (reports.length > 0) this.emit('journal', this.journal!.records.length);
+    if (reports.length > 0) this.emit('journal', journal.records.length);
     return reports;
   }
 }

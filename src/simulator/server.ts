@@ -132,6 +132,11 @@ export class Simulator extends EventEmitter {
     this.faults.push({ method: fault.method ?? '*', action: fault.action, times: fault.times ?? 1 });
   }
 
+  /** Drops every fault still waiting to happen. */
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   async start(): Promise<this> {
     await this.listen();
     return this;

@@ -63,9 +63,10 @@ function request(url, { method = 'GET', headers = {}, body } = {}) {
 /**
  * `userDir` reuses a directory a previous run left (with `keep: true`), as after a crash: its flows and files
  * stay; `flows` is written only into a new one. `wrap(argv)` gives the command line to run instead of argv
- * (node, red.js and its options), e.g. inside `unshare`.
+ * (node, red.js and its options), e.g. inside `unshare`. The wait ends when Node-RED answers or exits; `timeout`
+ * only bounds a start that never comes, generously, since a busy machine can take many times the usual second or two.
  */
-async function startNodeRed({ settings = {}, flows = [], timeout = 30000, userDir: reuse, keep = false, wrap = (argv) => argv } = {}) {
+async function startNodeRed({ settings = {}, flows = [], timeout = 90000, userDir: reuse, keep = false, wrap = (argv) => argv } = {}) {
   const userDir = reuse ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ssi-nr-'));
   if (!reuse) {
     fs.mkdirSync(path.join(userDir, 'node_modules', '@ssi-ecr'), { recursive: true });

@@ -1,6 +1,6 @@
 /**
  * HTTP (§1.1, port = TCP port + 1): the JSON request is the body of a POST, the JSON response is the body of
- * the answer. The spec does not fix the body format; this is the reading PROTOCOL.md §1 takes.
+ * the answer. §1.1 does not fix the body format; this is the reading the project takes.
  */
 import { EventEmitter } from 'node:events';
 import { Agent, request as httpRequest } from 'node:http';

@@ -96,7 +96,7 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
       if (open) return this.afterClosingWindow(open).then(() => this.ensureOpen(method, fresh)).then((opened) => this.sendOn(opened, method, frame, options));
       return this.ensureOpen(method, fresh).then((opened) => this.sendOn(opened, method, frame, options));
     };
-    if (!options.gap) return this.lock.run(once);
+    // Every exchange marks its end, so that the first paced request keeps its distance from an unpaced one before it.
     return this.lock.run(() => this.pacer.run(options.gap, this.closing.signal, once));
   }
 
