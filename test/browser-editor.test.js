@@ -208,7 +208,7 @@ describe('the editor in a real browser (headless Chromium, Node-RED 4, simulator
     const result = dialog.locator('.ssi-terminal-test-result');
     await result.locator('.fa-check, .fa-times').waitFor();
     const text = await result.textContent();
-    text.should.match(/^connected in \d+ ms, status S00 \(ready\), Verifone X990 \(simulated\) E2E0000042$/);
+    text.should.match(/^connected in \d+ ms, status S00 \(ready\), Verifone X990 \(simulated\) E2E0000042, protocol v1\.1\.10$/);
     (await result.locator('.fa-check').count()).should.equal(1);
     // The merchant id payments need: the terminal's own, picked with a click.
     const merchants = dialog.locator('.ssi-terminal-merchants');

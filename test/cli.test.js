@@ -65,21 +65,25 @@ describe('ssi-ecr (the command line)', function () {
     it('--help lists every command, the connection options and the exit codes, and exits 0', async () => {
       const r = await run(['--help']);
       r.code.should.equal(0);
-      for (const c of ['status', 'ping', 'info', 'merchants', 'purchase AMOUNT', 'refund AMOUNT --rrn RRN', 'void INVOICE', 'xreport', 'zreport', 'last-result', 'last-receipt', 'print FILE|URL', 'raw METHOD [JSON]']) {
+      for (const c of ['status', 'ping', 'info', 'merchants', 'purchase AMOUNT', 'refund AMOUNT --rrn RRN', 'void INVOICE', 'xreport', 'zreport', 'last-result', 'result-by-uid UID', 'last-receipt', 'print FILE|URL', 'raw METHOD [JSON]']) {
         r.stdout.should.containEql(`  ${c} `);
       }
-      for (const flag of ['--host', '--port', '--http', '--serial', '--json']) r.stdout.should.containEql(flag);
+      for (const flag of ['--host', '--port', '--http', '--serial', '--json', '--protocol P', '--sole-ecr']) r.stdout.should.containEql(flag);
       for (const [code, name, meaning] of EXIT_DOCS) r.stdout.should.containEql(`${code}  ${name.padEnd(12)} ${meaning}`);
     });
 
     it('a command\'s --help comes from the catalogue: the method\'s doc and each key\'s doc', async () => {
       const r = await run(['purchase', '--help']);
       r.code.should.equal(0);
-      r.stdout.should.startWith('Usage: ssi-ecr purchase AMOUNT [--currency CODE] [--merchant ID] [--discounted AMOUNT] [--receipt]');
+      r.stdout.should.startWith('Usage: ssi-ecr purchase AMOUNT [--currency CODE] [--merchant ID] [--discounted AMOUNT] [--uid UID] [--receipt]');
       r.stdout.should.containEql(METHODS.Purchase.doc.en);
       for (const key of ['transAmount', 'transCurrency', 'merchantId', 'discountedAmount']) r.stdout.should.containEql(REQUEST_KEYS[key].doc.en);
       (await run(['help', 'refund'])).stdout.should.containEql('--rrn RRN');
       (await run(['raw', '--help'])).stdout.should.match(/financial +Purchase, Void, Refund/);
+      const merchants = await run(['merchants', '--help']);
+      merchants.stdout.should.startWith('Usage: ssi-ecr merchants [--detailed] [options]');
+      merchants.stdout.should.containEql(METHODS.GetMerchantListDetailed.doc.en);
+      (await run(['result-by-uid', '--help'])).stdout.should.containEql(METHODS.GetResultByUid.doc.en);
     });
 
     it('no command, an unknown command or an unknown option: exit 2 and a pointer to --help', async () => {
@@ -280,6 +284,93 @@ describe('ssi-ecr (the command line)', function () {
       r.stderr.should.containEql('SIGTERM: no longer waiting for the outcome.');
       JSON.parse(r.stdout).should.match({ outcome: 'unknown', params: { merchantId: MERCHANT }, error: { code: 'OUTCOME_UNKNOWN' } });
     });
+  });
+
+  describe('later firmware (1.3/1.4), a terminal that closes after every answer and leaves out "method"', () => {
+    const later = (options = {}) => simulator({ firmware: '1.4', closeAfterAnswer: 5, noMethod: true, ...options });
+
+    it('purchase: "card read" on stderr, the second step sent by itself, approved with its transactionUid; result-by-uid reads it back', async () => {
+      await later({ phases: { S02: 300 } });
+      let r = await ecr(['purchase', '2450', '--merchant', MERCHANT, '--uid', 'order-1001']);
+      r.code.should.equal(0);
+      r.stdout.should.startWith('APPROVED  Purchase 24.50\n');
+      r.stdout.should.match(/^ {2}transactionUid +order-1001$/m).and.match(/^ {2}date +\d\d\/\d\d\/\d{4}$/m);
+      r.stderr.should.match(/^ +\d+\.\ds {2}S08 {2}waiting for the second step$/m);
+      r.stderr.should.match(/^ {2}card read: (VISA|MASTERCARD) \d{4}X+\d{4} SIMULATED BANK; nothing charged yet, sending the second step$/m);
+      sim.counts['Purchase#2'].should.equal(1);
+      sent('Purchase').map((q) => q.step).should.eql(['1', '2']);
+      sent('Purchase').every((q) => q.params.transactionUid === 'order-1001').should.be.true();
+      sim.ignoredAfterAnswer.should.equal(0);
+
+      r = await ecr(['result-by-uid', 'order-1001', '--json']);
+      r.code.should.equal(0);
+      JSON.parse(r.stdout).should.match({ command: 'result-by-uid', method: 'GetResultByUid', outcome: 'ok', approved: true, response: { params: { transactionUid: 'order-1001', transAmount: '2450', transactionResult: 'APPROVED' } } });
+      r = await ecr(['result-by-uid', 'order-404']);
+      r.code.should.equal(1);
+      r.stdout.should.equal('NO SUCH OPERATION  the terminal has no result for this transactionUid\n');
+      // The same uid again: refused before anything is sent (its result would look like the new payment's).
+      r = await ecr(['purchase', '100', '--merchant', MERCHANT, '--uid', 'order-1001']);
+      r.code.should.equal(2);
+      r.stderr.should.containEql('transactionUid order-1001 was already used on the terminal');
+      sim.counts['Purchase#2'].should.equal(1);
+      sent('Purchase').should.have.length(2);
+    });
+
+    it('Ctrl-C once the card is read (S08): Interrupt instead of the second step, CANCELLED, exit 1, nothing charged', async () => {
+      await later({ phases: { S02: 300 } });
+      const r = await ecr(['purchase', '2450', '--merchant', MERCHANT], {
+        during: (child, stderr) => {
+          if (/S08  waiting for the second step/.test(stderr) && !child.pressed) child.pressed = child.kill('SIGINT');
+        },
+      });
+      r.code.should.equal(1);
+      r.stderr.should.containEql('Ctrl-C: asking the terminal to cancel');
+      r.stdout.should.startWith('NOT APPROVED  Purchase 24.50: CANCELLED');
+      (sim.counts['Purchase#2'] || 0).should.equal(0);
+      sent('Interrupt').should.have.length(1);
+      sim.engine.batch.should.eql([]);
+    });
+
+    it('merchants --detailed: merchant, terminal id and name a line; a v1.1.10 terminal refuses it (E05), exit 3', async () => {
+      await later();
+      let r = await ecr(['merchants', '--detailed']);
+      r.code.should.equal(0);
+      r.stdout.split('\n').filter(Boolean).should.eql([
+        `${MERCHANT}  T0000001    ТОВ "ТЕСТОВИЙ МАГАЗИН"`,
+        `${MERCHANT2}  T0000002    ТОВ "ТЕСТОВИЙ МАГАЗИН"`,
+        `${MERCHANT2}  T0000003    ТОВ "ТЕСТОВИЙ МАГАЗИН"`,
+      ]);
+      (await ecr(['merchants'])).stdout.should.equal(`${MERCHANT}\n${MERCHANT2}\n`);
+      await simulator();
+      r = await ecr(['merchants', '--detailed']);
+      r.code.should.equal(3);
+      r.stderr.should.match(/E05/);
+      (await ecr(['status', '--detailed'])).code.should.equal(2);
+    });
+
+    it('--protocol 1.1 asks nothing to find out; --protocol takes auto, 1.1 or 1.4 only', async () => {
+      let r = await ecr(['purchase', '100', '--merchant', MERCHANT, '--protocol', '1.1']);
+      r.code.should.equal(0);
+      (sim.counts.GetResultByUid || 0).should.equal(0);
+      r = await ecr(['purchase', '100', '--merchant', MERCHANT]);
+      r.code.should.equal(0);
+      sim.counts.GetResultByUid.should.equal(1);
+      r = await ecr(['status', '--protocol', '1.3']);
+      r.code.should.equal(2);
+      r.stderr.should.containEql('--protocol must be auto, 1.1, 1.4; got 1.3');
+    });
+
+    for (const sole of [true, false]) {
+      it(`the acknowledgement of a purchase is lost: ${sole ? '--sole-ecr takes the matching result, exit 0' : 'without --sole-ecr the outcome is unknown, exit 5'}`, async () => {
+        await simulator({ phases: { S01: 20, S02: 20, S03: 20, S04: 20, S05: 20, S07: 0 } });
+        sim.injectFault({ method: 'Purchase', action: 'close-before-response' });
+        const r = await ecr(['purchase', '778', '--merchant', MERCHANT, ...(sole ? ['--sole-ecr'] : [])]);
+        r.code.should.equal(sole ? 0 : 5);
+        if (sole) r.stdout.should.startWith('APPROVED  Purchase 7.78\n');
+        else r.stderr.should.containEql('OUTCOME UNKNOWN');
+        sent('Purchase').should.have.length(1);
+      });
+    }
   });
 
   describe('reports', () => {

@@ -25,14 +25,16 @@ const TYPES = {
     category: 'config',
     defaults: {
       name: '', transport: 'tcp', host: '127.0.0.1', port: 3000, httpPort: '', httpPath: '/', serialPort: '', baudRate: 115200,
-      merchantId: '', currency: '980', polling: 'adaptive', pollInterval: 500, requestTimeout: 10000, connectTimeout: 5000, overallTimeout: 180000, unackedGrace: 15000, allowWhileUnresolved: false,
-      lrcEncoding: 'decimal',
+      merchantId: '', currency: '980', polling: 'adaptive', pollInterval: 500, requestTimeout: '', minRequestGap: '', connectTimeout: 5000, overallTimeout: 180000, unackedGrace: 15000, allowWhileUnresolved: false,
+      lrcEncoding: 'decimal', protocol: 'auto', soleEcr: false,
     },
-    choices: { lrcEncoding: ['decimal', 'hex'] },
+    choices: { lrcEncoding: ['decimal', 'hex'], protocol: ['auto', '1.1', '1.4'] },
   },
   'ssi-purchase': {
     outputs: 2,
-    defaults: { name: '', terminal: '', units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str', discountedAmount: '', discountedAmountType: 'msg' },
+    /** With price by card on, a third: the card read. */
+    ports: 3,
+    defaults: { name: '', terminal: '', units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str', discountedAmount: '', discountedAmountType: 'msg', priceByCard: false, cardReadTimeout: 30, outputs: 2 },
     typed: { merchantId: TEXT, currency: TEXT, discountedAmount: ['msg', 'flow', 'global', 'num', 'str', 'env'] },
   },
   'ssi-refund': {
@@ -315,13 +317,13 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
           def.label.call(ctx).should.be.a.String().and.not.be.empty();
           def.label.call({ ...ctx, name: 'My node' }).should.equal('My node');
           if (type === 'ssi-terminal') continue;
-          for (let i = 0; i < spec.outputs; i++) def.outputLabels.call(ctx, i).should.be.a.String().and.not.match(new RegExp(`^${type}\\.`));
+          for (let i = 0; i < (spec.ports || spec.outputs); i++) def.outputLabels.call(ctx, i).should.be.a.String().and.not.match(new RegExp(`^${type}\\.`));
           def.inputLabels.call(ctx, 0).should.be.a.String().and.not.match(new RegExp(`^${type}\\.`));
         }
         if (type === 'ssi-purchase') {
           def.label.call(labelContext(type, 'en-US', {})).should.equal('purchase');
           const ctx = labelContext(type, 'en-US', {});
-          [def.outputLabels.call(ctx, 0), def.outputLabels.call(ctx, 1)].should.eql(['approved', 'not approved']);
+          [0, 1, 2].map((i) => def.outputLabels.call(ctx, i)).should.eql(['approved', 'not approved', 'card read']);
         }
         if (type === 'ssi-report') {
           def.label.call(labelContext(type, 'en-US', { report: 'ZReport' })).should.equal('Z report');
@@ -354,7 +356,7 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
             const ports = /<ol class="node-ports">([\s\S]*?)<\/ol>/.exec(outputs);
             (ports !== null).should.be.true(`${lang}/${type}.html: outputs as <ol class="node-ports">`);
             const items = topLevelItems(ports[1]);
-            items.length.should.equal(2);
+            items.length.should.equal(TYPES[type].ports || 2);
             items.forEach((item, i) => item.toLowerCase().should.containEql(def.outputLabels.call(ctx, i).toLowerCase()));
             items.forEach((item) => item.should.match(/<dt>payload/));
           } else {
@@ -374,10 +376,65 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
     validate.call({}, 'octal', {}).should.equal('@ssi-ecr/node-red/ssi-terminal:ssi-terminal.validation.lrcEncoding');
   });
 
+  it('ssi-terminal: the protocol is auto, 1.1 or 1.4 (none saved: auto); timeouts left blank follow the firmware', () => {
+    const { calls } = load('ssi-terminal');
+    const { protocol, requestTimeout, minRequestGap } = calls[0].def.defaults;
+    for (const value of ['auto', '1.1', '1.4', undefined]) protocol.validate.call({}, value).should.be.true(String(value));
+    for (const value of ['1.3', 'AUTO', '', 1.4]) protocol.validate.call({}, value).should.be.false(String(value));
+    protocol.validate.call({}, '2', {}).should.equal('@ssi-ecr/node-red/ssi-terminal:ssi-terminal.validation.protocol');
+    // The stand-in RED.validators.number accepts anything: the range and whole-number rules are the setting's own.
+    for (const [setting, good, bad] of [[requestTimeout, ['', '100', '15000'], ['99', '600001', '1.5', 'x']], [minRequestGap, ['', '0', '250'], ['10001', '-1', '2.5']]]) {
+      for (const v of good) setting.validate.call({}, v).should.be.true(v);
+      for (const v of bad) setting.validate.call({}, v).should.be.false(v);
+    }
+  });
+
+  it('the method pickers offer what the catalogue has: later firmware\'s methods in ssi-command, marked; financial ones in ssi-transaction', () => {
+    const { METHODS, METHOD_NAMES } = require('../dist/core');
+    // As the runtime serves them (GET ssi-ecr/catalogue): plain JSON.
+    const served = JSON.parse(JSON.stringify(METHOD_NAMES.map((name) => METHODS[name])));
+    const [command] = editForm('ssi-command').pickers;
+    (command.offer === undefined).should.be.true();
+    const groups = command.groups(served);
+    const additional = groups.find((g) => g.label === 'additional').methods.map((m) => m.name);
+    additional.should.containDeep(['GetResultByUid', 'GetMerchantListDetailed']);
+    [...groups.flatMap((g) => g.methods.map((m) => m.name))].sort().should.eql([...METHOD_NAMES].sort());
+    command.details(served.find((m) => m.name === 'GetResultByUid')).should.containEql('ssi-command.hint.later');
+    command.details(served.find((m) => m.name === 'GetLastResult')).should.not.containEql('ssi-command.hint.later');
+    const [transaction] = editForm('ssi-transaction').pickers;
+    served.filter(transaction.offer).map((m) => m.name).should.eql(served.filter((m) => m.group === 'financial').map((m) => m.name));
+  });
+
+  it('ssi-purchase: price by card gives the node its third output, and a wait from 1 to 120 s', () => {
+    const { calls, sandbox } = load('ssi-purchase');
+    const { cardReadTimeout } = calls[0].def.defaults;
+    for (const v of ['', '1', '30', '120']) cardReadTimeout.validate.call({}, v).should.be.true(v);
+    for (const v of ['0', '121', '2.5', 'x']) cardReadTimeout.validate.call({}, v).should.be.false(v);
+    // The edit form against a stand-in jQuery that keeps the checkbox, the hidden outputs field and the rows shown.
+    const form = { checked: false, outputs: undefined, shown: undefined, onChange: [] };
+    const element = (selector) => new Proxy({}, {
+      get(target, prop) {
+        if (prop === 'length') return 1;
+        if (prop === 'on') return (event, fn) => (selector === '#node-input-priceByCard' && form.onChange.push(fn), element(selector));
+        if (prop === 'prop') return (name) => (selector === '#node-input-priceByCard' && name === 'checked' ? form.checked : undefined);
+        if (prop === 'val') return (v) => (selector === '#node-input-outputs' && v !== undefined ? (form.outputs = v) : '');
+        if (prop === 'toggle') return (on) => (selector === '.ssi-purchase-card-read' ? (form.shown = on) : undefined);
+        return () => element(selector);
+      },
+    });
+    sandbox.$ = element;
+    const def = calls[0].def;
+    def.oneditprepare.call({ ...Object.fromEntries(Object.entries(def.defaults).map(([k, v]) => [k, v.value])), _: (key) => key });
+    [form.outputs, form.shown].should.eql([2, false]);
+    form.checked = true;
+    form.onChange.forEach((fn) => fn());
+    [form.outputs, form.shown].should.eql([3, true]);
+  });
+
   it('the shared status texts are kept in both languages', () => {
     for (const lang of LANGS) {
       const t = catalogue(lang, 'ssi-terminal')['ssi-terminal'];
-      Object.keys(t.status).should.containDeep(['unknown', 'connecting', 'connected', 'disconnected', 'sending', 'no-config', 'config-error', 'unresolved', 'S00', 'S01', 'S02', 'S03', 'S04', 'S05', 'S06', 'S07']);
+      Object.keys(t.status).should.containDeep(['unknown', 'connecting', 'connected', 'disconnected', 'sending', 'no-config', 'config-error', 'unresolved', 'S00', 'S01', 'S02', 'S03', 'S04', 'S05', 'S06', 'S07', 'S08', 'priceByCard']);
       t.errors['no-config'].should.be.a.String();
     }
   });
@@ -453,7 +510,7 @@ describe('editor: the package in a real Node-RED 4', function () {
     const uk = await request(`${red.url}/locales/${MODULE}/ssi-purchase?lng=uk`, { headers: { Accept: 'application/json' } });
     uk.status.should.equal(200);
     uk.body['ssi-purchase'].label.units.should.equal('Сума в');
-    uk.body['ssi-purchase'].outputs.should.eql({ approved: 'схвалено', notApproved: 'не схвалено' });
+    uk.body['ssi-purchase'].outputs.should.eql({ approved: 'схвалено', notApproved: 'не схвалено', cardRead: 'картку зчитано' });
     const en = await request(`${red.url}/locales/${MODULE}/ssi-purchase?lng=en-US`, { headers: { Accept: 'application/json' } });
     en.body['ssi-purchase'].units.should.eql({ minor: 'kopecks (2450)', major: 'hryvnias (24.50)' });
     for (const type of NAMES) {
@@ -486,5 +543,8 @@ describe('editor: the package in a real Node-RED 4', function () {
       'Purchase', 'Void', 'Refund', 'CashBack', 'Preauthorization', 'SalePreauth', 'VoidPreauth', 'Cash', 'Deposit', 'Balance', 'Echo', 'PartialVoid',
     ]);
     cat.body.methods[0].should.have.properties('title', 'doc', 'params');
+    // Later firmware's methods come with the catalogue, marked as such; the two-step Purchase too.
+    cat.body.methods.filter((m) => m.since === '1.4').map((m) => m.name).should.eql(['GetResultByUid', 'GetMerchantListDetailed']);
+    cat.body.methods.find((m) => m.name === 'Purchase').twoStep.should.be.true();
   });
 });

@@ -25,6 +25,8 @@ export interface Command {
   methods: readonly string[];
   args: readonly Positional[];
   doc?: string;
+  /** Boolean flags that run another method instead (merchants --detailed: GetMerchantListDetailed). */
+  switches?: Readonly<Record<string, string>>;
 }
 
 /** Command-line flags for the request keys the commands fill from options. */
@@ -35,6 +37,7 @@ export const FLAG_OF_KEY: Readonly<Record<string, { flag: string; arg?: string }
   discountedAmount: { flag: 'discounted', arg: 'AMOUNT' },
   isDetailReport: { flag: 'detailed' },
   fontStyle: { flag: 'font', arg: 'FILE' },
+  transactionUid: { flag: 'uid', arg: 'UID' },
 });
 
 /** What a key is when its flag is left out. merchantId: the terminal's only merchant (see run.ts). */
@@ -51,7 +54,7 @@ export const COMMANDS: readonly Command[] = Object.freeze([
   command('status', 'GetStatus'),
   command('ping', 'PingDevice'),
   command('info', 'GetTerminalInfo'),
-  command('merchants', 'GetMerchantList'),
+  { ...command('merchants', 'GetMerchantList'), methods: ['GetMerchantList', 'GetMerchantListDetailed'], switches: { detailed: 'GetMerchantListDetailed' } },
   command('purchase', 'Purchase', [{ name: 'AMOUNT', key: 'transAmount' }]),
   command('refund', 'Refund', [{ name: 'AMOUNT', key: 'transAmount' }]),
   command('void', 'Void', [{ name: 'INVOICE', key: 'invoiceNum' }]),
@@ -60,6 +63,10 @@ export const COMMANDS: readonly Command[] = Object.freeze([
   {
     ...command('last-result', 'GetLastResult'),
     doc: 'Exits as the operation did: 0 when the last operation was approved, 1 when it was not (or there is none).',
+  },
+  {
+    ...command('result-by-uid', 'GetResultByUid', [{ name: 'UID', key: 'transactionUid', doc: 'the transactionUid the payment was sent with (purchase --uid UID, or the one its result shows)' }]),
+    doc: 'Later firmware only. Exits as the operation did: 0 when it was approved, 1 when it was not.',
   },
   command('last-receipt', 'GetLastReceipt'),
   {
@@ -89,8 +96,9 @@ export function keyFlags(cmd: Command): string[] {
   const filled = new Set(cmd.args.map((a) => a.key));
   const keys = new Set<string>();
   if (cmd.name === 'raw') return [];
+  const switches = new Set(Object.keys(cmd.switches ?? {}));
   for (const method of cmd.methods) {
-    for (const key of Object.keys(spec(method).params)) if (!filled.has(key) && FLAG_OF_KEY[key]) keys.add(key);
+    for (const key of Object.keys(spec(method).params)) if (!filled.has(key) && FLAG_OF_KEY[key] && !switches.has(FLAG_OF_KEY[key].flag)) keys.add(key);
   }
   return [...keys];
 }
@@ -115,6 +123,7 @@ export const CONTEXT_KEYS: readonly string[] = ['merchantId', 'transCurrency'];
 
 export function allowedFlags(cmd: Command): Set<string> {
   const flags = new Set([...keyFlags(cmd), ...CONTEXT_KEYS].map((key) => FLAG_OF_KEY[key].flag));
+  for (const flag of Object.keys(cmd.switches ?? {})) flags.add(flag);
   if (offersReceipt(cmd)) flags.add('receipt');
   return flags;
 }
@@ -167,6 +176,8 @@ export function plan(cmd: Command, positionals: readonly string[], values: Value
 
   let method = cmd.method;
   let params: Params = {};
+  const switched = Object.entries(cmd.switches ?? {}).find(([flag]) => values[flag] === true);
+  if (switched) method = switched[1];
   if (cmd.name === 'raw') {
     method = positionals[0];
     params = rawParams(positionals[1]);
@@ -186,7 +197,7 @@ export function plan(cmd: Command, positionals: readonly string[], values: Value
   });
   const wanted = cmd.name === 'raw' ? {} : getMethod(method)?.params ?? {};
   for (const [key, { flag }] of Object.entries(FLAG_OF_KEY)) {
-    if (values[flag] === undefined || (CONTEXT_KEYS.includes(key) && !(key in wanted))) continue;
+    if (values[flag] === undefined || (CONTEXT_KEYS.includes(key) && !(key in wanted)) || cmd.switches?.[flag] !== undefined) continue;
     if (!(key in wanted)) throw new UsageError(`${cmd.name}: ${method} does not take --${flag}`, flag, 'not an option of this method');
     params[key] = values[flag];
   }

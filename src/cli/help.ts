@@ -34,6 +34,7 @@ export function usageLine(cmd: Command, short = false): string {
     else if (!short) parts.push(`[${flagUsage(key)}]`);
   }
   if (!short && allowedFlags(cmd).has('receipt')) parts.push('[--receipt]');
+  if (!short) for (const flag of Object.keys(cmd.switches ?? {})) parts.push(`[--${flag}]`);
   return parts.join(' ');
 }
 
@@ -65,6 +66,8 @@ const OPTIONS = [
   ['--baud N', `serial baud rate (default ${DEFAULT_BAUD_RATE})`],
   ['--connect-timeout MS', `give up connecting after MS ms (default ${DEFAULTS.connectTimeout}); nothing is sent`],
   ['--poll MS', `GetStatus poll interval while an operation runs (default ${DEFAULTS.pollInterval})`],
+  ['--protocol P', 'auto (default: found out with a harmless question), 1.1 (v1.1.10) or 1.4 (later firmware, 1.3/1.4)'],
+  ['--sole-ecr', 'no other cash register uses this terminal: after a lost acknowledgement a matching result is taken as ours'],
   ['--json', 'exactly one JSON document on stdout (card numbers masked, no track 2), for scripts'],
   ['-q, --quiet', 'no live statuses or notes on stderr'],
   ['-h, --help', 'this help; ssi-ecr COMMAND --help for one command'],
@@ -91,8 +94,13 @@ export function mainHelp(): string {
     'and used by those whose method has them. ssi-ecr COMMAND --help lists the keys of each command.',
     '',
     'While a payment or report runs, the terminal\'s statuses (insert card, enter PIN, …) are shown on stderr and the',
-    'outcome on stdout. Ctrl-C asks the terminal to cancel (Interrupt works while it waits for the card or PIN) and',
-    'still waits for the outcome; a second Ctrl-C (or a SIGTERM) stops waiting, and the outcome is then unknown (exit 5).',
+    'outcome on stdout. Ctrl-C asks the terminal to cancel (Interrupt works while it waits for the card or PIN, and on',
+    'later firmware for the second step, after the card is read and before anything is charged) and still waits for',
+    'the outcome; a second Ctrl-C (or a SIGTERM) stops waiting, and the outcome is then unknown (exit 5).',
+    '',
+    'Later firmware (1.3/1.4) reads the card first ("card read" on stderr) and charges it in a second step, which is',
+    'sent with the same amount. Its payments carry a transactionUid (--uid UID, or one is made up); result-by-uid UID',
+    'reads that payment\'s result whatever ran after it.',
     '',
     'Exit codes:',
     ...exitTable(),
@@ -115,13 +123,14 @@ export function commandHelp(cmd: Command): string {
   }
   const keys = keyFlags(cmd);
   if (cmd.args.length > 0 || keys.length > 0) lines.push('');
-  for (const a of cmd.args) lines.push(row(a.optional ? `[${a.name}]` : a.name, a.key ? keyDoc(cmd, a.key) : a.doc ?? ''));
+  for (const a of cmd.args) lines.push(row(a.optional ? `[${a.name}]` : a.name, a.doc ?? (a.key ? keyDoc(cmd, a.key) : '')));
   for (const key of keys) lines.push(row(flagUsage(key), keyDoc(cmd, key)));
   if (offersReceipt(cmd)) lines.push(row('--receipt', `also print the receipt (${RECEIPT_OF[getMethod(cmd.method!)!.resultMethod!]})`));
+  for (const [flag, method] of Object.entries(cmd.switches ?? {})) lines.push(row(`--${flag}`, `run ${method} instead${getMethod(method)!.since ? ' (later firmware)' : ''}`));
   if (cmd.name === 'raw') lines.push('', 'Methods:', ...(['financial', 'report', 'service', 'additional'] as const).map(groupList));
   lines.push(
     '',
-    'Options: --host, --port, --http, --serial, --baud, --connect-timeout, --poll, --json, --quiet (see ssi-ecr --help).',
+    'Options: --host, --port, --http, --serial, --baud, --connect-timeout, --poll, --protocol, --sole-ecr, --json, --quiet (see ssi-ecr --help).',
     `Exit codes: ${EXIT_DOCS.map(([code, name]) => `${code} ${name}`).join(', ')} (ssi-ecr --help says what each means).`,
     '',
   );

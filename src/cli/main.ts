@@ -31,7 +31,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     presses++;
     if (presses === 1) {
       abort.abort();
-      note('Ctrl-C: asking the terminal to cancel (Interrupt works while it waits for the card or PIN); waiting for the outcome.\n'
+      note('Ctrl-C: asking the terminal to cancel (Interrupt works while it waits for the card or PIN, or for the second step); waiting for the outcome.\n'
         + 'Ctrl-C again stops waiting: the outcome is then unknown.');
     } else {
       stopWaiting('Ctrl-C again');

@@ -12,6 +12,7 @@ import { isApproved, type EcrResponse } from '../core/normalise';
 import type { Params } from '../core/validate';
 import { UsageError } from './args';
 import { EXIT, type Outcome } from './exit-codes';
+import { RESULT_READS } from './run';
 
 export interface Report {
   /** Unknown when the command line did not name one. */
@@ -46,7 +47,7 @@ function errorJson(err: unknown): Record<string, unknown> {
 export function jsonDocument(r: Report): Record<string, unknown> {
   const doc: Record<string, unknown> = { command: r.command ?? null, method: r.method ?? null, exitCode: EXIT[r.outcome], outcome: r.outcome };
   if (r.params) doc.params = r.params;
-  if (r.response && resultMethodOf(r.method) === 'GetLastResult') doc.approved = isApproved(r.response);
+  if (r.response && RESULT_READS.includes(resultMethodOf(r.method) ?? '')) doc.approved = isApproved(r.response);
   if (r.response) doc.response = r.response;
   if (r.receipt !== undefined) doc.receipt = r.receipt;
   if (r.receiptError !== undefined) doc.receiptError = r.receiptError;
@@ -84,6 +85,9 @@ function failure(response: EcrResponse): string {
 function financial(method: string, response: EcrResponse): string[] {
   const p = response.params;
   const name = typeof p.originalTrnName === 'string' && p.originalTrnName ? p.originalTrnName : method;
+  if (!p.transactionResult && method === 'GetResultByUid' && (!response.error || response.errorCode === 'E20')) {
+    return ['NO SUCH OPERATION  the terminal has no result for this transactionUid'];
+  }
   if (!response.error && !p.transactionResult) return ['NO LAST OPERATION  the terminal\'s result buffer is empty'];
   const what = `${name} ${money(p.transAmount)}`;
   const head = isApproved(response)
@@ -113,6 +117,16 @@ function report(method: string, response: EcrResponse): string[] {
   return lines;
 }
 
+/** One merchant a line: its id, or (detailed lists) id, terminal id and name in columns. */
+function merchantLines(list: unknown): string[] {
+  if (!Array.isArray(list)) return [];
+  return list.map((m: unknown) => {
+    if (!m || typeof m !== 'object') return String(m);
+    const { merchantId, terminalId, merchantName } = m as Record<string, unknown>;
+    return [String(merchantId ?? ''), String(terminalId ?? '').padEnd(10), String(merchantName ?? '')].join('  ').trimEnd();
+  });
+}
+
 function text(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
 }
@@ -123,11 +137,11 @@ export function humanSummary(r: Report): string {
   const method = r.method!;
   const p = response.params;
   let lines: string[];
-  if (r.command === 'raw') lines = [JSON.stringify(response, null, 2)];
-  else if (resultMethodOf(method) === 'GetLastResult') lines = financial(method, response);
+  if (r.command === 'raw') lines = [JSON.stringify(redactForLog(response), null, 2)];
+  else if (RESULT_READS.includes(resultMethodOf(method) ?? '')) lines = financial(method, response);
   else if (resultMethodOf(method) === 'GetLastReport') lines = report(method, response);
   else if (method === 'GetStatus') lines = [response.status === undefined ? 'no status in the answer' : `${response.status}  ${describeStatus(response.status).text}`];
-  else if (method === 'GetMerchantList') lines = Array.isArray(p.merchantList) ? p.merchantList.map(String) : [];
+  else if (method === 'GetMerchantList' || method === 'GetMerchantListDetailed') lines = merchantLines(p.merchantList);
   else if (method === 'GetLastReceipt' || method === 'GetLastReportReceipt') lines = [text(p.receipt ?? '')];
   else if (method === 'PingDevice') lines = ['the terminal answers'];
   else if (method === 'PrintXml' || method === 'PrintPdfUrl') lines = [`printed (${method})`];

@@ -8,7 +8,9 @@ import { describeError, type StatusEvent } from '../core/codes';
 import { isEcrError } from '../core/errors';
 import { money } from '../core/money';
 import { isApproved, type EcrResponse } from '../core/normalise';
-import type { Terminal, TerminalOptions } from '../core/terminal';
+import { merchantIds, type Terminal, type TerminalOptions } from '../core/terminal';
+import { PROTOCOLS, type Protocol } from '../core/firmware';
+import { maskPan } from '../core/mask';
 import { validateRequest } from '../core/validate';
 import { UsageError, wholeNumber, type OptionSpecs } from './args';
 import { RECEIPT_OF, type Plan } from './commands';
@@ -22,6 +24,8 @@ export const GLOBAL_FLAGS = {
   baud: { type: 'string' },
   'connect-timeout': { type: 'string' },
   poll: { type: 'string' },
+  protocol: { type: 'string' },
+  'sole-ecr': { type: 'boolean' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
@@ -37,8 +41,19 @@ function port(value: unknown): number | undefined {
   return n;
 }
 
+function protocol(value: unknown): Protocol | undefined {
+  if (value === undefined) return undefined;
+  if (!PROTOCOLS.includes(value as Protocol)) throw new UsageError(`--protocol must be ${PROTOCOLS.join(', ')}; got ${String(value)}`, 'protocol', PROTOCOLS.join(' | '));
+  return value as Protocol;
+}
+
 export function terminalOptions(values: Values): TerminalOptions {
-  const timing = { connectTimeout: wholeNumber('connect-timeout', values['connect-timeout']), pollInterval: wholeNumber('poll', values.poll) };
+  const timing = {
+    connectTimeout: wholeNumber('connect-timeout', values['connect-timeout']),
+    pollInterval: wholeNumber('poll', values.poll),
+    protocol: protocol(values.protocol),
+    soleEcr: values['sole-ecr'] === true,
+  };
   if (values.serial !== undefined) {
     const clash = ['host', 'port', 'http'].find((flag) => values[flag] !== undefined);
     if (clash) throw new UsageError(`--serial and --${clash} do not go together: the terminal is either on a serial port or on the network`, clash, 'serial or network');
@@ -48,10 +63,13 @@ export function terminalOptions(values: Values): TerminalOptions {
   return { transport: values.http ? 'http' : 'tcp', host: typeof values.host === 'string' ? values.host : DEFAULT_HOST, port: port(values.port), ...timing };
 }
 
+/** Methods whose answer is a financial result (GetResultByUid: later firmware's, by the operation's uid). */
+export const RESULT_READS: readonly string[] = ['GetLastResult', 'GetResultByUid'];
+
 /** Whether an answer is the outcome the command hoped for: approved payments, successful reports, anything else answered. */
 export function verdict(method: string, response: EcrResponse): 'ok' | 'declined' {
   const where = getMethod(method)?.resultMethod ?? method;
-  if (where === 'GetLastResult') return isApproved(response) ? 'ok' : 'declined';
+  if (RESULT_READS.includes(where)) return isApproved(response) ? 'ok' : 'declined';
   if (where === 'GetLastReport') return response.error ? 'declined' : 'ok';
   return 'ok';
 }
@@ -75,9 +93,13 @@ export function movesMoney(method: string): boolean {
   return spec !== undefined && isPolled(spec);
 }
 
+/**
+ * The terminal's only merchant, asked here rather than left to the Terminal (which would ask the same once) so that
+ * the request shown before it is sent, and the JSON document, name it.
+ */
 async function onlyMerchant(terminal: Terminal, plan: Plan, hooks: Hooks): Promise<string> {
   const answer = await terminal.request('GetMerchantList');
-  const list = Array.isArray(answer.params.merchantList) ? answer.params.merchantList.map(String) : [];
+  const list = merchantIds(answer.params.merchantList);
   if (list.length !== 1) {
     const which = list.length === 0 ? 'the terminal lists no merchant' : `the terminal has ${list.length} merchants: ${list.join(', ')}`;
     throw new UsageError(`${plan.method} needs --merchant ID: ${which}`, 'merchantId', 'required when the terminal has more than one merchant');
@@ -92,7 +114,7 @@ async function readAnswer(terminal: Terminal, method: string, params: Plan['para
     return await terminal.request(method, params);
   } catch (err) {
     const response = isEcrError(err) ? (err.response as EcrResponse | undefined) : undefined;
-    const isBuffer = method === 'GetLastResult' || method === 'GetLastReport';
+    const isBuffer = RESULT_READS.includes(method) || method === 'GetLastReport';
     if (isBuffer && response && describeError(response.errorCode)?.category === 'transaction') return response;
     throw err;
   }
@@ -105,6 +127,13 @@ function describeRequest(plan: Plan, where: string): string {
   return `${plan.method}${amount} → ${where}${keys ? ` (${keys})` : ''}`;
 }
 
+/** Later firmware's step 1 has read the card: what the terminal read; the second step follows, unchanged. */
+function cardRead(first: EcrResponse): string {
+  const p = first.params;
+  const card = [p.binName, typeof p.pan === 'string' && p.pan ? maskPan(p.pan) : '', p.bankName].filter((v) => typeof v === 'string' && v !== '').join(' ');
+  return `  card read${card ? `: ${card}` : ''}; nothing charged yet, sending the second step`;
+}
+
 export async function execute(terminal: Terminal, plan: Plan, hooks: Hooks, signal: AbortSignal): Promise<Done> {
   if (plan.merchantFromTerminal) {
     plan.params = validateRequest(plan.method, { ...plan.params, merchantId: await onlyMerchant(terminal, plan, hooks) }).params;
@@ -113,7 +142,7 @@ export async function execute(terminal: Terminal, plan: Plan, hooks: Hooks, sign
   let response: EcrResponse;
   if (isPolled(spec)) {
     hooks.note(describeRequest(plan, terminal.name));
-    response = await terminal.transact(plan.method, plan.params, { onStatus: hooks.status, signal });
+    response = await terminal.transact(plan.method, plan.params, { onStatus: hooks.status, signal, onFirstStep: (first) => hooks.note(cardRead(first)) });
   } else {
     response = await readAnswer(terminal, plan.method, plan.params);
   }

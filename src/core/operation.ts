@@ -25,7 +25,11 @@ export interface FirstStepDecision {
   abort?: boolean;
 }
 
-/** Called with the first step's result (masked PAN, BIN, transactionUid); undefined or `{}` goes on unchanged. */
+/**
+ * Called with the first step's result (masked PAN, BIN, transactionUid); undefined or `{}` goes on unchanged. If
+ * step 2 then cannot be sent at all (no connection: nothing reached the terminal), it is tried again at the next
+ * poll, and onFirstStep is called again for it: a caller that must answer once remembers its answer.
+ */
 export type OnFirstStep = (first: EcrResponse) => FirstStepDecision | undefined | void | Promise<FirstStepDecision | undefined | void>;
 
 export interface TransactOptions {
@@ -325,6 +329,9 @@ export class Operation {
         sawBusy = true;
         graceUntil = undefined;
         await this.atSecondStep();
+        // The caller's decision (onFirstStep) may take a while: the wait for step 2's outcome starts after it.
+        since = Date.now();
+        deadline = since + settings.overallTimeout;
         continue;
       }
       if (!status.idle) {

@@ -433,7 +433,9 @@ export class Terminal extends EventEmitter {
     if (this.onlyMerchant === undefined) {
       let ids: string[];
       try {
-        ids = merchantIds(await this.exchange('GetMerchantList'));
+        const answer = await this.exchange('GetMerchantList');
+        if (answer.error) throw refused('GetMerchantList', answer);
+        ids = merchantIds(answer.params.merchantList);
       } catch (err) {
         throw new EcrError((err as EcrError).code ?? LIB_CODES.CONNECTION_FAILED, `${method} not sent: merchantId was left out and the terminal's merchant list could not be read: ${(err as Error).message}`, { method, sent: false, cause: err });
       }
@@ -520,10 +522,9 @@ function currencyOption(value: unknown): string {
   throw new EcrError(LIB_CODES.VALIDATION, `Terminal: currency must be a 3-digit ISO 4217 numeric code such as "980"; got ${JSON.stringify(value)}`, { field: 'currency', rule: '3-digit ISO 4217 numeric code' });
 }
 
-/** The merchant ids of a GetMerchantList answer: a list of ids (v1.1.10) or of { merchantId } (detailed lists). */
-function merchantIds(response: EcrResponse): string[] {
-  if (response.error) throw refused('GetMerchantList', response);
-  const list = Array.isArray(response.params.merchantList) ? response.params.merchantList : [];
-  const ids = list.map((m: unknown) => (typeof m === 'string' ? m : m && typeof m === 'object' ? (m as { merchantId?: unknown }).merchantId : undefined));
+/** The merchant ids of GetMerchantList's merchantList: ids (v1.1.10) or { merchantId } rows (detailed lists). */
+export function merchantIds(list: unknown): string[] {
+  const rows = Array.isArray(list) ? list : [];
+  const ids = rows.map((m: unknown) => (typeof m === 'string' ? m : m && typeof m === 'object' ? (m as { merchantId?: unknown }).merchantId : undefined));
   return [...new Set(ids.filter((id): id is string => typeof id === 'string' && id !== ''))];
 }

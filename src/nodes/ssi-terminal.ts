@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { redactForLog } from '../core/mask';
 import { METHODS, METHOD_NAMES, REQUEST_KEYS } from '../core/catalogue';
 import { describeStatus, ERROR_CODES, STATUS_CODES } from '../core/codes';
-import { Terminal } from '../core/terminal';
+import { DEFAULTS, merchantIds, Terminal } from '../core/terminal';
 import { loadSerialPort } from '../core/transports/serial';
 import { errorDetails, type TerminalConfigNode } from './lib/flow-node';
 import type { Node, NodeAPI, NodeDef } from './lib/red';
-import { TerminalHub, type ProblemLevel } from './lib/terminal-hub';
+import { TerminalHub, type FirmwareEvent, type ProblemLevel } from './lib/terminal-hub';
 import { terminalOptions, type TerminalSettings } from './lib/terminal-options';
 
 const TEST_TIMEOUT = 5000;
@@ -55,9 +55,11 @@ async function testConnection(settings: TerminalSettings, shared?: TerminalHub):
       : { skipped: `the terminal is busy (${status.status ?? 'no status'})` };
     // Payments need a merchant id: the dialog offers the terminal's own.
     const merchants = idle
-      ? await terminal.request('GetMerchantList').then((r) => (Array.isArray(r.params.merchantList) ? r.params.merchantList.map(String) : []), () => undefined)
+      ? await terminal.request('GetMerchantList').then((r) => merchantIds(r.params.merchantList), () => undefined)
       : undefined;
-    return { ok: true, terminal: terminal.name, ms: Date.now() - started, ping: !ping.error, status: status.status, info, merchants };
+    // One harmless probe (unless the protocol is set or already known); a busy terminal is not made to wait for it.
+    const firmware = idle ? await terminal.detectFirmware().catch(() => undefined) : terminal.firmware;
+    return { ok: true, terminal: terminal.name, ms: Date.now() - started, ping: !ping.error, status: status.status, info, merchants, firmware };
   } catch (err) {
     return { ok: false, terminal: terminal.name, ms: Date.now() - started, error: errorDetails(err) };
   } finally {
@@ -84,12 +86,15 @@ export = function register(RED: NodeAPI): void {
     this.settings = def as TerminalSettings;
     this.defaults = {
       merchantId: typeof def.merchantId === 'string' && def.merchantId.trim() ? def.merchantId.trim() : undefined,
-      transCurrency: typeof def.currency === 'string' && def.currency.trim() ? def.currency.trim() : '980',
+      transCurrency: DEFAULTS.currency,
     };
     try {
+      const options = terminalOptions(this.settings);
+      // The flow nodes fill transCurrency from here; the Terminal's own default covers ssi-command's requests.
+      if (options.currency) this.defaults.transCurrency = options.currency;
       const journal = journalFile(RED, this.id);
       if (!journal) this.warn('no user directory: payments are not journaled, so an outcome lost in a crash cannot be recovered');
-      this.hub = new TerminalHub({ ...terminalOptions(this.settings), journal, allowWhileUnresolved: def.allowWhileUnresolved === true });
+      this.hub = new TerminalHub({ ...options, journal, allowWhileUnresolved: def.allowWhileUnresolved === true });
     } catch (err) {
       // Flow nodes using a misconfigured terminal report this error on every message.
       this.error((err as Error).message);
@@ -99,6 +104,8 @@ export = function register(RED: NodeAPI): void {
     }
     // A journal that cannot be used, an unreadable one kept aside, a stale lock taken over: said in the log.
     this.hub.on('problem', (message: string, level: ProblemLevel) => (level === 'error' ? this.error(message) : this.warn(message)));
+    // Which protocol the terminal turned out to speak, for whoever reads the log when a payment behaves oddly.
+    this.hub.on('firmware', (event: FirmwareEvent) => this.log(`the terminal speaks ${event.generation === '1.4' ? 'later firmware (1.3/1.4)' : 'protocol v1.1.10'}: ${event.reason}`));
     this.on('close', (_removed: boolean, done: () => void) => {
       this.hub.close().then(done, done);
     });

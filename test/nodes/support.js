@@ -9,12 +9,21 @@ helper.init(require.resolve('node-red'));
 const NODES = ['ssi-terminal', 'ssi-purchase', 'ssi-refund', 'ssi-transaction', 'ssi-status', 'ssi-report', 'ssi-print', 'ssi-terminal-info', 'ssi-command'];
 
 /** Node-RED core nodes the tests wire in. */
-const CORE = { catch: '@node-red/nodes/core/common/25-catch.js', status: '@node-red/nodes/core/common/25-status.js', complete: '@node-red/nodes/core/common/24-complete.js' };
+const CORE = {
+  catch: '@node-red/nodes/core/common/25-catch.js',
+  status: '@node-red/nodes/core/common/25-status.js',
+  complete: '@node-red/nodes/core/common/24-complete.js',
+  function: '@node-red/nodes/core/function/10-function.js',
+  'link in': '@node-red/nodes/core/common/60-link.js',
+  'link out': '@node-red/nodes/core/common/60-link.js',
+};
 
 /** The node modules a flow uses (the pack's config node always). */
 function nodeModules(flow = []) {
   const types = new Set(['ssi-terminal', ...flow.map((n) => n.type)]);
-  return [...types].filter((t) => NODES.includes(t) || CORE[t]).map((t) => require(CORE[t] ?? `../../dist/nodes/${t}.js`));
+  const modules = [...types].filter((t) => NODES.includes(t) || CORE[t]).map((t) => CORE[t] ?? `../../dist/nodes/${t}.js`);
+  // One module may register several types (link in and link out): it is loaded once.
+  return [...new Set(modules)].map((m) => require(m));
 }
 
 /** An ssi-terminal config node pointed at the simulator. */

@@ -39,6 +39,38 @@ describe('ssi-terminal settings as Terminal options', function () {
     }
   });
 
+  it('protocol, request gap, sole ECR and currency: mapped as the Terminal takes them; blank is the Terminal\'s default', () => {
+    terminalOptions({ host: 'h', protocol: '1.4', minRequestGap: '300', soleEcr: true, currency: '840' }).should.match({ protocol: '1.4', minRequestGap: 300, soleEcr: true, currency: '840' });
+    terminalOptions({ host: 'h', protocol: 'auto', soleEcr: 'false', currency: 980 }).should.match({ protocol: 'auto', soleEcr: false, currency: '980' });
+    terminalOptions({ transport: 'serial', serialPort: '/dev/ttyACM0', protocol: '1.1', soleEcr: 'true' }).should.match({ protocol: '1.1', soleEcr: true });
+    // A configuration saved before these settings existed: every one left to the Terminal.
+    const old = terminalOptions({ host: 'h', requestTimeout: '' });
+    for (const key of ['protocol', 'minRequestGap', 'soleEcr', 'currency', 'requestTimeout']) (old[key] === undefined).should.be.true(key);
+  });
+
+  it('protocol, request gap, sole ECR and currency: anything else is refused, naming the field and the rule', () => {
+    for (const [settings, field, rule] of [
+      [{ protocol: '1.3' }, 'protocol', 'must be auto, 1.1, 1.4'],
+      [{ protocol: 'AUTO' }, 'protocol', 'must be auto, 1.1, 1.4'],
+      [{ minRequestGap: '-5' }, 'minRequestGap', 'must be a whole number from 0 to 10000'],
+      [{ minRequestGap: 10001 }, 'minRequestGap', 'must be a whole number from 0 to 10000'],
+      [{ soleEcr: 'yes' }, 'soleEcr', 'must be true or false'],
+      [{ soleEcr: 1 }, 'soleEcr', 'must be true or false'],
+      [{ currency: 'UAH' }, 'currency', 'must be a 3-digit ISO 4217 numeric code such as 980'],
+      [{ currency: '9800' }, 'currency', 'must be a 3-digit ISO 4217 numeric code such as 980'],
+    ]) {
+      let err;
+      try {
+        terminalOptions({ host: 'h', ...settings });
+      } catch (e) {
+        err = e;
+      }
+      (err !== undefined).should.be.true(JSON.stringify(settings));
+      err.should.match({ code: 'VALIDATION', field, rule });
+      err.message.should.equal(`ssi-terminal: ${field} ${rule}; got ${JSON.stringify(settings[field])}`);
+    }
+  });
+
   it('a misconfigured LRC encoding reaches the flow nodes as a VALIDATION error naming it', async () => {
     const sim = await simulator();
     try {
@@ -161,6 +193,98 @@ describe('ssi-terminal config node (in the test runtime)', function () {
     port.should.be.above(0);
   });
 
+  it('a configuration saved before protocol, sole ECR and request gap existed: detects the firmware, as the defaults say', async () => {
+    for (const firmware of ['1.1', '1.4']) {
+      sim = await simulator({ firmware });
+      // Exactly the properties a configuration of the earlier release has (requestTimeout as its editor saved it).
+      await load([
+        { id: 'term', type: 'ssi-terminal', name: 'old', transport: 'tcp', host: '127.0.0.1', port: sim.port, httpPort: '', httpPath: '/', serialPort: '', baudRate: 115200, merchantId: MERCHANT, currency: '980', polling: 'adaptive', pollInterval: 10, connectTimeout: 5000, overallTimeout: 180000, unackedGrace: 15000, allowWhileUnresolved: false, lrcEncoding: 'decimal' },
+        { id: 'b1', type: 'ssi-purchase', terminal: 'term', wires: [['ok1'], []] },
+        { id: 'ok1', type: 'helper' },
+      ]);
+      const logged = [];
+      helper.getNode('term').on('call:log', (call) => logged.push(String(call.args[0])));
+      const hub = helper.getNode('term').hub;
+      const terminal = hub.acquire('test');
+      terminal.should.match({ protocol: 'auto', soleEcr: false, currency: '980' });
+      const ok = next(helper.getNode('ok1'));
+      helper.getNode('b1').receive({ payload: 700 });
+      (await ok).payload.should.match({ approved: true, amount: 700 });
+      terminal.firmware.should.equal(firmware);
+      terminal.requestTimeout.should.equal(firmware === '1.4' ? 15000 : 10000);
+      terminal.minRequestGap.should.equal(firmware === '1.4' ? 250 : 0);
+      await waitFor(() => logged.length > 0, 1000, 'the firmware in the log');
+      logged.should.eql([firmware === '1.4' ? 'the terminal speaks later firmware (1.3/1.4): GetResultByUid, asked as a probe, was answered E20' : 'the terminal speaks protocol v1.1.10: GetResultByUid, asked as a probe, was answered E05']);
+      // One probe found out; on later firmware the purchase went in two steps.
+      (sim.counts['Purchase#2'] || 0).should.equal(firmware === '1.4' ? 1 : 0);
+      sim.counts.Purchase.should.equal(firmware === '1.4' ? 2 : 1);
+      await hub.release('test');
+      await helper.unload();
+      await sim.stop();
+      sim = undefined;
+    }
+  });
+
+  it('protocol 1.1 asks nothing to find out; request gap and request timeout given win over the firmware\'s', async () => {
+    sim = await simulator();
+    await load(twoBuyers({ protocol: '1.1', minRequestGap: 40, requestTimeout: 3000 }));
+    const ok = next(helper.getNode('ok1'));
+    helper.getNode('b1').receive({ payload: 100 });
+    await ok;
+    (sim.counts.GetResultByUid || 0).should.equal(0);
+    const terminal = helper.getNode('term').hub.acquire('test');
+    terminal.should.match({ protocol: '1.1', firmware: '1.1', minRequestGap: 40, requestTimeout: 3000 });
+    await helper.getNode('term').hub.release('test');
+    await helper.unload();
+    await sim.stop();
+    // Detected, the same terminal is asked once.
+    sim = await simulator();
+    await load(twoBuyers());
+    const again = next(helper.getNode('ok1'));
+    helper.getNode('b1').receive({ payload: 100 });
+    await again;
+    sim.counts.GetResultByUid.should.equal(1);
+  });
+
+  it('the currency of the configuration: the purchase node\'s default, and the Terminal\'s for a command without one', async () => {
+    sim = await simulator();
+    await load([
+      terminalConfig(sim, { currency: '840' }),
+      { id: 'b1', type: 'ssi-purchase', terminal: 'term', wires: [['ok1'], []] },
+      { id: 'ok1', type: 'helper' },
+      { id: 'cmd', type: 'ssi-command', terminal: 'term', method: 'Purchase', wires: [['out']] },
+      { id: 'out', type: 'helper' },
+    ]);
+    const ok = next(helper.getNode('ok1'));
+    helper.getNode('b1').receive({ payload: 100 });
+    await ok;
+    const out = next(helper.getNode('out'));
+    helper.getNode('cmd').receive({ payload: { transAmount: '200', merchantId: MERCHANT } });
+    (await out).payload.params.transAmount.should.equal('200');
+    sim.requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transCurrency).should.eql(['840', '840']);
+  });
+
+  for (const soleEcr of [true, false]) {
+    it(`the acknowledgement of a purchase is lost: ${soleEcr ? 'the sole ECR takes the matching result as its outcome' : 'another ECR may share the terminal, so a matching result is not taken: OUTCOME_UNKNOWN'}`, async () => {
+      sim = await simulator({ phases: { S01: 20, S02: 20, S03: 20, S04: 20, S05: 20, S07: 0 } });
+      await load([
+        terminalConfig(sim, soleEcr ? { soleEcr: true } : {}),
+        { id: 'b1', type: 'ssi-purchase', terminal: 'term', wires: [['ok1'], ['no1']] },
+        { id: 'ok1', type: 'helper' },
+        { id: 'no1', type: 'helper' },
+        { id: 'c1', type: 'catch', scope: ['b1'], wires: [['caught']] },
+        { id: 'caught', type: 'helper' },
+      ]);
+      sim.injectFault({ method: 'Purchase', action: 'close-before-response' });
+      const got = next(helper.getNode(soleEcr ? 'ok1' : 'caught'));
+      helper.getNode('b1').receive({ payload: 778 });
+      const msg = await got;
+      if (soleEcr) msg.payload.should.match({ approved: true, amount: 778 });
+      else msg.ecrError.should.match({ code: 'OUTCOME_UNKNOWN', sent: true, facts: { acknowledged: false, lastResult: { params: { transAmount: '778', transactionResult: 'APPROVED_ONLINE' } } } });
+      sim.requests.filter((r) => r.method === 'Purchase').should.have.length(1);
+    });
+  }
+
   it('a misconfigured terminal is reported on every message, naming the field', async () => {
     sim = await simulator();
     await load([
@@ -200,8 +324,20 @@ describe('ssi-terminal in a real Node-RED: admin endpoints, permissions, redeplo
     red = await startNodeRed({ flows: flow(sim.port) });
     const test = await request(`${red.url}/ssi-ecr/test-connection`, { method: 'POST', body: { transport: 'tcp', host: '127.0.0.1', port: sim.port } });
     test.status.should.equal(200);
-    test.body.should.match({ ok: true, ping: true, status: 'S00' });
+    test.body.should.match({ ok: true, ping: true, status: 'S00', firmware: '1.1', merchants: [MERCHANT, '000000060007177'] });
     test.body.info.terminalModel.should.match(/X990/);
+    // Later firmware is told by its answer to the probe; protocol 1.1 in the form is taken as said, unasked.
+    const later = await simulator({ firmware: '1.4' });
+    try {
+      const t14 = await request(`${red.url}/ssi-ecr/test-connection`, { method: 'POST', body: { transport: 'tcp', host: '127.0.0.1', port: later.port } });
+      t14.body.should.match({ ok: true, status: 'S00', firmware: '1.4' });
+      later.counts.GetResultByUid.should.equal(1);
+      const forced = await request(`${red.url}/ssi-ecr/test-connection`, { method: 'POST', body: { transport: 'tcp', host: '127.0.0.1', port: later.port, protocol: '1.1' } });
+      forced.body.should.match({ ok: true, firmware: '1.1' });
+      later.counts.GetResultByUid.should.equal(1);
+    } finally {
+      await later.stop();
+    }
     const refused = await request(`${red.url}/ssi-ecr/test-connection`, { method: 'POST', body: { transport: 'tcp', host: '127.0.0.1', port: 1 } });
     refused.body.should.match({ ok: false, error: { code: 'CONNECTION_FAILED' } });
     const invalid = await request(`${red.url}/ssi-ecr/test-connection`, { method: 'POST', body: { transport: 'tcp', host: '' } });
@@ -211,7 +347,7 @@ describe('ssi-terminal in a real Node-RED: admin endpoints, permissions, redeplo
     (await red.inject('inj1')).status.should.equal(200);
     await waitFor(() => sim.status === 'S02', 5000, 'the payment to wait for a card');
     const during = await request(`${red.url}/ssi-ecr/test-connection`, { method: 'POST', body: { id: 'cfg1', transport: 'tcp', host: '127.0.0.1', port: sim.port } });
-    during.body.should.match({ ok: true, status: 'S02', info: { skipped: /busy/ } });
+    during.body.should.match({ ok: true, status: 'S02', info: { skipped: /busy/ }, firmware: '1.1' });
     sim.engine.phases.S02 = 0;
     await waitFor(() => sim.status === 'S00', 8000, 'the payment to end');
     const ports = await request(`${red.url}/ssi-ecr/serial-ports`);

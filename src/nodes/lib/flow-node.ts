@@ -6,9 +6,10 @@ import type { StatusEvent } from '../../core/codes';
 import { EcrError, LIB_CODES } from '../../core/errors';
 import { redactForLog } from '../../core/mask';
 import { MAX_REF_LENGTH } from '../../core/refs';
-import type { Terminal } from '../../core/terminal';
+import type { Terminal, TransactOptions } from '../../core/terminal';
 import type { EcrResponse } from '../../core/normalise';
 import type { Params } from '../../core/validate';
+import { SECOND_STEP_KEY, strayAnswer } from './price-by-card';
 import { hubBadge, terminalBadge, STATUS_NS } from './status';
 import type { TerminalHub, HubState } from './terminal-hub';
 import type { Done, Node, NodeAPI, NodeDef, NodeMessage, NodeStatus, Send } from './red';
@@ -26,7 +27,7 @@ export interface OperationContext {
    * terminal.transact with this node's status display, its id in the journal (so a recovered outcome comes back
    * here) and msg.correlationId as the operation's ref (one payment per correlation id).
    */
-  transact(method: string, params: Params): Promise<EcrResponse>;
+  transact(method: string, params: Params, options?: NodeTransactOptions): Promise<EcrResponse>;
   config: TerminalConfigNode;
   /** Shows a status the terminal reported while this node's operation runs. */
   onStatus(status: StatusEvent): void;
@@ -34,6 +35,17 @@ export interface OperationContext {
   badge(status: NodeStatus): void;
   /** RED._ of the shared ssi-terminal catalogue. */
   t(key: string, values?: Record<string, unknown>): string;
+}
+
+/** What a node may add to its operation's TransactOptions (the rest is the context's own). */
+export type NodeTransactOptions = Pick<TransactOptions, 'onFirstStep'>;
+
+export interface AttachOptions {
+  /**
+   * A msg the node answers itself instead of running an operation (an answer to a card read it waits for):
+   * returns true when it took the msg (and called done).
+   */
+  intercept?: (msg: NodeMessage, done: Done) => boolean;
 }
 
 /** Returns what to send: one msg for one output, or an array with a slot per output. */
@@ -65,7 +77,7 @@ export function errorDetails(err: unknown): Record<string, unknown> {
  * `recover`, for nodes that run financial or report operations: the outcome of an operation this node started
  * before a restart (or whose outcome was unknown) is sent with it, marked msg.recovered = payload.recovered = true.
  */
-export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Operation, recover?: Shape): OperationContext | null {
+export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Operation, recover?: Shape, options: AttachOptions = {}): OperationContext | null {
   const t = (key: string, values?: Record<string, unknown>) => RED._(`${SHARED_NS}ssi-terminal.${key}`, values);
   const config = RED.nodes.getNode(String(def.terminal ?? '')) as TerminalConfigNode | null;
   const unusable = (err: Error) => {
@@ -100,8 +112,8 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
   /** transact for one msg: its correlationId is the operation's ref. */
   const transactFor =
     (msg?: NodeMessage): OperationContext['transact'] =>
-    async (method, params) =>
-      terminal.transact(method, params, { onStatus: ctx.onStatus, tag: node.id, ref: msg && correlationRef(method, msg) });
+    async (method, params, extra) =>
+      terminal.transact(method, params, { ...extra, onStatus: ctx.onStatus, tag: node.id, ref: msg && correlationRef(method, msg) });
   const ctx: OperationContext = {
     terminal,
     transact: transactFor(),
@@ -127,6 +139,14 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
       })
     : undefined;
   node.on('input', (msg: NodeMessage, send: Send, done: Done) => {
+    if (options.intercept?.(msg, done)) return;
+    // An answer to a card read that nobody waits for (any more) must never start an operation of its own.
+    if (msg[SECOND_STEP_KEY] !== undefined) {
+      const err = strayAnswer(node.type, msg);
+      msg.ecrError = errorDetails(err);
+      done(err);
+      return;
+    }
     running++;
     ownBadge = null;
     node.status({ fill: 'blue', shape: 'ring', text: `${STATUS_NS}sending` });

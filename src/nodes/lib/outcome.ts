@@ -1,21 +1,22 @@
 /** Shaping a terminal outcome into the msg that leaves a node. */
 import { redactForLog } from '../../core/mask';
 import { money } from '../../core/money';
-import { isApproved, type EcrResponse } from '../../core/normalise';
+import { classifyResult, isApproved, type EcrResponse } from '../../core/normalise';
 import { amountNumber } from './inputs';
 import type { OperationContext } from './flow-node';
 import type { NodeMessage } from './red';
 
 /**
  * A financial outcome on output 1 (approved) or 2 (declined, cancelled, failed). msg.payload holds every key
- * of the normalised GetLastResult plus `approved` and `amount` (integer minor units); the rest of msg is kept.
- * Card data is masked (the library's results are; redactForLog guards the msg once more: debug shows it all).
+ * of the normalised GetLastResult plus `approved`, `outcome` (approved, declined, cancelled or failed) and `amount`
+ * (integer minor units); the rest of msg is kept. Card data is masked (the library's results are; redactForLog
+ * guards the msg once more: debug shows it all).
  */
 export function financialOutcome(msg: NodeMessage, method: string, outcome: EcrResponse, ctx: OperationContext): (NodeMessage | null)[] {
   const result = redactForLog(outcome);
   const approved = isApproved(result);
   const amount = amountNumber(result.params.transAmount);
-  const payload: Record<string, unknown> = { ...result.params, approved, amount };
+  const payload: Record<string, unknown> = { ...result.params, approved, outcome: classifyResult(result), amount };
   if (!approved) {
     payload.errorCode = result.errorCode;
     payload.errorDescription = result.errorDescription;

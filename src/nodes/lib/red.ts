@@ -48,6 +48,8 @@ export interface NodeAPI {
   auth: { needsPermission(permission: string): unknown };
   util: {
     evaluateNodeProperty(value: unknown, type: string, node: Node, msg: NodeMessage): unknown;
+    /** A deep copy of a msg (msg.req and msg.res stay the same objects). */
+    cloneMessage<T extends NodeMessage>(msg: T): T;
   };
   settings: { userDir?: string; [key: string]: unknown };
   _(key: string, substitutions?: Record<string, unknown>): string;

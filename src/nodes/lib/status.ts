@@ -16,6 +16,8 @@ const TERMINAL_BADGES: Readonly<Record<string, NodeStatus>> = {
   S05: { fill: 'blue', shape: 'dot', text: `${STATUS_NS}S05` },
   S06: { fill: 'yellow', shape: 'dot', text: `${STATUS_NS}S06` },
   S07: { fill: 'blue', shape: 'dot', text: `${STATUS_NS}S07` },
+  // Later firmware: step 1 read the card; nothing is charged until step 2.
+  S08: { fill: 'blue', shape: 'dot', text: `${STATUS_NS}S08` },
 };
 
 export function terminalBadge(status: string): NodeStatus {

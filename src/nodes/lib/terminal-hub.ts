@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { JOURNAL_UNAVAILABLE, UNREADABLE_JOURNAL } from '../../core/journal';
 import { Terminal, type ReconcileReport, type TerminalOptions } from '../../core/terminal';
+import type { Generation } from '../../core/catalogue';
 import type { StatusEvent } from '../../core/codes';
 import type { ConnectionEvent, TransportIssue } from '../../core/transports/transport';
 
@@ -42,12 +43,18 @@ export interface HubState {
   journal?: string;
 }
 
+/** A 'firmware' event: the protocol generation the terminal turned out to speak, and how that was told. */
+export interface FirmwareEvent {
+  generation: Generation;
+  reason: string;
+}
+
 /** A 'problem' event: something the config node reports (node.error or node.warn). */
 export type ProblemLevel = 'error' | 'warn';
 
 /**
  * Events: 'state' (HubState), 'recovered' (ReconcileReport), 'problem' (message, ProblemLevel): the journal cannot
- * be used or was kept aside, a stale lock was taken over, the recovery at start failed.
+ * be used or was kept aside, a stale lock was taken over, the recovery at start failed; 'firmware' (FirmwareEvent).
  */
 export class TerminalHub extends EventEmitter {
   private terminal: Terminal | null = null;
@@ -184,6 +191,7 @@ export class TerminalHub extends EventEmitter {
       terminal.on('status', (status: StatusEvent) => this.update({ status, reachability: 'connected', error: undefined }));
       terminal.on('journal', (unresolved: number) => this.update({ unresolved }));
       terminal.on('recovered', (report: ReconcileReport) => this.deliver(report));
+      terminal.on('firmware', (event: FirmwareEvent) => this.emit('firmware', event));
       terminal.on('issue', (issue: TransportIssue) => {
         if (issue.kind === 'journal') this.problem(issue.message, 'warn');
       });

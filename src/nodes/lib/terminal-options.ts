@@ -1,6 +1,7 @@
 /** The ssi-terminal node's settings as Terminal options, checked with a clear message per field. */
 import type { TerminalOptions } from '../../core/terminal';
 import { EcrError, LIB_CODES } from '../../core/errors';
+import { PROTOCOLS, type Protocol } from '../../core/firmware';
 import { POLLING_MODES, type Polling } from '../../core/poll-schedule';
 import { LRC_ENCODINGS, type LrcEncoding } from '../../core/receipt-xml';
 
@@ -19,6 +20,10 @@ export interface TerminalSettings {
   connectTimeout?: unknown;
   unackedGrace?: unknown;
   lrcEncoding?: unknown;
+  protocol?: unknown;
+  minRequestGap?: unknown;
+  soleEcr?: unknown;
+  currency?: unknown;
 }
 
 function bad(field: string, rule: string, value: unknown): EcrError {
@@ -44,6 +49,29 @@ function lrcEncoding(value: unknown): LrcEncoding | undefined {
   return value as LrcEncoding;
 }
 
+/** Which protocol the terminal speaks; blank (a flow saved before the setting existed) is auto. */
+function protocol(value: unknown): Protocol | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (!PROTOCOLS.includes(value as Protocol)) throw bad('protocol', `must be ${PROTOCOLS.join(', ')}`, value);
+  return value as Protocol;
+}
+
+/** A checkbox: the editor saves a boolean; "true"/"false" from a hand-written flow are read as such. */
+function checkbox(field: string, value: unknown): boolean | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw bad(field, 'must be true or false', value);
+}
+
+/** The currency a request without one is sent in: three digits (ISO 4217 numeric); blank is the library's (980). */
+function currency(value: unknown): string | undefined {
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : value;
+  if (text === undefined || text === null || text === '') return undefined;
+  if (typeof text !== 'string' || !/^\d{3}$/.test(text)) throw bad('currency', 'must be a 3-digit ISO 4217 numeric code such as 980', value);
+  return text;
+}
+
 export function terminalOptions(s: TerminalSettings): TerminalOptions {
   const transport = (s.transport || 'tcp') as string;
   if (transport !== 'tcp' && transport !== 'http' && transport !== 'serial') throw bad('transport', 'must be tcp, http or serial', s.transport);
@@ -55,6 +83,10 @@ export function terminalOptions(s: TerminalSettings): TerminalOptions {
     connectTimeout: whole('connectTimeout', s.connectTimeout, 100, 60_000),
     unackedGrace: whole('unackedGrace', s.unackedGrace, 0, 600_000),
     lrcEncoding: lrcEncoding(s.lrcEncoding),
+    protocol: protocol(s.protocol),
+    minRequestGap: whole('minRequestGap', s.minRequestGap, 0, 10_000),
+    soleEcr: checkbox('soleEcr', s.soleEcr),
+    currency: currency(s.currency),
   };
   if (transport === 'serial') {
     const path = typeof s.serialPort === 'string' ? s.serialPort.trim() : '';
