@@ -81,6 +81,8 @@ function get(url, ms = 2000) {
   });
 }
 
+const MQTT_TYPES = new Set(['mqtt in', 'mqtt out', 'mqtt-broker']);
+
 const hexId = (...parts) => crypto.createHash('sha256').update(parts.join('/')).digest('hex').slice(0, 16);
 
 /** The example files, in their menu order: [{ file, title, nodes }]. */
@@ -115,8 +117,9 @@ function otherTerminalPorts(examples) {
  * flows.json from the examples: each on a tab of its own, with ids of its own. The examples' ssi-terminal nodes
  * pointing at the simulator's defaults become one shared "SSI simulator" terminal pointed at the simulator actually
  * started, so every tab shares one connection; those at another loopback port, one per port, pointed at its own
- * simulator (`sims`: example port → simulator). Identical MQTT brokers become one too. MQTT nodes are disabled when
- * no broker answers on its address (they would only log connection failures).
+ * simulator (`sims`: example port → simulator). Identical MQTT brokers become one too. The examples' MQTT nodes and
+ * brokers come disabled; they are enabled when a broker answers on 127.0.0.1:1883 (else they would only log
+ * connection failures).
  */
 function flowsFromExamples(examples, sims, { mqttUp }) {
   const flows = [];
@@ -136,6 +139,11 @@ function flowsFromExamples(examples, sims, { mqttUp }) {
     }
     for (const n of ex.nodes) {
       const node = remap(n, ids);
+      if (MQTT_TYPES.has(n.type)) {
+        // The examples ship their MQTT nodes and brokers disabled (a plain Node-RED has no broker to talk to).
+        if (mqttUp) delete node.d;
+        else node.d = true;
+      }
       if (n.type === 'ssi-terminal' || n.type === 'mqtt-broker') {
         if (shared.has(node.id)) continue;
         delete node.z;
@@ -147,7 +155,6 @@ function flowsFromExamples(examples, sims, { mqttUp }) {
         continue;
       }
       node.z = tab;
-      if ((n.type === 'mqtt in' || n.type === 'mqtt out') && !mqttUp) node.d = true;
       flows.push(node);
     }
   }

@@ -61,6 +61,8 @@ const OURS = {
   'ssi-command': { outputs: 1, props: ['method'] },
 };
 const CONFIG_TYPES = new Set(['ssi-terminal', 'mqtt-broker']);
+/** Nodes that need an MQTT broker: the examples ship them disabled (`d: true`). */
+const MQTT_TYPES = new Set(['mqtt in', 'mqtt out', 'mqtt-broker']);
 /** Properties that hold the id of another node of the flow. */
 const REFERENCES = new Set(['id', 'z', 'wires', 'terminal', 'broker', 'scope', 'links', 'g']);
 
@@ -148,6 +150,23 @@ describe('example flows: the files', () => {
         const ports = terminals.map((t) => Number(t.port));
         new Set(ports).size.should.equal(ports.length, 'one terminal per simulator');
       });
+
+      it('works in a plain Node-RED: MQTT nodes and brokers come disabled, and a comment says how to enable each', () => {
+        const mqtt = nodes.filter((n) => MQTT_TYPES.has(n.type));
+        mqtt.filter((n) => n.d !== true).map((n) => `${n.type} ${n.name}`).should.eql([], 'enabled MQTT nodes');
+        if (!mqtt.length) return;
+        // A comment names the broker and every disabled node, and the steps: the broker's dialog, the nodes, Deploy.
+        const how = nodes.filter((n) => n.type === 'comment' && /disabled/i.test(n.name) && /enable/i.test(n.name));
+        how.length.should.equal(1, 'one comment on enabling the MQTT nodes');
+        const text = how[0].info;
+        for (const n of mqtt) text.should.containEql(`**${n.name}**`);
+        text.should.match(/Configuration nodes/).and.match(/\*\*Enabled\*\*/).and.match(/Enable selected nodes/).and.match(/Deploy/);
+      });
+
+      it("names no port of Node-RED's own (1880): comments say \"your Node-RED's address\"", () => {
+        const texts = strings(nodes).filter((s) => /:1880\b/.test(s));
+        texts.should.eql([]);
+      });
     });
   }
 
@@ -163,9 +182,17 @@ describe('example flows: the files', () => {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-/** The example's nodes with its terminal pointed at `sim`, polling fast (and status watches every second). */
+/**
+ * The example's nodes with its terminal pointed at `sim`, polling fast (and status watches every second); its MQTT
+ * nodes enabled, so that a test can feed its mqtt in's path and watch what reaches its mqtt out (no broker runs:
+ * they only try to connect).
+ */
 function prepared(file, sim) {
   return read(file).map((n) => {
+    if (MQTT_TYPES.has(n.type)) {
+      const { d, ...enabled } = n;
+      return enabled;
+    }
     if (n.type === 'ssi-terminal') return { ...n, port: sim.port, pollInterval: 10, unackedGrace: 300 };
     if (n.type === 'ssi-status' && n.watch) return { ...n, interval: 1 };
     return n;
