@@ -232,11 +232,11 @@ async function loadExample(file, sim) {
   };
 }
 
-/** An HTTP request with a JSON body; resolves with { status, body (parsed when JSON) }. */
-function request(base, method, pathname, body) {
+/** An HTTP request with a JSON body (and `headers`); resolves with { status, body (parsed when JSON) }. */
+function request(base, method, pathname, body, headers = {}) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = http.request(`${base}${pathname}`, { method, headers: data ? { 'content-type': 'application/json', 'content-length': data.length } : {} }, (res) => {
+    const req = http.request(`${base}${pathname}`, { method, headers: { ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}), ...headers } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d) => (text += d));
@@ -477,17 +477,85 @@ describe('example flows: loaded into Node-RED against the simulator', function (
 
   describe('05 HTTP API for the terminal', () => {
     const FILE = '05 HTTP API for the terminal.json';
+    /** The key the flow's API key? check compares with (Node-RED's environment; the function reads env.get). */
+    const KEY = 'k3y-0f-th1s-t3st-5f0c29b1';
+    const ENDPOINTS = [
+      ['POST', '/terminal/purchase', { amount: 2450 }],
+      ['POST', '/terminal/refund', { operation: 'Refund', amount: 1000, rrn: '123456789012' }],
+      ['POST', '/terminal/transaction/CashBack', { transAmount: 10000, cashAmount: 5000 }],
+      ['POST', '/terminal/zreport', {}],
+      ['GET', '/terminal/status'],
+      ['GET', '/terminal/info'],
+      ['POST', '/terminal/command/GetLastResult', {}],
+    ];
+    let saved;
+    before(() => {
+      saved = process.env.SSI_ECR_API_KEY;
+      process.env.SSI_ECR_API_KEY = KEY;
+    });
+    after(() => {
+      if (saved === undefined) delete process.env.SSI_ECR_API_KEY;
+      else process.env.SSI_ECR_API_KEY = saved;
+    });
+    /** A request to the example's API with the key (or `key`; null: without the header). */
+    const api = (method, pathname, body, key = KEY) => request(ex.url, method, pathname, body, key === null ? {} : { 'x-api-key': key });
+
+    it('every endpoint is in the flow, behind the key check, which comes before any node of ours', () => {
+      const flow = read(FILE);
+      const check = flow.find((n) => n.name === 'API key?');
+      const endpoints = flow.filter((n) => n.type === 'http in');
+      endpoints.map((n) => `${n.method.toUpperCase()} ${n.url}`).sort().should.eql(['GET /terminal/info', 'GET /terminal/status', 'POST /terminal/command/:method', 'POST /terminal/purchase', 'POST /terminal/refund', 'POST /terminal/transaction/:method', 'POST /terminal/zreport']);
+      ENDPOINTS.length.should.equal(endpoints.length);
+      for (const n of endpoints) n.wires.should.eql([[check.id]]);
+      // What the check refuses goes straight to the HTTP reply.
+      flow.find((n) => n.id === check.wires[1][0]).type.should.equal('http response');
+    });
+
+    it('without the key, or with a wrong one, every endpoint answers 401 and nothing reaches the terminal', async () => {
+      await start(FILE);
+      const before = sim.requests.length;
+      for (const [method, pathname, body] of ENDPOINTS) {
+        for (const key of [null, '', 'wrong', KEY.slice(0, -1), `${KEY}x`, KEY.toUpperCase()]) {
+          const r = await api(method, pathname, body, key);
+          r.status.should.equal(401, `${method} ${pathname} with ${JSON.stringify(key)}`);
+          r.body.should.match({ ok: false, error: 'UNAUTHORIZED' });
+        }
+      }
+      sim.requests.length.should.equal(before);
+      // The same request with the key goes through.
+      (await api('POST', '/terminal/purchase', { amount: 2450 })).status.should.equal(200);
+      sim.requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transAmount).should.eql(['2450']);
+    });
+
+    it('while SSI_ECR_API_KEY is not set (or too short) the API is closed: 503, nothing reaches the terminal', async () => {
+      for (const key of [undefined, 'short']) {
+        if (key === undefined) delete process.env.SSI_ECR_API_KEY;
+        else process.env.SSI_ECR_API_KEY = key;
+        await start(FILE);
+        for (const [method, pathname, body] of ENDPOINTS) {
+          const r = await api(method, pathname, body, key ?? '');
+          r.status.should.equal(503, `${method} ${pathname}`);
+          r.body.should.match({ ok: false, error: 'NO_API_KEY' });
+        }
+        sim.requests.should.eql([]);
+        await ex.close();
+        await helper.unload();
+        await sim.stop();
+        ex = sim = undefined;
+      }
+      process.env.SSI_ECR_API_KEY = KEY;
+    });
 
     it('purchase: 200 approved, 402 not approved, 400 for a bad request (nothing sent)', async () => {
       await start(FILE);
-      const ok = await request(ex.url, 'POST', '/terminal/purchase', { amount: 2450 });
+      const ok = await api('POST', '/terminal/purchase', { amount: 2450 });
       ok.status.should.equal(200);
       ok.body.should.match({ approved: true, amount: 2450, transactionResult: 'APPROVED_ONLINE' });
-      const no = await request(ex.url, 'POST', '/terminal/purchase', { amount: 10005 });
+      const no = await api('POST', '/terminal/purchase', { amount: 10005 });
       no.status.should.equal(402);
       no.body.should.match({ approved: false, errorCode: 'E21' });
       const before = sim.requests.length;
-      const bad = await request(ex.url, 'POST', '/terminal/purchase', { amount: -5 });
+      const bad = await api('POST', '/terminal/purchase', { amount: -5 });
       bad.status.should.equal(400);
       bad.body.should.match({ ok: false, error: 'VALIDATION' });
       sim.requests.length.should.equal(before);
@@ -495,15 +563,15 @@ describe('example flows: loaded into Node-RED against the simulator', function (
 
     it('refund and void of a purchase, and any financial method by name', async () => {
       await start(FILE);
-      const bought = (await request(ex.url, 'POST', '/terminal/purchase', { amount: 5000 })).body;
-      const refund = await request(ex.url, 'POST', '/terminal/refund', { operation: 'Refund', amount: 1000, rrn: bought.rrn });
+      const bought = (await api('POST', '/terminal/purchase', { amount: 5000 })).body;
+      const refund = await api('POST', '/terminal/refund', { operation: 'Refund', amount: 1000, rrn: bought.rrn });
       refund.status.should.equal(200);
       refund.body.should.match({ approved: true, amount: 1000 });
-      const bought2 = (await request(ex.url, 'POST', '/terminal/purchase', { amount: 700 })).body;
-      const voided = await request(ex.url, 'POST', '/terminal/refund', { operation: 'Void', invoiceNum: bought2.invoiceNum });
+      const bought2 = (await api('POST', '/terminal/purchase', { amount: 700 })).body;
+      const voided = await api('POST', '/terminal/refund', { operation: 'Void', invoiceNum: bought2.invoiceNum });
       voided.status.should.equal(200);
       voided.body.approved.should.be.true();
-      const cashback = await request(ex.url, 'POST', '/terminal/transaction/CashBack', { transAmount: 10000, cashAmount: 5000 });
+      const cashback = await api('POST', '/terminal/transaction/CashBack', { transAmount: 10000, cashAmount: 5000 });
       cashback.status.should.equal(200);
       cashback.body.approved.should.be.true();
       sim.requests.filter((r) => r.method === 'CashBack').map((r) => r.params).should.containDeep([{ transAmount: '10000', cashAmount: '5000', merchantId: MERCHANT }]);
@@ -511,36 +579,36 @@ describe('example flows: loaded into Node-RED against the simulator', function (
 
     it('status, info, any method by name, and the Z report', async () => {
       await start(FILE);
-      const status = await request(ex.url, 'GET', '/terminal/status');
+      const status = await api('GET', '/terminal/status');
       status.status.should.equal(200);
       status.body.should.match({ status: 'S00', online: true });
-      const info = await request(ex.url, 'GET', '/terminal/info');
+      const info = await api('GET', '/terminal/info');
       info.status.should.equal(200);
       JSON.stringify(info.body).should.containEql(MERCHANT);
-      const merchants = await request(ex.url, 'POST', '/terminal/command/GetMerchantList', {});
+      const merchants = await api('POST', '/terminal/command/GetMerchantList', {});
       merchants.status.should.equal(200);
       JSON.stringify(merchants.body).should.containEql(MERCHANT);
-      const unknown = await request(ex.url, 'POST', '/terminal/command/MakeCoffee', {});
+      const unknown = await api('POST', '/terminal/command/MakeCoffee', {});
       unknown.status.should.equal(400);
       unknown.body.error.should.equal('UNKNOWN_METHOD');
-      const z = await request(ex.url, 'POST', '/terminal/zreport', {});
+      const z = await api('POST', '/terminal/zreport', {});
       z.status.should.equal(200);
       z.body.should.match({ ok: true, report: 'ZReport' });
     });
 
     it('maps refusals: 409 while a Z report is needed, 502 when the request was not performed, 502 for a failed settlement', async () => {
       await start(FILE, { zReportAfter: 1 });
-      (await request(ex.url, 'POST', '/terminal/purchase', { amount: 100 })).status.should.equal(200);
-      const refused = await request(ex.url, 'POST', '/terminal/purchase', { amount: 100 });
+      (await api('POST', '/terminal/purchase', { amount: 100 })).status.should.equal(200);
+      const refused = await api('POST', '/terminal/purchase', { amount: 100 });
       refused.status.should.equal(409);
       refused.body.should.match({ ok: false, error: 'E15', sent: true });
       sim.engine.scriptOutcome({ result: 'NO_CONNECTION', responseCode: '', errorCode: 'E10', text: 'НЕМАЄ ЗВ’ЯЗКУ З БАНКОМ' });
-      const failed = await request(ex.url, 'POST', '/terminal/zreport', {});
+      const failed = await api('POST', '/terminal/zreport', {});
       failed.status.should.equal(502);
       failed.body.should.match({ ok: false });
-      (await request(ex.url, 'POST', '/terminal/zreport', {})).status.should.equal(200);
+      (await api('POST', '/terminal/zreport', {})).status.should.equal(200);
       sim.injectFault({ method: 'Purchase', action: 'drop-request' });
-      const dropped = await request(ex.url, 'POST', '/terminal/purchase', { amount: 300 });
+      const dropped = await api('POST', '/terminal/purchase', { amount: 300 });
       dropped.status.should.equal(502);
       dropped.body.error.should.equal('NOT_PERFORMED');
     });
