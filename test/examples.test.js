@@ -1,13 +1,15 @@
 'use strict';
 /**
  * The example flows (examples/*.json, listed by the editor under Import › Examples): well-formed Node-RED exports
- * that use only core nodes and ours, pointed at the simulator's defaults; and each one, loaded into Node-RED against
- * a simulator, does what its comment says.
+ * that use only core nodes and ours (or a module they declare, as the editor's export does, and name in their
+ * comment), pointed at the simulator's defaults; and each one, loaded into Node-RED against a simulator, does what
+ * its comment says. The venue dashboard (Dashboard 2 widgets) runs in test/dashboard.test.js, in a real browser.
  */
 const fs = require('node:fs');
 const path = require('node:path');
 const http = require('node:http');
 require('should');
+const semver = require('semver');
 const { Terminal } = require('../dist/core');
 const { helper, simulator, next, NODES, MERCHANT } = require('./nodes/support');
 const { waitFor } = require('./support/fixtures');
@@ -28,6 +30,7 @@ const CORE = {
   'link out': 'core/common/60-link.js',
   'link call': 'core/common/60-link.js',
   comment: 'core/common/90-comment.js',
+  'global-config': 'core/common/91-global-config.js',
   junction: 'core/common/05-junction.js',
   function: 'core/function/10-function.js',
   switch: 'core/function/10-switch.js',
@@ -60,11 +63,23 @@ const OURS = {
   'ssi-terminal-info': { outputs: 1, props: ['what'] },
   'ssi-command': { outputs: 1, props: ['method'] },
 };
-const CONFIG_TYPES = new Set(['ssi-terminal', 'mqtt-broker']);
+/**
+ * Node types of other modules that examples may use, by module. An example that uses one declares the module in a
+ * `global-config` node's `modules` (module → version), as the editor's export does: importing it into a Node-RED
+ * without the module offers to install it. The module is a devDependency, so that the example can be tested.
+ */
+const MODULES = {
+  '@flowfuse/node-red-dashboard': Object.keys(require('@flowfuse/node-red-dashboard/package.json')['node-red'].nodes),
+};
+const moduleOf = (type) => Object.keys(MODULES).find((m) => MODULES[m].includes(type));
+/** Dashboard 2's configuration nodes, and what each widget property refers to. */
+const DASHBOARD_CONFIG = ['ui-base', 'ui-page', 'ui-group', 'ui-theme', 'ui-link'];
+const DASHBOARD_REFERENCES = { ui: 'ui-base', page: 'ui-page', group: 'ui-group', theme: 'ui-theme' };
+const CONFIG_TYPES = new Set(['ssi-terminal', 'mqtt-broker', 'global-config', ...DASHBOARD_CONFIG]);
 /** Nodes that need an MQTT broker: the examples ship them disabled (`d: true`). */
 const MQTT_TYPES = new Set(['mqtt in', 'mqtt out', 'mqtt-broker']);
 /** Properties that hold the id of another node of the flow. */
-const REFERENCES = new Set(['id', 'z', 'wires', 'terminal', 'broker', 'scope', 'links', 'g']);
+const REFERENCES = new Set(['id', 'z', 'wires', 'terminal', 'broker', 'scope', 'links', 'g', ...Object.keys(DASHBOARD_REFERENCES)]);
 
 function strings(value, out = []) {
   if (typeof value === 'string') out.push(value);
@@ -109,9 +124,26 @@ describe('example flows: the files', () => {
         new Set(nodes.filter((n) => !CONFIG_TYPES.has(n.type)).map((n) => n.z)).size.should.equal(1);
       });
 
-      it('uses only Node-RED core nodes and ours, with the properties and outputs of the contract', () => {
+      it('uses only Node-RED core nodes, ours, and those of modules it declares, with the properties and outputs of the contract', () => {
+        const declared = nodes.filter((n) => n.type === 'global-config');
+        declared.length.should.be.belowOrEqual(1);
+        const modules = declared.length ? declared[0].modules : {};
+        const needed = new Set();
         for (const n of nodes) {
-          (CORE[n.type] !== undefined || OURS[n.type] !== undefined).should.be.true(`${n.type} is neither a core node nor ours`);
+          const module = moduleOf(n.type);
+          (CORE[n.type] !== undefined || OURS[n.type] !== undefined || module !== undefined).should.be.true(`${n.type} is neither a core node, nor ours, nor of a module examples may use`);
+          if (module) needed.add(module);
+        }
+        // Exactly the modules it needs, each at a version the devDependency (what the tests run) accepts.
+        Object.keys(modules).sort().should.eql([...needed].sort(), 'the modules of the global-config node');
+        const dev = require('../package.json').devDependencies;
+        for (const [module, version] of Object.entries(modules)) {
+          (semver.valid(version) !== null).should.be.true(`${module}: ${version} is not a version`);
+          semver.satisfies(version, dev[module] ?? '<0.0.0').should.be.true(`${module}@${version} is not within the devDependency ${dev[module]}`);
+          semver.satisfies(require(`${module}/package.json`).version, `>=${version}`).should.be.true(`${module} installed is older than ${version}`);
+        }
+        if (declared.length) declared[0].should.match({ env: [] });
+        for (const n of nodes) {
           const spec = OURS[n.type];
           if (!spec) continue;
           n.should.have.properties(spec.props);
@@ -130,6 +162,13 @@ describe('example flows: the files', () => {
           }
           if (n.broker !== undefined && n.type !== 'mqtt-broker') nodes.find((m) => m.id === n.broker).type.should.equal('mqtt-broker');
           if (Array.isArray(n.scope)) n.scope.forEach((id) => ids.has(id).should.be.true(`${n.type} ${n.name}: scope ${id}`));
+          if (moduleOf(n.type) === '@flowfuse/node-red-dashboard') {
+            for (const [key, type] of Object.entries(DASHBOARD_REFERENCES)) {
+              if (n[key] === undefined || n[key] === '') continue;
+              const target = nodes.find((m) => m.id === n[key]);
+              (target && target.type).should.equal(type, `${n.type} ${n.name}: ${key}`);
+            }
+          }
           // node-red-node-test-helper (and the runtime's config-node detection) take such a value for a reference.
           const plain = Object.entries(n).filter(([k]) => !REFERENCES.has(k)).flatMap(([, v]) => strings(v));
           plain.filter((s) => ids.has(s)).should.eql([], `${n.type} ${n.name}`);
@@ -141,6 +180,9 @@ describe('example flows: the files', () => {
         comment.should.be.ok();
         comment.name.length.should.be.above(10);
         comment.info.length.should.be.above(100);
+        // It names any module it needs besides Node-RED and this pack, and says to install it.
+        const modules = Object.keys(nodes.find((n) => n.type === 'global-config')?.modules ?? {});
+        for (const module of modules) comment.info.should.match(new RegExp(`install \\*\\*${module.replace(/[/.]/g, '\\$&')}\\*\\*`));
         // One terminal at the simulator's default port; a fleet has more, each a simulator of its own on loopback
         // (npm start starts one per port).
         const terminals = nodes.filter((n) => n.type === 'ssi-terminal');
