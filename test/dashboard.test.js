@@ -5,7 +5,8 @@
  * node_modules), the example's flow with its two terminals pointed at two simulators, and a headless Chromium
  * driven by playwright-core on /dashboard. It goes the way the venue's staff go: sees a tile per terminal, clicks
  * the test sale and sees the payment in the last payments and in today's takings; a declined one is listed but not
- * counted; the X report shows each terminal's totals; the Z report asks first, and settles only when confirmed.
+ * counted; the X report shows each terminal's totals; the Z report asks first, and settles only when confirmed; a
+ * payment of the venue's own flows, sent to the example's link, counts too.
  * Screenshots go to test/artifacts/ (ignored by git).
  *
  * The Chromium is the one the test setup (test/support/tools.js) chose, as for the editor test;
@@ -31,7 +32,13 @@ const PHASES = { S01: 50, S02: 200, S03: 200, S04: 200, S05: 50, S07: 0 };
  */
 const STEP = 90000;
 
-/** The example's flow on a tab of its own, its terminals pointed at `sims` (by name), their status watched every second. */
+/** The venue's own till flow (another tab): an inject pays 10.00 at till-2 and sends the outcome to *count a payment*. */
+const OWN = { tab: '0a0b0c0d0e0f0a01', inject: '0a0b0c0d0e0f0a02', pay: '0a0b0c0d0e0f0a03', link: '0a0b0c0d0e0f0a04' };
+
+/**
+ * The example's flow on a tab of its own, its terminals pointed at `sims` (by name), their status watched every
+ * second; and, on another tab, a flow of the venue's own that counts its payments through the example's link.
+ */
 function venueFlow(sims) {
   const nodes = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8'));
   const tab = nodes.find((n) => n.z).z;
@@ -40,7 +47,15 @@ function venueFlow(sims) {
     if (n.type === 'ssi-status' && n.watch) return { ...n, interval: 1 };
     return n;
   });
-  return { tab, flow: [{ id: tab, type: 'tab', label: 'Venue dashboard', disabled: false, info: '' }, ...flow] };
+  const count = nodes.find((n) => n.type === 'link in' && n.name === 'count a payment').id;
+  const till2 = nodes.find((n) => n.type === 'ssi-terminal' && n.name === 'till-2').id;
+  const own = [
+    { id: OWN.tab, type: 'tab', label: 'Our tills', disabled: false, info: '' },
+    { id: OWN.inject, type: 'inject', z: OWN.tab, name: 'pay 10.00 at till-2', props: [{ p: 'payload' }, { p: 'topic', vt: 'str' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: 'till-2', payload: '{"amount":1000}', payloadType: 'json', x: 150, y: 60, wires: [[OWN.pay]] },
+    { id: OWN.pay, type: 'ssi-purchase', z: OWN.tab, name: 'our till-2 payment', terminal: till2, units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str', discountedAmount: '', discountedAmountType: 'msg', x: 350, y: 60, wires: [[OWN.link], [OWN.link]] },
+    { id: OWN.link, type: 'link out', z: OWN.tab, name: 'to the dashboard', mode: 'link', links: [count], x: 550, y: 60, wires: [] },
+  ];
+  return { tab, flow: [{ id: tab, type: 'tab', label: 'Venue dashboard', disabled: false, info: '' }, ...flow, ...own] };
 }
 
 describe('the venue dashboard example in a real browser (Dashboard 2, headless Chromium, Node-RED 4, two simulators)', function () {
@@ -195,10 +210,23 @@ describe('the venue dashboard example in a real browser (Dashboard 2, headless C
       await second.goto(`${nr.url}/dashboard`);
       await second.locator('.venue-takings', { hasText: '24.50 UAH' }).waitFor();
       await second.locator('.venue-tile').nth(1).waitFor();
-      (await second.locator('.nrdb-ui-group').filter({ hasText: 'Last 20 payments' }).locator('tbody tr').count()).should.equal(2);
+      const payments = second.locator('.nrdb-ui-group').filter({ hasText: 'Last 20 payments' }).locator('tbody tr');
+      await payments.nth(1).waitFor();
+      (await payments.count()).should.equal(2);
+      await second.locator('.venue-report').filter({ hasText: 'till-2 · Z report' }).waitFor();
     } finally {
       await second.close();
     }
+  });
+
+  it("a payment of the venue's own flows, sent to the link \"count a payment\", is counted and listed too", async () => {
+    (await nr.inject(OWN.inject)).status.should.equal(200);
+    await group('Last 20 payments').locator('td', { hasText: /^10\.00$/ }).waitFor();
+    (await table())[0].slice(1, 4).should.eql(['till-2', '10.00', 'approved']);
+    await page.locator('.venue-takings', { hasText: '34.50 UAH' }).waitFor();
+    (await text('.venue-count')).should.equal('2');
+    sims['till-2'].requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transAmount).should.eql(['2450', '1000']);
+    (await context('venueDay')).should.match({ count: 2, amount: 3450, notApproved: 1 });
   });
 
   it('met no error in the page or its console', () => {
