@@ -3,6 +3,8 @@
  * `npm start`: the terminal simulator with human-like timings, and Node-RED 4 with this pack installed and the
  * examples loaded, each on its own tab. A newcomer opens the printed URL, clicks an inject and watches a purchase.
  * An example with several terminals (the MQTT fleet) gets a simulator for each of its other loopback ports too.
+ * An example that needs a module that cannot be found (the venue dashboard: @flowfuse/node-red-dashboard, a
+ * devDependency) is left out, with a note, since Node-RED would not start any flow while a node type is missing.
  *
  * Environment:
  *   SIM_PORT           the simulator's TCP port (HTTP is SIM_PORT + 1); 0 picks free ports. Default 3000. The
@@ -81,6 +83,8 @@ function get(url, ms = 2000) {
   });
 }
 
+const MQTT_TYPES = new Set(['mqtt in', 'mqtt out', 'mqtt-broker']);
+
 const hexId = (...parts) => crypto.createHash('sha256').update(parts.join('/')).digest('hex').slice(0, 16);
 
 /** The example files, in their menu order: [{ file, title, nodes }]. */
@@ -115,8 +119,10 @@ function otherTerminalPorts(examples) {
  * flows.json from the examples: each on a tab of its own, with ids of its own. The examples' ssi-terminal nodes
  * pointing at the simulator's defaults become one shared "SSI simulator" terminal pointed at the simulator actually
  * started, so every tab shares one connection; those at another loopback port, one per port, pointed at its own
- * simulator (`sims`: example port → simulator). Identical MQTT brokers become one too. MQTT nodes are disabled when
- * no broker answers on its address (they would only log connection failures).
+ * simulator (`sims`: example port → simulator). Identical MQTT brokers become one too. The examples' MQTT nodes and
+ * brokers come disabled; they are enabled when a broker answers on 127.0.0.1:1883 (else they would only log
+ * connection failures). Other configuration nodes (the dashboard's base, theme, page and groups) stay global, one
+ * per example; an example's global-config node (the modules it needs, a hint for the editor's import) is left out.
  */
 function flowsFromExamples(examples, sims, { mqttUp }) {
   const flows = [];
@@ -135,8 +141,16 @@ function flowsFromExamples(examples, sims, { mqttUp }) {
       if (n.z) ids.set(n.z, tab);
     }
     for (const n of ex.nodes) {
+      // The modules the example needs, for the editor's import to offer them: no node to run.
+      if (n.type === 'global-config') continue;
       const node = remap(n, ids);
-      if (n.type === 'ssi-terminal' || n.type === 'mqtt-broker') {
+      if (MQTT_TYPES.has(n.type)) {
+        // The examples ship their MQTT nodes and brokers disabled (a plain Node-RED has no broker to talk to).
+        if (mqttUp) delete node.d;
+        else node.d = true;
+      }
+      // Configuration nodes (no z: terminals, brokers, the dashboard's base, pages and groups) stay global.
+      if (n.z === undefined) {
         if (shared.has(node.id)) continue;
         delete node.z;
         if (simulated(n, sims)) {
@@ -147,13 +161,28 @@ function flowsFromExamples(examples, sims, { mqttUp }) {
         continue;
       }
       node.z = tab;
-      if ((n.type === 'mqtt in' || n.type === 'mqtt out') && !mqttUp) node.d = true;
       flows.push(node);
     }
   }
   const withMqtt = examples.filter((ex) => ex.nodes.some((n) => n.type === 'mqtt in' || n.type === 'mqtt out')).map((ex) => `"${ex.title}"`);
   if (!mqttUp && withMqtt.length) notes.push(`the MQTT nodes (tab ${withMqtt.join(', ')}) are disabled: no MQTT broker answers on 127.0.0.1:1883; enable them when you run one`);
   return { flows: [...flows, ...shared.values()], notes };
+}
+
+/**
+ * The modules an example needs besides Node-RED and this pack (its global-config node lists them, as the editor's
+ * export does) that cannot be found from this repository, where Node-RED looks for them too.
+ */
+function missingModules(ex) {
+  const modules = Object.keys(ex.nodes.find((n) => n.type === 'global-config')?.modules ?? {});
+  return modules.filter((m) => {
+    try {
+      require.resolve(`${m}/package.json`, { paths: [root] });
+      return false;
+    } catch {
+      return true;
+    }
+  });
 }
 
 /** An example's ssi-terminal that points at a simulator npm start runs. */
@@ -304,7 +333,10 @@ async function main() {
     throw err;
   }
 
-  const examples = readExamples();
+  // An example whose module is not installed would stop every flow (Node-RED waits for its node types): left out.
+  const all = readExamples();
+  const examples = all.filter((ex) => missingModules(ex).length === 0);
+  const skipped = all.filter((ex) => !examples.includes(ex)).map((ex) => `the example "${ex.title}" is not loaded: it needs ${missingModules(ex).join(', ')} (npm install, or install it from the palette)`);
   const sims = new Map([[DEFAULT_TERMINAL.port, sim]]);
   let child = null;
   let stopping = null;
@@ -375,11 +407,13 @@ async function main() {
     }
     console.log(`Node-RED ${nodeRedVersion} (pid ${child.pid}), user directory ${userDir}`);
     console.log(`  flows: ${prepared.flowFile}${prepared.created ? ' (from the examples, one tab each, terminal → ' + tcp + ')' : ' (yours, kept)'}`);
-    for (const note of prepared.notes) console.log(`  note: ${note}`);
+    for (const note of [...prepared.notes, ...skipped]) console.log(`  note: ${note}`);
     console.log('');
     console.log(`Open the Node-RED editor: ${editorUrl}`);
     console.log(`  click the inject 'buy coffee 24.50' on the Vending tab, then watch the debug sidebar.`);
     console.log(`  The examples are also under Menu › Import › Examples › ${pkg.name}.`);
+    const dashboard = examples.find((ex) => ex.nodes.some((n) => n.type === 'ui-base'));
+    if (dashboard) console.log(`The venue dashboard ("${dashboard.title}"): ${editorUrl}${dashboard.nodes.find((n) => n.type === 'ui-base').path.replace(/^\//, '')}`);
     console.log(`Test amounts: ${Object.entries(TEST_AMOUNTS).map(([a, o]) => `${a} ${o.result}`).join(', ')}; every other amount is approved.`);
     console.log('Or a purchase from a shell, without Node-RED (the ssi-ecr command line):');
     console.log(`  node dist/cli/main.js purchase 2450 --port ${sim.port} --merchant 000000060007176`);

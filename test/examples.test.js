@@ -1,13 +1,15 @@
 'use strict';
 /**
  * The example flows (examples/*.json, listed by the editor under Import › Examples): well-formed Node-RED exports
- * that use only core nodes and ours, pointed at the simulator's defaults; and each one, loaded into Node-RED against
- * a simulator, does what its comment says.
+ * that use only core nodes and ours (or a module they declare, as the editor's export does, and name in their
+ * comment), pointed at the simulator's defaults; and each one, loaded into Node-RED against a simulator, does what
+ * its comment says. The venue dashboard (Dashboard 2 widgets) runs in test/dashboard.test.js, in a real browser.
  */
 const fs = require('node:fs');
 const path = require('node:path');
 const http = require('node:http');
 require('should');
+const semver = require('semver');
 const { Terminal } = require('../dist/core');
 const { helper, simulator, next, NODES, MERCHANT } = require('./nodes/support');
 const { waitFor } = require('./support/fixtures');
@@ -28,6 +30,7 @@ const CORE = {
   'link out': 'core/common/60-link.js',
   'link call': 'core/common/60-link.js',
   comment: 'core/common/90-comment.js',
+  'global-config': 'core/common/91-global-config.js',
   junction: 'core/common/05-junction.js',
   function: 'core/function/10-function.js',
   switch: 'core/function/10-switch.js',
@@ -60,9 +63,23 @@ const OURS = {
   'ssi-terminal-info': { outputs: 1, props: ['what'] },
   'ssi-command': { outputs: 1, props: ['method'] },
 };
-const CONFIG_TYPES = new Set(['ssi-terminal', 'mqtt-broker']);
+/**
+ * Node types of other modules that examples may use, by module. An example that uses one declares the module in a
+ * `global-config` node's `modules` (module → version), as the editor's export does: importing it into a Node-RED
+ * without the module offers to install it. The module is a devDependency, so that the example can be tested.
+ */
+const MODULES = {
+  '@flowfuse/node-red-dashboard': Object.keys(require('@flowfuse/node-red-dashboard/package.json')['node-red'].nodes),
+};
+const moduleOf = (type) => Object.keys(MODULES).find((m) => MODULES[m].includes(type));
+/** Dashboard 2's configuration nodes, and what each widget property refers to. */
+const DASHBOARD_CONFIG = ['ui-base', 'ui-page', 'ui-group', 'ui-theme', 'ui-link'];
+const DASHBOARD_REFERENCES = { ui: 'ui-base', page: 'ui-page', group: 'ui-group', theme: 'ui-theme' };
+const CONFIG_TYPES = new Set(['ssi-terminal', 'mqtt-broker', 'global-config', ...DASHBOARD_CONFIG]);
+/** Nodes that need an MQTT broker: the examples ship them disabled (`d: true`). */
+const MQTT_TYPES = new Set(['mqtt in', 'mqtt out', 'mqtt-broker']);
 /** Properties that hold the id of another node of the flow. */
-const REFERENCES = new Set(['id', 'z', 'wires', 'terminal', 'broker', 'scope', 'links', 'g']);
+const REFERENCES = new Set(['id', 'z', 'wires', 'terminal', 'broker', 'scope', 'links', 'g', ...Object.keys(DASHBOARD_REFERENCES)]);
 
 function strings(value, out = []) {
   if (typeof value === 'string') out.push(value);
@@ -107,9 +124,26 @@ describe('example flows: the files', () => {
         new Set(nodes.filter((n) => !CONFIG_TYPES.has(n.type)).map((n) => n.z)).size.should.equal(1);
       });
 
-      it('uses only Node-RED core nodes and ours, with the properties and outputs of the contract', () => {
+      it('uses only Node-RED core nodes, ours, and those of modules it declares, with the properties and outputs of the contract', () => {
+        const declared = nodes.filter((n) => n.type === 'global-config');
+        declared.length.should.be.belowOrEqual(1);
+        const modules = declared.length ? declared[0].modules : {};
+        const needed = new Set();
         for (const n of nodes) {
-          (CORE[n.type] !== undefined || OURS[n.type] !== undefined).should.be.true(`${n.type} is neither a core node nor ours`);
+          const module = moduleOf(n.type);
+          (CORE[n.type] !== undefined || OURS[n.type] !== undefined || module !== undefined).should.be.true(`${n.type} is neither a core node, nor ours, nor of a module examples may use`);
+          if (module) needed.add(module);
+        }
+        // Exactly the modules it needs, each at a version the devDependency (what the tests run) accepts.
+        Object.keys(modules).sort().should.eql([...needed].sort(), 'the modules of the global-config node');
+        const dev = require('../package.json').devDependencies;
+        for (const [module, version] of Object.entries(modules)) {
+          (semver.valid(version) !== null).should.be.true(`${module}: ${version} is not a version`);
+          semver.satisfies(version, dev[module] ?? '<0.0.0').should.be.true(`${module}@${version} is not within the devDependency ${dev[module]}`);
+          semver.satisfies(require(`${module}/package.json`).version, `>=${version}`).should.be.true(`${module} installed is older than ${version}`);
+        }
+        if (declared.length) declared[0].should.match({ env: [] });
+        for (const n of nodes) {
           const spec = OURS[n.type];
           if (!spec) continue;
           n.should.have.properties(spec.props);
@@ -128,6 +162,13 @@ describe('example flows: the files', () => {
           }
           if (n.broker !== undefined && n.type !== 'mqtt-broker') nodes.find((m) => m.id === n.broker).type.should.equal('mqtt-broker');
           if (Array.isArray(n.scope)) n.scope.forEach((id) => ids.has(id).should.be.true(`${n.type} ${n.name}: scope ${id}`));
+          if (moduleOf(n.type) === '@flowfuse/node-red-dashboard') {
+            for (const [key, type] of Object.entries(DASHBOARD_REFERENCES)) {
+              if (n[key] === undefined || n[key] === '') continue;
+              const target = nodes.find((m) => m.id === n[key]);
+              (target && target.type).should.equal(type, `${n.type} ${n.name}: ${key}`);
+            }
+          }
           // node-red-node-test-helper (and the runtime's config-node detection) take such a value for a reference.
           const plain = Object.entries(n).filter(([k]) => !REFERENCES.has(k)).flatMap(([, v]) => strings(v));
           plain.filter((s) => ids.has(s)).should.eql([], `${n.type} ${n.name}`);
@@ -139,6 +180,9 @@ describe('example flows: the files', () => {
         comment.should.be.ok();
         comment.name.length.should.be.above(10);
         comment.info.length.should.be.above(100);
+        // It names any module it needs besides Node-RED and this pack, and says to install it.
+        const modules = Object.keys(nodes.find((n) => n.type === 'global-config')?.modules ?? {});
+        for (const module of modules) comment.info.should.match(new RegExp(`install \\*\\*${module.replace(/[/.]/g, '\\$&')}\\*\\*`));
         // One terminal at the simulator's default port; a fleet has more, each a simulator of its own on loopback
         // (npm start starts one per port).
         const terminals = nodes.filter((n) => n.type === 'ssi-terminal');
@@ -147,6 +191,23 @@ describe('example flows: the files', () => {
         Number(terminals[0].port).should.equal(3000);
         const ports = terminals.map((t) => Number(t.port));
         new Set(ports).size.should.equal(ports.length, 'one terminal per simulator');
+      });
+
+      it('works in a plain Node-RED: MQTT nodes and brokers come disabled, and a comment says how to enable each', () => {
+        const mqtt = nodes.filter((n) => MQTT_TYPES.has(n.type));
+        mqtt.filter((n) => n.d !== true).map((n) => `${n.type} ${n.name}`).should.eql([], 'enabled MQTT nodes');
+        if (!mqtt.length) return;
+        // A comment names the broker and every disabled node, and the steps: the broker's dialog, the nodes, Deploy.
+        const how = nodes.filter((n) => n.type === 'comment' && /disabled/i.test(n.name) && /enable/i.test(n.name));
+        how.length.should.equal(1, 'one comment on enabling the MQTT nodes');
+        const text = how[0].info;
+        for (const n of mqtt) text.should.containEql(`**${n.name}**`);
+        text.should.match(/Configuration nodes/).and.match(/\*\*Enabled\*\*/).and.match(/Enable selected nodes/).and.match(/Deploy/);
+      });
+
+      it("names no port of Node-RED's own (1880): comments say \"your Node-RED's address\"", () => {
+        const texts = strings(nodes).filter((s) => /:1880\b/.test(s));
+        texts.should.eql([]);
       });
     });
   }
@@ -163,9 +224,17 @@ describe('example flows: the files', () => {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-/** The example's nodes with its terminal pointed at `sim`, polling fast (and status watches every second). */
+/**
+ * The example's nodes with its terminal pointed at `sim`, polling fast (and status watches every second); its MQTT
+ * nodes enabled, so that a test can feed its mqtt in's path and watch what reaches its mqtt out (no broker runs:
+ * they only try to connect).
+ */
 function prepared(file, sim) {
   return read(file).map((n) => {
+    if (MQTT_TYPES.has(n.type)) {
+      const { d, ...enabled } = n;
+      return enabled;
+    }
     if (n.type === 'ssi-terminal') return { ...n, port: sim.port, pollInterval: 10, unackedGrace: 300 };
     if (n.type === 'ssi-status' && n.watch) return { ...n, interval: 1 };
     return n;
@@ -205,11 +274,11 @@ async function loadExample(file, sim) {
   };
 }
 
-/** An HTTP request with a JSON body; resolves with { status, body (parsed when JSON) }. */
-function request(base, method, pathname, body) {
+/** An HTTP request with a JSON body (and `headers`); resolves with { status, body (parsed when JSON) }. */
+function request(base, method, pathname, body, headers = {}) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = http.request(`${base}${pathname}`, { method, headers: data ? { 'content-type': 'application/json', 'content-length': data.length } : {} }, (res) => {
+    const req = http.request(`${base}${pathname}`, { method, headers: { ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}), ...headers } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d) => (text += d));
@@ -450,17 +519,85 @@ describe('example flows: loaded into Node-RED against the simulator', function (
 
   describe('05 HTTP API for the terminal', () => {
     const FILE = '05 HTTP API for the terminal.json';
+    /** The key the flow's API key? check compares with (Node-RED's environment; the function reads env.get). */
+    const KEY = 'k3y-0f-th1s-t3st-5f0c29b1';
+    const ENDPOINTS = [
+      ['POST', '/terminal/purchase', { amount: 2450 }],
+      ['POST', '/terminal/refund', { operation: 'Refund', amount: 1000, rrn: '123456789012' }],
+      ['POST', '/terminal/transaction/CashBack', { transAmount: 10000, cashAmount: 5000 }],
+      ['POST', '/terminal/zreport', {}],
+      ['GET', '/terminal/status'],
+      ['GET', '/terminal/info'],
+      ['POST', '/terminal/command/GetLastResult', {}],
+    ];
+    let saved;
+    before(() => {
+      saved = process.env.SSI_ECR_API_KEY;
+      process.env.SSI_ECR_API_KEY = KEY;
+    });
+    after(() => {
+      if (saved === undefined) delete process.env.SSI_ECR_API_KEY;
+      else process.env.SSI_ECR_API_KEY = saved;
+    });
+    /** A request to the example's API with the key (or `key`; null: without the header). */
+    const api = (method, pathname, body, key = KEY) => request(ex.url, method, pathname, body, key === null ? {} : { 'x-api-key': key });
+
+    it('every endpoint is in the flow, behind the key check, which comes before any node of ours', () => {
+      const flow = read(FILE);
+      const check = flow.find((n) => n.name === 'API key?');
+      const endpoints = flow.filter((n) => n.type === 'http in');
+      endpoints.map((n) => `${n.method.toUpperCase()} ${n.url}`).sort().should.eql(['GET /terminal/info', 'GET /terminal/status', 'POST /terminal/command/:method', 'POST /terminal/purchase', 'POST /terminal/refund', 'POST /terminal/transaction/:method', 'POST /terminal/zreport']);
+      ENDPOINTS.length.should.equal(endpoints.length);
+      for (const n of endpoints) n.wires.should.eql([[check.id]]);
+      // What the check refuses goes straight to the HTTP reply.
+      flow.find((n) => n.id === check.wires[1][0]).type.should.equal('http response');
+    });
+
+    it('without the key, or with a wrong one, every endpoint answers 401 and nothing reaches the terminal', async () => {
+      await start(FILE);
+      const before = sim.requests.length;
+      for (const [method, pathname, body] of ENDPOINTS) {
+        for (const key of [null, '', 'wrong', KEY.slice(0, -1), `${KEY}x`, KEY.toUpperCase()]) {
+          const r = await api(method, pathname, body, key);
+          r.status.should.equal(401, `${method} ${pathname} with ${JSON.stringify(key)}`);
+          r.body.should.match({ ok: false, error: 'UNAUTHORIZED' });
+        }
+      }
+      sim.requests.length.should.equal(before);
+      // The same request with the key goes through.
+      (await api('POST', '/terminal/purchase', { amount: 2450 })).status.should.equal(200);
+      sim.requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transAmount).should.eql(['2450']);
+    });
+
+    it('while SSI_ECR_API_KEY is not set (or too short) the API is closed: 503, nothing reaches the terminal', async () => {
+      for (const key of [undefined, 'short']) {
+        if (key === undefined) delete process.env.SSI_ECR_API_KEY;
+        else process.env.SSI_ECR_API_KEY = key;
+        await start(FILE);
+        for (const [method, pathname, body] of ENDPOINTS) {
+          const r = await api(method, pathname, body, key ?? '');
+          r.status.should.equal(503, `${method} ${pathname}`);
+          r.body.should.match({ ok: false, error: 'NO_API_KEY' });
+        }
+        sim.requests.should.eql([]);
+        await ex.close();
+        await helper.unload();
+        await sim.stop();
+        ex = sim = undefined;
+      }
+      process.env.SSI_ECR_API_KEY = KEY;
+    });
 
     it('purchase: 200 approved, 402 not approved, 400 for a bad request (nothing sent)', async () => {
       await start(FILE);
-      const ok = await request(ex.url, 'POST', '/terminal/purchase', { amount: 2450 });
+      const ok = await api('POST', '/terminal/purchase', { amount: 2450 });
       ok.status.should.equal(200);
       ok.body.should.match({ approved: true, amount: 2450, transactionResult: 'APPROVED_ONLINE' });
-      const no = await request(ex.url, 'POST', '/terminal/purchase', { amount: 10005 });
+      const no = await api('POST', '/terminal/purchase', { amount: 10005 });
       no.status.should.equal(402);
       no.body.should.match({ approved: false, errorCode: 'E21' });
       const before = sim.requests.length;
-      const bad = await request(ex.url, 'POST', '/terminal/purchase', { amount: -5 });
+      const bad = await api('POST', '/terminal/purchase', { amount: -5 });
       bad.status.should.equal(400);
       bad.body.should.match({ ok: false, error: 'VALIDATION' });
       sim.requests.length.should.equal(before);
@@ -468,15 +605,15 @@ describe('example flows: loaded into Node-RED against the simulator', function (
 
     it('refund and void of a purchase, and any financial method by name', async () => {
       await start(FILE);
-      const bought = (await request(ex.url, 'POST', '/terminal/purchase', { amount: 5000 })).body;
-      const refund = await request(ex.url, 'POST', '/terminal/refund', { operation: 'Refund', amount: 1000, rrn: bought.rrn });
+      const bought = (await api('POST', '/terminal/purchase', { amount: 5000 })).body;
+      const refund = await api('POST', '/terminal/refund', { operation: 'Refund', amount: 1000, rrn: bought.rrn });
       refund.status.should.equal(200);
       refund.body.should.match({ approved: true, amount: 1000 });
-      const bought2 = (await request(ex.url, 'POST', '/terminal/purchase', { amount: 700 })).body;
-      const voided = await request(ex.url, 'POST', '/terminal/refund', { operation: 'Void', invoiceNum: bought2.invoiceNum });
+      const bought2 = (await api('POST', '/terminal/purchase', { amount: 700 })).body;
+      const voided = await api('POST', '/terminal/refund', { operation: 'Void', invoiceNum: bought2.invoiceNum });
       voided.status.should.equal(200);
       voided.body.approved.should.be.true();
-      const cashback = await request(ex.url, 'POST', '/terminal/transaction/CashBack', { transAmount: 10000, cashAmount: 5000 });
+      const cashback = await api('POST', '/terminal/transaction/CashBack', { transAmount: 10000, cashAmount: 5000 });
       cashback.status.should.equal(200);
       cashback.body.approved.should.be.true();
       sim.requests.filter((r) => r.method === 'CashBack').map((r) => r.params).should.containDeep([{ transAmount: '10000', cashAmount: '5000', merchantId: MERCHANT }]);
@@ -484,36 +621,36 @@ describe('example flows: loaded into Node-RED against the simulator', function (
 
     it('status, info, any method by name, and the Z report', async () => {
       await start(FILE);
-      const status = await request(ex.url, 'GET', '/terminal/status');
+      const status = await api('GET', '/terminal/status');
       status.status.should.equal(200);
       status.body.should.match({ status: 'S00', online: true });
-      const info = await request(ex.url, 'GET', '/terminal/info');
+      const info = await api('GET', '/terminal/info');
       info.status.should.equal(200);
       JSON.stringify(info.body).should.containEql(MERCHANT);
-      const merchants = await request(ex.url, 'POST', '/terminal/command/GetMerchantList', {});
+      const merchants = await api('POST', '/terminal/command/GetMerchantList', {});
       merchants.status.should.equal(200);
       JSON.stringify(merchants.body).should.containEql(MERCHANT);
-      const unknown = await request(ex.url, 'POST', '/terminal/command/MakeCoffee', {});
+      const unknown = await api('POST', '/terminal/command/MakeCoffee', {});
       unknown.status.should.equal(400);
       unknown.body.error.should.equal('UNKNOWN_METHOD');
-      const z = await request(ex.url, 'POST', '/terminal/zreport', {});
+      const z = await api('POST', '/terminal/zreport', {});
       z.status.should.equal(200);
       z.body.should.match({ ok: true, report: 'ZReport' });
     });
 
     it('maps refusals: 409 while a Z report is needed, 502 when the request was not performed, 502 for a failed settlement', async () => {
       await start(FILE, { zReportAfter: 1 });
-      (await request(ex.url, 'POST', '/terminal/purchase', { amount: 100 })).status.should.equal(200);
-      const refused = await request(ex.url, 'POST', '/terminal/purchase', { amount: 100 });
+      (await api('POST', '/terminal/purchase', { amount: 100 })).status.should.equal(200);
+      const refused = await api('POST', '/terminal/purchase', { amount: 100 });
       refused.status.should.equal(409);
       refused.body.should.match({ ok: false, error: 'E15', sent: true });
       sim.engine.scriptOutcome({ result: 'NO_CONNECTION', responseCode: '', errorCode: 'E10', text: 'НЕМАЄ ЗВ’ЯЗКУ З БАНКОМ' });
-      const failed = await request(ex.url, 'POST', '/terminal/zreport', {});
+      const failed = await api('POST', '/terminal/zreport', {});
       failed.status.should.equal(502);
       failed.body.should.match({ ok: false });
-      (await request(ex.url, 'POST', '/terminal/zreport', {})).status.should.equal(200);
+      (await api('POST', '/terminal/zreport', {})).status.should.equal(200);
       sim.injectFault({ method: 'Purchase', action: 'drop-request' });
-      const dropped = await request(ex.url, 'POST', '/terminal/purchase', { amount: 300 });
+      const dropped = await api('POST', '/terminal/purchase', { amount: 300 });
       dropped.status.should.equal(502);
       dropped.body.error.should.equal('NOT_PERFORMED');
     });

@@ -21,9 +21,12 @@ const EXAMPLE = path.join(__dirname, '..', 'examples', '06 MQTT fleet - payments
 const PHASES = { S01: 10, S02: 300, S03: 10, S04: 10, S05: 10, S07: 0 };
 const TERMINALS = { 'till-1': 'T0000001', 'till-2': 'T0000002' };
 
-/** The example with its broker and terminals pointed at the test's, polling fast; on a tab of its own. */
+/**
+ * The example with its broker and terminals pointed at the test's, polling fast; on a tab of its own. The example's
+ * MQTT nodes and broker come disabled (`d: true`): enabled here, as its comment tells a user to do.
+ */
 function fleetFlow(brokerPort, sims, settings = {}) {
-  const nodes = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8'));
+  const nodes = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')).map(({ d, ...n }) => (/^mqtt/.test(n.type) ? n : { ...n, ...(d === undefined ? {} : { d }) }));
   const tab = nodes.find((n) => n.z).z;
   const flow = nodes.map((n) => {
     if (n.type === 'ssi-terminal') return { ...n, port: sims[n.name].port, pollInterval: 10, unackedGrace: 300, ...settings[n.name] };
