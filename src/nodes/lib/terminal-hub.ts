@@ -70,8 +70,8 @@ function summary(item: Recovered): string {
 
 function hubKey(options: TerminalOptions): string {
   if (options.journal) return `journal:${options.journal}`;
-  const o = options as TerminalOptions & Record<string, unknown>;
-  return `terminal:${JSON.stringify([o.transport, o.host, o.port, o.httpPort, o.httpPath, o.serialPort])}`;
+  const transport = typeof options.transport === 'object' ? 'own transport' : (options.transport ?? 'tcp');
+  return `terminal:${JSON.stringify([transport, options.host, options.port, options.httpPath, options.path])}`;
 }
 
 export type Reachability = 'unknown' | 'connecting' | 'connected' | 'disconnected';
