@@ -10,7 +10,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { EventEmitter } = require('node:events');
 require('should');
-const { helper, terminalConfig, simulator, load, next } = require('./support');
+const { helper, terminalConfig, simulator, load, next, buyerFlow } = require('./support');
 const { startNodeRed, request } = require('../support/node-red');
 const { waitFor, delay, MERCHANT } = require('../support/fixtures');
 const { TerminalHub } = require('../../dist/nodes/lib/terminal-hub');
@@ -185,14 +185,7 @@ describe('Scheduled reconciliation (test runtime)', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const flow = (extra = {}) => [
-    terminalConfig(sim, { overallTimeout: 1000, ...extra }),
-    { id: 'buy', type: 'ssi-purchase', terminal: 'term', wires: [['ok'], ['no']] },
-    { id: 'ok', type: 'helper' },
-    { id: 'no', type: 'helper' },
-    { id: 'c1', type: 'catch', scope: ['buy'], wires: [['caught']] },
-    { id: 'caught', type: 'helper' },
-  ];
+  const flow = (terminal = {}) => buyerFlow(sim, terminal);
 
   it('an OUTCOME_UNKNOWN is settled once the terminal tells, and sent marked recovered, with no further payment', async () => {
     sim = await simulator({ phases: { S01: 10, S02: 1500, S03: 10, S04: 10, S05: 10, S07: 0 } });

@@ -4,10 +4,9 @@ const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
 require('should');
-const { helper, terminalConfig, simulator, load, next } = require('./support');
+const { helper, simulator, load, next, buyerFlow } = require('./support');
 const { startNodeRed, request } = require('../support/node-red');
 const { waitFor, MERCHANT } = require('../support/fixtures');
-
 
 describe('Recovered outcomes in Node-RED', function () {
   let sim;
@@ -24,14 +23,7 @@ describe('Recovered outcomes in Node-RED', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const flow = (terminal = {}) => [
-    terminalConfig(sim, { overallTimeout: 1000, ...terminal }),
-    { id: 'buy', type: 'ssi-purchase', terminal: 'term', wires: [['ok'], ['no']] },
-    { id: 'ok', type: 'helper' },
-    { id: 'no', type: 'helper' },
-    { id: 'c1', type: 'catch', scope: ['buy'], wires: [['caught']] },
-    { id: 'caught', type: 'helper' },
-  ];
+  const flow = (terminal = {}) => buyerFlow(sim, terminal);
 
   it('an unknown outcome goes to Catch; once the terminal tells, the outcome leaves by the usual output marked recovered', async () => {
     sim = await simulator({ phases: { S01: 10, S02: 1500, S03: 10, S04: 10, S05: 10, S07: 0 } });

@@ -64,4 +64,16 @@ function statuses(node) {
   return seen;
 }
 
-module.exports = { helper, nodeModules, terminalConfig, simulator, load, next, statuses, NODES, MERCHANT };
+/** A purchase node on terminal `term`, with helpers on both outputs and a Catch of its errors. */
+function buyerFlow(sim, terminal = {}) {
+  return [
+    terminalConfig(sim, { overallTimeout: 1000, ...terminal }),
+    { id: 'buy', type: 'ssi-purchase', terminal: 'term', wires: [['ok'], ['no']] },
+    { id: 'ok', type: 'helper' },
+    { id: 'no', type: 'helper' },
+    { id: 'c1', type: 'catch', scope: ['buy'], wires: [['caught']] },
+    { id: 'caught', type: 'helper' },
+  ];
+}
+
+module.exports = { helper, nodeModules, terminalConfig, simulator, load, next, statuses, buyerFlow, NODES, MERCHANT };
