@@ -1,12 +1,12 @@
 /**
  * A file replaced whole or not at all, and durable once written: temp file, fsync, rename, fsync of the folder.
- * writeFileAtomic blocks until then; writeFileAtomicAsync does the same on libuv's thread pool. Every write has a
- * temp file of its own (`<file>.<pid>.<random>.tmp`): two writers never write into, or rename away, each other's.
+ * writeFileAtomic blocks until then; writeFileAtomicAsync does the same on a writer thread of its own. Every write
+ * has a temp file of its own (`<file>.<pid>.<random>.tmp`): two writers never write into, or rename away, each other's.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import * as fs from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 
 /** The temp file of one write of `path`. */
 function tempName(path: string): string {
@@ -32,9 +32,23 @@ function fsyncPath(path: string, flags: string): void {
 
 export function writeFileAtomic(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
+  replaceSync(path, text);
+}
+
+/**
+ * writeFileAtomic for a folder that is there: the folder is made only when the temp file cannot be, as in the
+ * pool's steps (a folder that became a file then fails ENOTDIR, as a write into it would).
+ */
+export function replaceSync(path: string, text: string): void {
   const tmp = tempName(path);
   try {
-    writeFileSync(tmp, text, { flag: 'wx' });
+    try {
+      writeFileSync(tmp, text, { flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(tmp, text, { flag: 'wx' });
+    }
     fsyncPath(tmp, 'r+');
     renameSync(tmp, path);
   } catch (err) {
@@ -53,61 +67,57 @@ export function writeFileAtomic(path: string, text: string): void {
   }
 }
 
-/** Writes in progress per file: two writes of one file must not share its temp file at the same time. */
-const writing = new Map<string, Promise<void>>();
+/**
+ * One thread of this process does every writeFileAtomicAsync, each whole and in call order. Its eight file
+ * system calls per write (open, write, fsync, close, rename, and the folder's open, fsync, close) would otherwise
+ * each be a request to libuv's thread pool and a callback on the event loop; with a thousand journals writing at
+ * once on a small machine, handing them over there costs the event loop more than everything else a payment does.
+ */
+class WriterThread {
+  private worker: Worker | undefined;
+  private next = 1;
+  private readonly pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+
+  write(path: string, text: string): Promise<void> {
+    const worker = (this.worker ??= this.start());
+    const id = this.next++;
+    // A write in progress keeps the process alive, as a file system request would.
+    if (this.pending.size === 0) worker.ref();
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ id, path, text });
+    });
+  }
+
+  private start(): Worker {
+    const worker = new Worker(join(__dirname, 'atomic-file-worker.js'));
+    worker.unref();
+    worker.on('message', ({ id, error }: { id: number; error?: { message: string; code?: string } }) => {
+      const waiting = this.pending.get(id);
+      this.pending.delete(id);
+      if (this.pending.size === 0) worker.unref();
+      if (!waiting) return;
+      if (error) waiting.reject(Object.assign(new Error(error.message), { code: error.code }));
+      else waiting.resolve();
+    });
+    const fail = (err: Error) => {
+      this.worker = undefined;
+      for (const waiting of this.pending.values()) waiting.reject(err);
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the journal's writer thread exited (${code})`)));
+    return worker;
+  }
+}
+
+const writer = new WriterThread();
 
 /**
- * writeFileAtomic off the event loop: the same steps on libuv's thread pool, so a slow disk (an SD card's fsync
- * takes tens of ms) holds up only the caller that awaits it, not every other connection. Writes of one file
- * from this process run one after another, in call order.
+ * writeFileAtomic off the event loop, on a thread of its own (see WriterThread), so a slow disk (an SD card's
+ * fsync takes tens of ms) holds up only the caller that awaits it, not every other connection. Writes of one
+ * file from this process run one after another, in call order.
  */
 export function writeFileAtomicAsync(path: string, text: string): Promise<void> {
-  const previous = writing.get(path);
-  const write = (previous ? previous.catch(() => undefined) : Promise.resolve()).then(() => replace(path, text));
-  const tail = write.catch(() => undefined);
-  writing.set(path, tail);
-  void tail.then(() => {
-    if (writing.get(path) === tail) writing.delete(path);
-  });
-  return write;
-}
-
-/** One step of the write on libuv's thread pool; the callback API spares a FileHandle and promise per step. */
-function step<T>(run: (done: (err: NodeJS.ErrnoException | null, value?: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => run((err, value) => (err ? reject(err) : resolve(value as T))));
-}
-
-async function replace(path: string, text: string): Promise<void> {
-  const tmp = tempName(path);
-  let fd: number;
-  try {
-    fd = await step<number>((done) => fs.open(tmp, 'wx', done));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    // The folder is made only when it is missing: creating it is a step of its own on every write otherwise.
-    await step((done) => fs.mkdir(dirname(path), { recursive: true }, (e) => done(e)));
-    fd = await step<number>((done) => fs.open(tmp, 'wx', done));
-  }
-  try {
-    try {
-      await step((done) => fs.writeFile(fd, text, done));
-      await step((done) => fs.fsync(fd, done));
-    } finally {
-      await step((done) => fs.close(fd, done));
-    }
-    await step((done) => fs.rename(tmp, path, done));
-  } catch (err) {
-    // A full disk must not also keep a half-written temp file: it is removed, the write fails.
-    await step((done) => fs.unlink(tmp, (e) => done(e))).catch(() => undefined);
-    throw err;
-  }
-  let folder: number | undefined;
-  try {
-    folder = await step<number>((done) => fs.open(dirname(path), 'r', done));
-    await step((done) => fs.fsync(folder!, done));
-  } catch {
-    /* Windows cannot open a folder for fsync */
-  } finally {
-    if (folder !== undefined) await step((done) => fs.close(folder!, done)).catch(() => undefined);
-  }
+  return writer.write(path, text);
 }
