@@ -36,7 +36,7 @@ export = function register(RED: NodeAPI): void {
       const response = await ctx.terminal.request(method, params);
       msg.payload = response.params;
       msg.ecr = { method, response };
-      ctx.badge({ fill: 'green', shape: 'dot', text: `✔ ${method}` });
+      ctx.badge({ fill: 'green', shape: 'dot', text: `✔ ${ctx.t('status.printed')}` });
       return msg;
     });
   }

@@ -27,7 +27,7 @@ function shape(msg: NodeMessage, report: string, result: EcrResponse, ctx: Opera
   const out = { ...reportPayload(report, result), ...receipt };
   msg.ecr = { method: report, response: result };
   msg.payload = out;
-  ctx.badge(reportBadge(out));
+  ctx.badge(reportBadge(out, ctx.t));
   return out.ok ? [msg, null] : [null, msg];
 }
 

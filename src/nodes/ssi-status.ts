@@ -13,9 +13,9 @@ const DEFAULT_INTERVAL = 30;
 /** The first poll waits for the flow to start, like an inject node's "once". */
 const FIRST_POLL_MS = 100;
 
-function badge(health: Health, mode: HealthMode): NodeStatus {
+function badge(health: Health, answers: string): NodeStatus {
   if (!health.online) return hubBadge({ reachability: 'disconnected', unresolved: 0 });
-  return health.status === null ? { fill: 'green', shape: 'dot', text: `✔ ${mode}` } : terminalBadge(health.status);
+  return health.status === null ? { fill: 'green', shape: 'dot', text: `✔ ${answers}` } : terminalBadge(health.status);
 }
 
 function intervalSeconds(value: unknown): number {
@@ -34,7 +34,7 @@ export = function register(RED: NodeAPI): void {
       const { health, response } = await checkHealth(ctx.terminal, mode);
       msg.payload = health;
       if (response) msg.ecr = { method: mode, response };
-      ctx.badge(badge(health, mode));
+      ctx.badge(badge(health, ctx.t('status.answers')));
       return msg;
     });
     if (!ctx || !flag(def.watch)) return;
