@@ -1,0 +1,168 @@
+'use strict';
+/** What flow authors and venue staff see: statuses in words with the time, and the payload of a payment. */
+require('should');
+const { helper, terminalConfig, simulator, load, next, statuses, withoutTime, statusText, MERCHANT } = require('./support');
+const { translator, readable } = require('../../dist/nodes/lib/i18n');
+const { transactionTime } = require('../../dist/nodes/lib/outcome');
+const { REASONS, outcomeReason } = require('../../dist/nodes/lib/reasons');
+
+const KEY = /@ssi-ecr\/node-red\//;
+
+describe('status texts for people', function () {
+  let sim;
+  afterEach(async () => {
+    await helper.unload();
+    if (sim) await sim.stop();
+    sim = undefined;
+  });
+
+  it('a core Status node receives words, never a translation key; the outcome says when it came', async () => {
+    sim = await simulator();
+    await load([
+      terminalConfig(sim),
+      { id: 'buy', type: 'ssi-purchase', terminal: 'term', wires: [['ok'], ['no']] },
+      { id: 'ok', type: 'helper' },
+      { id: 'no', type: 'helper' },
+      { id: 'watch', type: 'status', scope: ['buy'], wires: [['seen']] },
+      { id: 'seen', type: 'helper' },
+    ]);
+    const texts = [];
+    helper.getNode('seen').on('input', (msg) => texts.push(msg.status.text));
+    let got = next(helper.getNode('no'));
+    helper.getNode('buy').receive({ payload: 10051 });
+    await got;
+    got = next(helper.getNode('ok'));
+    helper.getNode('buy').receive({ payload: 2450 });
+    await got;
+    await new Promise((r) => setTimeout(r, 50));
+    texts.should.containEql(statusText('sending'));
+    texts.filter((t) => KEY.test(t)).should.eql([]);
+    texts.some((t) => /^✘ insufficient funds at \d\d:\d\d$/.test(t)).should.be.true(`no decline in ${JSON.stringify(texts)}`);
+    withoutTime({ text: texts[texts.length - 1] }).text.should.equal('✔ 24.50');
+  });
+
+  it("a node's last outcome stays while another node uses the same terminal", async () => {
+    sim = await simulator();
+    await load([
+      terminalConfig(sim),
+      { id: 'b1', type: 'ssi-purchase', terminal: 'term', wires: [['ok1'], []] },
+      { id: 'b2', type: 'ssi-purchase', terminal: 'term', wires: [['ok2'], []] },
+      { id: 'ok1', type: 'helper' },
+      { id: 'ok2', type: 'helper' },
+    ]);
+    const seen1 = statuses(helper.getNode('b1'));
+    const seen2 = statuses(helper.getNode('b2'));
+    let got = next(helper.getNode('ok1'));
+    helper.getNode('b1').receive({ payload: 100 });
+    await got;
+    const outcome = seen1[seen1.length - 1];
+    withoutTime(outcome).should.eql({ fill: 'green', shape: 'dot', text: '✔ 1.00' });
+    const before = seen1.length;
+    got = next(helper.getNode('ok2'));
+    helper.getNode('b2').receive({ payload: 200 });
+    await got;
+    await new Promise((r) => setTimeout(r, 50));
+    // b2 went through its steps (the terminal's state changed) while b1 kept its outcome.
+    seen2.map((s) => s.text).should.containEql(statusText('sending'));
+    seen1.slice(before).should.eql([]);
+  });
+
+  it('RED._ translates in the runtime language; a key it does not know falls back to the English catalogue', () => {
+    const uk = { _: (key, values) => (key.endsWith('.status.at') ? `${values.text} о ${values.time}` : key.endsWith('.status.S00') ? 'готовий' : key) };
+    const t = translator(uk);
+    t('@ssi-ecr/node-red/ssi-terminal:ssi-terminal.status.S00').should.equal('готовий');
+    t('@ssi-ecr/node-red/ssi-terminal:ssi-terminal.status.at', { text: '✔ 24.50', time: '10:17' }).should.equal('✔ 24.50 о 10:17');
+    t('@ssi-ecr/node-red/ssi-terminal:ssi-terminal.status.S03').should.equal('enter PIN');
+    t('@ssi-ecr/node-red/ssi-terminal:ssi-terminal.status.queued', { count: 2 }).should.equal('waiting: 2 in the queue');
+    readable(t, { fill: 'blue', text: '@ssi-ecr/node-red/ssi-terminal:ssi-terminal.status.S02' }).should.eql({ fill: 'blue', text: 'insert card' });
+    readable(t, { text: '✔ 1.00' }).should.eql({ text: '✔ 1.00' });
+  });
+
+  it('every reason has a phrase in both catalogues, the English one being the payload reason', () => {
+    const en = require('../../src/nodes/locales/en-US/ssi-terminal.json')['ssi-terminal'].reason;
+    const uk = require('../../src/nodes/locales/uk/ssi-terminal.json')['ssi-terminal'].reason;
+    en.should.eql(REASONS);
+    Object.keys(uk).sort().should.eql(Object.keys(REASONS).sort());
+    outcomeReason({ responseCode: '55', transactionResult: 'DECLINED_ONLINE' }, 'E21').should.equal('wrong-pin');
+    outcomeReason({ transactionResult: 'CANCELLED' }, 'E12').should.equal('cancelled');
+    outcomeReason({ transactionResult: 'FAILED', responseCode: '' }, 'E10').should.equal('no-bank-connection');
+    outcomeReason({ transactionResult: 'DECLINED_OFFLINE' }, '').should.equal('declined-by-bank');
+  });
+});
+
+describe('the payment msg a flow author wants', function () {
+  let sim;
+  afterEach(async () => {
+    await helper.unload();
+    if (sim) await sim.stop();
+    sim = undefined;
+  });
+
+  function flow(purchase = {}) {
+    return [
+      terminalConfig(sim),
+      { id: 'buy', type: 'ssi-purchase', terminal: 'term', wires: [['ok'], ['no']], ...purchase },
+      { id: 'ok', type: 'helper' },
+      { id: 'no', type: 'helper' },
+    ];
+  }
+
+  it('amount in minor and major units, one ISO 8601 time with the offset, no track2; a decline has a reason beside the terminal text', async () => {
+    sim = await simulator();
+    await load(flow());
+    let got = next(helper.getNode('ok'));
+    helper.getNode('buy').receive({ payload: 2450 });
+    const msg = await got;
+    msg.payload.should.match({ approved: true, amount: 2450, amountMajor: 24.5, merchantId: MERCHANT });
+    msg.payload.should.not.have.properties('track2', 'reason', 'errorDescription');
+    msg.payload.timestamp.should.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
+    const [dd, mm, yyyy] = msg.payload.date.split('/');
+    msg.payload.timestamp.slice(0, 19).should.equal(`${yyyy}-${mm}-${dd}T${msg.payload.time}`);
+    Math.abs(Date.parse(msg.payload.timestamp) - Date.now()).should.be.below(60000);
+    got = next(helper.getNode('no'));
+    helper.getNode('buy').receive({ payload: 10051 });
+    const no = await got;
+    no.payload.should.match({ approved: false, outcome: 'declined', amountMajor: 100.51, responseCode: '51', errorCode: 'E21', reason: 'insufficient funds' });
+    no.payload.errorDetails.should.be.a.String().and.not.be.empty();
+  });
+
+  it('transactionTime: both firmware spellings; a date the calendar does not have is no time', () => {
+    const pad = (n) => String(n).padStart(2, '0');
+    const off = -new Date(2026, 11, 5, 10, 17, 3).getTimezoneOffset();
+    const zone = `${off >= 0 ? '+' : '-'}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
+    transactionTime({ date: '05/12/2026', time: '10:17:03' }).should.equal(`2026-12-05T10:17:03${zone}`);
+    transactionTime({ transactionDate: '05122026', transactionTime: '101703' }).should.equal(`2026-12-05T10:17:03${zone}`);
+    (transactionTime({ date: '31/02/2026', time: '10:17:03' }) === undefined).should.be.true();
+    (transactionTime({ date: '05/12/2026' }) === undefined).should.be.true();
+  });
+
+  it('with "attach the receipt", the receipt of the payment comes with it, approved or declined', async () => {
+    sim = await simulator();
+    await load(flow({ receipt: true }));
+    let got = next(helper.getNode('ok'));
+    helper.getNode('buy').receive({ payload: 2450 });
+    const msg = await got;
+    msg.payload.receipt.should.be.a.String();
+    msg.payload.receipt.should.match(/24[.,]50/);
+    msg.payload.should.not.have.property('receiptError');
+    sim.requests.map((r) => r.method).slice(-1).should.eql(['GetLastReceipt']);
+    got = next(helper.getNode('no'));
+    helper.getNode('buy').receive({ payload: 10005 });
+    const no = await got;
+    no.payload.should.have.property('receipt');
+    no.payload.approved.should.be.false();
+  });
+
+  it('a receipt that cannot be fetched never hides the outcome: receipt null and receiptError', async () => {
+    sim = await simulator();
+    await load(flow({ receipt: true }));
+    // Twice: a read lost in a closing connection is asked once more on a new one.
+    sim.injectFault({ method: 'GetLastReceipt', action: 'close-before-response', times: 2 });
+    const got = next(helper.getNode('ok'));
+    helper.getNode('buy').receive({ payload: 2450 });
+    const msg = await got;
+    msg.payload.should.match({ approved: true, amount: 2450, receipt: null });
+    msg.payload.receiptError.should.match(/^GetLastReceipt: connection to tcp:\/\/127\.0\.0\.1:\d+ lost after the request was sent$/);
+    sim.counts.Purchase.should.equal(1);
+  });
+});
