@@ -91,7 +91,10 @@ window.SsiEcrEditor = window.SsiEcrEditor || (function () {
             merchantId: { value: '', validate: typedValue('merchantId') },
             merchantIdType: { value: 'str' },
             currency: { value: '', validate: typedValue('currency', matching(/^\d{3}$/, currencyKey)) },
-            currencyType: { value: 'str' }
+            currencyType: { value: 'str' },
+            // A kiosk refuses a payment at once (BUSY) rather than let the customer wait for another's.
+            busy: { value: 'queue', validate: RED.validators.regex(/^(queue|refuse)$/) },
+            receipt: { value: false }
         };
     }
 

@@ -166,3 +166,88 @@ describe('the payment msg a flow author wants', function () {
     sim.counts.Purchase.should.equal(1);
   });
 });
+
+describe('fleets and kiosks', function () {
+  let sims = [];
+  afterEach(async () => {
+    await helper.unload();
+    for (const s of sims) await s.stop();
+    sims = [];
+  });
+
+  it('ssi-status of two terminals: msg.topic names the terminal, msg.payload.terminal is its id; a flow topic is kept', async () => {
+    const [a, b] = [await simulator(), await simulator()];
+    sims = [a, b];
+    await load([
+      { ...terminalConfig(a), id: 'till-1', name: 'till 1' },
+      { ...terminalConfig(b), id: 'till-2', name: '' },
+      { id: 's1', type: 'ssi-status', terminal: 'till-1', watch: true, interval: 30, wires: [['out']] },
+      { id: 's2', type: 'ssi-status', terminal: 'till-2', watch: true, interval: 30, wires: [['out']] },
+      { id: 'out', type: 'helper' },
+    ]);
+    const got = [];
+    helper.getNode('out').on('input', (msg) => got.push(msg));
+    const until = Date.now() + 3000;
+    while (got.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    got.map((m) => [m.topic, m.payload.terminal, m.payload.status]).sort().should.eql([['till 1', 'till-1', 'S00'], ['till-2', 'till-2', 'S00']]);
+    const asked = next(helper.getNode('out'));
+    helper.getNode('s1').receive({ payload: '' });
+    (await asked).should.match({ topic: 'till 1', payload: { terminal: 'till-1', online: true } });
+    const own = next(helper.getNode('out'));
+    helper.getNode('s2').receive({ topic: 'dashboard' });
+    (await own).should.match({ topic: 'dashboard', payload: { terminal: 'till-2' } });
+  });
+
+  function payers(sim, busy) {
+    return [
+      terminalConfig(sim),
+      { id: 'buy', type: 'ssi-purchase', terminal: 'term', busy, wires: [['ok'], ['no']] },
+      { id: 'back', type: 'ssi-refund', terminal: 'term', busy, wires: [['ok'], ['no']] },
+      { id: 'txn', type: 'ssi-transaction', terminal: 'term', method: 'Purchase', busy, wires: [['ok'], ['no']] },
+      { id: 'ok', type: 'helper' },
+      { id: 'no', type: 'helper' },
+      { id: 'catcher', type: 'catch', scope: ['buy', 'back', 'txn'], uncaught: false, wires: [['caught']] },
+      { id: 'caught', type: 'helper' },
+    ];
+  }
+
+  it('busy "refuse": while the queue holds an operation, purchase, refund and transaction refuse at once with BUSY, nothing sent', async () => {
+    const sim = await simulator({ phases: { S01: 20, S02: 300, S03: 20, S04: 20, S05: 0, S07: 0 } });
+    sims = [sim];
+    await load(payers(sim, 'refuse'));
+    const ok = next(helper.getNode('ok'), 8000);
+    helper.getNode('buy').receive({ payload: 100 });
+    const refusals = [];
+    helper.getNode('caught').on('input', (msg) => refusals.push(msg));
+    await new Promise((r) => setTimeout(r, 30));
+    helper.getNode('buy').receive({ payload: 200, n: 1 });
+    helper.getNode('back').receive({ payload: { amount: 100, rrn: '260000000001' }, n: 2 });
+    helper.getNode('txn').receive({ payload: 300, n: 3 });
+    const first = await ok;
+    first.payload.amount.should.equal(100);
+    refusals.map((m) => m.n).sort().should.eql([1, 2, 3]);
+    for (const m of refusals) m.ecrError.should.match({ code: 'BUSY', sent: false, facts: { pending: 1 } });
+    sim.requests.filter((r) => r.method === 'Purchase' || r.method === 'Refund').map((r) => r.params.transAmount).should.eql(['100']);
+    // Idle again: the next payment goes through.
+    const again = next(helper.getNode('ok'), 8000);
+    helper.getNode('txn').receive({ payload: 400 });
+    (await again).payload.amount.should.equal(400);
+  });
+
+  it('busy "queue" (the default): a payment waits its turn and its status shows the queue depth', async () => {
+    const sim = await simulator({ phases: { S01: 20, S02: 200, S03: 20, S04: 20, S05: 0, S07: 0 } });
+    sims = [sim];
+    const flow = payers(sim, undefined);
+    await load(flow);
+    const seen = statuses(helper.getNode('txn'));
+    const got = [];
+    helper.getNode('ok').on('input', (msg) => got.push(msg.payload.amount));
+    helper.getNode('buy').receive({ payload: 100 });
+    helper.getNode('txn').receive({ payload: 200 });
+    const until = Date.now() + 8000;
+    while (got.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    got.should.eql([100, 200]);
+    seen.should.containEql({ fill: 'blue', shape: 'ring', text: 'waiting: 1 in the queue' });
+    seen.map((s) => s.text).should.not.containEql(statusText('sending'));
+  });
+});

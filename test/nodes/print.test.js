@@ -56,7 +56,8 @@ describe('ssi-print node', function () {
       + TEXT(['left', 'normal', 'bold'], 'Espresso||45')
       + '<image>iVBORw0KGgo=</image></receipt>';
     sent(sim, 'PrintXml').should.eql([{ receipt, lrc: String(receiptLrc(receipt)), fontStyle: 'roboto.ttf' }]);
-    msg.payload.should.eql({});
+    // What was printed comes out beside the terminal's (empty) answer.
+    msg.payload.should.eql({ receipt });
     msg.ecr.should.match({ method: 'PrintXml', response: { method: 'PrintXml', error: false } });
     msg.topic.should.equal('order-9');
     withoutTime(seen[seen.length - 1]).should.eql({ fill: 'green', shape: 'dot', text: '✔ printed' });
@@ -130,6 +131,7 @@ describe('ssi-print node', function () {
     await print('http://example.com/c.pdf');
     sent(sim, 'PrintPdfUrl').should.eql([{ url: 'https://example.com/a.pdf' }, { url: 'https://example.com/b.pdf' }, { url: 'http://example.com/c.pdf' }]);
     msg.ecr.method.should.equal('PrintPdfUrl');
+    msg.payload.should.eql({ url: 'https://example.com/a.pdf' });
     msg.doc.should.equal('https://example.com/a.pdf');
     withoutTime(seen[seen.length - 1]).should.eql({ fill: 'green', shape: 'dot', text: '✔ printed' });
   });
