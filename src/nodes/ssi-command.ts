@@ -32,7 +32,7 @@ export = function register(RED: NodeAPI): void {
   function SsiCommandNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
     attachTerminal(RED, this, def, async (msg, ctx) => {
-      const method = settingOrMsg(def.method, () => msg.method);
+      const method = settingOrMsg(def.method ?? 'msg', () => msg.method);
       // A method the catalogue does not know gets the core's UNKNOWN_METHOD error, before anything is sent.
       const spec = getMethod(String(method)) ?? validateRequest(method).spec;
       const name = spec.name;

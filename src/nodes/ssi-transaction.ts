@@ -20,7 +20,7 @@ export = function register(RED: NodeAPI): void {
     const busy = busyPolicy(def.busy);
     const receipt = flag(def.receipt);
     attachTerminal(RED, node, def, async (msg, ctx) => {
-      const method = oneOf('ssi-transaction', 'method', settingOrMsg(def.method, () => msg.method), FINANCIAL);
+      const method = oneOf('ssi-transaction', 'method', settingOrMsg(def.method ?? 'Purchase', () => msg.method), FINANCIAL);
       const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, node, msg), def, TYPED);
       const params = buildParams(method, Object.keys(METHODS[method].params), { payload: payloadObject(msg.payload), node: fromNode, defaults: ctx.config.defaults }, units);
       refuseWhenBusy(busy, method, ctx);
