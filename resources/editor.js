@@ -124,11 +124,15 @@ window.SsiEcrEditor = window.SsiEcrEditor || (function () {
         };
     }
 
-    /** The node's name, else its fixed method, else paletteKey (when the method comes with the message). */
-    function nameOrMethod(paletteKey) {
+    /**
+     * The node's name, else its fixed method (through methodKey, a message key with __method__, when given), else
+     * paletteKey (when the method comes with the message).
+     */
+    function nameOrMethod(paletteKey, methodKey) {
         return function () {
             if (this.name) return this.name;
-            return this.method && this.method !== 'msg' ? this.method : this._(paletteKey);
+            if (!this.method || this.method === 'msg') return this._(paletteKey);
+            return methodKey ? this._(methodKey, { method: this.method }) : this.method;
         };
     }
 

@@ -34,18 +34,20 @@ const TYPES = {
     outputs: 2,
     /** With price by card on, a third: the card read. */
     ports: 3,
-    defaults: { name: '', terminal: '', units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str', discountedAmount: '', discountedAmountType: 'msg', priceByCard: false, cardReadTimeout: 30, outputs: 2 },
+    defaults: { name: '', terminal: '', units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str', discountedAmount: '', discountedAmountType: 'msg', busy: 'queue', receipt: false, priceByCard: false, cardReadTimeout: 30, outputs: 2 },
+    choices: { busy: ['queue', 'refuse'] },
     typed: { merchantId: TEXT, currency: TEXT, discountedAmount: ['msg', 'flow', 'global', 'num', 'str', 'env'] },
   },
   'ssi-refund': {
     outputs: 2,
-    defaults: { name: '', terminal: '', operation: 'Refund', units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str' },
-    choices: { operation: ['Refund', 'Void', 'PartialVoid', 'msg'], units: ['minor', 'major'] },
+    defaults: { name: '', terminal: '', operation: 'Refund', units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str', busy: 'queue', receipt: false },
+    choices: { operation: ['Refund', 'Void', 'PartialVoid', 'msg'], units: ['minor', 'major'], busy: ['queue', 'refuse'] },
     typed: { merchantId: TEXT, currency: TEXT },
   },
   'ssi-transaction': {
     outputs: 2,
-    defaults: { name: '', terminal: '', method: 'Purchase', units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str' },
+    defaults: { name: '', terminal: '', method: 'Purchase', units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str', busy: 'queue', receipt: false },
+    choices: { busy: ['queue', 'refuse'] },
     typed: { merchantId: TEXT, currency: TEXT },
   },
   'ssi-status': {
@@ -321,9 +323,15 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
           def.inputLabels.call(ctx, 0).should.be.a.String().and.not.match(new RegExp(`^${type}\\.`));
         }
         if (type === 'ssi-purchase') {
-          def.label.call(labelContext(type, 'en-US', {})).should.equal('purchase');
+          def.label.call(labelContext(type, 'en-US', {})).should.equal('POS card payment');
           const ctx = labelContext(type, 'en-US', {});
           [0, 1, 2].map((i) => def.outputLabels.call(ctx, i)).should.eql(['approved', 'not approved', 'card read']);
+        }
+        if (type === 'ssi-transaction') {
+          // Not "Purchase" beside the purchase node: the label says it is a transaction node, with its method.
+          def.label.call(labelContext(type, 'en-US', { method: 'Purchase' })).should.equal('transaction: Purchase');
+          def.label.call(labelContext(type, 'uk', { method: 'CashBack' })).should.equal('операція: CashBack');
+          def.label.call(labelContext(type, 'en-US', { method: 'msg' })).should.equal('POS card transaction');
         }
         if (type === 'ssi-report') {
           def.label.call(labelContext(type, 'en-US', { report: 'ZReport' })).should.equal('Z report');
@@ -429,6 +437,24 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
     form.checked = true;
     form.onChange.forEach((fn) => fn());
     [form.outputs, form.shown].should.eql([3, true]);
+  });
+
+  it('palette search: "payment", "card", "pos" and "terminal" find the nodes; no label is a core node\'s', () => {
+    // Node-RED's palette filter (palette.js refreshFilter) tests the type and the palette label, case-insensitive.
+    const core = ['inject', 'debug', 'complete', 'catch', 'status', 'link in', 'link call', 'link out', 'comment', 'function', 'switch', 'change', 'range', 'template',
+      'delay', 'trigger', 'exec', 'filter', 'mqtt in', 'mqtt out', 'http in', 'http response', 'http request', 'websocket in', 'websocket out', 'tcp in', 'tcp out',
+      'tcp request', 'udp in', 'udp out', 'csv', 'html', 'json', 'xml', 'yaml', 'split', 'join', 'sort', 'batch', 'file', 'file in', 'watch', 'junction'];
+    const palette = NAMES.filter((type) => TYPES[type].category !== 'config');
+    for (const lang of LANGS) {
+      const labels = Object.fromEntries(palette.map((type) => [type, registered(type)[0].def.paletteLabel.call(labelContext(type, lang, TYPES[type].defaults))]));
+      const found = (term) => palette.filter((type) => new RegExp(term, 'i').test(type) || new RegExp(term, 'i').test(labels[type]));
+      found('pos').should.eql(palette, `${lang}: "pos" finds every node`);
+      for (const type of palette) core.should.not.containEql(labels[type].toLowerCase(), `${lang}: ${type} is labelled like a core node`);
+      if (lang !== 'en-US') continue;
+      found('card').should.eql(['ssi-purchase', 'ssi-refund', 'ssi-transaction']);
+      found('payment').should.eql(['ssi-purchase']);
+      found('terminal').should.eql(palette.filter((t) => !['ssi-purchase', 'ssi-refund', 'ssi-transaction'].includes(t)));
+    }
   });
 
   it('the shared status texts are kept in both languages', () => {
