@@ -93,7 +93,8 @@ window.SsiEcrEditor = window.SsiEcrEditor || (function () {
             currency: { value: '', validate: typedValue('currency', matching(/^\d{3}$/, currencyKey)) },
             currencyType: { value: 'str' },
             // A kiosk refuses a payment at once (BUSY) rather than let the customer wait for another's.
-            busy: { value: 'queue', validate: RED.validators.regex(/^(queue|refuse)$/) },
+            // Nodes saved before the setting existed have none: they wait in the queue, as before.
+            busy: { value: 'queue', validate: function (v) { return v === undefined || v === 'queue' || v === 'refuse'; } },
             receipt: { value: false }
         };
     }

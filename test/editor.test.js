@@ -375,6 +375,15 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
     });
   }
 
+  it('paying nodes: busy is queue or refuse, and a node saved before the setting existed is valid (it queues)', () => {
+    for (const type of ['ssi-purchase', 'ssi-refund', 'ssi-transaction']) {
+      const { busy, receipt } = load(type).calls[0].def.defaults;
+      [busy.value, receipt.value].should.eql(['queue', false]);
+      for (const value of ['queue', 'refuse', undefined]) busy.validate.call({}, value).should.be.true(`${type} ${value}`);
+      for (const value of ['', 'Refuse', 'wait', 1]) busy.validate.call({}, value).should.be.false(`${type} ${value}`);
+    }
+  });
+
   it('ssi-terminal: the LRC encoding takes decimal or hex, and a configuration saved before it had one', () => {
     const { calls } = load('ssi-terminal');
     const { validate } = calls[0].def.defaults.lrcEncoding;
@@ -455,6 +464,24 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
       found('payment').should.eql(['ssi-purchase']);
       found('terminal').should.eql(palette.filter((t) => !['ssi-purchase', 'ssi-refund', 'ssi-transaction'].includes(t)));
     }
+  });
+
+  it('ssi-terminal dialog: Test connection right after the connection settings; polling and timeouts in a collapsed Advanced section', () => {
+    const template = parts('ssi-terminal').templates[0][2];
+    const at = (id) => {
+      const i = template.indexOf(`id="${id}"`);
+      i.should.be.aboveOrEqual(0, id);
+      return i;
+    };
+    at('node-config-ssi-terminal-test').should.be.above(at('node-config-input-baudRate'));
+    at('node-config-ssi-terminal-test').should.be.below(at('node-config-input-merchantId'));
+    const advanced = /<div class="ssi-terminal-advanced" style="display:none;">([\s\S]*?)\n    <\/div>\n/.exec(template);
+    (advanced !== null).should.be.true('a collapsed Advanced section');
+    const inside = [...advanced[1].matchAll(/id="node-config-input-(\w+)"/g)].map((m) => m[1]);
+    inside.should.eql(['polling', 'pollInterval', 'requestTimeout', 'minRequestGap', 'connectTimeout', 'overallTimeout', 'unackedGrace', 'lrcEncoding']);
+    at('node-config-ssi-terminal-advanced-toggle').should.be.below(template.indexOf('<div class="ssi-terminal-advanced"'));
+    // Every setting of the node is still in the form, once.
+    for (const key of Object.keys(TYPES['ssi-terminal'].defaults)) template.split(`id="node-config-input-${key}"`).length.should.equal(2, key);
   });
 
   it('the shared status texts are kept in both languages', () => {
