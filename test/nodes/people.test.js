@@ -87,6 +87,9 @@ describe('status texts for people', function () {
     outcomeReason({ transactionResult: 'CANCELLED' }, 'E12').should.equal('cancelled');
     outcomeReason({ transactionResult: 'FAILED', responseCode: '' }, 'E10').should.equal('no-bank-connection');
     outcomeReason({ transactionResult: 'DECLINED_OFFLINE' }, '').should.equal('declined-by-bank');
+    outcomeReason({ transactionResult: 'PIN_ERROR', responseCode: '' }, 'E11').should.equal('wrong-pin');
+    outcomeReason({ transactionResult: 'CONNECTION_TIMEOUT' }, 'E21').should.equal('no-bank-connection');
+    outcomeReason({ transactionResult: 'FAILED' }, 'E21').should.equal('failed');
   });
 });
 

@@ -59,6 +59,14 @@ const RESPONSE_CODES: Readonly<Record<string, ReasonId>> = {
   '05': 'declined-by-bank',
 };
 
+/** transactionResult values that name the reason themselves. */
+const RESULTS: Readonly<Record<string, ReasonId>> = {
+  PIN_ERROR: 'wrong-pin',
+  NO_CONNECTION: 'no-bank-connection',
+  CONNECTION_ERROR: 'no-bank-connection',
+  CONNECTION_TIMEOUT: 'no-bank-connection',
+};
+
 /** The terminal's error codes (E..) and the library's codes (EcrError.code). */
 const ERROR_CODES: Readonly<Record<string, ReasonId>> = {
   E05: 'not-supported',
@@ -93,6 +101,7 @@ export function outcomeReason(params: Record<string, unknown>, errorCode: unknow
   if (byResponse) return byResponse;
   const result = String(params.transactionResult ?? '');
   if (result.startsWith('CANCELLED')) return 'cancelled';
+  if (RESULTS[result]) return RESULTS[result];
   const byError = ERROR_CODES[String(errorCode ?? '')];
   if (byError) return byError;
   return result.startsWith('DECLINED') ? 'declined-by-bank' : 'failed';
