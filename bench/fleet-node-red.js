@@ -18,17 +18,33 @@ const { freePort, request } = require('../test/support/node-red');
 const root = path.join(__dirname, '..');
 const AMOUNT = 2450;
 
-/** Inject → count, catch → count: what both flows have. `fan` sends one msg to each of `n` outputs. */
+/**
+ * Inject → count, catch → count: what both flows have. `fan` sends one msg to each of `n` outputs. Every node of
+ * the tab has a place (x, y) as the editor gives it: Node-RED takes a node without one for a config node, which
+ * starts differently, and a redeploy that rewires it fails.
+ */
 function baseFlow(n) {
   const fan = `const out = new Array(${n});\nfor (let i = 0; i < ${n}; i++) out[i] = { payload: ${AMOUNT}, fleet: i };\nreturn out;`;
-  return [
+  return placed([
     { id: 'fleet-tab', type: 'tab', label: 'fleet' },
     { id: 'fleet-go', type: 'inject', z: 'fleet-tab', name: 'all pay now', props: [{ p: 'payload' }], payload: '', payloadType: 'date', repeat: '', once: false, wires: [['fleet-fan']] },
     { id: 'fleet-fan', type: 'function', z: 'fleet-tab', name: 'fan out', func: n > 0 ? fan : 'return null;', outputs: n, wires: [] },
     { id: 'fleet-count', type: 'function', z: 'fleet-tab', name: 'count', func: "global.get('fleet').record(msg, 'outcome');\nreturn null;", outputs: 0, wires: [] },
     { id: 'catch', type: 'catch', z: 'fleet-tab', name: '', scope: null, uncaught: false, wires: [['fleet-count-error']] },
     { id: 'fleet-count-error', type: 'function', z: 'fleet-tab', name: 'count errors', func: "global.get('fleet').record(msg, 'error');\nreturn null;", outputs: 0, wires: [] },
-  ];
+  ]);
+}
+
+/** Gives each node of the tab a place in the editor (a column of 40 rows per 200 px). */
+function placed(nodes, from = 0) {
+  let i = from;
+  for (const node of nodes) {
+    if (!node.z) continue;
+    node.x = 120 + 200 * Math.floor(i / 40);
+    node.y = 40 + 40 * (i % 40);
+    i++;
+  }
+  return nodes;
 }
 
 function fleetFlow(ports, merchant, pollInterval) {
@@ -36,16 +52,17 @@ function fleetFlow(ports, merchant, pollInterval) {
   const fan = flow.find((n) => n.id === 'fleet-fan');
   ports.forEach((port, i) => {
     flow.push({ id: `t${i}`, type: 'ssi-terminal', name: `terminal ${i}`, transport: 'tcp', host: '127.0.0.1', port, merchantId: merchant, currency: '980', pollInterval: pollInterval ?? '' });
-    flow.push({ id: `p${i}`, type: 'ssi-purchase', z: 'fleet-tab', name: `till ${i}`, terminal: `t${i}`, units: 'minor', wires: [['fleet-count'], ['fleet-count']] });
+    flow.push(...placed([{ id: `p${i}`, type: 'ssi-purchase', z: 'fleet-tab', name: `till ${i}`, terminal: `t${i}`, units: 'minor', wires: [['fleet-count'], ['fleet-count']] }], 5 + i));
     fan.wires.push([`p${i}`]);
   });
   return flow;
 }
 
-async function startNodeRed(flows) {
+/** `pack`: the directory of the pack to install (default this checkout; another build, to compare two). */
+async function startNodeRed(flows, pack = root) {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssi-fleet-nr-'));
   fs.mkdirSync(path.join(userDir, 'node_modules', '@ssi-ecr'), { recursive: true });
-  fs.symlinkSync(root, path.join(userDir, 'node_modules', '@ssi-ecr', 'node-red'), 'dir');
+  fs.symlinkSync(pack, path.join(userDir, 'node_modules', '@ssi-ecr', 'node-red'), 'dir');
   fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
   const port = await freePort();
   const settings = { uiPort: port, uiHost: '127.0.0.1', flowFile: 'flows.json', credentialSecret: false, logging: { console: { level: 'warn' } }, telemetry: { enabled: false } };
@@ -54,6 +71,12 @@ async function startNodeRed(flows) {
     `const { fleet } = require(${JSON.stringify(path.join(__dirname, 'fleet-probe.js'))});\nmodule.exports = { ...${JSON.stringify(settings)}, functionGlobalContext: { fleet } };\n`,
   );
   const red = child(path.join(root, 'node_modules', 'node-red', 'red.js'), { args: ['--userDir', userDir], execArgv: ['--expose-gc', ...(process.env.FLEET_NODE_RED_ARGS ? process.env.FLEET_NODE_RED_ARGS.split(' ') : [])] });
+  // FLEET_NODE_RED_LOG=dir: everything the process writes (e.g. what --trace-gc says), whole, in dir/node-red-<pid>.log.
+  if (process.env.FLEET_NODE_RED_LOG) {
+    const log = fs.createWriteStream(path.join(process.env.FLEET_NODE_RED_LOG, `node-red-${red.proc.pid}.log`));
+    red.proc.stdout.pipe(log);
+    red.proc.stderr.pipe(log);
+  }
   const url = `http://127.0.0.1:${port}`;
   const until = Date.now() + 60_000;
   for (;;) {
@@ -79,9 +102,9 @@ async function startNodeRed(flows) {
   };
 }
 
-async function nodeRedRound({ ports, merchant, pollInterval, resolution, log = () => {} }) {
+async function nodeRedRound({ ports, merchant, pollInterval, resolution, pack, log = () => {} }) {
   const n = ports.length;
-  const nr = await startNodeRed(baseFlow(0));
+  const nr = await startNodeRed(baseFlow(0), pack);
   const { url, red } = nr;
   try {
     // Warm up what both measurements share: the admin API and the Terminal's code (its own Terminal, closed).

@@ -17,9 +17,10 @@
  * (interval − 10 ms), p99 over the window from the start of the purchases to the last outcome. Memory: RSS after
  * global.gc() (the measured processes run with --expose-gc).
  *
- *   node bench/fleet.js [--quick] [--json] [--terminals N] [--rounds R]
+ *   node bench/fleet.js [--quick] [--json] [--terminals N] [--rounds R] [--only library|node-red]
  *   FLEET_PROFILE=dir          CPU profiles of the purchase windows (client and Node-RED) written to dir
  *   FLEET_NODE_RED_ARGS='…'    extra node options for the Node-RED process (e.g. --trace-gc)
+ *   FLEET_NODE_RED_LOG=dir     the Node-RED process's whole output written to dir (what --trace-gc prints)
  */
 const path = require('node:path');
 const { HUMAN_PHASES } = require('../dist/simulator');
@@ -139,7 +140,8 @@ function rows(side, ids, n, results) {
   ];
 }
 
-async function run({ quick = false, terminals, rounds, log = () => {} } = {}) {
+async function run({ quick = false, terminals, rounds, only, log = () => {} } = {}) {
+  if (only !== undefined && only !== 'library' && only !== 'node-red') throw new Error(`fleet: --only takes library or node-red; got ${only}`);
   const p = plan({ quick, terminals, rounds });
   const limit = checkFileLimit(p.n);
   log(`fleet: ${p.n} terminals, ${p.rounds} rounds; open files: ${limit ? `limit ${limit.hard} per process` : 'limit unknown'}, about ${files(p.n, 2)} needed by the simulators' process, ${files(p.n, 1)} by the client and by Node-RED`);
@@ -148,13 +150,13 @@ async function run({ quick = false, terminals, rounds, log = () => {} } = {}) {
     const { ports, merchant, ms } = await sims.call('start', { count: p.n, phases: p.phases }, 120_000);
     log(`fleet: ${ports.length} simulators listening in pid ${sims.proc.pid} (${ms} ms)`);
     const lib = [];
-    for (let i = 0; i < p.rounds; i++) {
+    for (let i = 0; i < (only === 'node-red' ? 0 : p.rounds); i++) {
       const r = await libraryRound(sims, ports, merchant, p);
       log(`fleet: library round ${i + 1}: ${r.approved}/${p.n} approved in ${round(r.lastDoneMs / 1000, 2)} s, delay p99 ${round(r.busy.p99, 2)} ms, ${round(kib(r.mem1.rss - r.mem0.rss) / p.n, 1)} KiB/terminal`);
       lib.push(r);
     }
     const red = [];
-    for (let i = 0; i < p.nodeRedRounds; i++) {
+    for (let i = 0; i < (only === 'library' ? 0 : p.nodeRedRounds); i++) {
       const before = (await sims.call('counts')).counts;
       const r = await nodeRedRound({ ports, merchant, pollInterval: p.pollInterval, resolution: RESOLUTION, log });
       const after = (await sims.call('counts')).counts;
@@ -162,7 +164,7 @@ async function run({ quick = false, terminals, rounds, log = () => {} } = {}) {
       log(`fleet: Node-RED round ${i + 1}: ${r.approved}/${p.n} approved in ${round(r.lastDoneMs / 1000, 2)} s, delay p99 ${round(r.busy.p99, 2)} ms, ${round(kib(r.mem1.rss - r.mem0.rss) / p.n, 1)} KiB/terminal`);
       red.push(r);
     }
-    const list = [...rows('library', ['5a', '5b', '5c'], p.n, lib), ...rows('Node-RED', ['5d', '5e', '5f'], p.n, red)];
+    const list = [...(lib.length ? rows('library', ['5a', '5b', '5c'], p.n, lib) : []), ...(red.length ? rows('Node-RED', ['5d', '5e', '5f'], p.n, red) : [])];
     list[0].detail += `; simulators in another process, ${ports.length} TCP listeners; open-file limit ${limit ? limit.hard : 'unknown'} per process`;
     return list;
   } finally {
@@ -188,7 +190,8 @@ if (require.main === module) {
     const i = args.indexOf(name);
     return i >= 0 ? Number(args[i + 1]) : undefined;
   };
-  run({ quick: args.includes('--quick'), terminals: num('--terminals'), rounds: num('--rounds'), log: (line) => console.error(line) }).then(
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+  run({ quick: args.includes('--quick'), terminals: num('--terminals'), rounds: num('--rounds'), only, log: (line) => console.error(line) }).then(
     (list) => (args.includes('--json') ? console.log(JSON.stringify(list, null, 1)) : printTable(list)),
     (err) => {
       console.error(err);

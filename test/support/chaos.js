@@ -457,6 +457,12 @@ async function runLane(lane, count, seed, dir, log, phases, options) {
     // Let anything still running in the simulator finish before it is judged (a terminal left in S08 gives up after its own timeout).
     const until = Date.now() + 2000 + (later ? SECOND_STEP_TIMEOUT : 0);
     while (sim.engine.busy && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    // A crash during the lane's last transaction leaves its record for the next payment to settle, and there is
+    // none: reconcile as the Node-RED hub does on its schedule, until nothing is left that asking again could settle.
+    for (const rec of [...terminal.unresolved()]) {
+      const settled = await reconcileFor(terminal, rec.id);
+      if (settled.verdict === 'hang') hung = true;
+    }
     const unresolvedAtEnd = terminal.unresolved().map((rec) => ({ ...rec }));
     return judge(lane, txs, ledger, sim, proxy, planned, unresolvedAtEnd, hung, log);
   } finally {

@@ -2,6 +2,7 @@
  * What every flow node of the pack does the same way: find its ssi-terminal, share its Terminal, show an honest
  * status, run one operation per msg with the (msg, send, done) contract, and let go of everything on close.
  */
+import type { EventEmitter } from 'node:events';
 import type { StatusEvent } from '../../core/codes';
 import { EcrError, LIB_CODES } from '../../core/errors';
 import { redactForLog } from '../../core/mask';
@@ -13,7 +14,7 @@ import { SECOND_STEP_KEY, strayAnswer } from './price-by-card';
 import { clock, readable, translator } from './i18n';
 import { errorReason } from './reasons';
 import { hubBadge, terminalBadge, STATUS_NS } from './status';
-import type { TerminalHub, HubState } from './terminal-hub';
+import type { TerminalHub, HubState, Recovered } from './terminal-hub';
 import type { Done, Node, NodeAPI, NodeDef, NodeMessage, NodeStatus, Send } from './red';
 
 /** The ssi-terminal config node as flow nodes see it. */
@@ -81,6 +82,52 @@ export function errorDetails(err: unknown): Record<string, unknown> {
 }
 
 /**
+ * How many times each runtime has finished starting its flows ('flows:started'), counted from the first node of
+ * this pack it made. A node made during a (re)start must not send before the nodes its wires lead to are made:
+ * what it has to send at once (outcomes that waited for it) waits for the count to pass the one it was made at.
+ */
+const flowStarts = new WeakMap<EventEmitter, { count: number; waiting: Set<() => void> }>();
+
+function flowStartsOf(events: EventEmitter): { count: number; waiting: Set<() => void> } {
+  let starts = flowStarts.get(events);
+  if (!starts) {
+    const s = { count: 0, waiting: new Set<() => void>() };
+    events.on('flows:started', () => {
+      s.count++;
+      const ready = [...s.waiting];
+      s.waiting.clear();
+      for (const fn of ready) fn();
+    });
+    flowStarts.set(events, s);
+    starts = s;
+  }
+  return starts;
+}
+
+/** Marks a msg (or each msg of a slot per output) recovered: msg.recovered and, for an object payload, payload.recovered. */
+function markRecovered(out: unknown): void {
+  const each = (m: unknown) => {
+    if (Array.isArray(m)) return m.forEach(each);
+    if (!m || typeof m !== 'object') return;
+    const msg = m as NodeMessage;
+    msg.recovered = true;
+    if (msg.payload && typeof msg.payload === 'object') (msg.payload as Record<string, unknown>).recovered = true;
+  };
+  each(out);
+}
+
+/** The ids the messages of `out` would be sent to (by output), and which of them are running nodes now. */
+function destinations(RED: NodeAPI, node: Node, out: NodeMessage | (NodeMessage | null)[]): { all: string[]; stopped: string[] } {
+  const wires = (node as Node & { wires?: string[][] }).wires ?? [];
+  const slots = Array.isArray(out) ? out : [out];
+  const all: string[] = [];
+  slots.forEach((m, i) => {
+    if (m !== null && m !== undefined && !(Array.isArray(m) && m.length === 0)) all.push(...(wires[i] ?? []));
+  });
+  return { all, stopped: all.filter((id) => !RED.nodes.getNode(id)) };
+}
+
+/**
  * `recover`, for nodes that run financial or report operations: the outcome of an operation this node started
  * before a restart (or whose outcome was unknown) is sent with it, marked msg.recovered = payload.recovered = true.
  */
@@ -140,17 +187,69 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
   };
 
   let closed = false;
+  let removed = false;
+  /** Sends a recovered outcome, or one a previous instance of this node (a redeploy) kept for it. */
+  const sendRecovered = (item: Recovered) => {
+    if (closed) return hub.keep(node.id, item);
+    const { report, kept } = item;
+    if (kept) {
+      markRecovered(kept.out);
+      node.warn(`sent the outcome of ${kept.method} that arrived ${kept.arrivedAt}, after the previous instance of this node was stopped (a redeploy), marked recovered: ${JSON.stringify(redactForLog(kept.payload))}`);
+      node.send(kept.out as NodeMessage | (NodeMessage | null)[]);
+      return;
+    }
+    const { record, result } = report;
+    const msg: NodeMessage = { topic: 'recovered', recovered: true, journal: redactForLog(record) };
+    if (record.ref !== undefined) msg.correlationId = record.ref;
+    const out = recover!(msg, record.method, result!, ctx);
+    if (msg.payload && typeof msg.payload === 'object') (msg.payload as Record<string, unknown>).recovered = true;
+    node.warn(`recovered the outcome of ${record.method} started ${record.startedAt}: ${JSON.stringify(redactForLog(msg.payload))}`);
+    node.send(out);
+  };
+  // Made during a (re)start, this node hands on what waited for it only once the flows have started.
+  const events = (RED as NodeAPI & { events?: EventEmitter }).events;
+  const starts = events && flowStartsOf(events);
+  const madeAt = starts?.count ?? 0;
+  const early: Recovered[] = [];
+  const flushEarly = () => early.splice(0).forEach(sendRecovered);
   const stopRecovered = recover
-    ? hub.onRecovered(node.id, (report) => {
-        const { record, result } = report;
-        const msg: NodeMessage = { topic: 'recovered', recovered: true, journal: redactForLog(record) };
-        if (record.ref !== undefined) msg.correlationId = record.ref;
-        const out = recover(msg, record.method, result!, ctx);
-        if (msg.payload && typeof msg.payload === 'object') (msg.payload as Record<string, unknown>).recovered = true;
-        node.warn(`recovered the outcome of ${record.method} started ${record.startedAt}: ${JSON.stringify(redactForLog(msg.payload))}`);
-        node.send(out);
+    ? hub.onRecovered(node.id, (item) => {
+        if (!starts || starts.count > madeAt) return sendRecovered(item);
+        early.push(item);
+        starts.waiting.add(flushEarly);
       })
     : undefined;
+  /**
+   * An outcome that arrives once this node was stopped (a redeploy, Node-RED stopping). Node-RED still routes what
+   * a stopped node sends to the nodes its wires lead to, if they run: they get it, and the log says so. When they
+   * were stopped too, sending would lose it: a node that recovers outcomes keeps it for its next instance (the
+   * same node id, after the redeploy), which sends it marked recovered; the log says what became of it, and has it.
+   */
+  const late = (msg: NodeMessage, method: string | undefined, out: NodeMessage | (NodeMessage | null)[] | null, send: Send) => {
+    const text = JSON.stringify(redactForLog(msg.payload));
+    if (!out) return node.warn(`the outcome arrived after this node was stopped; it had nothing to send on: ${text}`);
+    const { all, stopped } = destinations(RED, node, out);
+    if (all.length === 0) return node.warn(`the outcome arrived after this node was stopped; no wire leads on from its output: ${text}`);
+    if (stopped.length === 0) {
+      send(out);
+      return node.warn(`the outcome arrived after this node was stopped (a redeploy) and was sent on to ${all.join(', ')}: ${text}`);
+    }
+    if (recover && !removed) {
+      hub.keep(node.id, { kept: { out, payload: msg.payload, method: method ?? 'the operation', arrivedAt: new Date().toISOString() } });
+      return node.warn(`the outcome arrived after this node was stopped and could not be sent on (${stopped.join(', ')} stopped too): it is kept, and sent marked recovered when this node starts again; if Node-RED is stopping, it is lost: ${text}`);
+    }
+    const running = all.filter((id) => !stopped.includes(id));
+    if (running.length) send(out);
+    node.error(`the outcome arrived after this node was ${removed ? 'removed' : 'stopped'} and could not be sent on to ${stopped.join(', ')}${running.length ? ` (sent on to ${running.join(', ')})` : ''}: ${text}`);
+  };
+  /** A failure once this node was stopped: a payment the redeploy's wait cut off stays open in the journal. */
+  const cutOff = (err: unknown) => {
+    const journalId = err instanceof EcrError ? (err.facts as { journalId?: unknown } | undefined)?.journalId : undefined;
+    if (err instanceof EcrError && err.code === LIB_CODES.OUTCOME_UNKNOWN && journalId !== undefined) {
+      const then = removed ? 'this node was removed, so it goes to the log of its ssi-terminal' : "it is sent, marked recovered, by this node's next instance";
+      node.warn(`the ${err.method ?? 'operation'} was cut off when this node was stopped: its outcome is established from the terminal (journal record ${String(journalId)}), and ${then}: ${err.message}`);
+    } else node.warn(`failed after this node was stopped: ${(err as Error)?.message ?? String(err)}`);
+  };
   node.on('input', (msg: NodeMessage, send: Send, done: Done) => {
     if (options.intercept?.(msg, done)) return;
     // An answer to a card read that nobody waits for (any more) must never start an operation of its own.
@@ -165,14 +264,21 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
     // Operations ahead of this one in the terminal's queue: the wait is shown, not hidden behind "sending".
     const ahead = terminal.pending;
     say(ahead > 0 ? { fill: 'blue', shape: 'ring', text: t('status.queued', { count: ahead }) } : { fill: 'blue', shape: 'ring', text: `${STATUS_NS}sending` });
-    run(msg, { ...ctx, transact: transactFor(msg) })
+    let method: string | undefined;
+    const transact = transactFor(msg);
+    const noted: OperationContext['transact'] = (...args) => {
+      method = args[0];
+      return transact(...args);
+    };
+    run(msg, { ...ctx, transact: noted })
       .then((out) => {
         // The flow was stopped (a redeploy) while the terminal finished: the outcome must not vanish unseen.
-        if (closed) node.warn(`the outcome arrived after this node was stopped and was not sent on: ${JSON.stringify(redactForLog(msg.payload))}`);
-        if (out) send(out);
+        if (closed) late(msg, method, out, send);
+        else if (out) send(out);
         done();
       })
       .catch((err: unknown) => {
+        if (closed) cutOff(err);
         msg.ecrError = errorDetails(err);
         const code = err instanceof EcrError ? err.code : 'ERROR';
         const reason = errorReason(code);
@@ -184,9 +290,14 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
       });
   });
 
-  node.on('close', (_removed: boolean, done: () => void) => {
+  node.on('close', (wasRemoved: boolean, done: () => void) => {
     closed = true;
+    removed = wasRemoved === true;
     stopRecovered?.();
+    starts?.waiting.delete(flushEarly);
+    // Removed from the flows, this node will not start again: what still waits for it is said, not kept.
+    if (!removed) for (const item of early.splice(0)) hub.keep(node.id, item);
+    else for (const item of [...early.splice(0), ...hub.forget(node.id)]) node.error(`an outcome waited for this node, which was removed: ${JSON.stringify(redactForLog(item.kept ? { method: item.kept.method, arrivedAt: item.kept.arrivedAt, payload: item.kept.payload } : { method: item.report.record.method, startedAt: item.report.record.startedAt, payload: item.report.result?.params }))}`);
     hub.removeListener('state', onState);
     node.status({});
     hub.release(node.id).then(done, (err: Error) => {

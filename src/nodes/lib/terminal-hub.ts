@@ -5,7 +5,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { JOURNAL_UNAVAILABLE, UNREADABLE_JOURNAL } from '../../core/journal';
+import { getMethod } from '../../core/catalogue';
+import { redactForLog } from '../../core/mask';
+import { JOURNAL_UNAVAILABLE, UNREADABLE_JOURNAL, type JournalRecord } from '../../core/journal';
 import { Terminal, type ReconcileReport, type TerminalOptions } from '../../core/terminal';
 import type { Generation } from '../../core/catalogue';
 import type { StatusEvent } from '../../core/codes';
@@ -27,7 +29,51 @@ function journalHasRecords(path: string | undefined): boolean {
   }
 }
 
-export type RecoveredHandler = (report: ReconcileReport) => void;
+/** Whether reconcile() can settle a record: one of an operation with a result to read (not a journal's own flag). */
+function reconcilable(record: JournalRecord): boolean {
+  return getMethod(record.method)?.resultMethod !== undefined;
+}
+
+/**
+ * An outcome a node received after it was stopped (a redeploy) and could not send on, because the nodes its wires
+ * lead to were stopped too: the messages it would have sent, for its next instance (the same node id) to send.
+ */
+export interface KeptOutcome {
+  /** One msg, or one slot per output, as the stopped node would have sent it. */
+  out: unknown;
+  /** What the log may show of it (the outcome's payload): the messages may hold anything (an HTTP response). */
+  payload: unknown;
+  method: string;
+  /** When the outcome arrived. */
+  arrivedAt: string;
+}
+
+/** A recovered outcome (reconciled from the terminal) or a kept one: what a node is handed when it listens. */
+export type Recovered = { report: ReconcileReport; kept?: undefined } | { kept: KeptOutcome; report?: undefined };
+
+export type RecoveredHandler = (recovered: Recovered) => void;
+
+/** Outcomes waiting for a node at most, per terminal configuration: more means its nodes are gone for good. */
+const MAX_WAITING = 100;
+
+/**
+ * What waits for nodes that are not listening, by terminal configuration (its journal file, else where the terminal
+ * is) and node id. Kept outside the hub: a full redeploy replaces the ssi-terminal node and its hub, and the
+ * successor hands these to the nodes when they start again.
+ */
+const waitingFor = new Map<string, Map<string, Recovered[]>>();
+
+/** A waiting outcome for the log: what was done and its result, card data masked. */
+function summary(item: Recovered): string {
+  const what = item.report ? { method: item.report.record.method, startedAt: item.report.record.startedAt, result: item.report.result?.params } : { method: item.kept.method, arrivedAt: item.kept.arrivedAt, payload: item.kept.payload };
+  return JSON.stringify(redactForLog(what)) ?? '';
+}
+
+function hubKey(options: TerminalOptions): string {
+  if (options.journal) return `journal:${options.journal}`;
+  const transport = typeof options.transport === 'object' ? 'own transport' : (options.transport ?? 'tcp');
+  return `terminal:${JSON.stringify([transport, options.host, options.port, options.httpPath, options.path])}`;
+}
 
 export type Reachability = 'unknown' | 'connecting' | 'connected' | 'disconnected';
 
@@ -54,67 +100,149 @@ export type ProblemLevel = 'error' | 'warn';
 
 /**
  * Events: 'state' (HubState), 'recovered' (ReconcileReport), 'problem' (message, ProblemLevel): the journal cannot
- * be used or was kept aside, a stale lock was taken over, the recovery at start failed; 'firmware' (FirmwareEvent).
+ * be used or was kept aside, a stale lock was taken over, reconciling failed, an outcome was recovered for a node
+ * that is not running (it waits for it); 'firmware' (FirmwareEvent).
  */
 export class TerminalHub extends EventEmitter {
   private terminal: Terminal | null = null;
   private readonly users = new Set<string>();
   private current: HubState = { reachability: 'unknown', unresolved: 0 };
   private closed = false;
-  /** Recovered outcomes waiting for the node that started them, by its id (the journal record's tag). */
-  private readonly recovered = new Map<string, ReconcileReport[]>();
+  private readonly key: string;
   private readonly recipients = new Map<string, RecoveredHandler>();
-  private recoveryTimer: NodeJS.Timeout | undefined;
+  /** Journal records reconcile() could settle, as last seen: while there are any, it runs on a schedule. */
+  private openRecords = 0;
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  /** ms until the next scheduled reconciliation: reconcileDelay (undefined), doubled after each that leaves records open. */
+  private backoff: number | undefined;
+  private running: Promise<ReconcileReport[]> | undefined;
+  /** A Terminal being closed (waiting for its running operation first). */
+  private stopping: Promise<void> | undefined;
 
   /** ms a closing hub waits for running operations. */
   drainTimeout = 10_000;
-  /** ms between attempts to reconcile while the terminal cannot be asked. */
-  recoveryRetry = 10_000;
+  /** ms from the moment an outcome is left open (OUTCOME_UNKNOWN, a payment cut off) to the first reconciliation. */
+  reconcileDelay = 5_000;
+  /** The longest wait between two scheduled reconciliations (the wait doubles from reconcileDelay up to this). */
+  reconcileMaxDelay = 300_000;
 
   constructor(readonly options: TerminalOptions, private readonly create: (options: TerminalOptions) => Terminal = (o) => new Terminal(o)) {
     super();
     this.setMaxListeners(0);
+    this.key = hubKey(options);
     // Operations left open by a previous run (Node-RED was stopped or killed during a payment) are settled first.
     if (journalHasRecords(options.journal)) setImmediate(() => this.recoverSafely());
   }
 
-  /** Hands recovered outcomes of node `tag` to `handler`, now (those that waited) and later. */
+  /**
+   * Hands node `tag` its recovered and kept outcomes: now those that waited for it (also those a previous hub of
+   * this configuration held), and later as they come.
+   */
   onRecovered(tag: string, handler: RecoveredHandler): () => void {
     this.recipients.set(tag, handler);
-    for (const report of this.recovered.get(tag) ?? []) handler(report);
-    this.recovered.delete(tag);
+    const mailbox = waitingFor.get(this.key);
+    const waiting = mailbox?.get(tag) ?? [];
+    mailbox?.delete(tag);
+    if (mailbox?.size === 0) waitingFor.delete(this.key);
+    for (const item of waiting) handler(item);
     return () => {
       if (this.recipients.get(tag) === handler) this.recipients.delete(tag);
     };
   }
 
   /**
-   * Reconciles the journal until nothing is left that asking the terminal again could settle. Never rejects: a
-   * Terminal that cannot be made, or a journal that cannot be used, is reported as a 'problem' and reconciled no
-   * further (asking the terminal again would not help).
+   * Keeps an outcome for node `tag`'s next instance (see onRecovered): one a stopped node could not send on, or
+   * one handed to a node that was stopped before it could send it.
    */
-  async recover(): Promise<ReconcileReport[]> {
+  keep(tag: string, item: Recovered): void {
+    this.deliver(tag, item);
+  }
+
+  /** Outcomes waiting for node `tag`, taken away: a node removed from the flows will never take them. */
+  forget(tag: string): Recovered[] {
+    const mailbox = waitingFor.get(this.key);
+    const waiting = mailbox?.get(tag) ?? [];
+    mailbox?.delete(tag);
+    if (mailbox?.size === 0) waitingFor.delete(this.key);
+    return waiting;
+  }
+
+  /**
+   * Reconciles the journal: what it settles goes to the nodes that started it ('recovered'). While records stay
+   * open it runs again on a schedule, reconcileDelay after the first, then twice as long each time up to
+   * reconcileMaxDelay; never two at once (a call while one runs gets its reports). Never rejects: a Terminal that
+   * cannot be made, or a journal that cannot be used, is reported as a 'problem' and reconciled no further (asking
+   * the terminal again would not help).
+   */
+  recover(): Promise<ReconcileReport[]> {
+    if (this.closed) return Promise.resolve([]);
+    if (this.running) return this.running;
+    clearTimeout(this.reconcileTimer);
+    this.reconcileTimer = undefined;
+    // Started once `running` is set: what it does on the way (a Terminal made) plans nothing of its own.
+    const run = Promise.resolve().then(() => this.reconcileOnce());
+    this.running = run;
+    const after = () => {
+      this.running = undefined;
+      this.schedule(true);
+    };
+    run.then(after, after);
+    return run;
+  }
+
+  private async reconcileOnce(): Promise<ReconcileReport[]> {
+    // A Terminal still draining holds the journal: another one made now would find it locked.
+    while (this.stopping) await this.stopping;
     if (this.closed) return [];
-    clearTimeout(this.recoveryTimer);
     let terminal: Terminal;
     try {
       terminal = this.acquire('hub:recovery');
     } catch (err) {
       this.problem(`the terminal's unresolved operations could not be reconciled: ${(err as Error).message}`);
+      this.openRecords = 0;
       return [];
     }
     try {
-      if (this.current.journal !== undefined) return [];
-      const reports = await terminal.reconcile();
-      if (!this.closed && reports.some((r) => r.verdict === 'unknown' && r.retry)) this.retryRecovery();
-      return reports;
+      if (this.current.journal !== undefined) {
+        this.openRecords = 0;
+        return [];
+      }
+      return await terminal.reconcile();
     } catch (err) {
-      this.problem(`reconciling the journal failed (tried again in ${this.recoveryRetry} ms): ${(err as Error).message}`, 'warn');
-      if (!this.closed) this.retryRecovery();
+      this.problem(`reconciling the journal failed (tried again later): ${(err as Error).message}`, 'warn');
       return [];
     } finally {
+      if (this.current.journal === undefined) this.openRecords = terminal.unresolved().filter(reconcilable).length;
       await this.releaseSafely('hub:recovery');
     }
+  }
+
+  /**
+   * Plans the next reconciliation while records are open; `after` one ran, the wait doubles. Nothing is planned
+   * while one runs (it plans the next when it ends), and a planned one is not put off by news of the journal.
+   */
+  private schedule(after: boolean): void {
+    if (this.closed || this.running) return;
+    if (this.openRecords === 0) {
+      clearTimeout(this.reconcileTimer);
+      this.reconcileTimer = undefined;
+      this.backoff = undefined;
+      return;
+    }
+    if (this.reconcileTimer && !after) return;
+    const wait = after ? Math.min((this.backoff ?? this.reconcileDelay) * 2, this.reconcileMaxDelay) : (this.backoff ?? this.reconcileDelay);
+    this.backoff = wait;
+    clearTimeout(this.reconcileTimer);
+    this.reconcileTimer = setTimeout(() => this.recoverSafely(), wait);
+    this.reconcileTimer.unref?.();
+  }
+
+  /** The journal may have changed: its open records decide whether reconciliation is scheduled. */
+  private journalChanged(terminal: Terminal, unresolved: number): void {
+    this.update({ unresolved });
+    if (this.current.journal !== undefined) return;
+    this.openRecords = unresolved === 0 ? 0 : terminal.unresolved().filter(reconcilable).length;
+    this.schedule(false);
   }
 
   /** The open journal records of the terminal. */
@@ -145,11 +273,6 @@ export class TerminalHub extends EventEmitter {
     this.recover().catch((err: Error) => this.problem(`reconciling the journal failed: ${err.message}`));
   }
 
-  private retryRecovery(): void {
-    clearTimeout(this.recoveryTimer);
-    this.recoveryTimer = setTimeout(() => this.recoverSafely(), this.recoveryRetry);
-  }
-
   private releaseSafely(user: string): Promise<void> {
     return this.release(user).catch((err: Error) => this.problem(`closing the terminal failed: ${err.message}`, 'warn'));
   }
@@ -158,12 +281,25 @@ export class TerminalHub extends EventEmitter {
     if (this.listenerCount('problem') > 0) this.emit('problem', message, level);
   }
 
-  private deliver(report: ReconcileReport): void {
-    const tag = report.record.tag;
+  /** To the node `tag` if it listens, else kept for it (see onRecovered). */
+  private deliver(tag: string | undefined, item: Recovered): void {
     const handler = tag ? this.recipients.get(tag) : undefined;
-    if (handler) handler(report);
-    else if (tag) this.recovered.set(tag, [...(this.recovered.get(tag) ?? []), report]);
-    this.emit('recovered', report);
+    if (handler) return handler(item);
+    if (!tag) return;
+    // (A kept outcome was said by the node that kept it.)
+    if (item.report) this.problem(`recovered the outcome of ${item.report.record.method} started ${item.report.record.startedAt} for node ${tag}, which is not running: it is sent when that node starts again: ${summary(item)}`, 'warn');
+    const mailbox = waitingFor.get(this.key) ?? new Map<string, Recovered[]>();
+    waitingFor.set(this.key, mailbox);
+    mailbox.set(tag, [...(mailbox.get(tag) ?? []), item]);
+    let total = 0;
+    for (const list of mailbox.values()) total += list.length;
+    // The oldest goes first: the node waited for longest (a map keeps the order its keys came in).
+    for (; total > MAX_WAITING; total--) {
+      const [oldest, list] = mailbox.entries().next().value as [string, Recovered[]];
+      const dropped = list.shift()!;
+      if (list.length === 0) mailbox.delete(oldest);
+      this.problem(`more than ${MAX_WAITING} outcomes wait for nodes that have not started again; the oldest, for node ${oldest}, is dropped: ${summary(dropped)}`);
+    }
   }
 
   get state(): HubState {
@@ -189,8 +325,11 @@ export class TerminalHub extends EventEmitter {
       const terminal = this.create(this.options);
       terminal.on('connection', (event: ConnectionEvent) => this.onConnection(event));
       terminal.on('status', (status: StatusEvent) => this.update({ status, reachability: 'connected', error: undefined }));
-      terminal.on('journal', (unresolved: number) => this.update({ unresolved }));
-      terminal.on('recovered', (report: ReconcileReport) => this.deliver(report));
+      terminal.on('journal', (unresolved: number) => this.journalChanged(terminal, unresolved));
+      terminal.on('recovered', (report: ReconcileReport) => {
+        this.deliver(report.record.tag, { report });
+        this.emit('recovered', report);
+      });
       terminal.on('firmware', (event: FirmwareEvent) => this.emit('firmware', event));
       terminal.on('issue', (issue: TransportIssue) => {
         if (issue.kind === 'journal') this.problem(issue.message, 'warn');
@@ -201,6 +340,11 @@ export class TerminalHub extends EventEmitter {
       this.update({ unresolved: records.length, journal: unusable?.reason });
       if (unusable) this.problem(unusable.reason ?? 'the journal cannot be used');
       else if (records.some((r) => r.id === UNREADABLE_JOURNAL)) this.problem(records.find((r) => r.id === UNREADABLE_JOURNAL)!.reason ?? 'the journal could not be read', 'warn');
+      // A payment a redeploy cut off is in the journal the new Terminal opens: it is reconciled without waiting for the next one.
+      if (!unusable) {
+        this.openRecords = records.filter(reconcilable).length;
+        this.schedule(false);
+      }
     }
     this.users.add(user);
     return this.terminal;
@@ -214,7 +358,8 @@ export class TerminalHub extends EventEmitter {
 
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.recoveryTimer);
+    clearTimeout(this.reconcileTimer);
+    this.reconcileTimer = undefined;
     this.users.clear();
     await this.shutdown();
     this.removeAllListeners();
@@ -224,11 +369,22 @@ export class TerminalHub extends EventEmitter {
     const terminal = this.terminal;
     if (!terminal) return;
     this.terminal = null;
-    // A payment still running gets time to end (Node-RED allows a node 15 s to close) before it is cut off.
-    await terminal.whenIdle(this.drainTimeout);
-    terminal.removeAllListeners();
-    await terminal.close();
-    this.update({ reachability: 'unknown', status: undefined, error: undefined, unresolved: 0, journal: undefined });
+    const stopping = (async () => {
+      // A payment still running gets time to end (Node-RED allows a node 15 s to close) before it is cut off.
+      await terminal.whenIdle(this.drainTimeout);
+      terminal.removeAllListeners();
+      await terminal.close();
+      this.update({ reachability: 'unknown', status: undefined, error: undefined, unresolved: 0, journal: undefined });
+      // A payment the drain cut off stays open in the journal: reconciled on the schedule, even with no node left.
+      this.openRecords = terminal.unresolved().filter(reconcilable).length;
+      this.schedule(false);
+    })();
+    this.stopping = stopping;
+    try {
+      await stopping;
+    } finally {
+      if (this.stopping === stopping) this.stopping = undefined;
+    }
   }
 
   private onConnection(event: ConnectionEvent): void {
