@@ -91,7 +91,11 @@ window.SsiEcrEditor = window.SsiEcrEditor || (function () {
             merchantId: { value: '', validate: typedValue('merchantId') },
             merchantIdType: { value: 'str' },
             currency: { value: '', validate: typedValue('currency', matching(/^\d{3}$/, currencyKey)) },
-            currencyType: { value: 'str' }
+            currencyType: { value: 'str' },
+            // A kiosk refuses a payment at once (BUSY) rather than let the customer wait for another's.
+            // Nodes saved before the setting existed have none: they wait in the queue, as before.
+            busy: { value: 'queue', validate: function (v) { return v === undefined || v === 'queue' || v === 'refuse'; } },
+            receipt: { value: false }
         };
     }
 
@@ -121,11 +125,15 @@ window.SsiEcrEditor = window.SsiEcrEditor || (function () {
         };
     }
 
-    /** The node's name, else its fixed method, else paletteKey (when the method comes with the message). */
-    function nameOrMethod(paletteKey) {
+    /**
+     * The node's name, else its fixed method (through methodKey, a message key with __method__, when given), else
+     * paletteKey (when the method comes with the message).
+     */
+    function nameOrMethod(paletteKey, methodKey) {
         return function () {
             if (this.name) return this.name;
-            return this.method && this.method !== 'msg' ? this.method : this._(paletteKey);
+            if (!this.method || this.method === 'msg') return this._(paletteKey);
+            return methodKey ? this._(methodKey, { method: this.method }) : this.method;
         };
     }
 

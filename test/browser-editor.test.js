@@ -201,6 +201,14 @@ describe('the editor in a real browser (headless Chromium, Node-RED 4, simulator
     const dialog = page.locator('.red-ui-tray').last();
     await dialog.locator('#node-config-input-host').waitFor();
     (await dialog.locator('#node-config-input-transport').inputValue()).should.equal('tcp');
+    // Test connection comes before the merchant and protocol settings; the timing settings wait, collapsed, under Advanced.
+    const top = async (sel) => (await dialog.locator(sel).boundingBox()).y;
+    (await top('#node-config-ssi-terminal-test')).should.be.below(await top('#node-config-input-merchantId'));
+    (await dialog.locator('#node-config-input-pollInterval').isVisible()).should.be.false();
+    await dialog.locator('#node-config-ssi-terminal-advanced-toggle').click();
+    await dialog.locator('#node-config-input-overallTimeout').waitFor({ state: 'visible' });
+    await dialog.locator('#node-config-ssi-terminal-advanced-toggle').click();
+    await dialog.locator('#node-config-input-overallTimeout').waitFor({ state: 'hidden' });
     await dialog.locator('#node-config-input-name').fill('simulator');
     await dialog.locator('#node-config-input-host').fill('127.0.0.1');
     await dialog.locator('#node-config-input-port').fill(String(sim.port));
@@ -215,6 +223,12 @@ describe('the editor in a real browser (headless Chromium, Node-RED 4, simulator
     (await merchants.textContent()).should.match(/^payments need a merchant id; the terminal has 2 \(click one to use it\): 000000060007176, 000000060007177$/);
     await merchants.locator('a.ssi-terminal-merchant', { hasText: MERCHANT }).click();
     (await dialog.locator('#node-config-input-merchantId').inputValue()).should.equal(MERCHANT);
+    // Another transport: the result and the merchants it listed belong to the old settings, and go.
+    await dialog.locator('#node-config-input-transport').selectOption('http');
+    await dialog.locator('.ssi-terminal-test-row').waitFor({ state: 'hidden' });
+    (await result.textContent()).should.equal('');
+    (await dialog.locator('.ssi-terminal-merchants-row').isVisible()).should.be.false();
+    await dialog.locator('#node-config-input-transport').selectOption('tcp');
     await dialog.locator('#node-config-input-transport').evaluate((el) => el.scrollIntoView({ block: 'start' }));
     await shot('config-dialog.png');
 
@@ -251,7 +265,8 @@ describe('the editor in a real browser (headless Chromium, Node-RED 4, simulator
     });
     await flowNode('buy coffee 24.50').locator('.red-ui-flow-node-button-button').click();
     await page.waitForFunction((el) => el.textContent.startsWith('✔'), await label.elementHandle());
-    (await label.textContent()).should.equal('✔ 24.50');
+    // The approval and when it came, by the runtime's clock.
+    (await label.textContent()).should.match(/^✔ 24\.50 at \d\d:\d\d$/);
     (await flowNode('card payment').locator('rect.red-ui-flow-node-status').getAttribute('class')).should.match(/red-ui-flow-node-status-dot-green/);
     // The steps were shown in words, from the terminal catalogue's messages, never as message keys.
     const seen = await page.evaluate(() => window.ssiSeen);

@@ -34,18 +34,20 @@ const TYPES = {
     outputs: 2,
     /** With price by card on, a third: the card read. */
     ports: 3,
-    defaults: { name: '', terminal: '', units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str', discountedAmount: '', discountedAmountType: 'msg', priceByCard: false, cardReadTimeout: 30, outputs: 2 },
+    defaults: { name: '', terminal: '', units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str', discountedAmount: '', discountedAmountType: 'msg', busy: 'queue', receipt: false, priceByCard: false, cardReadTimeout: 30, outputs: 2 },
+    choices: { busy: ['queue', 'refuse'] },
     typed: { merchantId: TEXT, currency: TEXT, discountedAmount: ['msg', 'flow', 'global', 'num', 'str', 'env'] },
   },
   'ssi-refund': {
     outputs: 2,
-    defaults: { name: '', terminal: '', operation: 'Refund', units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str' },
-    choices: { operation: ['Refund', 'Void', 'PartialVoid', 'msg'], units: ['minor', 'major'] },
+    defaults: { name: '', terminal: '', operation: 'Refund', units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str', busy: 'queue', receipt: false },
+    choices: { operation: ['Refund', 'Void', 'PartialVoid', 'msg'], units: ['minor', 'major'], busy: ['queue', 'refuse'] },
     typed: { merchantId: TEXT, currency: TEXT },
   },
   'ssi-transaction': {
     outputs: 2,
-    defaults: { name: '', terminal: '', method: 'Purchase', units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str' },
+    defaults: { name: '', terminal: '', method: 'Purchase', units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str', busy: 'queue', receipt: false },
+    choices: { busy: ['queue', 'refuse'] },
     typed: { merchantId: TEXT, currency: TEXT },
   },
   'ssi-status': {
@@ -321,9 +323,15 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
           def.inputLabels.call(ctx, 0).should.be.a.String().and.not.match(new RegExp(`^${type}\\.`));
         }
         if (type === 'ssi-purchase') {
-          def.label.call(labelContext(type, 'en-US', {})).should.equal('purchase');
+          def.label.call(labelContext(type, 'en-US', {})).should.equal('POS card payment');
           const ctx = labelContext(type, 'en-US', {});
           [0, 1, 2].map((i) => def.outputLabels.call(ctx, i)).should.eql(['approved', 'not approved', 'card read']);
+        }
+        if (type === 'ssi-transaction') {
+          // Not "Purchase" beside the purchase node: the label says it is a transaction node, with its method.
+          def.label.call(labelContext(type, 'en-US', { method: 'Purchase' })).should.equal('transaction: Purchase');
+          def.label.call(labelContext(type, 'uk', { method: 'CashBack' })).should.equal('операція: CashBack');
+          def.label.call(labelContext(type, 'en-US', { method: 'msg' })).should.equal('POS card transaction');
         }
         if (type === 'ssi-report') {
           def.label.call(labelContext(type, 'en-US', { report: 'ZReport' })).should.equal('Z report');
@@ -366,6 +374,15 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
       });
     });
   }
+
+  it('paying nodes: busy is queue or refuse, and a node saved before the setting existed is valid (it queues)', () => {
+    for (const type of ['ssi-purchase', 'ssi-refund', 'ssi-transaction']) {
+      const { busy, receipt } = load(type).calls[0].def.defaults;
+      [busy.value, receipt.value].should.eql(['queue', false]);
+      for (const value of ['queue', 'refuse', undefined]) busy.validate.call({}, value).should.be.true(`${type} ${value}`);
+      for (const value of ['', 'Refuse', 'wait', 1]) busy.validate.call({}, value).should.be.false(`${type} ${value}`);
+    }
+  });
 
   it('ssi-terminal: the LRC encoding takes decimal or hex, and a configuration saved before it had one', () => {
     const { calls } = load('ssi-terminal');
@@ -429,6 +446,42 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
     form.checked = true;
     form.onChange.forEach((fn) => fn());
     [form.outputs, form.shown].should.eql([3, true]);
+  });
+
+  it('palette search: "payment", "card", "pos" and "terminal" find the nodes; no label is a core node\'s', () => {
+    // Node-RED's palette filter (palette.js refreshFilter) tests the type and the palette label, case-insensitive.
+    const core = ['inject', 'debug', 'complete', 'catch', 'status', 'link in', 'link call', 'link out', 'comment', 'function', 'switch', 'change', 'range', 'template',
+      'delay', 'trigger', 'exec', 'filter', 'mqtt in', 'mqtt out', 'http in', 'http response', 'http request', 'websocket in', 'websocket out', 'tcp in', 'tcp out',
+      'tcp request', 'udp in', 'udp out', 'csv', 'html', 'json', 'xml', 'yaml', 'split', 'join', 'sort', 'batch', 'file', 'file in', 'watch', 'junction'];
+    const palette = NAMES.filter((type) => TYPES[type].category !== 'config');
+    for (const lang of LANGS) {
+      const labels = Object.fromEntries(palette.map((type) => [type, registered(type)[0].def.paletteLabel.call(labelContext(type, lang, TYPES[type].defaults))]));
+      const found = (term) => palette.filter((type) => new RegExp(term, 'i').test(type) || new RegExp(term, 'i').test(labels[type]));
+      found('pos').should.eql(palette, `${lang}: "pos" finds every node`);
+      for (const type of palette) core.should.not.containEql(labels[type].toLowerCase(), `${lang}: ${type} is labelled like a core node`);
+      if (lang !== 'en-US') continue;
+      found('card').should.eql(['ssi-purchase', 'ssi-refund', 'ssi-transaction']);
+      found('payment').should.eql(['ssi-purchase']);
+      found('terminal').should.eql(palette.filter((t) => !['ssi-purchase', 'ssi-refund', 'ssi-transaction'].includes(t)));
+    }
+  });
+
+  it('ssi-terminal dialog: Test connection right after the connection settings; polling and timeouts in a collapsed Advanced section', () => {
+    const template = parts('ssi-terminal').templates[0][2];
+    const at = (id) => {
+      const i = template.indexOf(`id="${id}"`);
+      i.should.be.aboveOrEqual(0, id);
+      return i;
+    };
+    at('node-config-ssi-terminal-test').should.be.above(at('node-config-input-baudRate'));
+    at('node-config-ssi-terminal-test').should.be.below(at('node-config-input-merchantId'));
+    const advanced = /<div class="ssi-terminal-advanced" style="display:none;">([\s\S]*?)\n    <\/div>\n/.exec(template);
+    (advanced !== null).should.be.true('a collapsed Advanced section');
+    const inside = [...advanced[1].matchAll(/id="node-config-input-(\w+)"/g)].map((m) => m[1]);
+    inside.should.eql(['polling', 'pollInterval', 'requestTimeout', 'minRequestGap', 'connectTimeout', 'overallTimeout', 'unackedGrace', 'lrcEncoding']);
+    at('node-config-ssi-terminal-advanced-toggle').should.be.below(template.indexOf('<div class="ssi-terminal-advanced"'));
+    // Every setting of the node is still in the form, once.
+    for (const key of Object.keys(TYPES['ssi-terminal'].defaults)) template.split(`id="node-config-input-${key}"`).length.should.equal(2, key);
   });
 
   it('the shared status texts are kept in both languages', () => {

@@ -351,9 +351,10 @@ describe('example flows: loaded into Node-RED against the simulator', function (
       paid.payload.should.match({ ok: true, dispense: 'A1', amount: 2450 });
       paid.payload.rrn.should.be.a.String();
       const declined = await click(ex, 'declined card (100.05)', 'not paid');
-      declined.payload.should.match({ ok: false, result: 'DECLINED_ONLINE', errorCode: 'E21', responseCode: '05', amount: 10005 });
+      declined.payload.should.match({ ok: false, result: 'DECLINED_ONLINE', reason: 'declined by the bank', errorCode: 'E21', responseCode: '05', amount: 10005 });
+      declined.payload.terminalText.should.be.a.String().and.not.be.empty();
       const cancelled = await click(ex, 'cancelled (100.12)', 'not paid');
-      cancelled.payload.should.match({ ok: false, result: 'CANCELLED', errorCode: 'E12' });
+      cancelled.payload.should.match({ ok: false, result: 'CANCELLED', reason: 'cancelled', errorCode: 'E12' });
       sim.requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transAmount).should.eql(['2450', '10005', '10012']);
     });
 
@@ -364,7 +365,7 @@ describe('example flows: loaded into Node-RED against the simulator', function (
       ok.body.should.match({ ok: true, dispense: 'B2', amount: 2450 });
       const no = await request(ex.url, 'POST', '/vend', { amount: 10051, slot: 'B2' });
       no.status.should.equal(402);
-      no.body.should.match({ ok: false, result: 'DECLINED_ONLINE', responseCode: '51' });
+      no.body.should.match({ ok: false, result: 'DECLINED_ONLINE', reason: 'insufficient funds', responseCode: '51' });
       const before = sim.requests.length;
       const bad = await request(ex.url, 'POST', '/vend', { amount: 'a lot', slot: 'B2' });
       bad.status.should.equal(400);

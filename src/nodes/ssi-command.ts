@@ -8,6 +8,7 @@ import { isApproved } from '../core/normalise';
 import { validateRequest } from '../core/validate';
 import { badInput, settingOrMsg } from './lib/choice';
 import { attachTerminal, type OperationContext } from './lib/flow-node';
+import { errorReason, outcomeReason } from './lib/reasons';
 import type { EcrResponse } from '../core/normalise';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './lib/red';
 
@@ -22,8 +23,8 @@ function shape(msg: NodeMessage, name: string, response: EcrResponse, ctx: Opera
   msg.payload = response;
   msg.ecr = { method: name, response };
   const ok = getMethod(name)?.group === 'financial' ? isApproved(response) : !response.error;
-  const what = String(response.params.transactionResult || response.errorCode || 'FAILED');
-  ctx.badge(ok ? { fill: 'green', shape: 'dot', text: `✔ ${name}` } : { fill: 'red', shape: 'ring', text: `✘ ${name} ${what}` });
+  const reason = getMethod(name)?.group === 'financial' ? outcomeReason(response.params, response.errorCode) : errorReason(response.errorCode) ?? 'terminal-error';
+  ctx.badge(ok ? { fill: 'green', shape: 'dot', text: `✔ ${ctx.t('status.done')}` } : { fill: 'red', shape: 'ring', text: `✘ ${ctx.t(`reason.${reason}`)}` });
   return msg;
 }
 
@@ -31,7 +32,7 @@ export = function register(RED: NodeAPI): void {
   function SsiCommandNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
     attachTerminal(RED, this, def, async (msg, ctx) => {
-      const method = settingOrMsg(def.method, () => msg.method);
+      const method = settingOrMsg(def.method ?? 'msg', () => msg.method);
       // A method the catalogue does not know gets the core's UNKNOWN_METHOD error, before anything is sent.
       const spec = getMethod(String(method)) ?? validateRequest(method).spec;
       const name = spec.name;

@@ -34,9 +34,10 @@ export = function register(RED: NodeAPI): void {
         params = fontStyle === undefined ? { receipt: input.receipt } : { receipt: input.receipt, fontStyle };
       }
       const response = await ctx.terminal.request(method, params);
-      msg.payload = response.params;
+      // What was printed beside the terminal's answer: the receipt XML (built from the lines) or the PDF's url.
+      msg.payload = { ...response.params, ...(method === 'PrintPdfUrl' ? { url: params.url } : { receipt: params.receipt }) };
       msg.ecr = { method, response };
-      ctx.badge({ fill: 'green', shape: 'dot', text: `✔ ${method}` });
+      ctx.badge({ fill: 'green', shape: 'dot', text: `✔ ${ctx.t('status.printed')}` });
       return msg;
     });
   }

@@ -6,7 +6,7 @@ import { METHODS } from '../core/catalogue';
 import { badInput, flag } from './lib/choice';
 import { attachTerminal } from './lib/flow-node';
 import { buildParams, payloadObject, type AmountUnits } from './lib/inputs';
-import { financialOutcome, typedValues } from './lib/outcome';
+import { attachReceipt, busyPolicy, financialOutcome, refuseWhenBusy, typedValues } from './lib/outcome';
 import { CARD_READ_WAIT, CardReadDesk, cardReadPayload, SECOND_STEP_KEY } from './lib/price-by-card';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './lib/red';
 import { STATUS_NS } from './lib/status';
@@ -39,17 +39,20 @@ export = function register(RED: NodeAPI): void {
       waitSeconds = err as Error;
     }
     let toldOldFirmware = false;
+    const busy = busyPolicy(def.busy);
+    const receipt = flag(def.receipt);
 
     attachTerminal(RED, node, def, async (msg, ctx) => {
       const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, node, msg), def, TYPED);
       const params = buildParams('Purchase', Object.keys(METHODS.Purchase.params), { payload: payloadObject(msg.payload), node: fromNode, defaults: ctx.config.defaults }, units);
       if (priceByCard && waitSeconds instanceof Error) throw waitSeconds;
+      refuseWhenBusy(busy, 'Purchase', ctx);
       const card = priceByCard
         ? desk.forPurchase({
             transAmount: params.transAmount,
             // The Terminal calls the outcome unknown after overallTimeout without a status change: the wait stays well within it.
             waitMs: Math.min((waitSeconds as number) * 1000, Math.floor(ctx.terminal.overallTimeout / 2)),
-            waiting: () => node.status({ fill: 'blue', shape: 'ring', text: `${STATUS_NS}priceByCard` }),
+            waiting: () => ctx.say({ fill: 'blue', shape: 'ring', text: `${STATUS_NS}priceByCard` }),
             cardRead: (first, id) => {
               const out = RED.util.cloneMessage(msg);
               out.payload = cardReadPayload(first);
@@ -66,6 +69,7 @@ export = function register(RED: NodeAPI): void {
       const out = financialOutcome(msg, 'Purchase', result, ctx);
       const report = card?.report();
       if (report) (msg.payload as Record<string, unknown>).priceByCard = report;
+      if (receipt) await attachReceipt(msg, ctx);
       return out;
     }, financialOutcome, { intercept: (msg: NodeMessage, done) => desk.answer(msg, done) });
 

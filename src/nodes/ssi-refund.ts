@@ -3,10 +3,10 @@
  * off), fixed in the node or, with 'msg', from msg.payload.operation. Output 1: approved. Output 2: not approved.
  */
 import { METHODS } from '../core/catalogue';
-import { oneOf, settingOrMsg } from './lib/choice';
+import { flag, oneOf, settingOrMsg } from './lib/choice';
 import { attachTerminal } from './lib/flow-node';
 import { buildParams, payloadObject, type AmountUnits } from './lib/inputs';
-import { financialOutcome, typedValues } from './lib/outcome';
+import { attachReceipt, busyPolicy, financialOutcome, refuseWhenBusy, typedValues } from './lib/outcome';
 import type { Node, NodeAPI, NodeDef } from './lib/red';
 
 const OPERATIONS = ['Refund', 'Void', 'PartialVoid'] as const;
@@ -17,12 +17,17 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const units: AmountUnits = def.units === 'major' ? 'major' : 'minor';
+    const busy = busyPolicy(def.busy);
+    const receipt = flag(def.receipt);
     attachTerminal(RED, node, def, async (msg, ctx) => {
       const payload = payloadObject(msg.payload);
       const operation = oneOf('ssi-refund', 'operation', settingOrMsg(def.operation, () => payload.operation, 'Refund'), OPERATIONS);
       const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, node, msg), def, TYPED);
       const params = buildParams(operation, Object.keys(METHODS[operation].params), { payload, node: fromNode, defaults: ctx.config.defaults }, units);
-      return financialOutcome(msg, operation, await ctx.transact(operation, params), ctx);
+      refuseWhenBusy(busy, operation, ctx);
+      const out = financialOutcome(msg, operation, await ctx.transact(operation, params), ctx);
+      if (receipt) await attachReceipt(msg, ctx);
+      return out;
     }, financialOutcome);
   }
   RED.nodes.registerType('ssi-refund', SsiRefundNode);

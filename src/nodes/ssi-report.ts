@@ -27,7 +27,7 @@ function shape(msg: NodeMessage, report: string, result: EcrResponse, ctx: Opera
   const out = { ...reportPayload(report, result), ...receipt };
   msg.ecr = { method: report, response: result };
   msg.payload = out;
-  ctx.badge(reportBadge(out));
+  ctx.badge(reportBadge(out, ctx.t));
   return out.ok ? [msg, null] : [null, msg];
 }
 
@@ -37,7 +37,7 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     attachTerminal(RED, node, def, async (msg, ctx) => {
       const payload = payloadObject(msg.payload);
-      const report = oneOf('ssi-report', 'report', settingOrMsg(def.report, () => payload.report), REPORTS);
+      const report = oneOf('ssi-report', 'report', settingOrMsg(def.report ?? 'XReport', () => payload.report), REPORTS);
       const detailed = typeof payload.detailed === 'boolean' ? payload.detailed : flag(def.detailed);
       const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, node, msg), def, TYPED);
       const sources = { payload: { merchantId: payload.merchantId, isDetailReport: detailed }, node: fromNode, defaults: ctx.config.defaults };

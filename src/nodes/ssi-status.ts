@@ -13,9 +13,9 @@ const DEFAULT_INTERVAL = 30;
 /** The first poll waits for the flow to start, like an inject node's "once". */
 const FIRST_POLL_MS = 100;
 
-function badge(health: Health, mode: HealthMode): NodeStatus {
+function badge(health: Health, answers: string): NodeStatus {
   if (!health.online) return hubBadge({ reachability: 'disconnected', unresolved: 0 });
-  return health.status === null ? { fill: 'green', shape: 'dot', text: `✔ ${mode}` } : terminalBadge(health.status);
+  return health.status === null ? { fill: 'green', shape: 'dot', text: `✔ ${answers}` } : terminalBadge(health.status);
 }
 
 function intervalSeconds(value: unknown): number {
@@ -29,12 +29,17 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const setting = def.mode || 'GetStatus';
+    // A fleet of terminals feeds one dashboard: each msg says which terminal it is about (its configuration's
+    // name in msg.topic, its id in msg.payload.terminal).
+    const terminalName = (ctx: { config: { id: string; name?: string } }) => ctx.config.name || ctx.config.id;
     const ctx = attachTerminal(RED, node, def, async (msg, ctx) => {
       const mode = oneOf('ssi-status', 'mode', setting, HEALTH_MODES);
       const { health, response } = await checkHealth(ctx.terminal, mode);
-      msg.payload = health;
+      msg.payload = { ...health, terminal: ctx.config.id };
+      // The msg's own topic is kept: it may be the flow's (a dashboard's), not an inject's empty one.
+      if (msg.topic === undefined || msg.topic === null || msg.topic === '') msg.topic = terminalName(ctx);
       if (response) msg.ecr = { method: mode, response };
-      ctx.badge(badge(health, mode));
+      ctx.badge(badge(health, ctx.t('status.answers')));
       return msg;
     });
     if (!ctx || !flag(def.watch)) return;
@@ -49,7 +54,7 @@ export = function register(RED: NodeAPI): void {
       return;
     }
     const poller = watchHealth(ctx.terminal, mode, seconds * 1000, FIRST_POLL_MS, (health, response) => {
-      const out: NodeMessage = { topic: 'ssi-status', payload: health };
+      const out: NodeMessage = { topic: terminalName(ctx), payload: { ...health, terminal: ctx.config.id } };
       if (response) out.ecr = { method: mode, response };
       node.send(out);
     }, (message) => node.warn(message));

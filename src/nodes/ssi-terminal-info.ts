@@ -44,8 +44,9 @@ export = function register(RED: NodeAPI): void {
         msg.payload = one.payload;
         msg.ecr = one.ecr;
       }
-      const model = info ? String(info.payload.terminalModel ?? info.payload.model ?? 'GetTerminalInfo') : 'GetMerchantList';
-      ctx.badge({ fill: 'green', shape: 'dot', text: list ? `✔ ${model} (${list.payload.merchantCount})` : `✔ ${model}` });
+      const model = info ? String(info.payload.terminalModel ?? info.payload.model ?? ctx.t('status.answers')) : undefined;
+      const count = list ? ctx.t('status.merchants', { count: list.payload.merchantCount }) : undefined;
+      ctx.badge({ fill: 'green', shape: 'dot', text: `✔ ${[model, count].filter(Boolean).join(', ')}` });
       return msg;
     });
   }

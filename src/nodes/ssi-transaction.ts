@@ -3,10 +3,10 @@
  * msg.payload holds the method's keys (a bare number is transAmount). Output 1: approved. Output 2: not approved.
  */
 import { METHODS, methodsIn } from '../core/catalogue';
-import { oneOf, settingOrMsg } from './lib/choice';
+import { flag, oneOf, settingOrMsg } from './lib/choice';
 import { attachTerminal } from './lib/flow-node';
 import { buildParams, payloadObject, type AmountUnits } from './lib/inputs';
-import { financialOutcome, typedValues } from './lib/outcome';
+import { attachReceipt, busyPolicy, financialOutcome, refuseWhenBusy, typedValues } from './lib/outcome';
 import type { Node, NodeAPI, NodeDef } from './lib/red';
 
 const FINANCIAL = Object.freeze(methodsIn('financial'));
@@ -17,11 +17,16 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const units: AmountUnits = def.units === 'major' ? 'major' : 'minor';
+    const busy = busyPolicy(def.busy);
+    const receipt = flag(def.receipt);
     attachTerminal(RED, node, def, async (msg, ctx) => {
-      const method = oneOf('ssi-transaction', 'method', settingOrMsg(def.method, () => msg.method), FINANCIAL);
+      const method = oneOf('ssi-transaction', 'method', settingOrMsg(def.method ?? 'Purchase', () => msg.method), FINANCIAL);
       const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, node, msg), def, TYPED);
       const params = buildParams(method, Object.keys(METHODS[method].params), { payload: payloadObject(msg.payload), node: fromNode, defaults: ctx.config.defaults }, units);
-      return financialOutcome(msg, method, await ctx.transact(method, params), ctx);
+      refuseWhenBusy(busy, method, ctx);
+      const out = financialOutcome(msg, method, await ctx.transact(method, params), ctx);
+      if (receipt) await attachReceipt(msg, ctx);
+      return out;
     }, financialOutcome);
   }
   RED.nodes.registerType('ssi-transaction', SsiTransactionNode);

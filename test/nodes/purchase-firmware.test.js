@@ -4,9 +4,8 @@
  * by itself, and "price by card": the card read on output 3, answered back into the node by the flow.
  */
 require('should');
-const { helper, terminalConfig, simulator, load, next, statuses, MERCHANT } = require('./support');
+const { helper, terminalConfig, simulator, load, next, statuses, statusText, withoutTime, MERCHANT } = require('./support');
 
-const STATUS = '@ssi-ecr/node-red/ssi-terminal:ssi-terminal.status.';
 /** Each step lasts a few polls (later firmware wants 250 ms between requests), so that every status is seen. */
 const PHASES = { S01: 0, S02: 700, S03: 0, S04: 700, S05: 0, S07: 0 };
 
@@ -57,9 +56,9 @@ describe('ssi-purchase on later firmware (1.4)', function () {
     sim.counts['Purchase#2'].should.equal(1);
     purchases(sim, '1').should.have.length(1);
     purchases(sim, '2')[0].params.should.eql(purchases(sim, '1')[0].params);
-    seen.map((s) => s.text).should.containDeep([`${STATUS}S02`, `${STATUS}S08`, `${STATUS}S04`]);
-    seen.find((s) => s.text === `${STATUS}S08`).should.match({ fill: 'blue', shape: 'dot' });
-    seen[seen.length - 1].text.should.equal('✔ 24.50');
+    seen.map((s) => s.text).should.containDeep([statusText('S02'), statusText('S08'), statusText('S04')]);
+    seen.find((s) => s.text === statusText('S08')).should.match({ fill: 'blue', shape: 'dot' });
+    withoutTime(seen[seen.length - 1]).text.should.equal('✔ 24.50');
   });
 
   it('price by card: the card read goes out on output 3; the discount sent back is what step 2 asks and what is charged', async () => {
@@ -83,7 +82,7 @@ describe('ssi-purchase on later firmware (1.4)', function () {
     purchases(sim, '1')[0].params.should.not.have.property('discountedAmount');
     purchases(sim, '2')[0].params.should.match({ transAmount: '2450', discountedAmount: '2205', transactionUid: read.payload.transactionUid });
     sim.counts['Purchase#2'].should.equal(1);
-    seen.map((s) => s.text).should.containDeep([`${STATUS}S08`, `${STATUS}priceByCard`]);
+    seen.map((s) => s.text).should.containDeep([statusText('S08'), statusText('priceByCard')]);
   });
 
   it('price by card in hryvnias: the answer is read in the node\'s units; sent back unchanged, the amount asked is charged', async () => {

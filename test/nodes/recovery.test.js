@@ -4,7 +4,7 @@ const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
 require('should');
-const { helper, simulator, load, next, buyerFlow } = require('./support');
+const { helper, simulator, load, next, buyerFlow, statusText } = require('./support');
 const { startNodeRed, request } = require('../support/node-red');
 const { waitFor, MERCHANT } = require('../support/fixtures');
 
@@ -36,7 +36,7 @@ describe('Recovered outcomes in Node-RED', function () {
     const err = await caught;
     err.error.code.should.equal('OUTCOME_UNKNOWN');
     err.ecrError.facts.journalId.should.be.a.String();
-    await waitFor(() => statuses.includes('✘ OUTCOME_UNKNOWN'), 2000, 'the failure badge');
+    await waitFor(() => statuses.some((s) => /^✘ outcome unknown: check the terminal at \d\d:\d\d$/.test(s)), 2000, 'the failure badge');
     JSON.parse(fs.readFileSync(path.join(dir, 'journal-term.json'), 'utf8')).records.should.have.length(1);
     await waitFor(() => sim.status === 'S00', 4000, 'the terminal to finish');
     sim.engine.phases.S02 = 0;
@@ -65,8 +65,8 @@ describe('Recovered outcomes in Node-RED', function () {
     const badges = [];
     buy.on('call:status', (c) => badges.push(c.args[0]));
     // Reconciled at start, still unknown: the node says so before anyone tries to pay.
-    await waitFor(() => badges.some((b) => b.text === '@ssi-ecr/node-red/ssi-terminal:ssi-terminal.status.unresolved'), 3000, 'the unresolved badge');
-    badges.find((b) => /unresolved$/.test(b.text)).should.match({ fill: 'yellow', shape: 'ring' });
+    await waitFor(() => badges.some((b) => b.text === statusText('unresolved')), 3000, 'the unresolved badge');
+    badges.find((b) => b.text === statusText('unresolved')).should.match({ fill: 'yellow', shape: 'ring' });
     const caught = next(helper.getNode('caught'));
     helper.getNode('buy').receive({ payload: 100 });
     const err = await caught;

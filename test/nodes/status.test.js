@@ -1,7 +1,7 @@
 'use strict';
 require('should');
 const { Terminal } = require('../../dist/core');
-const { helper, terminalConfig, simulator, load, next, statuses } = require('./support');
+const { helper, terminalConfig, simulator, load, next, statuses, withoutTime, statusText } = require('./support');
 const { purchases } = require('./seed');
 const { delay, waitFor } = require('../support/fixtures');
 
@@ -58,11 +58,11 @@ describe('ssi-status node', function () {
     const got = next(helper.getNode('out'));
     node.receive({ payload: 'check', topic: 'health-check', req: { id: 1 } });
     const msg = await got;
-    msg.payload.should.eql(S00);
+    msg.payload.should.eql({ ...S00, terminal: 'term' });
     msg.ecr.should.match({ method: 'GetStatus', response: { method: 'GetStatus', error: false, status: 'S00' } });
     msg.topic.should.equal('health-check');
     msg.req.should.eql({ id: 1 });
-    seen[seen.length - 1].should.eql({ fill: 'green', shape: 'dot', text: `${NS}S00` });
+    withoutTime(seen[seen.length - 1]).should.eql({ fill: 'green', shape: 'dot', text: statusText('S00') });
   });
 
   it('S06: needsZReport, and the terminal is still idle', async () => {
@@ -71,7 +71,7 @@ describe('ssi-status node', function () {
     await load(flow());
     const got = next(helper.getNode('out'));
     helper.getNode('health').receive({});
-    (await got).payload.should.eql({ status: 'S06', text: 'Z report (settlement) required', uk: 'термінал вимагає виконати Z-звіт', known: true, idle: true, online: true, needsZReport: true });
+    (await got).payload.should.eql({ status: 'S06', text: 'Z report (settlement) required', uk: 'термінал вимагає виконати Z-звіт', known: true, idle: true, online: true, needsZReport: true, terminal: 'term' });
   });
 
   it('PingDevice: online without a status', async () => {
@@ -82,10 +82,10 @@ describe('ssi-status node', function () {
     const got = next(helper.getNode('out'));
     node.receive({ payload: 1 });
     const msg = await got;
-    msg.payload.should.eql({ status: null, text: 'the terminal answers', uk: 'термінал відповідає', known: false, idle: false, online: true, needsZReport: false });
+    msg.payload.should.eql({ status: null, text: 'the terminal answers', uk: 'термінал відповідає', known: false, idle: false, online: true, needsZReport: false, terminal: 'term' });
     msg.ecr.method.should.equal('PingDevice');
     calls.should.eql(['PingDevice']);
-    seen[seen.length - 1].should.eql({ fill: 'green', shape: 'dot', text: '✔ PingDevice' });
+    withoutTime(seen[seen.length - 1]).should.eql({ fill: 'green', shape: 'dot', text: '✔ answers' });
   });
 
   it('an unreachable terminal is an answer, online: false, not an error', async () => {
@@ -98,13 +98,13 @@ describe('ssi-status node', function () {
     const caught = next(helper.getNode('caught'), 300).then(() => 'caught', () => 'not caught');
     node.receive({ topic: 'probe' });
     const msg = await got;
-    msg.payload.should.have.keys('status', 'text', 'uk', 'known', 'idle', 'online', 'needsZReport', 'error');
+    msg.payload.should.have.keys('status', 'text', 'uk', 'known', 'idle', 'online', 'needsZReport', 'error', 'terminal');
     msg.payload.should.match({ status: null, text: 'the terminal does not answer', uk: 'термінал не відповідає', known: false, idle: false, online: false, needsZReport: false });
     msg.payload.error.should.match(/^GetStatus: cannot connect to http:\/\/127\.0\.0\.1:\d+\/ \(.*ECONNREFUSED.*\); nothing was sent$/);
     msg.should.not.have.property('ecr');
     msg.topic.should.equal('probe');
     (await caught).should.equal('not caught');
-    seen[seen.length - 1].should.eql({ fill: 'red', shape: 'ring', text: `${NS}disconnected` });
+    withoutTime(seen[seen.length - 1]).should.eql({ fill: 'red', shape: 'ring', text: statusText('disconnected') });
     sim = undefined;
   });
 
@@ -127,20 +127,20 @@ describe('ssi-status node', function () {
     const got = collect();
     const polls = () => calls.filter((m) => m === 'GetStatus').length;
     await waitFor(() => got.length === 1, 1000, 'the first poll');
-    got[0].should.match({ topic: 'ssi-status', payload: S00 });
+    got[0].should.match({ topic: 'sim', payload: S00 });
     got[0].should.have.keys('_msgid', 'topic', 'payload', 'ecr');
     await waitFor(() => polls() === 2, 1500, 'a second poll');
     await delay(50);
     got.length.should.equal(1);
     await sim.stop();
     await waitFor(() => got.length === 2, 1500, 'the offline msg');
-    got[1].should.match({ topic: 'ssi-status', payload: { status: null, online: false } });
+    got[1].should.match({ topic: 'sim', payload: { status: null, online: false } });
     await waitFor(() => polls() === 4, 1500, 'a second offline poll');
     await delay(50);
     got.length.should.equal(2);
     sim = await simulator({ port, httpPort });
     await waitFor(() => got.length === 3, 1500, 'the online msg');
-    got[2].should.match({ topic: 'ssi-status', payload: S00 });
+    got[2].should.match({ topic: 'sim', payload: S00 });
     got[2]._msgid.should.not.equal(got[0]._msgid);
   });
 
@@ -155,7 +155,7 @@ describe('ssi-status node', function () {
     calls.filter((m) => m === 'GetStatus').length.should.equal(2);
     await waitFor(() => got.length === 3, 1500, 'offline, then online again');
     got[1].payload.should.match({ online: false, error: /no response .* within 1500 ms/ });
-    got[2].payload.should.eql(S00);
+    got[2].payload.should.eql({ ...S00, terminal: 'term' });
   });
 
   it('watch with an interval under 1 s: the node reports it at deploy and does not poll', async () => {

@@ -76,4 +76,25 @@ function buyerFlow(sim, terminal = {}) {
   ];
 }
 
-module.exports = { helper, nodeModules, terminalConfig, simulator, load, next, statuses, buyerFlow, NODES, MERCHANT };
+
+/** An outcome badge ends with the time it came (" at 10:17", the runtime's clock): checked, then taken off. */
+function withoutTime(status) {
+  const m = / at (\d{2}):(\d{2})$/.exec(status.text);
+  if (!m) throw new Error(`the badge ${JSON.stringify(status.text)} does not say when the outcome came`);
+  const now = new Date();
+  // The minute the badge names is this one or the one before (a test may cross a minute).
+  const minutes = (Number(m[1]) * 60 + Number(m[2]));
+  const nowMinutes = now.getHours() * 60 + now.getMinutes();
+  if (![0, 1].includes((nowMinutes - minutes + 1440) % 1440)) throw new Error(`the badge ${JSON.stringify(status.text)} names a time that is not now`);
+  return { ...status, text: status.text.slice(0, m.index) };
+}
+
+/** The English text of a terminal status (ssi-terminal.status.<name>): what a node shows, and a Status node receives. */
+const CATALOGUE = require('../../src/nodes/locales/en-US/ssi-terminal.json')['ssi-terminal'];
+function statusText(name) {
+  const text = CATALOGUE.status[name];
+  if (typeof text !== 'string') throw new Error(`no status ${name} in the catalogue`);
+  return text;
+}
+
+module.exports = { helper, nodeModules, terminalConfig, simulator, load, next, statuses, withoutTime, statusText, buyerFlow, NODES, MERCHANT };

@@ -3,7 +3,7 @@ const net = require('node:net');
 const { EventEmitter } = require('node:events');
 require('should');
 const bcrypt = require('bcryptjs');
-const { helper, terminalConfig, simulator, load, next, statuses } = require('./support');
+const { helper, terminalConfig, simulator, load, next, statuses, statusText } = require('./support');
 const { startNodeRed, request } = require('../support/node-red');
 const { waitFor, MERCHANT } = require('../support/fixtures');
 const { METHOD_NAMES } = require('../../dist/core');
@@ -13,7 +13,6 @@ function socketsTo(port) {
   return process._getActiveHandles().filter((h) => h instanceof net.Socket && h.remotePort === port && !h.destroyed).length;
 }
 
-const STATUS = '@ssi-ecr/node-red/ssi-terminal:ssi-terminal.status.';
 
 describe('ssi-terminal settings as Terminal options', function () {
   const { terminalOptions } = require('../../dist/nodes/lib/terminal-options');
@@ -186,11 +185,12 @@ describe('ssi-terminal config node (in the test runtime)', function () {
     b1.receive({ payload: 100 });
     (await caught).args[0].sent.should.be.false();
     // The node that failed says why; the other user of the terminal shows it is unreachable.
-    await waitFor(() => seen1.some((s) => s.text === '✘ CONNECTION_FAILED'), 8000, 'the failure badge');
-    await waitFor(() => seen2.some((s) => s.text === `${STATUS}disconnected`), 2000, 'the disconnected badge');
-    seen1.map((s) => s.text).should.containDeep([`${STATUS}sending`, '✔ 1.00']);
-    seen2.map((s) => s.text).should.containDeep([`${STATUS}S00`, `${STATUS}disconnected`]);
-    seen2.find((s) => s.text === `${STATUS}disconnected`).should.match({ fill: 'red', shape: 'ring' });
+    await waitFor(() => seen1.some((s) => s.text.startsWith('✘ terminal not reachable at ')), 8000, 'the failure badge');
+    await waitFor(() => seen2.some((s) => s.text === statusText('disconnected')), 2000, 'the disconnected badge');
+    seen1.map((s) => s.text).should.containDeep([statusText('sending')]);
+    seen1.some((s) => /^✔ 1\.00 at \d\d:\d\d$/.test(s.text)).should.be.true();
+    seen2.map((s) => s.text).should.containDeep([statusText('S00'), statusText('disconnected')]);
+    seen2.find((s) => s.text === statusText('disconnected')).should.match({ fill: 'red', shape: 'ring' });
     port.should.be.above(0);
   });
 
@@ -299,7 +299,7 @@ describe('ssi-terminal config node (in the test runtime)', function () {
     const msg = await caught;
     msg.error.code.should.equal('VALIDATION');
     msg.error.message.should.match(/host is required/);
-    helper.getNode('b1').status.lastCall.args[0].text.should.equal(`${STATUS}config-error`);
+    helper.getNode('b1').status.lastCall.args[0].text.should.equal(statusText('config-error'));
   });
 });
 

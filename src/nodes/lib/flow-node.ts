@@ -11,6 +11,8 @@ import type { Terminal, TransactOptions } from '../../core/terminal';
 import type { EcrResponse } from '../../core/normalise';
 import type { Params } from '../../core/validate';
 import { SECOND_STEP_KEY, strayAnswer } from './price-by-card';
+import { clock, readable, translator } from './i18n';
+import { errorReason } from './reasons';
 import { hubBadge, terminalBadge, STATUS_NS } from './status';
 import type { TerminalHub, HubState, Recovered } from './terminal-hub';
 import type { Done, Node, NodeAPI, NodeDef, NodeMessage, NodeStatus, Send } from './red';
@@ -32,9 +34,14 @@ export interface OperationContext {
   config: TerminalConfigNode;
   /** Shows a status the terminal reported while this node's operation runs. */
   onStatus(status: StatusEvent): void;
-  /** Shows a badge of the node's own: an outcome, in a form that needs no translation (✔ 24.50, ✘ E06). */
+  /**
+   * Shows a badge of the node's own, an outcome (✔ 24.50, ✘ insufficient funds; a text or a key of this pack),
+   * with the time it came: it stays until the node's next operation, whatever the shared terminal does meanwhile.
+   */
   badge(status: NodeStatus): void;
-  /** RED._ of the shared ssi-terminal catalogue. */
+  /** Shows a passing status (a key of this pack is translated): while the operation runs. */
+  say(status: NodeStatus): void;
+  /** RED._ of the shared ssi-terminal catalogue (the English one when the runtime has none). */
   t(key: string, values?: Record<string, unknown>): string;
 }
 
@@ -125,10 +132,13 @@ function destinations(RED: NodeAPI, node: Node, out: NodeMessage | (NodeMessage 
  * before a restart (or whose outcome was unknown) is sent with it, marked msg.recovered = payload.recovered = true.
  */
 export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Operation, recover?: Shape, options: AttachOptions = {}): OperationContext | null {
-  const t = (key: string, values?: Record<string, unknown>) => RED._(`${SHARED_NS}ssi-terminal.${key}`, values);
+  const translate = translator(RED);
+  const t = (key: string, values?: Record<string, unknown>) => translate(`${SHARED_NS}ssi-terminal.${key}`, values);
+  // Texts, not keys: a Status node passes on what it receives, untranslated.
+  const say = (status: NodeStatus) => node.status(readable(translate, status));
   const config = RED.nodes.getNode(String(def.terminal ?? '')) as TerminalConfigNode | null;
   const unusable = (err: Error) => {
-    node.status({ fill: 'red', shape: 'ring', text: `${STATUS_NS}${config ? 'config-error' : 'no-config'}` });
+    say({ fill: 'red', shape: 'ring', text: `${STATUS_NS}${config ? 'config-error' : 'no-config'}` });
     node.on('input', (msg: NodeMessage, _send: Send, done: Done) => {
       msg.ecrError = errorDetails(err);
       done(err);
@@ -146,11 +156,12 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
   let running = 0;
   let ownBadge: NodeStatus | null = null;
   const show = (state: HubState) => {
-    if (running === 0 && !ownBadge) node.status(hubBadge(state));
+    if (running === 0 && !ownBadge) say(hubBadge(state));
   };
+  // The node's last outcome stays: what the shared terminal does for other nodes is theirs to show. Only a state
+  // that refuses this node's next payment (journal unusable, an outcome unresolved) takes its place.
   const onState = (state: HubState) => {
-    // A change of reachability or a status seen elsewhere replaces an old outcome badge.
-    ownBadge = null;
+    if (state.journal !== undefined || state.unresolved > 0) ownBadge = null;
     show(state);
   };
   hub.on('state', onState);
@@ -165,11 +176,13 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
     terminal,
     transact: transactFor(),
     config,
-    onStatus: (status) => node.status(terminalBadge(status.status)),
+    onStatus: (status) => say(terminalBadge(status.status)),
     badge: (status) => {
-      ownBadge = status;
-      node.status(status);
+      const text = readable(translate, status).text ?? '';
+      ownBadge = { ...status, text: t('status.at', { text, time: clock() }) };
+      node.status(ownBadge);
     },
+    say,
     t,
   };
 
@@ -248,7 +261,9 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
     }
     running++;
     ownBadge = null;
-    node.status({ fill: 'blue', shape: 'ring', text: `${STATUS_NS}sending` });
+    // Operations ahead of this one in the terminal's queue: the wait is shown, not hidden behind "sending".
+    const ahead = terminal.pending;
+    say(ahead > 0 ? { fill: 'blue', shape: 'ring', text: t('status.queued', { count: ahead }) } : { fill: 'blue', shape: 'ring', text: `${STATUS_NS}sending` });
     let method: string | undefined;
     const transact = transactFor(msg);
     const noted: OperationContext['transact'] = (...args) => {
@@ -266,7 +281,8 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
         if (closed) cutOff(err);
         msg.ecrError = errorDetails(err);
         const code = err instanceof EcrError ? err.code : 'ERROR';
-        ctx.badge({ fill: 'red', shape: code === LIB_CODES.OUTCOME_UNKNOWN ? 'dot' : 'ring', text: `✘ ${code}` });
+        const reason = errorReason(code);
+        ctx.badge({ fill: 'red', shape: code === LIB_CODES.OUTCOME_UNKNOWN ? 'dot' : 'ring', text: `✘ ${reason ? t(`reason.${reason}`) : `${t('reason.failed')} (${code})`}` });
         done(err instanceof Error ? err : new Error(String(err)));
       })
       .finally(() => {

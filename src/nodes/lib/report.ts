@@ -5,6 +5,7 @@ import { money } from '../../core/money';
 import type { EcrResponse } from '../../core/normalise';
 import { amountNumber } from './inputs';
 import type { NodeStatus } from './red';
+import { outcomeReason } from './reasons';
 
 /** A count as a number (0 when empty). */
 function countNumber(value: unknown): number {
@@ -34,10 +35,10 @@ export function reportPayload(report: string, result: EcrResponse): Record<strin
   return payload;
 }
 
-/** ✔ ZReport 3 / 74.50 (sales count / amount) or ✘ ZReport E21 (96). */
-export function reportBadge(payload: Record<string, unknown>): NodeStatus {
-  const report = String(payload.report);
-  if (payload.ok) return { fill: 'green', shape: 'dot', text: `✔ ${report} ${String(payload.totalSaleCount)} / ${money(payload.totalSaleAmount as number)}` };
-  const code = payload.responseCode ? ` (${String(payload.responseCode)})` : '';
-  return { fill: 'red', shape: 'ring', text: `✘ ${report} ${String(payload.errorCode || 'FAILED')}${code}` };
+/** ✔ Z report 3 / 74.50 (sales count / amount) or ✘ Z report: Z report required, in the catalogue's language. */
+export function reportBadge(payload: Record<string, unknown>, t: (key: string, values?: Record<string, unknown>) => string): NodeStatus {
+  const name = t(`status.${String(payload.report)}`);
+  if (payload.ok) return { fill: 'green', shape: 'dot', text: `✔ ${name} ${String(payload.totalSaleCount)} / ${money(payload.totalSaleAmount as number)}` };
+  const reason = outcomeReason(payload, payload.errorCode);
+  return { fill: 'red', shape: 'ring', text: `✘ ${name}: ${t(`reason.${reason}`)}` };
 }
