@@ -5,12 +5,12 @@
  * an outcome that cannot be established ends OUTCOME_UNKNOWN with the facts.
  */
 import { SECOND_STEP_STATUS, describeError, describeStatus, INTERRUPTIBLE_STATUSES, type StatusEvent } from './codes';
-import type { MethodSpec, Generation } from './catalogue';
+import { REQUEST_KEYS, type MethodSpec, type Generation } from './catalogue';
 import { EcrError, LIB_CODES } from './errors';
 import { isUid, newUid } from './firmware';
 import type { Journal, JournalRecord, SettledRef } from './journal';
 import type { EcrResponse } from './normalise';
-import { identicalButRan, judgeResult, type JudgeContext, type Verdict } from './outcome';
+import { identicalButRan, judgeResult, readResultOf, type JudgeContext, type Verdict } from './outcome';
 import { nextPollDelay, type Polling } from './poll-schedule';
 import { isRefusal, refused } from './refusal';
 import type { RefBook } from './refs';
@@ -76,8 +76,8 @@ export interface OperationHost {
 
 type Stage = 'single' | 'first' | 'second' | 'aborting';
 
-/** Request keys of later firmware: a v1.1.10 terminal is not sent them. */
-const LATER_KEYS = ['transactionUid'];
+/** Request keys of later firmware (`since` in the catalogue): a v1.1.10 terminal is not sent them. */
+const LATER_KEYS = Object.values(REQUEST_KEYS).filter((k) => k.since !== undefined).map((k) => k.name);
 
 export class Operation {
   private valid: ValidRequest;
@@ -254,18 +254,8 @@ export class Operation {
     return { acked: this.acked, soleEcr: this.host.settings.soleEcr, ran };
   }
 
-  /**
-   * The result of this operation: by its uid on later firmware (whatever ran after it). An answer that does not
-   * carry that uid (no such operation yet, a terminal that does not know the method after all) says nothing about
-   * it, so the last result is read and judged as on v1.1.10.
-   */
-  private async readResult(): Promise<EcrResponse> {
-    if (this.uid && this.resultMethod === 'GetLastResult') {
-      const byUid = await this.host.exchange('GetResultByUid', { transactionUid: this.uid });
-      if (byUid.params.transactionUid === this.uid) return byUid;
-      if (byUid.error && byUid.errorCode === 'E05') this.host.noteGeneration('1.1', 'GetResultByUid is an unknown method to this terminal');
-    }
-    return this.host.exchange(this.resultMethod);
+  private readResult(): Promise<EcrResponse> {
+    return readResultOf((m, p) => this.host.exchange(m, p), this.resultMethod, this.uid, () => this.host.noteGeneration('1.1', 'GetResultByUid is an unknown method to this terminal'));
   }
 
   private judge(result: EcrResponse, ran: boolean): Verdict {

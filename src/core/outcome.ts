@@ -118,3 +118,22 @@ export function identicalButRan(spec: MethodSpec, params: Params, result: EcrRes
   if (theirs !== undefined && typeof params.transactionUid === 'string' && theirs !== params.transactionUid) return false;
   return ctx.acked && ctx.ran === true && spec.resultMethod !== undefined;
 }
+
+/**
+ * An operation's result: by its uid on later firmware (whatever ran after it). An answer that does not carry that uid
+ * (no such operation yet, a terminal that does not know the method after all) says nothing about it, so the last
+ * result is read and judged as on v1.1.10. `onUnknownMethod` hears of a terminal that answered GetResultByUid E05.
+ */
+export async function readResultOf(
+  exchange: (method: string, params?: Params) => Promise<EcrResponse>,
+  resultMethod: 'GetLastResult' | 'GetLastReport',
+  uid: string | undefined,
+  onUnknownMethod?: () => void,
+): Promise<EcrResponse> {
+  if (uid && resultMethod === 'GetLastResult') {
+    const byUid = await exchange('GetResultByUid', { transactionUid: uid });
+    if (byUid.params.transactionUid === uid) return byUid;
+    if (byUid.error && byUid.errorCode === 'E05') onUnknownMethod?.();
+  }
+  return exchange(resultMethod);
+}

@@ -8,7 +8,7 @@ import { getMethod, type MethodSpec } from './catalogue';
 import { SECOND_STEP_STATUS } from './codes';
 import type { JournalRecord } from './journal';
 import { FIRST_STEP_COMPLETED, type EcrResponse } from './normalise';
-import { judgeResult } from './outcome';
+import { judgeResult, readResultOf } from './outcome';
 import type { Params } from './validate';
 
 /** What reconcile() established for one unresolved operation. */
@@ -32,15 +32,6 @@ export interface ReconcileHost {
 function uidOf(record: JournalRecord): string | undefined {
   const uid = record.params.transactionUid;
   return typeof uid === 'string' ? uid : undefined;
-}
-
-/** The record's result: by its uid where it has one; an answer without that uid says nothing, so the last result is read. */
-async function readFor(host: ReconcileHost, spec: MethodSpec, uid: string | undefined): Promise<EcrResponse> {
-  if (uid && spec.resultMethod === 'GetLastResult') {
-    const byUid = await host.exchange('GetResultByUid', { transactionUid: uid });
-    if (byUid.params.transactionUid === uid) return byUid;
-  }
-  return host.exchange(spec.resultMethod!);
 }
 
 /** How long ago the request (its step 2, if one was sent) was handed to the connection. */
@@ -67,7 +58,7 @@ export async function reconcileRecord(host: ReconcileHost, record: JournalRecord
   let result: EcrResponse;
   try {
     await host.untilIdle(`reconcile ${record.method}`, (status) => releaseSecondStep(host, spec, record, uid, status));
-    result = await readFor(host, spec, uid);
+    result = await readResultOf((m, p) => host.exchange(m, p), spec.resultMethod, uid);
   } catch (err) {
     return { record, verdict: 'unknown', retry: true, reason: `the terminal could not be asked: ${(err as Error).message}` };
   }
