@@ -11,6 +11,7 @@ const vm = require('node:vm');
 const { execFileSync } = require('node:child_process');
 require('should');
 const { startNodeRed, request } = require('./support/node-red');
+const nodeHtml = require('../scripts/node-html');
 
 const ROOT = path.join(__dirname, '..');
 const SRC = path.join(ROOT, 'src', 'nodes');
@@ -81,7 +82,10 @@ const NAMES = Object.keys(TYPES);
 
 const read = (file) => fs.readFileSync(file, 'utf8');
 const catalogue = (lang, type) => JSON.parse(read(path.join(SRC, 'locales', lang, `${type}.json`)));
-const helpFile = (lang, type) => path.join(SRC, 'locales', lang, `${type}.html`);
+/** The HTML the sources make (scripts/node-html.js), by its path in dist/: what Node-RED is given. */
+const GENERATED = Object.fromEntries(nodeHtml.nodeHtml().map((f) => [f.out, f.text]));
+const editorHtml = (type) => GENERATED[path.join('dist', 'nodes', `${type}.html`)];
+const helpHtml = (lang, type) => GENERATED[path.join('dist', 'nodes', 'locales', lang, `${type}.html`)];
 
 /** The value at a dotted key of a catalogue (undefined when absent). */
 function lookup(cat, key) {
@@ -99,7 +103,7 @@ function leaves(obj, prefix = '', out = []) {
 
 /** Splits a node's HTML into its edit template and its script. */
 function parts(type) {
-  const html = read(path.join(SRC, `${type}.html`));
+  const html = editorHtml(type);
   const templates = [...html.matchAll(/<script type="text\/html" data-template-name="([^"]+)">([\s\S]*?)<\/script>/g)];
   const scripts = [...html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)].map((m) => m[1]);
   return { html, templates, scripts };
@@ -224,7 +228,7 @@ function topLevelItems(html) {
   return items;
 }
 
-describe('editor: node definitions (src/nodes/*.html)', () => {
+describe('editor: node definitions (src/nodes/*.html, as the build makes them)', () => {
   for (const type of NAMES) {
     const spec = TYPES[type];
     describe(type, () => {
@@ -346,9 +350,8 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
 
       it('has help in English and Ukrainian, in the help style, describing every output', () => {
         for (const lang of LANGS) {
-          const file = helpFile(lang, type);
-          fs.existsSync(file).should.be.true(file);
-          const help = read(file);
+          const help = helpHtml(lang, type);
+          (typeof help).should.equal('string', `no src/nodes/help/${lang}/${type}.html`);
           help.should.match(new RegExp(`^<script type="text/html" data-help-name="${type}">[\\s\\S]*</script>\\s*$`));
           help.should.match(/^\s*<script[^>]*>\s*<p>/, 'starts with a summary paragraph');
           help.should.match(/<h3>/);
@@ -510,12 +513,11 @@ describe('editor: the package in a real Node-RED 4', function () {
 
   before(async () => {
     // `npm test` builds first; a bare `mocha` run after an edit builds here, so the check is never stale.
-    const stale = NAMES.some((type) => !fs.existsSync(path.join(DIST, `${type}.js`)) || !fs.existsSync(path.join(DIST, `${type}.html`)) ||
-      read(path.join(DIST, `${type}.html`)) !== read(path.join(SRC, `${type}.html`)) ||
-      LANGS.some((lang) => ['json', 'html'].some((ext) => {
-        const built = path.join(DIST, 'locales', lang, `${type}.${ext}`);
-        return !fs.existsSync(built) || read(built) !== read(path.join(SRC, 'locales', lang, `${type}.${ext}`));
-      })));
+    const stale = nodeHtml.stale().length > 0 || NAMES.some((type) => !fs.existsSync(path.join(DIST, `${type}.js`)) ||
+      LANGS.some((lang) => {
+        const built = path.join(DIST, 'locales', lang, `${type}.json`);
+        return !fs.existsSync(built) || read(built) !== read(path.join(SRC, 'locales', lang, `${type}.json`));
+      }));
     if (stale) execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
     red = await startNodeRed();
   });
