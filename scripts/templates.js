@@ -2,8 +2,9 @@
 /**
  * The small template language of the editor and help sources (src/nodes/<type>.html, src/nodes/help/<lang>/<type>.html):
  *
- *   {{> name key="value" …}}   the text of _shared/name.html (in the folder of the file being rendered), its
- *                              {{key}}s filled from the include; one include may span several lines
+ *   {{> name key="value" …}}   the text of _shared/name.html in the folder of the file rendered (a shared file
+ *                              includes from its own folder), its {{key}}s filled from the include; one include
+ *                              may span several lines
  *   {{key}}  {{key=default}}   a value the include gives, else the default; {{type}} is the node's type everywhere
  *   {{! note }}                a note for whoever edits the source; it is left out of the output
  *
@@ -14,7 +15,8 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const TAG = /(^[ \t]*)?\{\{([>!]?)([\s\S]*?)\}\}([ \t]*\n)?/gm;
+// A quantified group may not match empty (so `(^[ \t]*)?` never does at column 0): hence the empty alternative.
+const TAG = /(?:(^[ \t]*)|)\{\{([>!]?)([\s\S]*?)\}\}([ \t]*\n)?/gm;
 const PARAM = /\s*([\w-]+)="([^"]*)"/y;
 
 /** { name, params } of an include's text after `>`, e.g. ` row-units class="form-row x"`. */
@@ -54,10 +56,10 @@ function renderFile(file, values, options = {}) {
     if (kind === '!') return alone ? '' : (lineStart || '') + (lineEnd || '');
     if (kind === '>') {
       const { name, params } = parseInclude(body, where);
-      const shared = path.join(path.dirname(file), '_shared', `${name}.html`);
+      const shared = path.join(options.shared || path.join(path.dirname(file), '_shared'), `${name}.html`);
       if (!fs.existsSync(shared)) throw new Error(`${where}: {{> ${name}}}: no ${path.relative(process.cwd(), shared)}`);
       if (options.includes) options.includes(shared, params);
-      const inner = renderFile(shared, { type: values.type, ...params }, { ...options, stack: [...stack, file], given: Object.keys(params) })
+      const inner = renderFile(shared, { type: values.type, ...params }, { ...options, shared: path.dirname(shared), stack: [...stack, file], given: Object.keys(params) })
         .replace(/\n$/, '');
       return alone ? `${indent(inner, lineStart)}\n` : (lineStart || '') + inner + (lineEnd || '');
     }
