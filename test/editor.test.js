@@ -205,6 +205,11 @@ function keysUsed(type) {
     if (m[2].endsWith('.')) prefixes.add(m[2].slice(0, -1));
     else add(m[2]);
   }
+  // The node's dialog, in resources/editor.js, names its keys there.
+  for (const m of read(EDITOR_JS).matchAll(new RegExp(`(['"])(${type}\\.[\\w.-]*)\\1`, 'g'))) {
+    if (m[2].endsWith('.')) prefixes.add(m[2].slice(0, -1));
+    else add(m[2]);
+  }
   for (const m of js.matchAll(/RED\._\(\s*NS\s*\+\s*(['"])([^'"]+)\1\s*[,)]/g)) {
     if (!ns) throw new Error(`${type}: RED._(NS + ...) without var NS`);
     add(ns[1] + m[2]);
@@ -377,6 +382,18 @@ describe('editor: node definitions (src/nodes/*.html, as the build makes them)',
       });
     });
   }
+
+  it('each dialog\'s logic is a named function of resources/editor.js: oneditprepare is one call to it', () => {
+    const api = load('ssi-purchase').sandbox.SsiEcrEditor;
+    for (const type of NAMES) {
+      const { def } = registered(type)[0];
+      if (!def.oneditprepare) continue;
+      const body = /^function \(\) \{\s*([\s\S]*?)\s*\}$/.exec(def.oneditprepare.toString())[1];
+      body.should.match(/^(ssi\.\w+Dialog|dialog\.prepare)\(this\);$/, type);
+      const name = type === 'ssi-terminal' ? 'terminalDialog' : /^ssi\.(\w+)\(/.exec(body)[1];
+      (typeof (name === 'terminalDialog' ? api.terminalDialog.prepare : api[name])).should.equal('function', `${type}: ${name}`);
+    }
+  });
 
   it('paying nodes: busy is queue or refuse, and a node saved before the setting existed is valid (it queues)', () => {
     for (const type of ['ssi-purchase', 'ssi-refund', 'ssi-transaction']) {
