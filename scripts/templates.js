@@ -79,4 +79,9 @@ function renderFile(file, values, options = {}) {
   return out;
 }
 
-module.exports = { renderFile };
+/** What `{{> name params}}` brings into a source of the node type: the shared file rendered on its own. */
+function renderInclude(shared, type, params = {}) {
+  return renderFile(shared, { type, ...params }, { shared: path.dirname(shared), given: Object.keys(params) });
+}
+
+module.exports = { renderFile, renderInclude };
