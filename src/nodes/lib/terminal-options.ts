@@ -99,5 +99,5 @@ export function terminalOptions(s: TerminalSettings): TerminalOptions {
   // The port setting is the terminal's TCP port; HTTP listens on the next one (§1.1) unless set apart.
   const port = transport === 'http' ? whole('httpPort', s.httpPort, 1, 65535) ?? tcpPort + 1 : tcpPort;
   const httpPath = typeof s.httpPath === 'string' && s.httpPath.trim() ? s.httpPath.trim() : undefined;
-  return { transport, host, port, httpPath, ...common };
+  return transport === 'http' ? { transport, host, port, httpPath, ...common } : { transport, host, port, ...common };
 }
