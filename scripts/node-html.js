@@ -1,7 +1,8 @@
 'use strict';
 /**
  * The HTML files Node-RED and the flow library read, made from the sources in src/nodes (scripts/templates.js):
- *   src/nodes/<type>.html              → dist/nodes/<type>.html               (edit form and definition)
+ *   src/nodes/<type>.html              → dist/nodes/<type>.html               (edit form and definition; also
+ *                                                                              a plugin's editor file)
  *   src/nodes/help/<lang>/<type>.html  → dist/nodes/locales/<lang>/<type>.html (help)
  * Shared form rows are in src/nodes/_shared/, shared help in src/nodes/help/<lang>/_shared/.
  *
@@ -24,22 +25,27 @@ function languages(root = ROOT) {
     .filter((d) => d.isDirectory() && !d.name.startsWith('_')).map((d) => d.name).sort();
 }
 
+/** The templates in dir, by name: every .html file directly in it. */
+const templates = (dir) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.html')).sort() : []);
+
 /**
  * Every generated file: [{ source, out, type, lang, text, includes }], out relative to root, includes the shared
- * files it used ({ file, params }, in order).
+ * files it used ({ file, params }, in order). Every template is rendered, a node's or any other the editor loads
+ * (a plugin's), with its file name as {{type}}.
  */
 function nodeHtml(root = ROOT) {
   const files = [];
-  const add = (source, out, type, lang) => {
+  const add = (source, out, lang) => {
+    const type = path.basename(source, '.html');
     const includes = [];
     const text = renderFile(source, { type }, { includes: (file, params) => includes.push({ file, params }) });
-    files.push({ source, out, type, lang, text, includes });
+    files.push({ source, out: path.join(out, `${type}.html`), type, lang, text, includes });
   };
-  for (const type of types(root)) add(path.join(root, 'src', 'nodes', `${type}.html`), path.join('dist', 'nodes', `${type}.html`), type, null);
+  const nodes = path.join(root, 'src', 'nodes');
+  for (const file of templates(nodes)) add(path.join(nodes, file), path.join('dist', 'nodes'), null);
   for (const lang of languages(root)) {
-    for (const type of types(root)) {
-      add(path.join(root, 'src', 'nodes', 'help', lang, `${type}.html`), path.join('dist', 'nodes', 'locales', lang, `${type}.html`), type, lang);
-    }
+    const help = path.join(nodes, 'help', lang);
+    for (const file of templates(help)) add(path.join(help, file), path.join('dist', 'nodes', 'locales', lang), lang);
   }
   return files;
 }
@@ -52,9 +58,14 @@ function stale(root = ROOT) {
   }).map((f) => f.out);
 }
 
-/** Writes every generated file into dist/. */
+/** Writes every generated file into dist/, and removes the HTML there that no source makes any more. */
 function write(root = ROOT) {
-  for (const f of nodeHtml(root)) {
+  const files = nodeHtml(root);
+  const made = new Set(files.map((f) => path.join(root, f.out)));
+  for (const dir of new Set(files.map((f) => path.dirname(path.join(root, f.out))))) {
+    for (const old of templates(dir).map((f) => path.join(dir, f))) if (!made.has(old)) fs.rmSync(old);
+  }
+  for (const f of files) {
     fs.mkdirSync(path.dirname(path.join(root, f.out)), { recursive: true });
     fs.writeFileSync(path.join(root, f.out), f.text);
   }
