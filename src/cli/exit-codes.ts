@@ -2,7 +2,7 @@
  * What `ssi-ecr` exits with. Each code answers the question a script (or a technician) has after a payment:
  * did the money move, may I try again, or must someone look at the terminal first?
  */
-import { isEcrError, LIB_CODES } from '../core/errors';
+import { isEcrError, LIB_CODES } from '../core';
 import { UsageError } from './args';
 
 export const EXIT = Object.freeze({

@@ -4,7 +4,7 @@
  * catalogue before anything is sent, runs it, prints the outcome, and exits with a code that tells approved,
  * declined, refused, unreachable and unknown apart (exit-codes.ts).
  */
-import { Terminal } from '../core/terminal';
+import { Terminal } from '../core';
 import { parseCommandLine, UsageError } from './args';
 import { commandFlagSpecs, COMMANDS, findCommand, plan, type Plan } from './commands';
 import { EXIT, outcomeOfError } from './exit-codes';

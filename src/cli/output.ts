@@ -3,13 +3,7 @@
  * or with --json exactly one JSON document on stdout. Card data is masked everywhere (no track 2 at all): the
  * library's results are masked already, and whatever is printed is masked again (redactForLog).
  */
-import { getMethod, REPORT_TOTAL_KEYS } from '../core/catalogue';
-import { describeError, describeStatus, type StatusEvent } from '../core/codes';
-import { isEcrError } from '../core/errors';
-import { redactForLog } from '../core/mask';
-import { money } from '../core/money';
-import { isApproved, type EcrResponse } from '../core/normalise';
-import type { Params } from '../core/validate';
+import { describeError, describeStatus, type EcrResponse, getMethod, isApproved, isEcrError, money, type Params, redactForLog, REPORT_TOTAL_KEYS, type StatusEvent } from '../core';
 import { UsageError } from './args';
 import { EXIT, type Outcome } from './exit-codes';
 import { RESULT_READS } from './run';

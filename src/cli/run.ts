@@ -3,15 +3,7 @@
  * has only one, financial and report methods through transact() (live statuses, Ctrl-C as an Interrupt), the rest
  * through request(), and the receipt afterwards when asked.
  */
-import { getMethod, isPolled } from '../core/catalogue';
-import { describeError, type StatusEvent } from '../core/codes';
-import { isEcrError } from '../core/errors';
-import { money } from '../core/money';
-import { isApproved, type EcrResponse } from '../core/normalise';
-import { merchantIds, type Terminal, type TerminalOptions } from '../core/terminal';
-import { PROTOCOLS, type Protocol } from '../core/firmware';
-import { maskPan } from '../core/mask';
-import { validateRequest } from '../core/validate';
+import { describeError, type EcrResponse, getMethod, isApproved, isEcrError, isPolled, maskPan, merchantIds, money, type Protocol, PROTOCOLS, type StatusEvent, type Terminal, type TerminalOptions, validateRequest } from '../core';
 import { UsageError, wholeNumber, type OptionSpecs } from './args';
 import { RECEIPT_OF, type Plan } from './commands';
 

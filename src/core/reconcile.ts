@@ -6,9 +6,9 @@
  */
 import { getMethod, type MethodSpec } from './catalogue';
 import { SECOND_STEP_STATUS } from './codes';
-import type { JournalRecord } from './journal';
+import type { JournalRecord } from './journal-record';
 import { FIRST_STEP_COMPLETED, type EcrResponse } from './normalise';
-import { judgeResult, readResultOf } from './outcome';
+import { judgeResult, readResultOf } from './result-judgement';
 import type { Params } from './validate';
 
 /** What reconcile() established for one unresolved operation. */

@@ -4,7 +4,8 @@
  * refused before anything is sent. A ref whose operation certainly did not run is let go, so it may be tried again.
  */
 import { EcrError, LIB_CODES } from './errors';
-import { keptRefs, type Journal, type JournalRecord, type SettledRef } from './journal';
+import { keptRefs, type JournalRecord, type SettledRef } from './journal-record';
+import type { OperationJournal } from './operation-journal';
 import { isApproved, type EcrResponse } from './normalise';
 import type { Params } from './validate';
 
@@ -53,9 +54,9 @@ export class RefBook {
   private readonly active = new Map<string, Active>();
   private settled: SettledRef[];
 
-  constructor(journal?: Journal) {
-    this.settled = [...(journal?.settled ?? [])];
-    for (const r of journal?.records ?? []) this.unresolved(r);
+  constructor(journal: OperationJournal) {
+    this.settled = [...journal.settled];
+    for (const r of journal.records) this.unresolved(r);
   }
 
   /** Claims `ref` for a new operation, or refuses it with DUPLICATE naming the earlier use. */

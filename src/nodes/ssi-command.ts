@@ -3,13 +3,10 @@
  * its params. Financial and report methods run to their outcome (msg.payload: the final GetLastResult or
  * GetLastReport, whatever it says); the others are one exchange (msg.payload: the normalised response).
  */
-import { getMethod, isPolled } from '../core/catalogue';
-import { isApproved } from '../core/normalise';
-import { validateRequest } from '../core/validate';
+import { type EcrResponse, getMethod, isApproved, isPolled, validateRequest } from '../core';
 import { badInput, settingOrMsg } from './lib/choice';
 import { attachTerminal, type OperationContext } from './lib/flow-node';
 import { errorReason, outcomeReason } from './lib/reasons';
-import type { EcrResponse } from '../core/normalise';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './lib/red';
 
 /** msg.payload as params: an object, or nothing (also for a method without params, e.g. an inject timestamp). */

@@ -2,7 +2,7 @@
  * ssi-purchase: a card payment. Output 1: approved. Output 2: declined, cancelled or failed. With "price by card"
  * (later firmware), output 3: the card step 1 read, to be answered back into this node (see lib/price-by-card.ts).
  */
-import { METHODS } from '../core/catalogue';
+import { METHODS } from '../core';
 import { badInput, flag } from './lib/choice';
 import { attachTerminal } from './lib/flow-node';
 import { buildParams, payloadObject, type AmountUnits } from './lib/inputs';

@@ -2,7 +2,7 @@
  * ssi-refund: money back. Refund (rrn + amount), Void (invoiceNum) or PartialVoid (invoiceNum + the amount taken
  * off), fixed in the node or, with 'msg', from msg.payload.operation. Output 1: approved. Output 2: not approved.
  */
-import { METHODS } from '../core/catalogue';
+import { METHODS } from '../core';
 import { flag, oneOf, settingOrMsg } from './lib/choice';
 import { attachTerminal } from './lib/flow-node';
 import { buildParams, payloadObject, type AmountUnits } from './lib/inputs';

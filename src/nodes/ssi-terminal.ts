@@ -5,11 +5,8 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { redactForLog } from '../core/mask';
-import { METHODS, METHOD_NAMES, REQUEST_KEYS } from '../core/catalogue';
-import { describeStatus, ERROR_CODES, STATUS_CODES } from '../core/codes';
-import { DEFAULTS, merchantIds, Terminal } from '../core/terminal';
-import { loadSerialPort } from '../core/transports/serial';
+import { describeStatus, ERROR_CODES, merchantIds, METHOD_NAMES, METHODS, redactForLog, REQUEST_KEYS, STATUS_CODES, Terminal, TERMINAL_DEFAULTS } from '../core';
+import { loadSerialPort } from '../core/internal';
 import { errorDetails, type TerminalConfigNode } from './lib/flow-node';
 import type { Node, NodeAPI, NodeDef } from './lib/red';
 import { TerminalHub, type FirmwareEvent, type ProblemLevel } from './lib/terminal-hub';
@@ -86,7 +83,7 @@ export = function register(RED: NodeAPI): void {
     this.settings = def as TerminalSettings;
     this.defaults = {
       merchantId: typeof def.merchantId === 'string' && def.merchantId.trim() ? def.merchantId.trim() : undefined,
-      transCurrency: DEFAULTS.currency,
+      transCurrency: TERMINAL_DEFAULTS.currency,
     };
     try {
       const options = terminalOptions(this.settings);

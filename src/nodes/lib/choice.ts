@@ -2,7 +2,7 @@
  * Node settings that pick one of a few values (an operation, a method, a mode), either fixed in the node or, with
  * the setting 'msg', carried by each msg. A value outside the list is refused before anything is sent.
  */
-import { EcrError, LIB_CODES } from '../../core/errors';
+import { EcrError, LIB_CODES } from '../../core';
 
 /** A VALIDATION error naming the node (or method), the field and the rule, like the core's. */
 export function badInput(where: string, field: string, rule: string, value: unknown, method?: string): EcrError {

@@ -3,13 +3,7 @@
  * status, run one operation per msg with the (msg, send, done) contract, and let go of everything on close.
  */
 import type { EventEmitter } from 'node:events';
-import type { StatusEvent } from '../../core/codes';
-import { EcrError, LIB_CODES } from '../../core/errors';
-import { redactForLog } from '../../core/mask';
-import { MAX_REF_LENGTH } from '../../core/refs';
-import type { Terminal, TransactOptions } from '../../core/terminal';
-import type { EcrResponse } from '../../core/normalise';
-import type { Params } from '../../core/validate';
+import { EcrError, type EcrResponse, LIB_CODES, MAX_REF_LENGTH, type Params, redactForLog, type StatusEvent, type Terminal, type TransactOptions } from '../../core';
 import { SECOND_STEP_KEY, strayAnswer } from './price-by-card';
 import { clock, readable, translator } from './i18n';
 import { errorReason } from './reasons';

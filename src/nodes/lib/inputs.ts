@@ -2,9 +2,7 @@
  * Turning an incoming msg into request params. Everything here is checked before anything is sent; the core's
  * validation then checks the protocol rules and names the field.
  */
-import { EcrError, LIB_CODES } from '../../core/errors';
-import { REQUEST_KEYS } from '../../core/catalogue';
-import type { Params } from '../../core/validate';
+import { EcrError, LIB_CODES, type Params, REQUEST_KEYS } from '../../core';
 
 export type AmountUnits = 'minor' | 'major';
 

@@ -1,8 +1,5 @@
 /** Shaping a terminal outcome into the msg that leaves a node. */
-import { EcrError } from '../../core/errors';
-import { redactForLog } from '../../core/mask';
-import { money } from '../../core/money';
-import { classifyResult, isApproved, type EcrResponse } from '../../core/normalise';
+import { classifyResult, EcrError, type EcrResponse, isApproved, money, redactForLog } from '../../core';
 import { amountNumber } from './inputs';
 import type { OperationContext } from './flow-node';
 import type { NodeMessage } from './red';

@@ -6,9 +6,7 @@
  * (the terminal is told to Interrupt), so nothing is charged. Step 2 may change discountedAmount only.
  */
 import { randomUUID } from 'node:crypto';
-import { EcrError, LIB_CODES } from '../../core/errors';
-import type { EcrResponse } from '../../core/normalise';
-import type { FirstStepDecision } from '../../core/terminal';
+import { EcrError, type EcrResponse, type FirstStepDecision, LIB_CODES } from '../../core';
 import { amountNumber, toMinorUnits, type AmountUnits } from './inputs';
 import type { Done, NodeMessage } from './red';
 

@@ -2,7 +2,7 @@
  * PrintXml receipts from plain data: lines of text, left/right pairs and images become the <receipt> XML of
  * §5.5.7. Each line is checked on its own with the core's receipt checker, so an error names the line.
  */
-import { checkReceiptXml, escapeXmlText } from '../../core/receipt-xml';
+import { checkReceiptXml, escapeXmlText } from '../../core';
 import { badInput } from './choice';
 
 export type ReceiptLine =

@@ -5,13 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { getMethod } from '../../core/catalogue';
-import { redactForLog } from '../../core/mask';
-import { JOURNAL_UNAVAILABLE, UNREADABLE_JOURNAL, type JournalRecord } from '../../core/journal';
-import { Terminal, type ReconcileReport, type TerminalOptions } from '../../core/terminal';
-import type { Generation } from '../../core/catalogue';
-import type { StatusEvent } from '../../core/codes';
-import type { ConnectionEvent, TransportIssue } from '../../core/transports/transport';
+import { type ConnectionEvent, type Generation, getMethod, JOURNAL_UNAVAILABLE, type JournalRecord, type ReconcileReport, redactForLog, type StatusEvent, Terminal, type TerminalOptions, type TransportIssue, UNREADABLE_JOURNAL } from '../../core';
 
 /** Whether a journal file holds operations to reconcile (an unreadable one counts: the Terminal will flag it). */
 function journalHasRecords(path: string | undefined): boolean {

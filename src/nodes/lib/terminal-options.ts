@@ -1,9 +1,5 @@
 /** The ssi-terminal node's settings as Terminal options, checked with a clear message per field. */
-import type { TerminalOptions } from '../../core/terminal';
-import { EcrError, LIB_CODES } from '../../core/errors';
-import { PROTOCOLS, type Protocol } from '../../core/firmware';
-import { POLLING_MODES, type Polling } from '../../core/poll-schedule';
-import { LRC_ENCODINGS, type LrcEncoding } from '../../core/receipt-xml';
+import { EcrError, LIB_CODES, LRC_ENCODINGS, type LrcEncoding, type Polling, POLLING_MODES, type Protocol, PROTOCOLS, type TerminalOptions } from '../../core';
 
 export interface TerminalSettings {
   transport?: unknown;
