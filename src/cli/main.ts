@@ -10,7 +10,7 @@ import { commandFlagSpecs, COMMANDS, findCommand, plan, type Plan } from './comm
 import { EXIT, outcomeOfError } from './exit-codes';
 import { commandHelp, mainHelp } from './help';
 import { humanError, humanSummary, jsonDocument, statusLine, type Report } from './output';
-import { execute, GLOBAL_FLAGS, movesMoney, terminalOptions } from './run';
+import { execute, GLOBAL_FLAGS, movesMoney, optionsFromFlags } from './run';
 
 const out = (text: string) => process.stdout.write(text);
 
@@ -65,7 +65,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     planned = plan(cmd, rest, values);
     report.method = planned.method;
     movingMoney = movesMoney(planned.method);
-    terminal = new Terminal(terminalOptions(values));
+    terminal = new Terminal(optionsFromFlags(values));
     if (movingMoney) {
       process.on('SIGINT', onInterrupt);
       process.on('SIGTERM', onTerminate);

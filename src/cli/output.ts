@@ -5,7 +5,7 @@
  */
 import { describeError, describeStatus, type EcrResponse, getMethod, isApproved, isEcrError, money, type Params, redactForLog, REPORT_TOTAL_KEYS, type StatusEvent } from '../core';
 import { UsageError } from './args';
-import { EXIT, type Outcome } from './exit-codes';
+import { EXIT, type ExitOutcome } from './exit-codes';
 import { RESULT_READS } from './run';
 
 export interface Report {
@@ -14,7 +14,7 @@ export interface Report {
   method?: string;
   /** The request's params as sent (or as they would have been). */
   params?: Params;
-  outcome: Outcome;
+  outcome: ExitOutcome;
   response?: EcrResponse;
   receipt?: unknown;
   receiptError?: string;

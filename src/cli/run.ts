@@ -39,7 +39,7 @@ function protocol(value: unknown): Protocol | undefined {
   return value as Protocol;
 }
 
-export function terminalOptions(values: Values): TerminalOptions {
+export function optionsFromFlags(values: Values): TerminalOptions {
   const timing = {
     connectTimeout: wholeNumber('connect-timeout', values['connect-timeout']),
     pollInterval: wholeNumber('poll', values.poll),
@@ -59,7 +59,7 @@ export function terminalOptions(values: Values): TerminalOptions {
 export const RESULT_READS: readonly string[] = ['GetLastResult', 'GetResultByUid'];
 
 /** Whether an answer is the outcome the command hoped for: approved payments, successful reports, anything else answered. */
-export function verdict(method: string, response: EcrResponse): 'ok' | 'declined' {
+export function answerOutcome(method: string, response: EcrResponse): 'ok' | 'declined' {
   const where = getMethod(method)?.resultMethod ?? method;
   if (RESULT_READS.includes(where)) return isApproved(response) ? 'ok' : 'declined';
   if (where === 'GetLastReport') return response.error ? 'declined' : 'ok';
@@ -72,7 +72,7 @@ export interface Hooks {
   status(s: StatusEvent): void;
 }
 
-export interface Done {
+export interface Executed {
   response: EcrResponse;
   outcome: 'ok' | 'declined';
   receipt?: unknown;
@@ -126,7 +126,7 @@ function cardRead(first: EcrResponse): string {
   return `  card read${card ? `: ${card}` : ''}; nothing charged yet, sending the second step`;
 }
 
-export async function execute(terminal: Terminal, plan: Plan, hooks: Hooks, signal: AbortSignal): Promise<Done> {
+export async function execute(terminal: Terminal, plan: Plan, hooks: Hooks, signal: AbortSignal): Promise<Executed> {
   if (plan.merchantFromTerminal) {
     plan.params = validateRequest(plan.method, { ...plan.params, merchantId: await onlyMerchant(terminal, plan, hooks) }).params;
   }
@@ -138,7 +138,7 @@ export async function execute(terminal: Terminal, plan: Plan, hooks: Hooks, sign
   } else {
     response = await readAnswer(terminal, plan.method, plan.params);
   }
-  const done: Done = { response, outcome: verdict(plan.method, response) };
+  const done: Executed = { response, outcome: answerOutcome(plan.method, response) };
   if (plan.receipt && spec.resultMethod) {
     // The operation has happened: a receipt that cannot be read must not hide its outcome.
     try {

@@ -4,7 +4,7 @@
  */
 import { oneOf } from './lib/choice';
 import { attachTerminal } from './lib/flow-node';
-import { typedValues } from './lib/outcome';
+import { typedValues } from './lib/inputs';
 import { printXmlInput } from './lib/receipt-builder';
 import type { Node, NodeAPI, NodeDef } from './lib/red';
 

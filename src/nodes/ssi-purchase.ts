@@ -3,10 +3,11 @@
  * (later firmware), output 3: the card step 1 read, to be answered back into this node (see lib/price-by-card.ts).
  */
 import { METHODS } from '../core';
+import { busyPolicy, refuseWhenBusy } from './lib/busy-policy';
 import { badInput, flag } from './lib/choice';
 import { attachTerminal } from './lib/flow-node';
-import { buildParams, payloadObject, type AmountUnits } from './lib/inputs';
-import { attachReceipt, busyPolicy, financialOutcome, refuseWhenBusy, typedValues } from './lib/outcome';
+import { buildParams, payloadObject, typedValues, type AmountUnits } from './lib/inputs';
+import { attachReceipt, financialOutcome } from './lib/payment-message';
 import { CARD_READ_WAIT, CardReadDesk, cardReadPayload, SECOND_STEP_KEY } from './lib/price-by-card';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './lib/red';
 import { STATUS_NS } from './lib/status';

@@ -5,8 +5,7 @@
 import { type EcrResponse, METHODS } from '../core';
 import { flag, oneOf, settingOrMsg } from './lib/choice';
 import { attachTerminal, type OperationContext } from './lib/flow-node';
-import { buildParams, payloadObject } from './lib/inputs';
-import { typedValues } from './lib/outcome';
+import { buildParams, payloadObject, typedValues } from './lib/inputs';
 import { reportBadge, reportPayload } from './lib/report';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './lib/red';
 

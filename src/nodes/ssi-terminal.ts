@@ -5,12 +5,12 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeStatus, ERROR_CODES, merchantIds, METHOD_NAMES, METHODS, redactForLog, REQUEST_KEYS, STATUS_CODES, Terminal, TERMINAL_DEFAULTS } from '../core';
+import { describeStatus, ERROR_CODES, type FirmwareEvent, merchantIds, METHOD_NAMES, METHODS, redactForLog, REQUEST_KEYS, STATUS_CODES, Terminal, TERMINAL_DEFAULTS } from '../core';
 import { loadSerialPort } from '../core/internal';
 import { errorDetails, type TerminalConfigNode } from './lib/flow-node';
 import type { Node, NodeAPI, NodeDef } from './lib/red';
-import { TerminalHub, type FirmwareEvent, type ProblemLevel } from './lib/terminal-hub';
-import { terminalOptions, type TerminalSettings } from './lib/terminal-options';
+import { TerminalHub, type ProblemLevel } from './lib/terminal-hub';
+import { optionsFromSettings, type TerminalSettings } from './lib/terminal-settings';
 
 const TEST_TIMEOUT = 5000;
 
@@ -40,7 +40,7 @@ async function listSerialPorts(): Promise<SerialPortInfo[]> {
 async function testConnection(settings: TerminalSettings, shared?: TerminalHub): Promise<Record<string, unknown>> {
   // A deployed node with these settings already holds the connection (a serial port cannot be opened twice).
   const own = !shared;
-  const terminal = shared ? shared.acquire('admin:test') : new Terminal({ ...terminalOptions(settings), requestTimeout: TEST_TIMEOUT, connectTimeout: TEST_TIMEOUT });
+  const terminal = shared ? shared.acquire('admin:test') : new Terminal({ ...optionsFromSettings(settings), requestTimeout: TEST_TIMEOUT, connectTimeout: TEST_TIMEOUT });
   const started = Date.now();
   try {
     const ping = await terminal.request('PingDevice');
@@ -86,7 +86,7 @@ export = function register(RED: NodeAPI): void {
       transCurrency: TERMINAL_DEFAULTS.currency,
     };
     try {
-      const options = terminalOptions(this.settings);
+      const options = optionsFromSettings(this.settings);
       // The flow nodes fill transCurrency from here; the Terminal's own default covers ssi-command's requests.
       if (options.currency) this.defaults.transCurrency = options.currency;
       const journal = journalFile(RED, this.id);
@@ -116,7 +116,7 @@ export = function register(RED: NodeAPI): void {
     let settings: TerminalSettings;
     try {
       settings = body;
-      if (!shared) terminalOptions(settings);
+      if (!shared) optionsFromSettings(settings);
     } catch (err) {
       return res.json({ ok: false, error: errorDetails(err) });
     }

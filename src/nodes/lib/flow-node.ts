@@ -51,7 +51,7 @@ export interface AttachOptions {
 }
 
 /** Returns what to send: one msg for one output, or an array with a slot per output. */
-export type Operation = (msg: NodeMessage, ctx: OperationContext) => Promise<NodeMessage | (NodeMessage | null)[] | null>;
+export type MessageHandler = (msg: NodeMessage, ctx: OperationContext) => Promise<NodeMessage | (NodeMessage | null)[] | null>;
 
 /** Shapes an outcome into what the node sends; also used for outcomes recovered after a restart. */
 export type Shape = (msg: NodeMessage, method: string, result: EcrResponse, ctx: OperationContext) => NodeMessage | (NodeMessage | null)[];
@@ -125,7 +125,7 @@ function destinations(RED: NodeAPI, node: Node, out: NodeMessage | (NodeMessage 
  * `recover`, for nodes that run financial or report operations: the outcome of an operation this node started
  * before a restart (or whose outcome was unknown) is sent with it, marked msg.recovered = payload.recovered = true.
  */
-export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Operation, recover?: Shape, options: AttachOptions = {}): OperationContext | null {
+export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: MessageHandler, recover?: Shape, options: AttachOptions = {}): OperationContext | null {
   const translate = translator(RED);
   const t = (key: string, values?: Record<string, unknown>) => translate(`${SHARED_NS}ssi-terminal.${key}`, values);
   // Texts, not keys: a Status node passes on what it receives, untranslated.

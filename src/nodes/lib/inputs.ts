@@ -73,3 +73,20 @@ export function amountNumber(value: unknown): number {
   if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
   return 0;
 }
+
+/** TypedInput settings of a node evaluated for this msg; empty settings are left out. */
+export function typedValues(
+  evaluate: (value: unknown, type: string) => unknown,
+  def: Record<string, unknown>,
+  keys: Readonly<Record<string, string>>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [setting, param] of Object.entries(keys)) {
+    const value = def[setting];
+    const type = typeof def[`${setting}Type`] === 'string' ? (def[`${setting}Type`] as string) : 'str';
+    if (value === undefined || value === null || (value === '' && type !== 'env')) continue;
+    const v = evaluate(value, type);
+    if (v !== undefined && v !== null && v !== '') out[param] = v;
+  }
+  return out;
+}

@@ -68,7 +68,7 @@ function currency(value: unknown): string | undefined {
   return text;
 }
 
-export function terminalOptions(s: TerminalSettings): TerminalOptions {
+export function optionsFromSettings(s: TerminalSettings): TerminalOptions {
   const transport = (s.transport || 'tcp') as string;
   if (transport !== 'tcp' && transport !== 'http' && transport !== 'serial') throw bad('transport', 'must be tcp, http or serial', s.transport);
   const common = {
