@@ -3,7 +3,7 @@
  * or with --json exactly one JSON document on stdout. Card data is masked everywhere (no track 2 at all): the
  * library's results are masked already, and whatever is printed is masked again (redactForLog).
  */
-import { describeError, describeStatus, type EcrResponse, getMethod, isApproved, isEcrError, money, type Params, redactForLog, REPORT_TOTAL_KEYS, type StatusEvent } from '../core';
+import { describeError, describeStatus, type EcrResponse, errorJson, getMethod, isApproved, money, type Params, redactForLog, REPORT_TOTAL_KEYS, type StatusEvent } from '../core';
 import { UsageError } from './args';
 import { EXIT, type ExitOutcome } from './exit-codes';
 import { RESULT_READS } from './run';
@@ -29,12 +29,10 @@ function resultMethodOf(method: string | undefined): string | undefined {
   return spec?.resultMethod ?? method;
 }
 
-function errorJson(err: unknown): Record<string, unknown> {
+/** The document's error: a mistake on the command line (USAGE), or the library's errorJson, INTERNAL for a bug. */
+function documentError(err: unknown): Record<string, unknown> {
   if (err instanceof UsageError) return { code: 'USAGE', message: err.message, field: err.field, rule: err.rule, sent: false };
-  if (isEcrError(err)) {
-    return { code: err.code, message: err.message, method: err.method, field: err.field, rule: err.rule, sent: err.sent, facts: err.facts, response: err.response };
-  }
-  return { code: 'INTERNAL', message: (err as Error)?.message ?? String(err) };
+  return errorJson(err, 'INTERNAL');
 }
 
 /** The one document --json prints. */
@@ -45,7 +43,7 @@ export function jsonDocument(r: Report): Record<string, unknown> {
   if (r.response) doc.response = r.response;
   if (r.receipt !== undefined) doc.receipt = r.receipt;
   if (r.receiptError !== undefined) doc.receiptError = r.receiptError;
-  if (r.error !== undefined) doc.error = errorJson(r.error);
+  if (r.error !== undefined) doc.error = documentError(r.error);
   return redactForLog(JSON.parse(JSON.stringify(doc)) as Record<string, unknown>);
 }
 

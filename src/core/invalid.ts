@@ -19,5 +19,7 @@ export interface InvalidInit {
 export function invalid(where: string, field: string, rule: string, init: InvalidInit = {}): EcrError {
   const got = 'value' in init ? `; got ${shownValue(init.value)}` : '';
   const then = init.consequence ? `. ${init.consequence}` : '';
-  return new EcrError(init.code ?? LIB_CODES.VALIDATION, `${where}: ${field} ${rule}${got}${then}`, { method: init.method, field, rule });
+  // A key named "" cannot be named in words: the message goes straight on with the rule.
+  const what = field === '' ? rule : `${field} ${rule}`;
+  return new EcrError(init.code ?? LIB_CODES.VALIDATION, `${where}: ${what}${got}${then}`, { method: init.method, field, rule });
 }

@@ -7,6 +7,7 @@ import { EcrError, LIB_CODES } from './errors';
 import { keptRefs, type JournalRecord, type SettledRef } from './journal-record';
 import type { OperationJournal } from './operation-journal';
 import { isApproved, type EcrResponse } from './normalise';
+import { shownValue } from './shown';
 import type { Params } from './validate';
 
 export const MAX_REF_LENGTH = 128;
@@ -24,7 +25,7 @@ export type PreviousUse = (Active & { ref: string }) | (SettledRef & { state: 's
 export function checkRef(method: string, ref: unknown): string | undefined {
   if (ref === undefined) return undefined;
   if (typeof ref !== 'string' || ref.length < 1 || ref.length > MAX_REF_LENGTH) {
-    throw new EcrError(LIB_CODES.VALIDATION, `${method}: ref must be a string of 1 to ${MAX_REF_LENGTH} characters; got ${JSON.stringify(ref)?.slice(0, 80)}`, {
+    throw new EcrError(LIB_CODES.VALIDATION, `${method}: ref must be a string of 1 to ${MAX_REF_LENGTH} characters; got ${shownValue(ref)}`, {
       method,
       field: 'ref',
       rule: `string of 1 to ${MAX_REF_LENGTH} characters`,

@@ -20,7 +20,7 @@ export function jsonText(value: unknown): string {
   return Array.isArray(value) ? 'an array' : typeof value;
 }
 
-/** A value given, as an error message shows it: its JSON, at most 100 characters. */
+/** A value given, as an error message shows it: its JSON in at most 100 characters (a string cut inside its quotes). */
 export function shownValue(value: unknown): string {
-  return clip(jsonText(value), 100);
+  return typeof value === 'string' ? JSON.stringify(clip(value, 98)) : clip(jsonText(value), 100);
 }

@@ -4,7 +4,8 @@
  * GetLastReport, whatever it says); the others are one exchange (msg.payload: the normalised response).
  */
 import { type EcrResponse, getMethod, isApproved, isPolled, validateRequest } from '../core';
-import { badInput, settingOrMsg } from './lib/choice';
+import { invalid } from '../core/internal';
+import { settingOrMsg } from './lib/choice';
 import { attachTerminal, type OperationContext } from './lib/flow-node';
 import { errorReason, outcomeReason } from './lib/reasons';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './lib/red';
@@ -13,7 +14,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from './lib/red';
 function paramsOf(payload: unknown, method: string, takesParams: boolean): Record<string, unknown> | undefined {
   if (payload && typeof payload === 'object' && !Array.isArray(payload)) return payload as Record<string, unknown>;
   if (!takesParams || payload === undefined || payload === null || payload === '') return undefined;
-  throw badInput('ssi-command', 'payload', `must be an object of ${method} request keys`, payload, method);
+  throw invalid('ssi-command', 'payload', `must be an object of ${method} request keys`, { value: payload, method });
 }
 
 function shape(msg: NodeMessage, name: string, response: EcrResponse, ctx: OperationContext): NodeMessage {

@@ -4,7 +4,8 @@
  */
 import { METHODS } from '../core';
 import { busyPolicy, refuseWhenBusy } from './lib/busy-policy';
-import { badInput, flag } from './lib/choice';
+import { invalid } from '../core/internal';
+import { flag } from './lib/choice';
 import { attachTerminal } from './lib/flow-node';
 import { buildParams, payloadObject, typedValues, type AmountUnits } from './lib/inputs';
 import { attachReceipt, financialOutcome } from './lib/payment-message';
@@ -19,7 +20,7 @@ function cardReadWait(value: unknown): number {
   if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return CARD_READ_WAIT.fallback;
   const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
   if (Number.isInteger(n) && n >= CARD_READ_WAIT.min && n <= CARD_READ_WAIT.max) return n;
-  throw badInput('ssi-purchase', 'cardReadTimeout', `must be a whole number of seconds from ${CARD_READ_WAIT.min} to ${CARD_READ_WAIT.max}`, value, 'Purchase');
+  throw invalid('ssi-purchase', 'cardReadTimeout', `must be a whole number of seconds from ${CARD_READ_WAIT.min} to ${CARD_READ_WAIT.max}`, { value, method: 'Purchase' });
 }
 
 export = function register(RED: NodeAPI): void {

@@ -5,9 +5,9 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeStatus, ERROR_CODES, type FirmwareEvent, merchantIds, METHOD_NAMES, METHODS, redactForLog, REQUEST_KEYS, STATUS_CODES, Terminal, TERMINAL_DEFAULTS } from '../core';
+import { describeStatus, ERROR_CODES, errorJson, type FirmwareEvent, merchantIds, METHOD_NAMES, METHODS, redactForLog, REQUEST_KEYS, STATUS_CODES, Terminal, TERMINAL_DEFAULTS } from '../core';
 import { loadSerialPort } from '../core/internal';
-import { errorDetails, type TerminalConfigNode } from './lib/flow-node';
+import type { TerminalConfigNode } from './lib/flow-node';
 import type { Node, NodeAPI, NodeDef } from './lib/red';
 import { TerminalHub, type ProblemLevel } from './lib/terminal-hub';
 import { optionsFromSettings, type TerminalSettings } from './lib/terminal-settings';
@@ -58,7 +58,7 @@ async function testConnection(settings: TerminalSettings, shared?: TerminalHub):
     const firmware = idle ? await terminal.detectFirmware().catch(() => undefined) : terminal.firmware;
     return { ok: true, terminal: terminal.name, ms: Date.now() - started, ping: !ping.error, status: status.status, info, merchants, firmware };
   } catch (err) {
-    return { ok: false, terminal: terminal.name, ms: Date.now() - started, error: errorDetails(err) };
+    return { ok: false, terminal: terminal.name, ms: Date.now() - started, error: errorJson(err) };
   } finally {
     if (own) await terminal.close();
     else await shared!.release('admin:test');
@@ -118,9 +118,9 @@ export = function register(RED: NodeAPI): void {
       settings = body;
       if (!shared) optionsFromSettings(settings);
     } catch (err) {
-      return res.json({ ok: false, error: errorDetails(err) });
+      return res.json({ ok: false, error: errorJson(err) });
     }
-    testConnection(settings, shared).then((r) => res.json(r), (err: Error) => res.json({ ok: false, error: errorDetails(err) }));
+    testConnection(settings, shared).then((r) => res.json(r), (err: Error) => res.json({ ok: false, error: errorJson(err) }));
   });
 
   const deployed = (id: string) => {

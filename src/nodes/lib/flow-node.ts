@@ -3,7 +3,8 @@
  * status, run one operation per msg with the (msg, send, done) contract, and let go of everything on close.
  */
 import type { EventEmitter } from 'node:events';
-import { EcrError, type EcrResponse, LIB_CODES, MAX_REF_LENGTH, type Params, redactForLog, type StatusEvent, type Terminal, type TransactOptions } from '../../core';
+import { EcrError, type EcrResponse, errorJson, LIB_CODES, MAX_REF_LENGTH, type Params, redactForLog, type StatusEvent, type Terminal, type TransactOptions } from '../../core';
+import { shownValue } from '../../core/internal';
 import { SECOND_STEP_KEY, strayAnswer } from './price-by-card';
 import { clock, readable, translator } from './i18n';
 import { errorReason } from './reasons';
@@ -64,15 +65,7 @@ export function correlationRef(method: string, msg: NodeMessage): string | undef
   if (id === undefined || id === null) return undefined;
   const ref = typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? String(id) : undefined;
   if (ref !== undefined && ref.length >= 1 && ref.length <= MAX_REF_LENGTH) return ref;
-  throw new EcrError(LIB_CODES.VALIDATION, `${method}: msg.correlationId must be a string or a number of 1 to ${MAX_REF_LENGTH} characters; got ${JSON.stringify(id)?.slice(0, 80) ?? typeof id}`, { method, field: 'msg.correlationId', rule: `string or number, 1 to ${MAX_REF_LENGTH} characters`, sent: false });
-}
-
-/** What a Catch node and the debug sidebar need to know about a failure, on msg.ecrError (card data masked once more). */
-export function errorDetails(err: unknown): Record<string, unknown> {
-  if (err instanceof EcrError) {
-    return redactForLog({ code: err.code, message: err.message, method: err.method, field: err.field, rule: err.rule, sent: err.sent, facts: err.facts, response: err.response });
-  }
-  return { code: 'ERROR', message: redactForLog(err instanceof Error ? err.message : String(err)) };
+  throw new EcrError(LIB_CODES.VALIDATION, `${method}: msg.correlationId must be a string or a number of 1 to ${MAX_REF_LENGTH} characters; got ${shownValue(id)}`, { method, field: 'msg.correlationId', rule: `string or number, 1 to ${MAX_REF_LENGTH} characters`, sent: false });
 }
 
 /**
@@ -134,7 +127,7 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Mess
   const unusable = (err: Error) => {
     say({ fill: 'red', shape: 'ring', text: `${STATUS_NS}${config ? 'config-error' : 'no-config'}` });
     node.on('input', (msg: NodeMessage, _send: Send, done: Done) => {
-      msg.ecrError = errorDetails(err);
+      msg.ecrError = errorJson(err);
       done(err);
     });
     return null;
@@ -249,7 +242,7 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Mess
     // An answer to a card read that nobody waits for (any more) must never start an operation of its own.
     if (msg[SECOND_STEP_KEY] !== undefined) {
       const err = strayAnswer(node.type, msg);
-      msg.ecrError = errorDetails(err);
+      msg.ecrError = errorJson(err);
       done(err);
       return;
     }
@@ -273,7 +266,7 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Mess
       })
       .catch((err: unknown) => {
         if (closed) cutOff(err);
-        msg.ecrError = errorDetails(err);
+        msg.ecrError = errorJson(err);
         const code = err instanceof EcrError ? err.code : 'ERROR';
         const reason = errorReason(code);
         ctx.badge({ fill: 'red', shape: code === LIB_CODES.OUTCOME_UNKNOWN ? 'dot' : 'ring', text: `✘ ${reason ? t(`reason.${reason}`) : `${t('reason.failed')} (${code})`}` });

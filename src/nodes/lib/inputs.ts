@@ -2,15 +2,12 @@
  * Turning an incoming msg into request params. Everything here is checked before anything is sent; the core's
  * validation then checks the protocol rules and names the field.
  */
-import { EcrError, LIB_CODES, type Params, REQUEST_KEYS } from '../../core';
+import { type Params, REQUEST_KEYS } from '../../core';
+import { invalid } from '../../core/internal';
 
 export type AmountUnits = 'minor' | 'major';
 
 export const AMOUNT_KEYS = Object.freeze(Object.values(REQUEST_KEYS).filter((k) => k.format === 'amount').map((k) => k.name));
-
-function invalid(method: string, field: string, rule: string, value: unknown): EcrError {
-  return new EcrError(LIB_CODES.VALIDATION, `${method}: ${field} ${rule}; got ${JSON.stringify(value) ?? String(value)}`, { method, field, rule });
-}
 
 /**
  * An amount as the user gave it, in the wire form (minor units as a digit string). Major units take a dot
@@ -20,7 +17,7 @@ export function toMinorUnits(value: unknown, units: AmountUnits, method: string,
   if (units === 'minor') return value;
   const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
   const m = typeof text === 'string' ? /^(\d{1,10})(?:\.(\d{1,2}))?$/.exec(text.trim()) : null;
-  if (!m) throw invalid(method, field, 'must be an amount in major units with at most two decimals, e.g. 24.50', value);
+  if (!m) throw invalid(method, field, 'must be an amount in major units with at most two decimals, e.g. 24.50', { value, method });
   return String(BigInt(m[1]) * 100n + BigInt((m[2] ?? '').padEnd(2, '0')));
 }
 
