@@ -288,27 +288,9 @@ export class Operation {
       if (Date.now() >= deadline) {
         throw this.unknown(`outcome unknown: no status change for ${settings.overallTimeout} ms (last status ${facts.lastStatus ?? 'none'}); check the terminal before retrying`);
       }
-      const delay = failed ? settings.pollInterval : nextPollDelay(settings.polling, settings.pollInterval, facts.lastStatus, Date.now() - since);
-      failed = false;
-      try {
-        await sleep(delay, this.host.closing);
-      } catch {
-        throw this.unknown('outcome unknown: the terminal client was closed while the operation was running');
-      }
-      let status: StatusEvent;
-      try {
-        const response = await this.host.exchange('GetStatus');
-        if (response.error || response.status === undefined) {
-          facts.lastError = `GetStatus: ${response.errorCode || 'no status'} ${response.errorDescription}`.trim();
-          failed = true;
-          continue;
-        }
-        status = describeStatus(response.status);
-      } catch (err) {
-        facts.lastError = (err as Error).message;
-        failed = true;
-        continue;
-      }
+      const status = await this.pollStatus(failed ? settings.pollInterval : nextPollDelay(settings.polling, settings.pollInterval, facts.lastStatus, Date.now() - since));
+      failed = status === undefined;
+      if (!status) continue;
       if (status.status !== facts.lastStatus) {
         facts.lastStatus = status.status;
         since = Date.now();
@@ -375,6 +357,23 @@ export class Operation {
       }
       throw this.unknown(`outcome unknown: acknowledged, but the terminal is idle and its ${this.resultMethod} did not change`);
     }
+  }
+
+  /** One poll: after `delay` ms, the terminal's status; undefined when none came (facts.lastError says why). */
+  private async pollStatus(delay: number): Promise<StatusEvent | undefined> {
+    try {
+      await sleep(delay, this.host.closing);
+    } catch {
+      throw this.unknown('outcome unknown: the terminal client was closed while the operation was running');
+    }
+    try {
+      const response = await this.host.exchange('GetStatus');
+      if (!response.error && response.status !== undefined) return describeStatus(response.status);
+      this.facts.lastError = `GetStatus: ${response.errorCode || 'no status'} ${response.errorDescription}`.trim();
+    } catch (err) {
+      this.facts.lastError = (err as Error).message;
+    }
+    return undefined;
   }
 
   private async interrupt(): Promise<void> {
