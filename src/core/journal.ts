@@ -17,19 +17,12 @@ import { dirname, join } from 'node:path';
 import { isTempOf, writeFileAtomic, writeFileAtomicAsync } from './atomic-file';
 import { EcrError, LIB_CODES } from './errors';
 import { parseJournal, type JournalFile } from './journal-file';
-import { acquireLock, type JournalLock } from './journal-lock';
+import { acquireLock, osError, type JournalLock } from './journal-lock';
 import { JOURNAL_UNAVAILABLE, kept, keptChange, keptRef, keptRefs, syntheticRecord, UNREADABLE_JOURNAL, type JournalRecord, type SettledRef } from './journal-record';
 import type { EcrResponse } from './normalise';
 import type { OperationJournal, RecordChange } from './operation-journal';
 import type { TransportIssue } from './transports/transport';
 import type { Params } from './validate';
-
-/** "EROFS: read-only file system, rename '…' -> '…'": the OS code first. */
-function osError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException)?.code;
-  const message = err instanceof Error ? err.message : String(err);
-  return code && !message.startsWith(code) ? `${code}: ${message}` : message;
-}
 
 /** A file-system error of the journal as the library reports every failure: an EcrError, code JOURNAL. */
 function journalError(path: string, what: string, err: unknown): EcrError {
