@@ -12,9 +12,10 @@ import type { JournalRecord, SettledRef } from './journal-record';
 import type { EcrResponse } from './normalise';
 import type { OperationJournal } from './operation-journal';
 import { identicalButRan, judgeResult, readResultOf, type JudgeContext, type Verdict } from './result-judgement';
-import { nextPollDelay, type Polling } from './poll-schedule';
+import { nextPollDelay } from './poll-schedule';
 import { isRefusal, refused } from './refusal';
 import type { RefBook } from './refs';
+import type { CheckedOptions } from './terminal-options';
 import { sleep } from './transports/transport';
 import { validateRequest, type Params, type ValidRequest } from './validate';
 
@@ -51,15 +52,8 @@ export interface TransactOptions {
   onFirstStep?: OnFirstStep;
 }
 
-export interface OperationSettings {
-  pollInterval: number;
-  polling: Polling;
-  overallTimeout: number;
-  operationCeiling: number;
-  settleGrace: number;
-  unackedGrace: number;
-  soleEcr: boolean;
-}
+/** The Terminal's options an operation runs by. */
+export type OperationSettings = Pick<CheckedOptions, 'pollInterval' | 'polling' | 'overallTimeout' | 'operationCeiling' | 'settleGrace' | 'unackedGrace' | 'soleEcr'>;
 
 /** What an operation needs of its Terminal. */
 export interface OperationHost {
