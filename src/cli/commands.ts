@@ -3,9 +3,7 @@
  * from the catalogue; this file only says which command runs which method and which flag fills which key.
  */
 import { readFileSync } from 'node:fs';
-import { getMethod, isPolled, METHOD_NAMES, REQUEST_KEYS, type MethodSpec, type RequestMethod, type TransactSpec } from '../core/catalogue';
-import type { Params } from '../core/validate';
-import { validateRequest } from '../core/validate';
+import { getMethod, isPolled, METHOD_NAMES, type MethodSpec, type Params, REQUEST_KEYS, type RequestMethod, type TransactSpec, validateRequest } from '../core';
 import { UsageError, type OptionSpecs } from './args';
 
 export interface Positional {

@@ -6,10 +6,10 @@
  */
 import { getMethod, type MethodSpec, type TransactMethod } from './catalogue';
 import { SECOND_STEP_STATUS } from './codes';
-import type { JournalRecord } from './journal';
+import type { JournalRecord } from './journal-record';
 import { FIRST_STEP_COMPLETED, type EcrResponse } from './normalise';
 import { resultOf, type ResultOf } from './method-types';
-import { judgeResult, readResultOf } from './outcome';
+import { judgeResult, readResultOf } from './result-judgement';
 import type { Params } from './validate';
 
 /** The outcome of a financial or report operation: its GetLastResult (or GetResultByUid) or GetLastReport. */

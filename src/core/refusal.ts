@@ -2,6 +2,7 @@
 import { describeError } from './codes';
 import { EcrError, LIB_CODES, type TerminalErrorCode } from './errors';
 import type { EcrResponse } from './normalise';
+import { clip } from './shown';
 
 /** A terminal's detail, for a message: whatever it sent (even JSON nested too deep to write) gives a short text. */
 export function brief(details: unknown): string {
@@ -11,7 +12,7 @@ export function brief(details: unknown): string {
   } catch {
     text = '(details too deeply nested to show)';
   }
-  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+  return clip(text, 200);
 }
 
 export function refused(method: string, response: EcrResponse, sent = true, prefix?: string): EcrError {

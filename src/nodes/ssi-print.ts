@@ -4,8 +4,8 @@
  */
 import { oneOf } from './lib/choice';
 import { attachTerminal } from './lib/flow-node';
-import { typedValues } from './lib/outcome';
-import { unchecked } from '../core/method-types';
+import { typedValues } from './lib/inputs';
+import { unchecked } from '../core';
 import { printXmlInput } from './lib/receipt-builder';
 import type { Node, NodeAPI, NodeDef } from './lib/red';
 

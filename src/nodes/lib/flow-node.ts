@@ -3,15 +3,8 @@
  * status, run one operation per msg with the (msg, send, done) contract, and let go of everything on close.
  */
 import type { EventEmitter } from 'node:events';
-import type { StatusEvent } from '../../core/codes';
-import { EcrError, LIB_CODES } from '../../core/errors';
-import { redactForLog } from '../../core/mask';
-import { MAX_REF_LENGTH } from '../../core/refs';
-import type { Terminal, TransactOptions } from '../../core/terminal';
-import type { TransactMethod } from '../../core/catalogue';
-import { unchecked } from '../../core/method-types';
-import type { EcrResponse } from '../../core/normalise';
-import type { Params } from '../../core/validate';
+import { EcrError, type EcrResponse, errorJson, LIB_CODES, MAX_REF_LENGTH, type Params, redactForLog, type StatusEvent, type Terminal, type TransactMethod, type TransactOptions, unchecked } from '../../core';
+import { shownValue } from '../../core/internal';
 import { SECOND_STEP_KEY, strayAnswer } from './price-by-card';
 import { clock, readable, translator } from './i18n';
 import { errorReason } from './reasons';
@@ -59,7 +52,7 @@ export interface AttachOptions {
 }
 
 /** Returns what to send: one msg for one output, or an array with a slot per output. */
-export type Operation = (msg: NodeMessage, ctx: OperationContext) => Promise<NodeMessage | (NodeMessage | null)[] | null>;
+export type MessageHandler = (msg: NodeMessage, ctx: OperationContext) => Promise<NodeMessage | (NodeMessage | null)[] | null>;
 
 /** Shapes an outcome into what the node sends; also used for outcomes recovered after a restart. */
 export type Shape = (msg: NodeMessage, method: string, result: EcrResponse, ctx: OperationContext) => NodeMessage | (NodeMessage | null)[];
@@ -72,15 +65,7 @@ export function correlationRef(method: string, msg: NodeMessage): string | undef
   if (id === undefined || id === null) return undefined;
   const ref = typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? String(id) : undefined;
   if (ref !== undefined && ref.length >= 1 && ref.length <= MAX_REF_LENGTH) return ref;
-  throw new EcrError(LIB_CODES.VALIDATION, `${method}: msg.correlationId must be a string or a number of 1 to ${MAX_REF_LENGTH} characters; got ${JSON.stringify(id)?.slice(0, 80) ?? typeof id}`, { method, field: 'msg.correlationId', rule: `string or number, 1 to ${MAX_REF_LENGTH} characters`, sent: false });
-}
-
-/** What a Catch node and the debug sidebar need to know about a failure, on msg.ecrError (card data masked once more). */
-export function errorDetails(err: unknown): Record<string, unknown> {
-  if (err instanceof EcrError) {
-    return redactForLog({ code: err.code, message: err.message, method: err.method, field: err.field, rule: err.rule, sent: err.sent, facts: err.facts, response: err.response });
-  }
-  return { code: 'ERROR', message: redactForLog(err instanceof Error ? err.message : String(err)) };
+  throw new EcrError(LIB_CODES.VALIDATION, `${method}: msg.correlationId must be a string or a number of 1 to ${MAX_REF_LENGTH} characters; got ${shownValue(id)}`, { method, field: 'msg.correlationId', rule: `string or number, 1 to ${MAX_REF_LENGTH} characters`, sent: false });
 }
 
 /**
@@ -133,7 +118,7 @@ function destinations(RED: NodeAPI, node: Node, out: NodeMessage | (NodeMessage 
  * `recover`, for nodes that run financial or report operations: the outcome of an operation this node started
  * before a restart (or whose outcome was unknown) is sent with it, marked msg.recovered = payload.recovered = true.
  */
-export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Operation, recover?: Shape, options: AttachOptions = {}): OperationContext | null {
+export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: MessageHandler, recover?: Shape, options: AttachOptions = {}): OperationContext | null {
   const translate = translator(RED);
   const t = (key: string, values?: Record<string, unknown>) => translate(`${SHARED_NS}ssi-terminal.${key}`, values);
   // Texts, not keys: a Status node passes on what it receives, untranslated.
@@ -142,7 +127,7 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
   const unusable = (err: Error) => {
     say({ fill: 'red', shape: 'ring', text: `${STATUS_NS}${config ? 'config-error' : 'no-config'}` });
     node.on('input', (msg: NodeMessage, _send: Send, done: Done) => {
-      msg.ecrError = errorDetails(err);
+      msg.ecrError = errorJson(err);
       done(err);
     });
     return null;
@@ -258,7 +243,7 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
     // An answer to a card read that nobody waits for (any more) must never start an operation of its own.
     if (msg[SECOND_STEP_KEY] !== undefined) {
       const err = strayAnswer(node.type, msg);
-      msg.ecrError = errorDetails(err);
+      msg.ecrError = errorJson(err);
       done(err);
       return;
     }
@@ -282,7 +267,7 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
       })
       .catch((err: unknown) => {
         if (closed) cutOff(err);
-        msg.ecrError = errorDetails(err);
+        msg.ecrError = errorJson(err);
         const code = err instanceof EcrError ? err.code : 'ERROR';
         const reason = errorReason(code);
         ctx.badge({ fill: 'red', shape: code === LIB_CODES.OUTCOME_UNKNOWN ? 'dot' : 'ring', text: `✘ ${reason ? t(`reason.${reason}`) : `${t('reason.failed')} (${code})`}` });

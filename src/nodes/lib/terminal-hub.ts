@@ -5,13 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { getMethod } from '../../core/catalogue';
-import { redactForLog } from '../../core/mask';
-import { JOURNAL_UNAVAILABLE, UNREADABLE_JOURNAL, type JournalRecord } from '../../core/journal';
-import { Terminal, type ReconcileReport, type RecoveredReport, type TerminalOptions } from '../../core/terminal';
-import type { Generation } from '../../core/catalogue';
-import type { StatusEvent } from '../../core/codes';
-import type { ConnectionEvent, TransportIssue } from '../../core/transports/transport';
+import { type ConnectionEvent, type FirmwareEvent, getMethod, JOURNAL_UNAVAILABLE, type JournalRecord, type ReconcileReport, type RecoveredReport, redactForLog, type StatusEvent, Terminal, type TerminalOptions, type TransportIssue, UNREADABLE_JOURNAL } from '../../core';
 
 /** Whether a journal file holds operations to reconcile (an unreadable one counts: the Terminal will flag it). */
 function journalHasRecords(path: string | undefined): boolean {
@@ -87,12 +81,6 @@ export interface HubState {
   unresolved: number;
   /** Why the journal cannot be used: every payment is refused (JOURNAL) until the cause is fixed and the flows restarted. */
   journal?: string;
-}
-
-/** A 'firmware' event: the protocol generation the terminal turned out to speak, and how that was told. */
-export interface FirmwareEvent {
-  generation: Generation;
-  reason: string;
 }
 
 /** A 'problem' event: something the config node reports (node.error or node.warn). */
