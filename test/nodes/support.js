@@ -89,10 +89,10 @@ function withoutTime(status) {
   return { ...status, text: status.text.slice(0, m.index) };
 }
 
-/** The English text of a terminal status (ssi-terminal.status.<name>): what a node shows, and a Status node receives. */
+/** The English text of a terminal status (ssi-terminal.status.<name>, e.g. S00 or unreachable.refused): what a node shows, and a Status node receives. */
 const CATALOGUE = require('../../src/nodes/locales/en-US/ssi-terminal.json')['ssi-terminal'];
 function statusText(name) {
-  const text = CATALOGUE.status[name];
+  const text = name.split('.').reduce((at, part) => at?.[part], CATALOGUE.status);
   if (typeof text !== 'string') throw new Error(`no status ${name} in the catalogue`);
   return text;
 }
