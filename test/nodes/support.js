@@ -26,9 +26,12 @@ function nodeModules(flow = []) {
   return [...new Set(modules)].map((m) => require(m));
 }
 
-/** An ssi-terminal config node pointed at the simulator. */
+/**
+ * An ssi-terminal config node pointed at the simulator. It neither contacts the terminal at deploy nor watches it,
+ * so that the requests a test counts are its own: deploy-probe.test.js tests the probe and the watch.
+ */
 function terminalConfig(sim, extra = {}) {
-  return { id: 'term', type: 'ssi-terminal', name: 'sim', transport: 'tcp', host: '127.0.0.1', port: sim.port, merchantId: MERCHANT, currency: '980', pollInterval: 10, ...extra };
+  return { id: 'term', type: 'ssi-terminal', name: 'sim', transport: 'tcp', host: '127.0.0.1', port: sim.port, merchantId: MERCHANT, currency: '980', pollInterval: 10, probeAtDeploy: false, watchInterval: 0, ...extra };
 }
 
 async function simulator(options = {}) {

@@ -24,7 +24,20 @@ export interface TerminalSettings {
   minRequestGap?: unknown;
   soleEcr?: unknown;
   currency?: unknown;
+  probeAtDeploy?: unknown;
+  watchInterval?: unknown;
 }
+
+/** How the ssi-terminal node keeps an eye on its terminal between operations (see TerminalWatch). */
+export interface WatchSettings {
+  /** One check right after deploy (when the first node opens the connection). */
+  probeAtDeploy: boolean;
+  /** ms between two checks while the connection is open; 0: none. */
+  every: number;
+}
+
+/** A configuration without the settings (saved before they existed, or written by hand) probes and watches. */
+export const WATCH_DEFAULTS = { probeAtDeploy: true, watchInterval: 60 } as const;
 
 function bad(field: string, rule: string, value: unknown): EcrError {
   return new EcrError(LIB_CODES.VALIDATION, `ssi-terminal: ${field} ${rule}; got ${JSON.stringify(value)}`, { field, rule });
@@ -100,4 +113,12 @@ export function terminalOptions(s: TerminalSettings): TerminalOptions {
   const port = transport === 'http' ? whole('httpPort', s.httpPort, 1, 65535) ?? tcpPort + 1 : tcpPort;
   const httpPath = typeof s.httpPath === 'string' && s.httpPath.trim() ? s.httpPath.trim() : undefined;
   return { transport, host, port, httpPath, ...common };
+}
+
+/** The watch settings: probe at deploy (a checkbox) and watch every whole number of seconds, 0 for never. */
+export function watchSettings(s: TerminalSettings): WatchSettings {
+  return {
+    probeAtDeploy: checkbox('probeAtDeploy', s.probeAtDeploy) ?? WATCH_DEFAULTS.probeAtDeploy,
+    every: (whole('watchInterval', s.watchInterval, 0, 86_400) ?? WATCH_DEFAULTS.watchInterval) * 1000,
+  };
 }
