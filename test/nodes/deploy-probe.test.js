@@ -65,18 +65,21 @@ describe('the terminal contacted at deploy and watched', function () {
   let sims = [];
   /** Every Terminal.request call (the watch's GetStatus; operations do not use it), with when it was made. */
   let calls;
-  /** Every operation (Terminal.transact): from when it entered the Terminal's queue to when it settled. */
-  let operations;
+  /**
+   * In the order they happened: each Terminal.request call ('request'), each operation entering the Terminal's queue
+   * ('start', Terminal.transact) and settling ('end'). Timestamps could not order two events of one millisecond.
+   */
+  let events;
   const { request, transact } = Terminal.prototype;
   before(() => {
     Terminal.prototype.request = function (method, ...rest) {
       calls.push({ method, at: Date.now() });
+      events.push({ event: 'request', method, at: Date.now() });
       return request.call(this, method, ...rest);
     };
     Terminal.prototype.transact = function (method, ...rest) {
-      const operation = { method, start: Date.now(), end: undefined };
-      operations.push(operation);
-      const settled = () => (operation.end = Date.now());
+      events.push({ event: 'start', method, at: Date.now() });
+      const settled = () => events.push({ event: 'end', method, at: Date.now() });
       const outcome = transact.call(this, method, ...rest);
       outcome.then(settled, settled);
       return outcome;
@@ -87,7 +90,7 @@ describe('the terminal contacted at deploy and watched', function () {
   });
   beforeEach(() => {
     calls = [];
-    operations = [];
+    events = [];
   });
   afterEach(async () => {
     await helper.unload();
@@ -189,7 +192,7 @@ describe('the terminal contacted at deploy and watched', function () {
     ];
     const deployed = Date.now();
     await load(flow);
-    await delay(2300);
+    await delay(2500);
     off.requests.should.eql([]);
     shown('b-off').should.eql({ fill: 'grey', shape: 'ring', text: statusText('unknown') });
     once.counts.should.eql({ GetStatus: 1 });
@@ -209,10 +212,11 @@ describe('the terminal contacted at deploy and watched', function () {
     const ok = next(helper.getNode('ok'), 8000);
     helper.getNode('buy').receive({ payload: 100 });
     (await ok).payload.approved.should.be.true();
-    operations.map((o) => o.method).should.eql(['Purchase']);
-    const [{ start, end }] = operations;
-    (end - start).should.be.above(1500);
-    calls.filter((c) => c.at >= start && c.at <= end).should.eql([]);
+    const start = events.findIndex((e) => e.event === 'start');
+    const end = events.findIndex((e) => e.event === 'end');
+    events.filter((e) => e.event !== 'request').map((e) => `${e.event} ${e.method}`).should.eql(['start Purchase', 'end Purchase']);
+    (events[end].at - events[start].at).should.be.above(1500);
+    events.slice(start, end).filter((e) => e.event === 'request').should.eql([]);
     // On the wire, from the Purchase to its result: only the purchase's own polls.
     const from = s.requests.findIndex((r) => r.method === 'Purchase');
     const to = s.requests.map((r) => r.method).lastIndexOf('GetLastResult');
