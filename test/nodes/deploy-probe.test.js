@@ -113,6 +113,8 @@ describe('the terminal contacted at deploy and watched', function () {
     silent()[0].should.match(/^the terminal does not answer: GetStatus: cannot connect to tcp:\/\/127\.0\.0\.1:\d+ \(connect ECONNREFUSED .*\); nothing was sent$/);
     calls.map((c) => c.method).should.eql(['GetStatus']);
     caught.should.eql([]);
+    // The failed connection and the check's failure say the same: the node (and a Status node's flow) hears it once.
+    shownAll('buy').filter((b) => b.text === REFUSED).should.have.length(1);
   });
 
   it('every flow node type shows the unreachable terminal', async () => {
@@ -168,6 +170,8 @@ describe('the terminal contacted at deploy and watched', function () {
     (await showing('buy', REFUSED, 4000)).fill.should.equal('red');
     await delay(1200);
     shown('buy').text.should.equal(REFUSED);
+    // The checks while it is away, and their attempts to connect, change nothing the node shows.
+    shownAll('buy').filter((b) => b.text === REFUSED).should.have.length(1);
     s = await sim({ port, httpPort });
     (await showing('buy', READY, 9000)).should.eql({ fill: 'green', shape: 'dot', text: 'ready' });
     silent().should.have.length(1);

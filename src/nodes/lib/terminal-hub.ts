@@ -409,11 +409,12 @@ export class TerminalHub extends EventEmitter {
 
   /**
    * The terminal could not be reached, or did not answer (a watch's check, a failed connection). A failure that
-   * does not tell why (a connection not tried again yet) keeps the reason seen before.
+   * does not tell why (a connection not tried again yet) keeps the reason seen before; one for the same reason is
+   * no news (the nodes, and a Status node's flow, would hear the same words again).
    */
   markUnreachable(err: Error): void {
     const reason = unreachableReason(err);
-    if (reason === undefined && this.current.reachability === 'disconnected') return;
+    if (this.current.reachability === 'disconnected' && (reason === undefined || reason === this.current.reason)) return;
     this.update({ reachability: 'disconnected', error: err.message, reason: reason ?? 'other' });
   }
 
