@@ -3,7 +3,8 @@
  * has only one, financial and report methods through transact() (live statuses, Ctrl-C as an Interrupt), the rest
  * through request(), and the receipt afterwards when asked.
  */
-import { getMethod, isPolled } from '../core/catalogue';
+import { getMethod, isPolled, type RequestMethod } from '../core/catalogue';
+import { unchecked } from '../core/method-types';
 import { describeError, type StatusEvent } from '../core/codes';
 import { isEcrError } from '../core/errors';
 import { money } from '../core/money';
@@ -109,9 +110,10 @@ async function onlyMerchant(terminal: Terminal, plan: Plan, hooks: Hooks): Promi
 }
 
 /** GetLastResult and GetLastReport answer a declined or failed outcome with error: true; that is a result, not a refusal. */
-async function readAnswer(terminal: Terminal, method: string, params: Plan['params']): Promise<EcrResponse> {
+async function readAnswer(terminal: Terminal, method: RequestMethod, params: Plan['params']): Promise<EcrResponse> {
   try {
-    return await terminal.request(method, params);
+    // Params from the command line: checked by request() when it runs, as a JavaScript caller's.
+    return await terminal.request(method, unchecked(params));
   } catch (err) {
     const response = isEcrError(err) ? (err.response as EcrResponse | undefined) : undefined;
     const isBuffer = RESULT_READS.includes(method) || method === 'GetLastReport';
@@ -142,9 +144,9 @@ export async function execute(terminal: Terminal, plan: Plan, hooks: Hooks, sign
   let response: EcrResponse;
   if (isPolled(spec)) {
     hooks.note(describeRequest(plan, terminal.name));
-    response = await terminal.transact(plan.method, plan.params, { onStatus: hooks.status, signal, onFirstStep: (first) => hooks.note(cardRead(first)) });
+    response = await terminal.transact(spec.name, unchecked(plan.params), { onStatus: hooks.status, signal, onFirstStep: (first) => hooks.note(cardRead(first)) });
   } else {
-    response = await readAnswer(terminal, plan.method, plan.params);
+    response = await readAnswer(terminal, spec.name, plan.params);
   }
   const done: Done = { response, outcome: verdict(plan.method, response) };
   if (plan.receipt && spec.resultMethod) {

@@ -6,7 +6,7 @@
  */
 import { SECOND_STEP_STATUS, describeError, describeStatus, INTERRUPTIBLE_STATUSES, type StatusEvent } from './codes';
 import { REQUEST_KEYS, type MethodSpec, type Generation } from './catalogue';
-import { EcrError, LIB_CODES } from './errors';
+import { EcrError, LIB_CODES, type LibCode } from './errors';
 import { isUid, newUid } from './firmware';
 import type { Journal, JournalRecord, SettledRef } from './journal';
 import type { EcrResponse } from './normalise';
@@ -233,7 +233,7 @@ export class Operation {
     this.host.emit('journal', this.journal.records.length);
   }
 
-  private unknown(reason: string, code: string = LIB_CODES.OUTCOME_UNKNOWN): EcrError {
+  private unknown(reason: string, code: LibCode = LIB_CODES.OUTCOME_UNKNOWN): EcrError {
     return new EcrError(code, `${this.method}: ${reason}`, {
       method: this.method,
       sent: true,

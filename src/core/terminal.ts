@@ -4,7 +4,8 @@
  * terminal's firmware generation (v1.1.10, or later 1.3/1.4) is found out or given, and the client speaks it.
  */
 import { EventEmitter } from 'node:events';
-import { getMethod, isPolled, busyAfterAnswer, type Generation } from './catalogue';
+import { getMethod, isPolled, busyAfterAnswer, type Generation, type RequestMethod, type TransactMethod } from './catalogue';
+import { resultOf, type ArgsOf, type ResultOf } from './method-types';
 import { Journal, type JournalRecord } from './journal';
 import { describeStatus, SECOND_STEP_STATUS, type StatusEvent } from './codes';
 import { EcrError, LIB_CODES } from './errors';
@@ -17,61 +18,14 @@ import { reconcileRecord, type ReconcileReport } from './reconcile';
 import { outcomeOpen, refused } from './refusal';
 import { checkRef, RefBook, type PreviousUse } from './refs';
 import { createTransport, type TransportOptions } from './transport-factory';
+import type { OperationOptions, TerminalOptions } from './options';
 import { sleep, type ConnectionEvent, type Transport, type TransportIssue } from './transports/transport';
 import { validateRequest, type Params, type ValidRequest } from './validate';
 import { LRC_ENCODINGS, type LrcEncoding } from './receipt-xml';
 
-export type { ReconcileReport } from './reconcile';
+export type { ReconcileReport, RecoveredReport, NotPerformedReport, UnknownReport, OperationResult } from './reconcile';
+export type { TerminalOptions, OperationOptions, TcpTerminalOptions, HttpTerminalOptions, SerialTerminalOptions, OwnTransportOptions } from './options';
 export type { TransactOptions, FirstStepDecision, OnFirstStep } from './operation';
-
-export interface TerminalOptions extends TransportOptions {
-  /** ms between GetStatus polls while an operation runs: every time (fixed), or the base the adaptive schedule scales. */
-  pollInterval?: number;
-  /** 'adaptive' (default): slow while the cardholder acts, fast when the outcome is near. 'fixed': every pollInterval. */
-  polling?: Polling;
-  /** ms to wait for each response (default 10 000 on v1.1.10, 15 000 on later firmware). */
-  requestTimeout?: number;
-  /** ms an operation may go without a status change before its outcome is declared unknown (default 180 000). */
-  overallTimeout?: number;
-  /**
-   * ms an operation may take at most, however often its status changes (a terminal flapping between two statuses
-   * would otherwise keep it going for ever); then OUTCOME_UNKNOWN. Default 10 × overallTimeout.
-   */
-  operationCeiling?: number;
-  /**
-   * Which protocol the terminal speaks: 'auto' (default) finds out before the first operation with a harmless probe
-   * (GetResultByUid for an id that cannot exist: v1.1.10 answers E05) and from the first S08; '1.1' or '1.4' says so.
-   */
-  protocol?: Protocol;
-  /** ms between the end of one exchange and the next request (default 0 on v1.1.10, 250 on later firmware). */
-  minRequestGap?: number;
-  /** transCurrency when a request leaves it out (default "980", the hryvnia). */
-  currency?: string;
-  /**
-   * No other ECR sends to this terminal (default false). Then a matching result that appears after a request
-   * that was never acknowledged is taken as its outcome; otherwise, unless a transactionUid ties it (later
-   * firmware), that ends OUTCOME_UNKNOWN, as another ECR's identical sale cannot be told from it.
-   */
-  soleEcr?: boolean;
-  /** ms to keep polling when the terminal is idle but its last result has not changed yet. */
-  settleGrace?: number;
-  /**
-   * ms after sending a request that was never acknowledged before it may be called not performed: until then it
-   * may still reach the terminal (held in a network buffer, or read late by a busy payment app).
-   */
-  unackedGrace?: number;
-  /** Operations allowed to wait behind the running one. */
-  maxQueue?: number;
-  /**
-   * A file where financial and report operations are written down before they are sent and crossed out when
-   * their outcome is delivered: after a crash, reconcile() establishes what became of them.
-   */
-  journal?: string;
-  /** Let new financial operations run while an earlier one's outcome is unresolved (default: refuse them). */
-  allowWhileUnresolved?: boolean;
-  /** How PrintXml's `lrc` is written: 'decimal' (default, e.g. "31") or 'hex' (two upper-case digits, e.g. "1F"). */
-  lrcEncoding?: LrcEncoding;
-}
 
 export interface RequestOptions {
   timeout?: number;
@@ -99,7 +53,7 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 
 /**
  * Events: 'status' (StatusEvent, on every change seen), 'connection' (ConnectionEvent), 'issue' (TransportIssue),
- * 'recovered' (ReconcileReport with verdict 'ours': an outcome established after the fact by reconcile()),
+ * 'recovered' (RecoveredReport, a ReconcileReport with verdict 'ours': an outcome established after the fact by reconcile()),
  * 'journal' (the number of unresolved operations, whenever it may have changed), 'firmware' ({ generation,
  * reason }: when the terminal's protocol generation becomes known).
  */
@@ -130,37 +84,39 @@ export class Terminal extends EventEmitter {
   /** Records whose recovered outcome was delivered, though crossing them out has not reached the disk yet. */
   private readonly delivered = new Set<string>();
 
-  constructor(options: TerminalOptions = {}) {
+  constructor(options: TerminalOptions) {
     super();
-    this.pollInterval = positive('pollInterval', options.pollInterval, DEFAULTS.pollInterval);
-    this.polling = options.polling ?? 'adaptive';
+    // A JavaScript caller may give none: the transport's check then names what is missing (host).
+    const o: TransportOptions & OperationOptions = options === undefined ? {} : options;
+    this.pollInterval = positive('pollInterval', o.pollInterval, DEFAULTS.pollInterval);
+    this.polling = o.polling ?? 'adaptive';
     if (!POLLING_MODES.includes(this.polling)) {
-      throw new EcrError(LIB_CODES.VALIDATION, `Terminal: polling must be ${POLLING_MODES.join(' or ')}; got ${JSON.stringify(options.polling)}`, { field: 'polling', rule: POLLING_MODES.join(' | ') });
+      throw new EcrError(LIB_CODES.VALIDATION, `Terminal: polling must be ${POLLING_MODES.join(' or ')}; got ${JSON.stringify(o.polling)}`, { field: 'polling', rule: POLLING_MODES.join(' | ') });
     }
-    this.protocol = options.protocol ?? 'auto';
+    this.protocol = o.protocol ?? 'auto';
     if (!PROTOCOLS.includes(this.protocol)) {
-      throw new EcrError(LIB_CODES.VALIDATION, `Terminal: protocol must be ${PROTOCOLS.join(', ')}; got ${JSON.stringify(options.protocol)}`, { field: 'protocol', rule: PROTOCOLS.join(' | ') });
+      throw new EcrError(LIB_CODES.VALIDATION, `Terminal: protocol must be ${PROTOCOLS.join(', ')}; got ${JSON.stringify(o.protocol)}`, { field: 'protocol', rule: PROTOCOLS.join(' | ') });
     }
-    this.currency = currencyOption(options.currency);
-    this.givenRequestTimeout = options.requestTimeout === undefined ? undefined : positive('requestTimeout', options.requestTimeout, 0);
-    this.givenRequestGap = options.minRequestGap === undefined ? undefined : positive('minRequestGap', options.minRequestGap, 0);
-    this.overallTimeout = positive('overallTimeout', options.overallTimeout, DEFAULTS.overallTimeout);
-    this.operationCeiling = positive('operationCeiling', options.operationCeiling, 10 * this.overallTimeout);
-    this.settleGrace = positive('settleGrace', options.settleGrace, DEFAULTS.settleGrace);
-    this.unackedGrace = positive('unackedGrace', options.unackedGrace, DEFAULTS.unackedGrace);
-    this.soleEcr = options.soleEcr === true;
-    this.lrcEncoding = options.lrcEncoding ?? 'decimal';
+    this.currency = currencyOption(o.currency);
+    this.givenRequestTimeout = o.requestTimeout === undefined ? undefined : positive('requestTimeout', o.requestTimeout, 0);
+    this.givenRequestGap = o.minRequestGap === undefined ? undefined : positive('minRequestGap', o.minRequestGap, 0);
+    this.overallTimeout = positive('overallTimeout', o.overallTimeout, DEFAULTS.overallTimeout);
+    this.operationCeiling = positive('operationCeiling', o.operationCeiling, 10 * this.overallTimeout);
+    this.settleGrace = positive('settleGrace', o.settleGrace, DEFAULTS.settleGrace);
+    this.unackedGrace = positive('unackedGrace', o.unackedGrace, DEFAULTS.unackedGrace);
+    this.soleEcr = o.soleEcr === true;
+    this.lrcEncoding = o.lrcEncoding ?? 'decimal';
     if (!LRC_ENCODINGS.includes(this.lrcEncoding)) {
-      throw new EcrError(LIB_CODES.VALIDATION, `Terminal: lrcEncoding must be ${LRC_ENCODINGS.join(' or ')}; got ${JSON.stringify(options.lrcEncoding)}`, { field: 'lrcEncoding', rule: LRC_ENCODINGS.join(' | ') });
+      throw new EcrError(LIB_CODES.VALIDATION, `Terminal: lrcEncoding must be ${LRC_ENCODINGS.join(' or ')}; got ${JSON.stringify(o.lrcEncoding)}`, { field: 'lrcEncoding', rule: LRC_ENCODINGS.join(' | ') });
     }
-    const connectTimeout = positive('connectTimeout', options.connectTimeout, DEFAULTS.connectTimeout);
-    this.transport = createTransport(options, connectTimeout);
-    this.queue = new OperationQueue(positive('maxQueue', options.maxQueue, DEFAULTS.maxQueue), this.transport.name);
+    const connectTimeout = positive('connectTimeout', o.connectTimeout, DEFAULTS.connectTimeout);
+    this.transport = createTransport(o, connectTimeout);
+    this.queue = new OperationQueue(positive('maxQueue', o.maxQueue, DEFAULTS.maxQueue), this.transport.name);
     // The journal last: it takes the journal's lock, which a constructor throwing after it would never release.
-    this.journal = options.journal ? new Journal(options.journal) : undefined;
+    this.journal = o.journal ? new Journal(o.journal) : undefined;
     this.journal?.on('issue', (issue: TransportIssue) => this.emit('issue', issue));
     this.refs = new RefBook(this.journal);
-    this.allowWhileUnresolved = options.allowWhileUnresolved === true;
+    this.allowWhileUnresolved = o.allowWhileUnresolved === true;
     this.transport.on('connection', (event: ConnectionEvent) => this.emit('connection', event));
     this.transport.on('issue', (issue: TransportIssue) => this.emit('issue', issue));
     this.host = this.operationHost();
@@ -200,10 +156,11 @@ export class Terminal extends EventEmitter {
   }
 
   /**
-   * One exchange answered at once. Resolves with the response when `error` is false; rejects with an EcrError
-   * whose `.code` is the terminal's E-code (and `.response` the response) when it is true.
+   * One exchange answered at once (a service or additional method). Resolves with the response when `error` is
+   * false; rejects with an EcrError whose `.code` is the terminal's E-code (and `.response` the response) when it is
+   * true. `params`: ParamsOf<M>, or `unchecked(...)` for keys the catalogue does not describe.
    */
-  async request(method: string, params?: Params, options: RequestOptions = {}): Promise<EcrResponse> {
+  async request<M extends RequestMethod>(method: M, ...[params, options = {}]: ArgsOf<M, RequestOptions>): Promise<ResultOf<M>> {
     const valid = validateRequest(method, params, { lrcEncoding: this.lrcEncoding });
     if (isPolled(valid.spec)) {
       throw new EcrError(LIB_CODES.VALIDATION, `${method}: a ${valid.spec.group} method is acknowledged first and its outcome polled; use transact() so the outcome is never lost`, { method, field: 'method', rule: 'request() takes service and additional methods' });
@@ -213,17 +170,18 @@ export class Terminal extends EventEmitter {
     const run = () => this.call(valid, options.timeout);
     if (valid.spec.whileBusy) {
       this.ensureOpen(method);
-      return run();
+      return resultOf<M>(await run());
     }
-    return this.queue.add(method, run, options.signal);
+    return resultOf<M>(await this.queue.add(method, run, options.signal));
   }
 
   /**
    * A financial or report operation to its end: resolves with the final GetLastResult (financial) or
    * GetLastReport (report) for every terminal outcome; rejects when refused, invalid, or unknowable.
    * transCurrency may be left out (the `currency` option), and merchantId too where the terminal has one merchant.
+   * `params`: ParamsOf<M>, or `unchecked(...)` for keys the catalogue does not describe.
    */
-  async transact(method: string, params: Params, options: TransactOptions = {}): Promise<EcrResponse> {
+  async transact<M extends TransactMethod>(method: M, ...[params, options = {}]: ArgsOf<M, TransactOptions>): Promise<ResultOf<M>> {
     const valid = validateRequest(method, this.withCurrency(method, params), { optional: ['merchantId'] });
     if (!isPolled(valid.spec)) {
       throw new EcrError(LIB_CODES.VALIDATION, `${method}: a ${valid.spec.group} method is answered at once; use request()`, { method, field: 'method', rule: 'transact() takes financial and report methods' });
@@ -231,12 +189,14 @@ export class Terminal extends EventEmitter {
     const ref = checkRef(method, options.ref);
     if (ref !== undefined) this.refs.claim(ref, valid.method, valid.params);
     const outcome = this.queue.add(method, () => this.runOperation(valid, options), options.signal);
-    if (ref === undefined) return outcome;
-    return outcome.catch((err: unknown) => {
+    if (ref === undefined) return resultOf<M>(await outcome);
+    try {
+      return resultOf<M>(await outcome);
+    } catch (err) {
       if (outcomeOpen(err)) this.refs.unresolved({ ref, method: valid.method, params: valid.params, startedAt: new Date().toISOString() });
       else this.refs.release(ref);
       throw err;
-    });
+    }
   }
 
   /** Finds out which protocol generation the terminal speaks (see the `protocol` option), in turn with operations. */
@@ -419,10 +379,11 @@ export class Terminal extends EventEmitter {
     return new Operation(this.host, await this.withMerchant(valid), options).run();
   }
 
-  private withCurrency(method: string, params: Params): Params {
+  /** The params with the `currency` option for a transCurrency left out; anything else as given, for validation to judge. */
+  private withCurrency(method: string, params: unknown): unknown {
     const spec = getMethod(method);
     if (!spec?.params.transCurrency || !params || typeof params !== 'object' || Array.isArray(params)) return params;
-    const given = params.transCurrency;
+    const given = (params as Params).transCurrency;
     return given === undefined || given === null || given === '' ? { ...params, transCurrency: this.currency } : params;
   }
 

@@ -3,7 +3,7 @@
  * friendlier form (an amount as an integer, a currency as a number) are turned into the wire form.
  */
 import { getMethod, METHOD_NAMES, REQUEST_KEYS, type KeySpec, type MethodSpec } from './catalogue';
-import { EcrError, LIB_CODES } from './errors';
+import { EcrError, LIB_CODES, type LibCode } from './errors';
 import { MAX_BODY } from './frame';
 import { formatLrc, inspectReceiptXml, LRC_ENCODINGS, lrcMatches, parseLrc, receiptLrc, type LrcEncoding } from './receipt-xml';
 
@@ -114,7 +114,7 @@ function checkValue(key: KeySpec, value: unknown, lrcEncoding: LrcEncoding): Che
   }
 }
 
-function fail(method: string, field: string | undefined, rule: string, value?: unknown, code: string = LIB_CODES.VALIDATION): never {
+function fail(method: string, field: string | undefined, rule: string, value?: unknown, code: LibCode = LIB_CODES.VALIDATION): never {
   const got = value === undefined ? '' : `; got ${describe(value)}`;
   const where = field ? `${field} ${rule}` : rule;
   throw new EcrError(code, `${method}: ${where}${got}`, { method, field, rule });

@@ -6,6 +6,7 @@
 import { getMethod, isPolled } from '../core/catalogue';
 import { isApproved } from '../core/normalise';
 import { validateRequest } from '../core/validate';
+import { unchecked } from '../core/method-types';
 import { badInput, settingOrMsg } from './lib/choice';
 import { attachTerminal, type OperationContext } from './lib/flow-node';
 import { errorReason, outcomeReason } from './lib/reasons';
@@ -37,7 +38,8 @@ export = function register(RED: NodeAPI): void {
       const spec = getMethod(String(method)) ?? validateRequest(method).spec;
       const name = spec.name;
       const params = paramsOf(msg.payload, name, Object.keys(spec.params).length > 0);
-      const response = isPolled(spec) ? await ctx.transact(name, params ?? {}) : await ctx.terminal.request(name, params);
+      // msg.payload's keys: checked when the call runs, as a JavaScript caller's (no payload and {} ask the same).
+      const response = isPolled(spec) ? await ctx.transact(spec.name, params ?? {}) : await ctx.terminal.request(spec.name, unchecked(params ?? {}));
       return shape(msg, name, response, ctx);
     }, shape);
   }

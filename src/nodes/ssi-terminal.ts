@@ -101,7 +101,8 @@ export = function register(RED: NodeAPI): void {
     } catch (err) {
       // Flow nodes using a misconfigured terminal report this error on every message.
       this.error((err as Error).message);
-      this.hub = new TerminalHub({}, () => {
+      // A hub that cannot make its Terminal: the options are only its name among hubs, and no usable terminal has it.
+      this.hub = new TerminalHub({ transport: 'tcp', host: '' }, () => {
         throw err;
       });
     }

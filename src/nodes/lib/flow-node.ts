@@ -8,6 +8,8 @@ import { EcrError, LIB_CODES } from '../../core/errors';
 import { redactForLog } from '../../core/mask';
 import { MAX_REF_LENGTH } from '../../core/refs';
 import type { Terminal, TransactOptions } from '../../core/terminal';
+import type { TransactMethod } from '../../core/catalogue';
+import { unchecked } from '../../core/method-types';
 import type { EcrResponse } from '../../core/normalise';
 import type { Params } from '../../core/validate';
 import { SECOND_STEP_KEY, strayAnswer } from './price-by-card';
@@ -30,7 +32,7 @@ export interface OperationContext {
    * terminal.transact with this node's status display, its id in the journal (so a recovered outcome comes back
    * here) and msg.correlationId as the operation's ref (one payment per correlation id).
    */
-  transact(method: string, params: Params, options?: NodeTransactOptions): Promise<EcrResponse>;
+  transact(method: TransactMethod, params: Params, options?: NodeTransactOptions): Promise<EcrResponse>;
   config: TerminalConfigNode;
   /** Shows a status the terminal reported while this node's operation runs. */
   onStatus(status: StatusEvent): void;
@@ -171,7 +173,8 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
   const transactFor =
     (msg?: NodeMessage): OperationContext['transact'] =>
     async (method, params, extra) =>
-      terminal.transact(method, params, { ...extra, onStatus: ctx.onStatus, tag: node.id, ref: msg && correlationRef(method, msg) });
+      // Params built from a msg: checked by transact() when it runs, as a JavaScript caller's.
+      terminal.transact(method, unchecked(params), { ...extra, onStatus: ctx.onStatus, tag: node.id, ref: msg && correlationRef(method, msg) });
   const ctx: OperationContext = {
     terminal,
     transact: transactFor(),
@@ -201,7 +204,7 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
     const { record, result } = report;
     const msg: NodeMessage = { topic: 'recovered', recovered: true, journal: redactForLog(record) };
     if (record.ref !== undefined) msg.correlationId = record.ref;
-    const out = recover!(msg, record.method, result!, ctx);
+    const out = recover!(msg, record.method, result, ctx);
     if (msg.payload && typeof msg.payload === 'object') (msg.payload as Record<string, unknown>).recovered = true;
     node.warn(`recovered the outcome of ${record.method} started ${record.startedAt}: ${JSON.stringify(redactForLog(msg.payload))}`);
     node.send(out);
@@ -297,7 +300,7 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
     starts?.waiting.delete(flushEarly);
     // Removed from the flows, this node will not start again: what still waits for it is said, not kept.
     if (!removed) for (const item of early.splice(0)) hub.keep(node.id, item);
-    else for (const item of [...early.splice(0), ...hub.forget(node.id)]) node.error(`an outcome waited for this node, which was removed: ${JSON.stringify(redactForLog(item.kept ? { method: item.kept.method, arrivedAt: item.kept.arrivedAt, payload: item.kept.payload } : { method: item.report.record.method, startedAt: item.report.record.startedAt, payload: item.report.result?.params }))}`);
+    else for (const item of [...early.splice(0), ...hub.forget(node.id)]) node.error(`an outcome waited for this node, which was removed: ${JSON.stringify(redactForLog(item.kept ? { method: item.kept.method, arrivedAt: item.kept.arrivedAt, payload: item.kept.payload } : { method: item.report.record.method, startedAt: item.report.record.startedAt, payload: item.report.result.params }))}`);
     hub.removeListener('state', onState);
     node.status({});
     hub.release(node.id).then(done, (err: Error) => {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { getMethod } from '../../core/catalogue';
 import { redactForLog } from '../../core/mask';
 import { JOURNAL_UNAVAILABLE, UNREADABLE_JOURNAL, type JournalRecord } from '../../core/journal';
-import { Terminal, type ReconcileReport, type TerminalOptions } from '../../core/terminal';
+import { Terminal, type ReconcileReport, type RecoveredReport, type TerminalOptions } from '../../core/terminal';
 import type { Generation } from '../../core/catalogue';
 import type { StatusEvent } from '../../core/codes';
 import type { ConnectionEvent, TransportIssue } from '../../core/transports/transport';
@@ -50,7 +50,7 @@ export interface KeptOutcome {
 }
 
 /** A recovered outcome (reconciled from the terminal) or a kept one: what a node is handed when it listens. */
-export type Recovered = { report: ReconcileReport; kept?: undefined } | { kept: KeptOutcome; report?: undefined };
+export type Recovered = { report: RecoveredReport; kept?: undefined } | { kept: KeptOutcome; report?: undefined };
 
 export type RecoveredHandler = (recovered: Recovered) => void;
 
@@ -66,14 +66,14 @@ const waitingFor = new Map<string, Map<string, Recovered[]>>();
 
 /** A waiting outcome for the log: what was done and its result, card data masked. */
 function summary(item: Recovered): string {
-  const what = item.report ? { method: item.report.record.method, startedAt: item.report.record.startedAt, result: item.report.result?.params } : { method: item.kept.method, arrivedAt: item.kept.arrivedAt, payload: item.kept.payload };
+  const what = item.report ? { method: item.report.record.method, startedAt: item.report.record.startedAt, result: item.report.result.params } : { method: item.kept.method, arrivedAt: item.kept.arrivedAt, payload: item.kept.payload };
   return JSON.stringify(redactForLog(what)) ?? '';
 }
 
 function hubKey(options: TerminalOptions): string {
   if (options.journal) return `journal:${options.journal}`;
   const transport = typeof options.transport === 'object' ? 'own transport' : (options.transport ?? 'tcp');
-  return `terminal:${JSON.stringify([transport, options.host, options.port, options.httpPath, options.path])}`;
+  return `terminal:${JSON.stringify([transport, options.host, options.port, 'httpPath' in options ? options.httpPath : undefined, options.path])}`;
 }
 
 export type Reachability = 'unknown' | 'connecting' | 'connected' | 'disconnected';
@@ -331,7 +331,7 @@ export class TerminalHub extends EventEmitter {
       terminal.on('connection', (event: ConnectionEvent) => this.onConnection(event));
       terminal.on('status', (status: StatusEvent) => this.update({ status, reachability: 'connected', error: undefined, reason: undefined }));
       terminal.on('journal', (unresolved: number) => this.journalChanged(terminal, unresolved));
-      terminal.on('recovered', (report: ReconcileReport) => {
+      terminal.on('recovered', (report: RecoveredReport) => {
         this.deliver(report.record.tag, { report });
         this.emit('recovered', report);
       });

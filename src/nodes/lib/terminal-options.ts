@@ -112,7 +112,7 @@ export function terminalOptions(s: TerminalSettings): TerminalOptions {
   // The port setting is the terminal's TCP port; HTTP listens on the next one (§1.1) unless set apart.
   const port = transport === 'http' ? whole('httpPort', s.httpPort, 1, 65535) ?? tcpPort + 1 : tcpPort;
   const httpPath = typeof s.httpPath === 'string' && s.httpPath.trim() ? s.httpPath.trim() : undefined;
-  return { transport, host, port, httpPath, ...common };
+  return transport === 'http' ? { transport, host, port, httpPath, ...common } : { transport, host, port, ...common };
 }
 
 /** The watch settings: probe at deploy (a checkbox) and watch every whole number of seconds, 0 for never. */
