@@ -487,6 +487,8 @@ window.SsiEcrEditor = window.SsiEcrEditor || (function () {
 
         function prepare(node) {
             portMenu = null;
+            // Saved before the setting existed: the runtime contacts the terminal at deploy, so the box says so.
+            if (node.probeAtDeploy === undefined) $('#node-config-input-probeAtDeploy').prop('checked', true);
             $('#node-config-input-transport').on('change', function () {
                 close();
                 showTransport(node);
