@@ -52,6 +52,9 @@ describe('editor and help HTML: the template language (scripts/templates.js)', (
       '</form>',
       '',
     ].join('\n'));
+    // JavaScript in an editor file keeps its braces.
+    const script = '<script>\nvar d = { a: { b: 1 }};\nif (x) { y(); }}\n</script>\n';
+    renderFile(write('script.html', script), { type: 'ssi-x' }).should.equal(script);
     renderInclude(path.join(dir, '_shared', 'row.html'), 'ssi-y', { field: 'receipt' }).should.equal('<div class="form-row">\n    <b data-i18n="ssi-y.label.receipt"></b><i>ssi-y</i>\n</div>\n');
   });
 
