@@ -68,6 +68,27 @@ export interface SettledRef {
   summary?: Record<string, unknown>;
 }
 
+/** What a person said became of an operation they crossed out by hand, kept for whoever checks later. */
+export interface HandSettlement {
+  /** The journal record's id, method, params, ref, tag and start. */
+  id: string;
+  method: string;
+  params: Params;
+  ref?: string;
+  tag?: string;
+  startedAt: string;
+  /** approved or not-performed: the person's verdict; checked: crossed out without one. */
+  verdict: HandVerdict;
+  /** Who, when Node-RED knows (its adminAuth user). */
+  by?: string;
+  settledAt: string;
+}
+
+export const HAND_VERDICTS = ['approved', 'not-performed', 'checked'] as const;
+export type HandVerdict = (typeof HAND_VERDICTS)[number];
+/** Settlements by hand kept in the journal: the newest this many. */
+export const HAND_MEMORY_MAX = 100;
+
 /** A settled ref is remembered this long, and at most this many of them. */
 export const REF_MEMORY_MS = 24 * 60 * 60 * 1000;
 export const REF_MEMORY_MAX = 1000;
@@ -94,6 +115,7 @@ interface JournalFile {
   version: 1;
   records: JournalRecord[];
   settled?: SettledRef[];
+  byHand?: HandSettlement[];
 }
 
 /** Settled refs still remembered at `now`, the newest `REF_MEMORY_MAX`. */
@@ -178,6 +200,16 @@ function badSettled(s: unknown, i: number): string | undefined {
   return undefined;
 }
 
+function badHand(h: unknown, i: number): string | undefined {
+  const at = `settlement by hand ${i}`;
+  if (!isObject(h)) return `${at} is not an object`;
+  for (const key of ['id', 'method', 'startedAt', 'settledAt']) if (typeof h[key] !== 'string') return `${at} has no ${key}`;
+  if (!isObject(h.params)) return `${at} (${String(h.id)}) has no params object`;
+  for (const key of ['ref', 'tag', 'by']) if (h[key] !== undefined && typeof h[key] !== 'string') return `${at} (${String(h.id)}): ${key} is not a string`;
+  if (!(HAND_VERDICTS as readonly unknown[]).includes(h.verdict)) return `${at} (${String(h.id)}): verdict is not one of ${HAND_VERDICTS.join(', ')}`;
+  return undefined;
+}
+
 /** The journal a file holds; throws an Error saying what is wrong with it when it is not one. */
 function parseJournal(text: string): JournalFile {
   const file = JSON.parse(text) as unknown;
@@ -185,6 +217,7 @@ function parseJournal(text: string): JournalFile {
   if (file.version !== 1) throw new Error(`its version is ${JSON.stringify(file.version) ?? 'missing'}, not 1`);
   if (!Array.isArray(file.records)) throw new Error('it has no records array');
   if (file.settled !== undefined && !Array.isArray(file.settled)) throw new Error('its settled refs are not an array');
+  if (file.byHand !== undefined && !Array.isArray(file.byHand)) throw new Error('its settlements by hand are not an array');
   if (!nestsWithin(file, MAX_FILE_DEPTH)) throw new Error(`it nests deeper than ${MAX_FILE_DEPTH} levels`);
   const ids = new Set<string>();
   file.records.forEach((r: unknown, i: number) => {
@@ -196,6 +229,10 @@ function parseJournal(text: string): JournalFile {
   });
   (file.settled ?? []).forEach((s: unknown, i: number) => {
     const bad = badSettled(s, i);
+    if (bad) throw new Error(bad);
+  });
+  (file.byHand ?? []).forEach((h: unknown, i: number) => {
+    const bad = badHand(h, i);
     if (bad) throw new Error(bad);
   });
   return file as unknown as JournalFile;
@@ -214,6 +251,10 @@ function kept(record: JournalRecord, stored = false): JournalRecord {
   return out;
 }
 
+function keptHand(h: HandSettlement): HandSettlement {
+  return { ...h, params: boundValue(h.params, PARAMS_BOUNDS) as Params };
+}
+
 function keptRef(s: SettledRef): SettledRef {
   const out: SettledRef = { ...s, params: boundValue(s.params, PARAMS_BOUNDS) as Params };
   if (s.summary !== undefined) out.summary = boundValue(s.summary, SUMMARY_BOUNDS) as Record<string, unknown>;
@@ -228,6 +269,7 @@ function keptRef(s: SettledRef): SettledRef {
 export class Journal extends EventEmitter {
   private list: JournalRecord[] = [];
   private refs: SettledRef[] = [];
+  private hand: HandSettlement[] = [];
   /** The write that holds the latest change: resolves once it is on disk. */
   private latest: Promise<void> = Promise.resolve();
   /** Set while a write waits for the one before it: changes made meanwhile go with it. */
@@ -257,6 +299,11 @@ export class Journal extends EventEmitter {
   /** Refs of settled operations, remembered so a repeat is refused after a restart too. */
   get settled(): readonly SettledRef[] {
     return this.refs;
+  }
+
+  /** Operations crossed out by hand, the newest last: what the person said became of each. */
+  get byHand(): readonly HandSettlement[] {
+    return this.hand;
   }
 
   /** Why this journal takes no writes (an EcrError, code JOURNAL), or undefined while it does. */
@@ -297,8 +344,11 @@ export class Journal extends EventEmitter {
     this.list = this.list.map((r) => (r.id === id ? { ...r, ...next, updatedAt: new Date().toISOString() } : r));
   }
 
-  /** Crosses a record out; `settled` (its ref's outcome) is remembered in the same write. */
-  close(id: string, settled?: SettledRef): void {
+  /**
+   * Crosses a record out; `settled` (its ref's outcome) and `byHand` (what a person said of it) are remembered in
+   * the same write.
+   */
+  close(id: string, settled?: SettledRef, byHand?: HandSettlement): void {
     if (this.failure) {
       this.save();
       return;
@@ -306,7 +356,8 @@ export class Journal extends EventEmitter {
     const before = this.list.length;
     this.list = this.list.filter((r) => r.id !== id);
     if (settled) this.refs = keptRefs([...this.refs, keptRef(settled)]);
-    if (this.list.length !== before || settled) this.save();
+    if (byHand) this.hand = [...this.hand, keptHand(byHand)].slice(-HAND_MEMORY_MAX);
+    if (this.list.length !== before || settled || byHand) this.save();
   }
 
   /**
@@ -361,6 +412,7 @@ export class Journal extends EventEmitter {
     this.failure = new EcrError(LIB_CODES.JOURNAL, message, { cause: facts.cause, facts: { path: this.path, os: facts.os, holder: facts.holder } });
     this.list = [syntheticRecord(JOURNAL_UNAVAILABLE, message)];
     this.refs = [];
+    this.hand = [];
   }
 
   /** Temp files a crash left mid-write: nobody else writes this journal (it is locked), so they are nobody's. */
@@ -388,6 +440,7 @@ export class Journal extends EventEmitter {
       return this.keepAside((err as Error).message);
     }
     this.refs = keptRefs(file.settled ?? []).map(keptRef);
+    this.hand = (file.byHand ?? []).slice(-HAND_MEMORY_MAX).map(keptHand);
     return file.records.map((r) => kept(r, true));
   }
 
@@ -403,6 +456,7 @@ export class Journal extends EventEmitter {
     }
     this.list = [syntheticRecord(UNREADABLE_JOURNAL, `the journal could not be read (${why}); it was kept as ${aside}: check the terminal's last operations, then mark this record resolved`)];
     this.refs = [];
+    this.hand = [];
     try {
       writeFileAtomic(path, this.text());
     } catch (err) {
@@ -422,6 +476,7 @@ export class Journal extends EventEmitter {
 
   private text(): string {
     const body: JournalFile = { version: 1, records: this.list, settled: this.refs };
+    if (this.hand.length > 0) body.byHand = this.hand;
     return `${JSON.stringify(body, null, 1)}\n`;
   }
 

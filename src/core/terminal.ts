@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { getMethod, isPolled, busyAfterAnswer, type Generation } from './catalogue';
-import { Journal, type JournalRecord } from './journal';
+import { Journal, type HandSettlement, type HandVerdict, type JournalRecord } from './journal';
 import { describeStatus, SECOND_STEP_STATUS, type StatusEvent } from './codes';
 import { EcrError, LIB_CODES } from './errors';
 import { GENERATION_DEFAULTS, generationFromProbe, probeRequest, PROTOCOLS, type Protocol } from './firmware';
@@ -262,12 +262,19 @@ export class Terminal extends EventEmitter {
     return this.queue.add('reconcile', () => this.reconcileNow());
   }
 
-  /** Crosses out an unresolved operation by hand, once someone has checked the terminal. */
-  markResolved(id: string): boolean {
+  /**
+   * Crosses out an unresolved operation by hand, once someone has checked the terminal. What they found (`verdict`:
+   * approved or not-performed; checked when left out) and who they are (`by`) are written into the journal with it.
+   * Its ref stays taken (for 24 hours), whatever the verdict: a person may be wrong, and a repeat is refused rather
+   * than charged twice.
+   */
+  markResolved(id: string, hand: { verdict?: HandVerdict; by?: string } = {}): boolean {
     const record = this.journal?.records.find((r) => r.id === id);
     if (!record) return false;
     const settled = this.refs.settle(record.ref, record.method, record.params, 'resolved-by-hand');
-    void this.note(() => this.journal!.close(id, settled));
+    const { method, params, ref, tag, startedAt } = record;
+    const byHand: HandSettlement = { id, method, params, ref, tag, startedAt, verdict: hand.verdict ?? 'checked', by: hand.by, settledAt: new Date().toISOString() };
+    void this.note(() => this.journal!.close(id, settled, byHand));
     this.emit('journal', this.journal!.records.length);
     return true;
   }
@@ -484,6 +491,8 @@ export class Terminal extends EventEmitter {
     const host = { settings: { unackedGrace: this.unackedGrace, soleEcr: this.soleEcr }, exchange: (m: string, p?: Params) => this.exchange(m, p), untilIdle: (m: string, s?: (status: string) => Promise<void>) => this.untilIdle(m, s) };
     for (const record of [...journal.records]) {
       const report = await reconcileRecord(host, record);
+      // Settled by hand while the terminal was asked: that person's verdict went out; this one must not as well.
+      if (!journal.records.some((r) => r.id === record.id)) continue;
       reports.push(report);
       let failure: unknown;
       try {
