@@ -56,6 +56,32 @@ describe('Settling an unresolved operation by hand (library)', function () {
     onDisk(file).byHand.map((h) => h.verdict).should.eql(['not-performed']);
   });
 
+  it('resolveByHand resolves once the verdict is on disk; when the journal cannot be written it rejects and the record stays open', async () => {
+    env = await setup();
+    const sub = path.join(dir, 'sub');
+    fs.mkdirSync(sub);
+    const journal = path.join(sub, 'journal.json');
+    const now = new Date().toISOString();
+    const record = (id) => ({ id, method: 'Purchase', params: purchase('42'), ref: `order-${id}`, startedAt: now, updatedAt: now, step: 'unknown', snapshot: null });
+    fs.writeFileSync(journal, JSON.stringify({ version: 1, records: [record('r1'), record('r2')] }));
+    const t = env.open('tcp', { journal });
+    const settling = t.resolveByHand('r1', { verdict: 'approved', by: 'anna' });
+    // Crossed out at once: a second settlement meanwhile finds nothing to settle.
+    t.unresolved().map((r) => r.id).should.eql(['r2']);
+    (await t.resolveByHand('r1')).should.be.false();
+    (await settling).should.be.true();
+    onDisk(journal).byHand.should.match([{ id: 'r1', verdict: 'approved', by: 'anna' }]);
+    // The journal's folder becomes a file: nothing can be written there any more.
+    fs.rmSync(sub, { recursive: true });
+    fs.writeFileSync(sub, 'not a folder');
+    const err = await t.resolveByHand('r2', { verdict: 'not-performed' }).should.be.rejected();
+    err.code.should.equal('JOURNAL');
+    err.message.should.match(/ENOTDIR/);
+    t.unresolved().map((r) => r.id).should.eql(['r2']);
+    // Its ref is still one whose outcome is not established, not one settled by hand.
+    t.lookup('order-r2').state.should.equal('unresolved');
+  });
+
   it('without a verdict a record is written down as checked', async () => {
     env = await setup();
     const now = new Date().toISOString();

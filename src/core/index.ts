@@ -1,4 +1,4 @@
-export { Terminal, merchantIds, type TerminalOptions, type RequestOptions, type TransactOptions, type ReconcileReport, type FirstStepDecision, type OnFirstStep } from './terminal';
+export { Terminal, merchantIds, type TerminalOptions, type RequestOptions, type TransactOptions, type ReconcileReport, type FirstStepDecision, type OnFirstStep, type HandNote } from './terminal';
 export { PROTOCOLS, GENERATION_DEFAULTS, isUid, type Protocol, type Generation } from './firmware';
 export { nextPollDelay, POLLING_MODES, type Polling } from './poll-schedule';
 export { Journal, JOURNAL_UNAVAILABLE, UNREADABLE_JOURNAL, HAND_VERDICTS, type JournalRecord, type JournalStep, type SettledRef, type HandSettlement, type HandVerdict } from './journal';

@@ -372,15 +372,17 @@ export class Journal extends EventEmitter {
    * Crosses a record out once that is on disk. If the write fails the record stays, in memory as in the file, so
    * it is settled again later, and the write's error (code JOURNAL) is thrown.
    */
-  async closeDurably(id: string, settled?: SettledRef): Promise<void> {
+  async closeDurably(id: string, settled?: SettledRef, byHand?: HandSettlement): Promise<void> {
     const record = this.list.find((r) => r.id === id);
     const refs = this.refs;
-    this.close(id, settled);
+    const hand = this.hand;
+    this.close(id, settled, byHand);
     try {
       await this.flush();
     } catch (err) {
       if (record && !this.list.some((r) => r.id === id)) this.list = [...this.list, record];
       this.refs = refs;
+      this.hand = hand;
       throw err;
     }
   }

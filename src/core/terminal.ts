@@ -266,16 +266,36 @@ export class Terminal extends EventEmitter {
    * Crosses out an unresolved operation by hand, once someone has checked the terminal. What they found (`verdict`:
    * approved or not-performed; checked when left out) and who they are (`by`) are written into the journal with it.
    * Its ref stays taken (for 24 hours), whatever the verdict: a person may be wrong, and a repeat is refused rather
-   * than charged twice.
+   * than charged twice. The journal is written in the background (see resolveByHand).
    */
-  markResolved(id: string, hand: { verdict?: HandVerdict; by?: string } = {}): boolean {
+  markResolved(id: string, hand: HandNote = {}): boolean {
     const record = this.journal?.records.find((r) => r.id === id);
     if (!record) return false;
     const settled = this.refs.settle(record.ref, record.method, record.params, 'resolved-by-hand');
-    const { method, params, ref, tag, startedAt } = record;
-    const byHand: HandSettlement = { id, method, params, ref, tag, startedAt, verdict: hand.verdict ?? 'checked', by: hand.by, settledAt: new Date().toISOString() };
-    void this.note(() => this.journal!.close(id, settled, byHand));
+    void this.note(() => this.journal!.close(id, settled, handSettlement(record, hand)));
     this.emit('journal', this.journal!.records.length);
+    return true;
+  }
+
+  /**
+   * markResolved, resolving once the journal has it on disk: for a caller who acts on the verdict (sends it on as
+   * the outcome), which must not happen for a record a restart would find open again. The record is crossed out at
+   * once, so nothing settles it meanwhile; false when there is no such record. Rejects (code JOURNAL) when the
+   * write fails, and the record stays open.
+   */
+  async resolveByHand(id: string, hand: HandNote = {}): Promise<boolean> {
+    const journal = this.journal;
+    const record = journal?.records.find((r) => r.id === id);
+    if (!journal || !record) return false;
+    const settled = this.refs.settle(record.ref, record.method, record.params, 'resolved-by-hand');
+    try {
+      await journal.closeDurably(id, settled, handSettlement(record, hand));
+    } catch (err) {
+      this.refs.unresolved(record);
+      throw err;
+    } finally {
+      this.emit('journal', journal.records.length);
+    }
     return true;
   }
 
@@ -522,6 +542,17 @@ export class Terminal extends EventEmitter {
     if (reports.length > 0) this.emit('journal', journal.records.length);
     return reports;
   }
+}
+
+/** What a person says of an operation they cross out by hand (Terminal.markResolved). */
+export interface HandNote {
+  verdict?: Exclude<HandVerdict, 'checked'>;
+  by?: string;
+}
+
+function handSettlement(record: JournalRecord, hand: HandNote): HandSettlement {
+  const { id, method, params, ref, tag, startedAt } = record;
+  return { id, method, params, ref, tag, startedAt, verdict: hand.verdict ?? 'checked', by: hand.by, settledAt: new Date().toISOString() };
 }
 
 function currencyOption(value: unknown): string {
