@@ -11,6 +11,7 @@ import { describeStatus, ERROR_CODES, STATUS_CODES } from '../core/codes';
 import { DEFAULTS, merchantIds, Terminal } from '../core/terminal';
 import { loadSerialPort } from '../core/transports/serial';
 import { errorDetails, type TerminalConfigNode } from './lib/flow-node';
+import { settleRequest } from './lib/by-hand';
 import type { Node, NodeAPI, NodeDef } from './lib/red';
 import { TerminalHub, type FirmwareEvent, type ProblemLevel } from './lib/terminal-hub';
 import { terminalOptions, type TerminalSettings } from './lib/terminal-options';
@@ -18,6 +19,8 @@ import { terminalOptions, type TerminalSettings } from './lib/terminal-options';
 const TEST_TIMEOUT = 5000;
 
 type AdminResponse = { json(body: unknown): void; status(code: number): { json(body: unknown): void } };
+/** With adminAuth, `user` is who made the request. */
+type AdminRequest = { params?: Record<string, string>; body?: unknown; user?: { username?: unknown } };
 
 interface SerialPortInfo {
   path: string;
@@ -135,12 +138,11 @@ export = function register(RED: NodeAPI): void {
     if (!node) return res.status(404).json({ error: 'no deployed ssi-terminal with this id' });
     res.json({ unresolved: node.hub.unresolved().map((r) => redactForLog(r)) });
   });
-  RED.httpAdmin.post('/ssi-ecr/journal/:id/resolve/:record', RED.auth.needsPermission('ssi-terminal.write'), (req: { params?: Record<string, string> }, res: AdminResponse) => {
+  // Body { verdict: 'approved' | 'not-performed' }: the node that started a payment sends that as its outcome (by-hand.ts).
+  RED.httpAdmin.post('/ssi-ecr/journal/:id/resolve/:record', RED.auth.needsPermission('ssi-terminal.write'), (req: AdminRequest, res: AdminResponse) => {
     const node = deployed(req.params?.id ?? '');
     if (!node) return res.status(404).json({ error: 'no deployed ssi-terminal with this id' });
-    const done = node.hub.markResolved(req.params?.record ?? '');
-    if (done) node.warn(`journal record ${req.params?.record} marked resolved by hand`);
-    res.status(done ? 200 : 404).json({ resolved: done, unresolved: node.hub.unresolved().length });
+    void settleRequest(node, req.params?.record ?? '', req.body, req.user).then(({ status, body }) => res.status(status).json(body));
   });
 
   RED.httpAdmin.get('/ssi-ecr/serial-ports', RED.auth.needsPermission('ssi-terminal.read'), (_req: unknown, res: { json(b: unknown): void }) => {

@@ -12,6 +12,8 @@ import { Terminal, type ReconcileReport, type TerminalOptions } from '../../core
 import type { Generation } from '../../core/catalogue';
 import type { StatusEvent } from '../../core/codes';
 import type { ConnectionEvent, TransportIssue } from '../../core/transports/transport';
+import type { ByHand } from './by-hand';
+import { outcomeOfResult, recall, remember, type OutcomeEntry } from './last-outcomes';
 
 /** Whether a journal file holds operations to reconcile (an unreadable one counts: the Terminal will flag it). */
 function journalHasRecords(path: string | undefined): boolean {
@@ -48,8 +50,11 @@ export interface KeptOutcome {
   arrivedAt: string;
 }
 
-/** A recovered outcome (reconciled from the terminal) or a kept one: what a node is handed when it listens. */
-export type Recovered = { report: ReconcileReport; kept?: undefined } | { kept: KeptOutcome; report?: undefined };
+/**
+ * A recovered outcome (reconciled from the terminal, or settled by hand: `byHand`) or a kept one: what a node is
+ * handed when it listens.
+ */
+export type Recovered = { report: ReconcileReport; byHand?: ByHand; kept?: undefined } | { kept: KeptOutcome; report?: undefined; byHand?: undefined };
 
 export type RecoveredHandler = (recovered: Recovered) => void;
 
@@ -101,7 +106,8 @@ export type ProblemLevel = 'error' | 'warn';
 /**
  * Events: 'state' (HubState), 'recovered' (ReconcileReport), 'problem' (message, ProblemLevel): the journal cannot
  * be used or was kept aside, a stale lock was taken over, reconciling failed, an outcome was recovered for a node
- * that is not running (it waits for it); 'firmware' (FirmwareEvent).
+ * that is not running (it waits for it); 'firmware' (FirmwareEvent); 'journal' (its records may have changed);
+ * 'outcome' (OutcomeEntry, see noteOutcome).
  */
 export class TerminalHub extends EventEmitter {
   private terminal: Terminal | null = null;
@@ -118,6 +124,8 @@ export class TerminalHub extends EventEmitter {
   private running: Promise<ReconcileReport[]> | undefined;
   /** A Terminal being closed (waiting for its running operation first). */
   private stopping: Promise<void> | undefined;
+  /** The protocol generation the terminal was last found to speak. */
+  private detected: Generation | undefined;
 
   /** ms a closing hub waits for running operations. */
   drainTimeout = 10_000;
@@ -240,6 +248,7 @@ export class TerminalHub extends EventEmitter {
   /** The journal may have changed: its open records decide whether reconciliation is scheduled. */
   private journalChanged(terminal: Terminal, unresolved: number): void {
     this.update({ unresolved });
+    this.emit('journal');
     if (this.current.journal !== undefined) return;
     this.openRecords = unresolved === 0 ? 0 : terminal.unresolved().filter(reconcilable).length;
     this.schedule(false);
@@ -267,6 +276,27 @@ export class TerminalHub extends EventEmitter {
     } finally {
       void this.releaseSafely('hub:admin');
     }
+  }
+
+  /** Hands node `tag` an outcome established outside reconcile (settled by hand): now, or when it listens again. */
+  handOver(tag: string | undefined, item: Recovered): void {
+    this.deliver(tag, item);
+  }
+
+  /** Keeps an outcome among this configuration's last ones (see last-outcomes.ts) and says so ('outcome'). */
+  noteOutcome(entry: OutcomeEntry): void {
+    remember(this.key, entry);
+    this.emit('outcome', entry);
+  }
+
+  /** This configuration's last outcomes, the newest first. */
+  lastOutcomes(): OutcomeEntry[] {
+    return recall(this.key);
+  }
+
+  /** The protocol generation the terminal speaks: as configured, or as last found out. */
+  get firmware(): Generation | undefined {
+    return this.terminal?.firmware ?? (this.options.protocol === '1.1' || this.options.protocol === '1.4' ? this.options.protocol : this.detected);
   }
 
   private recoverSafely(): void {
@@ -327,10 +357,15 @@ export class TerminalHub extends EventEmitter {
       terminal.on('status', (status: StatusEvent) => this.update({ status, reachability: 'connected', error: undefined }));
       terminal.on('journal', (unresolved: number) => this.journalChanged(terminal, unresolved));
       terminal.on('recovered', (report: ReconcileReport) => {
+        const { method, tag, ref, params } = report.record;
+        if (report.result) this.noteOutcome(outcomeOfResult({ method, node: tag, ref, params, recovered: true }, report.result));
         this.deliver(report.record.tag, { report });
         this.emit('recovered', report);
       });
-      terminal.on('firmware', (event: FirmwareEvent) => this.emit('firmware', event));
+      terminal.on('firmware', (event: FirmwareEvent) => {
+        this.detected = event.generation;
+        this.emit('firmware', event);
+      });
       terminal.on('issue', (issue: TransportIssue) => {
         if (issue.kind === 'journal') this.problem(issue.message, 'warn');
       });
