@@ -116,8 +116,8 @@ describe('the SSI ECR sidebar in a real browser (headless Chromium, Node-RED 4, 
         id: 'buy1', type: 'ssi-purchase', z: 'f1', name: 'card payment', terminal: 'cfg1', units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str', busy: 'queue', receipt: false,
         discountedAmount: '', discountedAmountType: 'msg', priceByCard: false, cardReadTimeout: 30, outputs: 2, x: 300, y: 110, wires: [['ok1'], ['no1']],
       },
-      { id: 'ok1', type: 'debug', z: 'f1', name: 'dispense', ...DEBUG, x: 460, y: 80, wires: [] },
-      { id: 'no1', type: 'debug', z: 'f1', name: 'not paid', ...DEBUG, x: 460, y: 140, wires: [] },
+      { id: 'ok1', type: 'debug', z: 'f1', name: 'dispense', ...DEBUG, x: 445, y: 50, wires: [] },
+      { id: 'no1', type: 'debug', z: 'f1', name: 'not paid', ...DEBUG, x: 445, y: 190, wires: [] },
     ];
     nr = await startNodeRed({
       flows,
