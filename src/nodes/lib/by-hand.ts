@@ -52,6 +52,8 @@ export function handResult(record: JournalRecord, verdict: Verdict): EcrResponse
   return { method: 'GetLastResult', error: true, errorCode: LIB_CODES.NOT_PERFORMED, errorDescription: 'not performed, as a person who checked the terminal said', params };
 }
 
+let settlements = 0;
+
 export type SettleResult =
   | { settled: true; record: JournalRecord; byHand: ByHand }
   | { settled: false; why: 'not-found' | 'not-now' | 'no-verdict-here'; record?: JournalRecord };
@@ -65,7 +67,9 @@ export type SettleResult =
  * written (the record stays open, nothing is sent) or the terminal's settings are wrong.
  */
 export async function settleByHand(hub: TerminalHub, id: string, verdict: Verdict | undefined, by: string | undefined): Promise<SettleResult> {
-  const terminal = hub.acquire('hub:admin');
+  // A user of its own: the admin API's reads (hub:admin) and other settlements come and go while the journal is written.
+  const user = `hub:settle:${++settlements}`;
+  const terminal = hub.acquire(user);
   try {
     const record = terminal.unresolved().find((r) => r.id === id);
     // The record of a journal that cannot be used is no operation: it goes once the cause is fixed, never by hand.
@@ -84,7 +88,7 @@ export async function settleByHand(hub: TerminalHub, id: string, verdict: Verdic
     }
     return { settled: true, record, byHand };
   } finally {
-    await hub.release('hub:admin').catch(() => undefined);
+    await hub.release(user).catch(() => undefined);
   }
 }
 
