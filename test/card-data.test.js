@@ -19,9 +19,9 @@ const fc = require('fast-check');
 const { normaliseResponse, normaliseParams, redactForLog, maskPan, maskTrack2, EcrError } = require('../dist/core');
 const { Journal } = require('../dist/core/journal');
 const { jsonDocument, humanSummary, humanError } = require('../dist/cli/output');
-const { financialOutcome } = require('../dist/nodes/lib/outcome');
+const { financialOutcome } = require('../dist/nodes/lib/payment-message');
 const { reportPayload } = require('../dist/nodes/lib/report');
-const { errorDetails } = require('../dist/nodes/lib/flow-node');
+const { errorJson } = require('../dist/core');
 const { setup, purchase, MERCHANT, MERCHANT2, FAST } = require('./support/fixtures');
 
 const root = path.join(__dirname, '..');
@@ -234,7 +234,7 @@ async function everyOutput(raw, dir) {
     // The nodes: what leaves ssi-purchase, ssi-report, and what a Catch node gets.
     out.push(['ssi-purchase msg', JSON.stringify(financialOutcome({ topic: 't' }, 'Purchase', response, ctx))]);
     out.push(['ssi-report payload', JSON.stringify(reportPayload('XReport', response))]);
-    out.push(['msg.ecrError', JSON.stringify(errorDetails(err))]);
+    out.push(['msg.ecrError', JSON.stringify(errorJson(err))]);
   }
   // The journal file, with the result as the snapshot of the next operation.
   const file = path.join(dir, 'journal.json');

@@ -27,6 +27,21 @@ describe('the packed tarball', function () {
     files.filter((f) => !/^(dist|examples|resources|docs)\//.test(f)).sort().should.eql(['LICENSE', 'README.md', 'package.json']);
   });
 
+  it('ships every image the README shows, linked to this version\'s copy so the npm page and the flow library render it', function () {
+    const { images, imageBase } = require('../scripts/readme-images');
+    const { version } = require('../package.json');
+    const shown = images(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
+    shown.length.should.be.aboveOrEqual(2);
+    for (const [alt, url] of shown) {
+      alt.length.should.be.above(20, `${url} needs words for those who cannot see it`);
+      url.startsWith(imageBase(version)).should.be.true(`${url} is not a link to version ${version}'s copy`);
+      const file = `docs/${url.slice(imageBase(version).length)}`;
+      files.should.containEql(file);
+      fs.statSync(path.join(ROOT, file)).size.should.be.below(300 * 1024, `${file} is heavy for a README`);
+    }
+    files.filter((f) => f.startsWith('docs/')).sort().should.eql(shown.map(([, url]) => `docs/${url.slice(imageBase(version).length)}`).sort());
+  });
+
   it('ships each icon once, beside the node files where Node-RED finds it', function () {
     const icons = files.filter((f) => f.endsWith('.svg') || f.endsWith('.png')).filter((f) => !f.startsWith('docs/'));
     icons.length.should.be.above(0);

@@ -2,7 +2,7 @@
 require('should');
 const { nextPollDelay } = require('../dist/core');
 const { HUMAN_PHASES } = require('../dist/simulator/engine');
-const { terminalOptions } = require('../dist/nodes/lib/terminal-options');
+const { optionsFromSettings } = require('../dist/nodes/lib/terminal-settings');
 
 describe('poll schedule', () => {
   it('fixed polling waits the base interval whatever the status', () => {
@@ -57,8 +57,8 @@ describe('poll schedule', () => {
   });
 
   it('the ssi-terminal settings take adaptive or fixed, and name the field otherwise', () => {
-    terminalOptions({ host: 'h', polling: 'fixed' }).polling.should.equal('fixed');
-    (terminalOptions({ host: 'h' }).polling === undefined).should.be.true();
-    (() => terminalOptions({ host: 'h', polling: 'often' })).should.throw(/ssi-terminal: polling must be adaptive or fixed; got "often"/);
+    optionsFromSettings({ host: 'h', polling: 'fixed' }).polling.should.equal('fixed');
+    (optionsFromSettings({ host: 'h' }).polling === undefined).should.be.true();
+    (() => optionsFromSettings({ host: 'h', polling: 'often' })).should.throw(/ssi-terminal: polling must be adaptive or fixed; got "often"/);
   });
 });

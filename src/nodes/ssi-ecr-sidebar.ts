@@ -5,7 +5,7 @@
  * POST /ssi-ecr/journal/<id>/resolve/<record> (ssi-terminal.write, in ssi-terminal.ts), and hears of changes on
  * RED.comms topics ssi-ecr/terminal/<id>.
  */
-import { errorDetails } from './lib/flow-node';
+import { errorJson } from '../core';
 import { deployedTerminals, tellEditors, terminalView } from './lib/operator-view';
 import type { NodeAPI } from './lib/red';
 
@@ -17,7 +17,7 @@ export = function register(RED: NodeAPI): void {
     try {
       res.json({ terminals: deployedTerminals(RED).map(terminalView) });
     } catch (err) {
-      res.status(500).json({ error: errorDetails(err) });
+      res.status(500).json({ error: errorJson(err) });
     }
   });
   tellEditors(RED);

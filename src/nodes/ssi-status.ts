@@ -3,7 +3,8 @@
  * online: false instead of an error when the terminal does not answer. With watch: polls from deploy every
  * `interval` seconds and sends a fresh msg (topic 'ssi-status') whenever status or online changed.
  */
-import { badInput, flag, oneOf } from './lib/choice';
+import { invalid } from '../core/internal';
+import { flag, oneOf } from './lib/choice';
 import { attachTerminal } from './lib/flow-node';
 import { checkHealth, HEALTH_MODES, watchHealth, type Health, type HealthMode } from './lib/health';
 import { hubBadge, terminalBadge } from './lib/status';
@@ -20,7 +21,7 @@ function badge(health: Health, answers: string): NodeStatus {
 
 function intervalSeconds(value: unknown): number {
   const seconds = value === undefined || value === null || value === '' ? DEFAULT_INTERVAL : Number(value);
-  if (!Number.isFinite(seconds) || seconds < 1) throw badInput('ssi-status', 'interval', 'must be a number of seconds, at least 1', value);
+  if (!Number.isFinite(seconds) || seconds < 1) throw invalid('ssi-status', 'interval', 'must be a number of seconds, at least 1', { value });
   return seconds;
 }
 

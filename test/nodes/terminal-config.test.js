@@ -15,20 +15,20 @@ function socketsTo(port) {
 
 
 describe('ssi-terminal settings as Terminal options', function () {
-  const { terminalOptions } = require('../../dist/nodes/lib/terminal-options');
+  const { optionsFromSettings } = require('../../dist/nodes/lib/terminal-settings');
 
   it('LRC encoding: decimal or hex; left blank, the Terminal\'s default (decimal)', () => {
-    terminalOptions({ host: 'h', lrcEncoding: 'hex' }).lrcEncoding.should.equal('hex');
-    terminalOptions({ host: 'h', lrcEncoding: 'decimal' }).lrcEncoding.should.equal('decimal');
-    terminalOptions({ transport: 'serial', serialPort: '/dev/ttyACM0', lrcEncoding: 'hex' }).lrcEncoding.should.equal('hex');
-    for (const blank of [undefined, null, '']) (terminalOptions({ host: 'h', lrcEncoding: blank }).lrcEncoding === undefined).should.be.true();
+    optionsFromSettings({ host: 'h', lrcEncoding: 'hex' }).lrcEncoding.should.equal('hex');
+    optionsFromSettings({ host: 'h', lrcEncoding: 'decimal' }).lrcEncoding.should.equal('decimal');
+    optionsFromSettings({ transport: 'serial', serialPort: '/dev/ttyACM0', lrcEncoding: 'hex' }).lrcEncoding.should.equal('hex');
+    for (const blank of [undefined, null, '']) (optionsFromSettings({ host: 'h', lrcEncoding: blank }).lrcEncoding === undefined).should.be.true();
   });
 
   it('LRC encoding: anything else is refused, naming the field and the rule', () => {
     for (const value of ['HEX', 'octal', 16, true]) {
       let err;
       try {
-        terminalOptions({ host: 'h', lrcEncoding: value });
+        optionsFromSettings({ host: 'h', lrcEncoding: value });
       } catch (e) {
         err = e;
       }
@@ -39,11 +39,11 @@ describe('ssi-terminal settings as Terminal options', function () {
   });
 
   it('protocol, request gap, sole ECR and currency: mapped as the Terminal takes them; blank is the Terminal\'s default', () => {
-    terminalOptions({ host: 'h', protocol: '1.4', minRequestGap: '300', soleEcr: true, currency: '840' }).should.match({ protocol: '1.4', minRequestGap: 300, soleEcr: true, currency: '840' });
-    terminalOptions({ host: 'h', protocol: 'auto', soleEcr: 'false', currency: 980 }).should.match({ protocol: 'auto', soleEcr: false, currency: '980' });
-    terminalOptions({ transport: 'serial', serialPort: '/dev/ttyACM0', protocol: '1.1', soleEcr: 'true' }).should.match({ protocol: '1.1', soleEcr: true });
+    optionsFromSettings({ host: 'h', protocol: '1.4', minRequestGap: '300', soleEcr: true, currency: '840' }).should.match({ protocol: '1.4', minRequestGap: 300, soleEcr: true, currency: '840' });
+    optionsFromSettings({ host: 'h', protocol: 'auto', soleEcr: 'false', currency: 980 }).should.match({ protocol: 'auto', soleEcr: false, currency: '980' });
+    optionsFromSettings({ transport: 'serial', serialPort: '/dev/ttyACM0', protocol: '1.1', soleEcr: 'true' }).should.match({ protocol: '1.1', soleEcr: true });
     // A configuration saved before these settings existed: every one left to the Terminal.
-    const old = terminalOptions({ host: 'h', requestTimeout: '' });
+    const old = optionsFromSettings({ host: 'h', requestTimeout: '' });
     for (const key of ['protocol', 'minRequestGap', 'soleEcr', 'currency', 'requestTimeout']) (old[key] === undefined).should.be.true(key);
   });
 
@@ -60,7 +60,7 @@ describe('ssi-terminal settings as Terminal options', function () {
     ]) {
       let err;
       try {
-        terminalOptions({ host: 'h', ...settings });
+        optionsFromSettings({ host: 'h', ...settings });
       } catch (e) {
         err = e;
       }

@@ -3,12 +3,9 @@
  * terminal says it was approved or it was not performed. The verdict goes into the journal, and the node that
  * started the operation sends it as the outcome it never got, once, marked recovered and settled by hand.
  */
-import { getMethod } from '../../core/catalogue';
-import { EcrError, LIB_CODES } from '../../core/errors';
-import { JOURNAL_UNAVAILABLE, type JournalRecord } from '../../core/journal';
-import { redactForLog } from '../../core/mask';
-import type { EcrResponse } from '../../core/normalise';
-import { errorDetails, type TerminalConfigNode } from './flow-node';
+import { type EcrResponse, errorJson, getMethod, JOURNAL_UNAVAILABLE, type JournalRecord, LIB_CODES, redactForLog } from '../../core';
+import { invalid } from '../../core/internal';
+import type { TerminalConfigNode } from './flow-node';
 import { outcomeOfResult } from './last-outcomes';
 import type { TerminalHub } from './terminal-hub';
 
@@ -38,7 +35,7 @@ export function settleMode(record: JournalRecord): SettleMode {
 export function verdictOf(value: unknown): Verdict | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if ((VERDICTS as readonly unknown[]).includes(value)) return value as Verdict;
-  throw new EcrError(LIB_CODES.VALIDATION, `verdict must be one of ${VERDICTS.join(', ')} (or left out to mark the record checked); got ${JSON.stringify(value)?.slice(0, 80) ?? typeof value}`, { field: 'verdict', rule: VERDICTS.join(' | ') });
+  throw invalid('settling by hand', 'verdict', `must be one of ${VERDICTS.join(', ')} (or left out to mark the record checked)`, { value });
 }
 
 /**
@@ -84,7 +81,7 @@ export async function settleByHand(hub: TerminalHub, id: string, verdict: Verdic
     if (verdict !== undefined) {
       const result = handResult(record, verdict);
       hub.noteOutcome(outcomeOfResult({ method: record.method, node: record.tag, ref: record.ref, params: record.params, recovered: true, byHand }, result));
-      hub.handOver(record.tag, { report: { record, verdict: verdict === 'approved' ? 'ours' : 'not-performed', result }, byHand });
+      hub.handOver(record.tag, { report: { record, result }, byHand });
     }
     return { settled: true, record, byHand };
   } finally {
@@ -108,14 +105,14 @@ export async function settleRequest(node: TerminalConfigNode, id: string, body: 
   try {
     verdict = verdictOf((body as { verdict?: unknown } | undefined)?.verdict);
   } catch (err) {
-    return { status: 400, body: { resolved: false, error: errorDetails(err) } };
+    return { status: 400, body: { resolved: false, error: errorJson(err) } };
   }
   const by = typeof user?.username === 'string' ? user.username : undefined;
   let done: SettleResult;
   try {
     done = await settleByHand(node.hub, id, verdict, by);
   } catch (err) {
-    return { status: 500, body: { resolved: false, error: errorDetails(err) } };
+    return { status: 500, body: { resolved: false, error: errorJson(err) } };
   }
   const count = () => node.hub.unresolved().length;
   if (!done.settled) return { status: REFUSED[done.why].status, body: { resolved: false, error: REFUSED[done.why].error(done.record), unresolved: count() } };

@@ -2,10 +2,7 @@
  * A terminal health check (GetStatus or PingDevice) as one plain object. An unreachable terminal is an answer
  * here (online: false), not a failure; a refusal or an invalid request still is one.
  */
-import { describeStatus } from '../../core/codes';
-import { EcrError, LIB_CODES } from '../../core/errors';
-import type { EcrResponse } from '../../core/normalise';
-import type { Terminal } from '../../core/terminal';
+import { describeStatus, EcrError, type EcrResponse, LIB_CODES, type Terminal } from '../../core';
 import { Poller } from './poller';
 
 export const HEALTH_MODES = ['GetStatus', 'PingDevice'] as const;

@@ -3,11 +3,7 @@
  * newest LAST_OUTCOMES, and of the card its masked number only. Kept by configuration (as outcomes waiting for
  * nodes are), so a full redeploy, which makes the configuration node again, does not empty the list.
  */
-import { getMethod } from '../../core/catalogue';
-import { EcrError } from '../../core/errors';
-import { redactForLog } from '../../core/mask';
-import { classifyResult, type EcrResponse } from '../../core/normalise';
-import type { Params } from '../../core/validate';
+import { classifyResult, EcrError, type EcrResponse, getMethod, type Params, redactForLog } from '../../core';
 import { errorReason, outcomeReason, type ReasonId } from './reasons';
 
 export const LAST_OUTCOMES = 20;

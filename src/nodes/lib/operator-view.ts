@@ -4,14 +4,13 @@
  * what a person may do about it), and its last outcomes. Card data: the masked number of an outcome only.
  */
 import { readFileSync } from 'node:fs';
-import { JOURNAL_UNAVAILABLE, UNREADABLE_JOURNAL, type JournalRecord } from '../../core/journal';
-import { redactForLog } from '../../core/mask';
+import { JOURNAL_UNAVAILABLE, type JournalRecord, redactForLog, UNREADABLE_JOURNAL } from '../../core';
 import { settleMode, type SettleMode } from './by-hand';
 import type { TerminalConfigNode } from './flow-node';
 import type { OutcomeEntry } from './last-outcomes';
 import type { NodeAPI } from './red';
 import type { Reachability } from './terminal-hub';
-import { terminalOptions, type TerminalSettings } from './terminal-options';
+import { optionsFromSettings, type TerminalSettings } from './terminal-settings';
 
 export interface UnresolvedView {
   id: string;
@@ -71,7 +70,10 @@ function journalFileRecords(path: string): readonly JournalRecord[] {
   try {
     const records = (JSON.parse(readFileSync(path, 'utf8')) as { records?: unknown }).records;
     if (!Array.isArray(records)) throw new Error('it has no records array');
-    return records.filter((r): r is JournalRecord => typeof r?.id === 'string' && typeof r?.method === 'string');
+    return (records as unknown[]).filter((r): r is JournalRecord => {
+      const record = r as Partial<Record<keyof JournalRecord, unknown>> | null;
+      return typeof record?.id === 'string' && typeof record.method === 'string';
+    });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     // What the Terminal will replace it with when it opens it.
@@ -114,7 +116,7 @@ function unresolvedView(record: JournalRecord): UnresolvedView {
 
 function place(settings: TerminalSettings | undefined): { transport?: string; where?: string; configError?: string } {
   try {
-    const o = terminalOptions(settings ?? {});
+    const o = optionsFromSettings(settings ?? {});
     if (o.transport === 'serial') return { transport: 'serial', where: o.path };
     return { transport: o.transport as string, where: `${o.host}:${o.port}${o.transport === 'http' ? (o.httpPath ?? '') : ''}` };
   } catch (err) {

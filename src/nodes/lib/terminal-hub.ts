@@ -5,13 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { getMethod } from '../../core/catalogue';
-import { redactForLog } from '../../core/mask';
-import { JOURNAL_UNAVAILABLE, UNREADABLE_JOURNAL, type JournalRecord } from '../../core/journal';
-import { Terminal, type ReconcileReport, type TerminalOptions } from '../../core/terminal';
-import type { Generation } from '../../core/catalogue';
-import type { StatusEvent } from '../../core/codes';
-import type { ConnectionEvent, TransportIssue } from '../../core/transports/transport';
+import { type ConnectionEvent, type EcrResponse, type FirmwareEvent, type Generation, getMethod, JOURNAL_UNAVAILABLE, type JournalRecord, type ReconcileReport, type RecoveredReport, redactForLog, type StatusEvent, Terminal, type TerminalOptions, type TransportIssue, UNREADABLE_JOURNAL } from '../../core';
 import type { ByHand } from './by-hand';
 import { outcomeOfResult, recall, remember, type OutcomeEntry } from './last-outcomes';
 
@@ -51,10 +45,13 @@ export interface KeptOutcome {
 }
 
 /**
- * A recovered outcome (reconciled from the terminal, or settled by hand: `byHand`) or a kept one: what a node is
- * handed when it listens.
+ * A recovered outcome (reconciled from the terminal; or settled by hand, `byHand`, its result made of what the
+ * journal knew) or a kept one: what a node is handed when it listens.
  */
-export type Recovered = { report: ReconcileReport; byHand?: ByHand; kept?: undefined } | { kept: KeptOutcome; report?: undefined; byHand?: undefined };
+export type Recovered =
+  | { report: RecoveredReport; byHand?: undefined; kept?: undefined }
+  | { report: { record: JournalRecord; result: EcrResponse }; byHand: ByHand; kept?: undefined }
+  | { kept: KeptOutcome; report?: undefined; byHand?: undefined };
 
 export type RecoveredHandler = (recovered: Recovered) => void;
 
@@ -70,14 +67,14 @@ const waitingFor = new Map<string, Map<string, Recovered[]>>();
 
 /** A waiting outcome for the log: what was done and its result, card data masked. */
 function summary(item: Recovered): string {
-  const what = item.report ? { method: item.report.record.method, startedAt: item.report.record.startedAt, result: item.report.result?.params } : { method: item.kept.method, arrivedAt: item.kept.arrivedAt, payload: item.kept.payload };
+  const what = item.report ? { method: item.report.record.method, startedAt: item.report.record.startedAt, result: item.report.result.params } : { method: item.kept.method, arrivedAt: item.kept.arrivedAt, payload: item.kept.payload };
   return JSON.stringify(redactForLog(what)) ?? '';
 }
 
 function hubKey(options: TerminalOptions): string {
   if (options.journal) return `journal:${options.journal}`;
   const transport = typeof options.transport === 'object' ? 'own transport' : (options.transport ?? 'tcp');
-  return `terminal:${JSON.stringify([transport, options.host, options.port, options.httpPath, options.path])}`;
+  return `terminal:${JSON.stringify([transport, options.host, options.port, 'httpPath' in options ? options.httpPath : undefined, options.path])}`;
 }
 
 export type Reachability = 'unknown' | 'connecting' | 'connected' | 'disconnected';
@@ -92,12 +89,6 @@ export interface HubState {
   unresolved: number;
   /** Why the journal cannot be used: every payment is refused (JOURNAL) until the cause is fixed and the flows restarted. */
   journal?: string;
-}
-
-/** A 'firmware' event: the protocol generation the terminal turned out to speak, and how that was told. */
-export interface FirmwareEvent {
-  generation: Generation;
-  reason: string;
 }
 
 /** A 'problem' event: something the config node reports (node.error or node.warn). */
@@ -356,9 +347,9 @@ export class TerminalHub extends EventEmitter {
       terminal.on('connection', (event: ConnectionEvent) => this.onConnection(event));
       terminal.on('status', (status: StatusEvent) => this.update({ status, reachability: 'connected', error: undefined }));
       terminal.on('journal', (unresolved: number) => this.journalChanged(terminal, unresolved));
-      terminal.on('recovered', (report: ReconcileReport) => {
+      terminal.on('recovered', (report: RecoveredReport) => {
         const { method, tag, ref, params } = report.record;
-        if (report.result) this.noteOutcome(outcomeOfResult({ method, node: tag, ref, params, recovered: true }, report.result));
+        this.noteOutcome(outcomeOfResult({ method, node: tag, ref, params, recovered: true }, report.result));
         this.deliver(report.record.tag, { report });
         this.emit('recovered', report);
       });
