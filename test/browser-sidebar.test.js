@@ -7,7 +7,7 @@
  * The admin clicks "It was not performed", confirms, and sees it leave the unresolved operations for the last
  * outcomes, settled by hand by admin; the purchase node shows the outcome.
  *
- * Screenshots go to test/artifacts/; with SCREENSHOTS=1 the tab's is also written to docs/sidebar.png (the README's).
+ * Screenshots go to test/artifacts/; with SSI_ECR_SCREENSHOTS=1 the tab's is also written to docs/sidebar.png (the README's).
  * SSI_ECR_SKIP_BROWSER=1 skips this test knowingly, as test/browser-editor.test.js.
  */
 const fs = require('node:fs');
@@ -23,7 +23,7 @@ const tools = require('./support/tools');
 const ROOT = path.join(__dirname, '..');
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const SKIP = process.env.SSI_ECR_SKIP_BROWSER === '1';
-const DOCS_SHOT = process.env.SCREENSHOTS === '1' ? path.join(ROOT, 'docs', 'sidebar.png') : undefined;
+const DOCS_SHOT = process.env.SSI_ECR_SCREENSHOTS === '1' ? path.join(ROOT, 'docs', 'sidebar.png') : undefined;
 const TEXTS = JSON.parse(fs.readFileSync(path.join(ROOT, 'src', 'nodes', 'locales', 'en-US', 'ssi-ecr-sidebar.json'), 'utf8')).sidebar;
 const fill = (text, values) => text.replace(/__(\w+)__/g, (_, k) => values[k]);
 
