@@ -27,7 +27,7 @@ export interface OperationOptions {
   polling?: Polling;
   /**
    * ms to wait for each response.
-   * @defaultValue 10000 on v1.1.10, 15000 on later firmware
+   * @defaultValue 10000 on v1.1.10, 15000 on later firmware and until the generation is known
    */
   requestTimeout?: number;
   /**
@@ -49,7 +49,7 @@ export interface OperationOptions {
   protocol?: Protocol;
   /**
    * ms between the end of one exchange and the next request.
-   * @defaultValue 0 on v1.1.10, 250 on later firmware
+   * @defaultValue 0 on v1.1.10, 250 on later firmware and until the generation is known
    */
   minRequestGap?: number;
   /**

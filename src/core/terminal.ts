@@ -127,12 +127,20 @@ export class Terminal extends EventEmitter {
 
   /** ms to wait for each answer: as given, else by generation (10 s on v1.1.10, 15 s on later firmware). */
   get requestTimeout(): number {
-    return this.options.requestTimeout ?? GENERATION_DEFAULTS[this.firmware ?? '1.1'].requestTimeout;
+    return this.options.requestTimeout ?? GENERATION_DEFAULTS[this.pacedAs].requestTimeout;
   }
 
   /** ms between two requests: as given, else by generation (none on v1.1.10, 250 on later firmware). */
   get minRequestGap(): number {
-    return this.options.minRequestGap ?? GENERATION_DEFAULTS[this.firmware ?? '1.1'].minRequestGap;
+    return this.options.minRequestGap ?? GENERATION_DEFAULTS[this.pacedAs].minRequestGap;
+  }
+
+  /**
+   * Whose pacing applies: until the generation is known, later firmware's, which wants at least 0.25 s between
+   * requests and is given longer to answer; waiting that long costs a v1.1.10 terminal only time.
+   */
+  private get pacedAs(): Generation {
+    return this.firmware ?? '1.4';
   }
 
   /**

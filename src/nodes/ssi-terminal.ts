@@ -11,7 +11,8 @@ import { settleRequest } from './lib/by-hand';
 import type { TerminalConfigNode } from './lib/flow-node';
 import type { Node, NodeAPI, NodeDef } from './lib/red';
 import { TerminalHub, type ProblemLevel } from './lib/terminal-hub';
-import { optionsFromSettings, type TerminalSettings } from './lib/terminal-settings';
+import { optionsFromSettings, watchSettings, type TerminalSettings, type WatchSettings } from './lib/terminal-settings';
+import { TerminalWatch } from './lib/terminal-watch';
 
 const TEST_TIMEOUT = 5000;
 
@@ -81,15 +82,17 @@ function journalFile(RED: NodeAPI, id: string): string | undefined {
 }
 
 export = function register(RED: NodeAPI): void {
-  function SsiTerminalNode(this: TerminalConfigNode & { settings: TerminalSettings }, def: NodeDef) {
+  function SsiTerminalNode(this: TerminalConfigNode & { settings: TerminalSettings; watch?: TerminalWatch }, def: NodeDef) {
     RED.nodes.createNode(this, def);
     this.settings = def as TerminalSettings;
     this.defaults = {
       merchantId: typeof def.merchantId === 'string' && def.merchantId.trim() ? def.merchantId.trim() : undefined,
       transCurrency: TERMINAL_DEFAULTS.currency,
     };
+    let watching: WatchSettings | undefined;
     try {
       const options = optionsFromSettings(this.settings);
+      watching = watchSettings(this.settings);
       // The flow nodes fill transCurrency from here; the Terminal's own default covers ssi-command's requests.
       if (options.currency) this.defaults.transCurrency = options.currency;
       const journal = journalFile(RED, this.id);
@@ -107,7 +110,15 @@ export = function register(RED: NodeAPI): void {
     this.hub.on('problem', (message: string, level: ProblemLevel) => (level === 'error' ? this.error(message) : this.warn(message)));
     // Which protocol the terminal turned out to speak, for whoever reads the log when a payment behaves oddly.
     this.hub.on('firmware', (event: FirmwareEvent) => this.log(`the terminal speaks ${event.generation === '1.4' ? 'later firmware (1.3/1.4)' : 'protocol v1.1.10'}: ${event.reason}`));
+    // Every node using the terminal shows, right after deploy and then as the watch finds it, whether it answers.
+    if (watching) {
+      this.watch = new TerminalWatch(this.hub, watching, {
+        unreachable: (message) => this.warn(`the terminal does not answer: ${message}`),
+        reachable: () => this.log('the terminal answers again'),
+      });
+    }
     this.on('close', (_removed: boolean, done: () => void) => {
+      this.watch?.stop();
       this.hub.close().then(done, done);
     });
   }

@@ -10,7 +10,7 @@ const path = require('node:path');
 require('should');
 const bcrypt = require('bcryptjs');
 const { helper, nodeModules, simulator, next, buyerFlow } = require('./support');
-const { startNodeRed, request } = require('../support/node-red');
+const { startNodeRed, request, freePort } = require('../support/node-red');
 const { waitFor, delay, MERCHANT } = require('../support/fixtures');
 
 const sidebar = require('../../dist/nodes/ssi-ecr-sidebar.js');
@@ -238,6 +238,14 @@ describe('the operator\'s view in Node-RED (admin API)', function () {
     } finally {
       helper._events.removeListener('comms', listen);
     }
+  });
+
+  it('a terminal that cannot be reached is listed as the nodes show it: why, in the status\'s words, and the system\'s message', async () => {
+    const closed = await freePort();
+    await load(buyerFlow({ port: closed }, { probeAtDeploy: true, watchInterval: 0, connectTimeout: 300 }));
+    await waitFor(() => helper.getNode('term').hub.state.reachability === 'disconnected', 10000, 'the deploy probe to fail');
+    const [term] = await view();
+    term.should.match({ reachability: 'disconnected', reason: 'refused', error: /ECONNREFUSED/ });
   });
 
   it('a terminal whose settings are wrong is listed with why, and nothing is opened for it', async () => {

@@ -104,7 +104,7 @@ describe('ssi-status node', function () {
     msg.should.not.have.property('ecr');
     msg.topic.should.equal('probe');
     (await caught).should.equal('not caught');
-    withoutTime(seen[seen.length - 1]).should.eql({ fill: 'red', shape: 'ring', text: statusText('disconnected') });
+    withoutTime(seen[seen.length - 1]).should.eql({ fill: 'red', shape: 'ring', text: statusText('unreachable.refused') });
     sim = undefined;
   });
 

@@ -168,7 +168,7 @@ describe('ssi-terminal config node (in the test runtime)', function () {
     await waitFor(() => sim.connections === 0, 2000, 'the connection to close');
   });
 
-  it('flow nodes show the terminal status; when it is gone the failing node says why and the others show disconnected', async () => {
+  it('flow nodes show the terminal status; when it is gone the failing node says why and the others show it unreachable, and why', async () => {
     sim = await simulator();
     const port = sim.port;
     await load(twoBuyers());
@@ -186,11 +186,11 @@ describe('ssi-terminal config node (in the test runtime)', function () {
     (await caught).args[0].sent.should.be.false();
     // The node that failed says why; the other user of the terminal shows it is unreachable.
     await waitFor(() => seen1.some((s) => s.text.startsWith('✘ terminal not reachable at ')), 8000, 'the failure badge');
-    await waitFor(() => seen2.some((s) => s.text === statusText('disconnected')), 2000, 'the disconnected badge');
+    await waitFor(() => seen2.some((s) => s.text === statusText('unreachable.refused')), 2000, 'the unreachable badge');
     seen1.map((s) => s.text).should.containDeep([statusText('sending')]);
     seen1.some((s) => /^✔ 1\.00 at \d\d:\d\d$/.test(s.text)).should.be.true();
-    seen2.map((s) => s.text).should.containDeep([statusText('S00'), statusText('disconnected')]);
-    seen2.find((s) => s.text === statusText('disconnected')).should.match({ fill: 'red', shape: 'ring' });
+    seen2.map((s) => s.text).should.containDeep([statusText('S00'), statusText('unreachable.refused')]);
+    seen2.find((s) => s.text === statusText('unreachable.refused')).should.match({ fill: 'red', shape: 'ring' });
     port.should.be.above(0);
   });
 

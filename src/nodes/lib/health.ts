@@ -37,12 +37,13 @@ export function offlineHealth(error: string): Health {
   return { status: null, text: 'the terminal does not answer', uk: 'термінал не відповідає', known: false, idle: false, online: false, needsZReport: false, error };
 }
 
-export async function checkHealth(terminal: Terminal, mode: HealthMode): Promise<{ health: Health; response?: EcrResponse }> {
+/** `error`: why the terminal is offline (its cause tells the reason, see unreachableReason). */
+export async function checkHealth(terminal: Terminal, mode: HealthMode): Promise<{ health: Health; response?: EcrResponse; error?: EcrError }> {
   let response: EcrResponse;
   try {
     response = await terminal.request(mode);
   } catch (err) {
-    if (err instanceof EcrError && UNREACHABLE.has(err.code)) return { health: offlineHealth(err.message) };
+    if (err instanceof EcrError && UNREACHABLE.has(err.code)) return { health: offlineHealth(err.message), error: err };
     throw err;
   }
   if (mode === 'PingDevice') return { health: pingHealth(), response };

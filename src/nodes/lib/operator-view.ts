@@ -51,8 +51,9 @@ export interface TerminalView {
   /** Why the settings cannot make a terminal (nothing runs). */
   configError?: string;
   reachability: Reachability;
-  /** The terminal's last status (S00 …) and why it is unreachable. */
+  /** The terminal's last status (S00 …); why it is unreachable: in words (ssi-terminal.status.unreachable.<reason>), and the failure's message. */
   status?: string;
+  reason?: string;
   error?: string;
   /** Why the journal cannot be used (every payment is refused). */
   journal?: string;
@@ -130,6 +131,7 @@ export function terminalView(node: ConfigNode): TerminalView {
   const view: TerminalView = { id: node.id, name: node.name ?? '', ...place(node.settings), reachability: state.reachability, unresolved: [], outcomes: hub.lastOutcomes() };
   if (state.status) view.status = state.status.status;
   if (state.error !== undefined) view.error = state.error;
+  if (state.reason !== undefined) view.reason = state.reason;
   const firmware = hub.firmware;
   if (firmware) view.firmware = firmware;
   if (view.configError) return view;

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { type ConnectionEvent, type EcrResponse, type FirmwareEvent, type Generation, getMethod, JOURNAL_UNAVAILABLE, type JournalRecord, type ReconcileReport, type RecoveredReport, redactForLog, type StatusEvent, Terminal, type TerminalOptions, type TransportIssue, UNREADABLE_JOURNAL } from '../../core';
 import type { ByHand } from './by-hand';
 import { outcomeOfResult, recall, remember, type OutcomeEntry } from './last-outcomes';
+import { unreachableReason, type UnreachableReason } from './unreachable';
 
 /** Whether a journal file holds operations to reconcile (an unreadable one counts: the Terminal will flag it). */
 function journalHasRecords(path: string | undefined): boolean {
@@ -83,8 +84,10 @@ export interface HubState {
   reachability: Reachability;
   /** The last status the terminal reported. */
   status?: StatusEvent;
-  /** Why the terminal is unreachable. */
+  /** Why the terminal is unreachable: the failure's message, for the log. */
   error?: string;
+  /** Why the terminal is unreachable, in words the status shows (see unreachableReason). */
+  reason?: UnreachableReason;
   /** Operations whose outcome is not established yet (see the journal). */
   unresolved: number;
   /** Why the journal cannot be used: every payment is refused (JOURNAL) until the cause is fixed and the flows restarted. */
@@ -97,8 +100,9 @@ export type ProblemLevel = 'error' | 'warn';
 /**
  * Events: 'state' (HubState), 'recovered' (ReconcileReport), 'problem' (message, ProblemLevel): the journal cannot
  * be used or was kept aside, a stale lock was taken over, reconciling failed, an outcome was recovered for a node
- * that is not running (it waits for it); 'firmware' (FirmwareEvent); 'journal' (its records may have changed);
- * 'outcome' (OutcomeEntry, see noteOutcome).
+ * that is not running (it waits for it); 'firmware' (FirmwareEvent); 'open' (Terminal): a Terminal was made, as a
+ * node started using the terminal; 'shut': it is being closed, as the last one stopped; 'journal' (its records may
+ * have changed); 'outcome' (OutcomeEntry, see noteOutcome).
  */
 export class TerminalHub extends EventEmitter {
   private terminal: Terminal | null = null;
@@ -342,10 +346,11 @@ export class TerminalHub extends EventEmitter {
    */
   acquire(user: string): Terminal {
     if (this.closed) throw new Error('the terminal configuration was closed');
+    const made = !this.terminal;
     if (!this.terminal) {
       const terminal = this.create(this.options);
       terminal.on('connection', (event: ConnectionEvent) => this.onConnection(event));
-      terminal.on('status', (status: StatusEvent) => this.update({ status, reachability: 'connected', error: undefined }));
+      terminal.on('status', (status: StatusEvent) => this.update({ status, reachability: 'connected', error: undefined, reason: undefined }));
       terminal.on('journal', (unresolved: number) => this.journalChanged(terminal, unresolved));
       terminal.on('recovered', (report: RecoveredReport) => {
         const { method, tag, ref, params } = report.record;
@@ -373,6 +378,7 @@ export class TerminalHub extends EventEmitter {
       }
     }
     this.users.add(user);
+    if (made) this.emit('open', this.terminal);
     return this.terminal;
   }
 
@@ -395,12 +401,13 @@ export class TerminalHub extends EventEmitter {
     const terminal = this.terminal;
     if (!terminal) return;
     this.terminal = null;
+    this.emit('shut');
     const stopping = (async () => {
       // A payment still running gets time to end (Node-RED allows a node 15 s to close) before it is cut off.
       await terminal.whenIdle(this.drainTimeout);
       terminal.removeAllListeners();
       await terminal.close();
-      this.update({ reachability: 'unknown', status: undefined, error: undefined, unresolved: 0, journal: undefined });
+      this.update({ reachability: 'unknown', status: undefined, error: undefined, reason: undefined, unresolved: 0, journal: undefined });
       // A payment the drain cut off stays open in the journal: reconciled on the schedule, even with no node left.
       this.openRecords = terminal.unresolved().filter(reconcilable).length;
       this.schedule(false);
@@ -414,15 +421,32 @@ export class TerminalHub extends EventEmitter {
   }
 
   private onConnection(event: ConnectionEvent): void {
-    // Some terminals close the socket after every answer: a close without an error is not "unreachable".
-    if (event.state === 'connected') this.update({ reachability: 'connected', error: undefined });
-    else if (event.state === 'connecting' && this.current.reachability !== 'connected') this.update({ reachability: 'connecting' });
-    else if (event.state === 'disconnected' && event.error) this.update({ reachability: 'disconnected', error: event.error.message });
+    // Some terminals close the socket after every answer: a close without an error is not "unreachable". Attempts
+    // to connect again after a failure do not turn "unreachable" into "connecting" and back at every try.
+    if (event.state === 'connected') this.update({ reachability: 'connected', error: undefined, reason: undefined });
+    else if (event.state === 'connecting' && this.current.reachability === 'unknown') this.update({ reachability: 'connecting' });
+    else if (event.state === 'disconnected' && event.error) this.markUnreachable(event.error);
+  }
+
+  /** The terminal answered (a watch's check): whatever it answered, it is there. */
+  markReachable(): void {
+    this.update({ reachability: 'connected', error: undefined, reason: undefined });
+  }
+
+  /**
+   * The terminal could not be reached, or did not answer (a watch's check, a failed connection). A failure that
+   * does not tell why (a connection not tried again yet) keeps the reason seen before; one for the same reason is
+   * no news (the nodes, and a Status node's flow, would hear the same words again).
+   */
+  markUnreachable(err: Error): void {
+    const reason = unreachableReason(err);
+    if (this.current.reachability === 'disconnected' && (reason === undefined || reason === this.current.reason)) return;
+    this.update({ reachability: 'disconnected', error: err.message, reason: reason ?? 'other' });
   }
 
   private update(change: Partial<HubState>): void {
     const next = { ...this.current, ...change };
-    const same = next.reachability === this.current.reachability && next.status?.status === this.current.status?.status && next.error === this.current.error && next.journal === this.current.journal;
+    const same = next.reachability === this.current.reachability && next.status?.status === this.current.status?.status && next.error === this.current.error && next.reason === this.current.reason && next.journal === this.current.journal;
     if (same && next.unresolved === this.current.unresolved) return;
     this.current = next;
     this.emit('state', next);

@@ -21,9 +21,21 @@ export interface TerminalSettings {
   minRequestGap?: unknown;
   soleEcr?: unknown;
   currency?: unknown;
+  probeAtDeploy?: unknown;
+  watchInterval?: unknown;
 }
 
 const NODE = 'ssi-terminal';
+/** How the ssi-terminal node keeps an eye on its terminal between operations (see TerminalWatch). */
+export interface WatchSettings {
+  /** One check right after deploy (when the first node opens the connection). */
+  probeAtDeploy: boolean;
+  /** ms between two checks while the connection is open; 0: none. */
+  every: number;
+}
+
+/** A configuration without the settings (saved before they existed, or written by hand) probes and watches. */
+export const WATCH_DEFAULTS = { probeAtDeploy: true, watchInterval: 60 } as const;
 
 function whole(field: string, value: unknown, min: number, max: number): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
@@ -95,4 +107,12 @@ export function optionsFromSettings(s: TerminalSettings): TerminalOptions {
   const port = transport === 'http' ? whole('httpPort', s.httpPort, 1, 65535) ?? tcpPort + 1 : tcpPort;
   const httpPath = typeof s.httpPath === 'string' && s.httpPath.trim() ? s.httpPath.trim() : undefined;
   return transport === 'http' ? { transport, host, port, httpPath, ...common } : { transport, host, port, ...common };
+}
+
+/** The watch settings: probe at deploy (a checkbox) and watch every whole number of seconds, 0 for never. */
+export function watchSettings(s: TerminalSettings): WatchSettings {
+  return {
+    probeAtDeploy: checkbox('probeAtDeploy', s.probeAtDeploy) ?? WATCH_DEFAULTS.probeAtDeploy,
+    every: (whole('watchInterval', s.watchInterval, 0, 86_400) ?? WATCH_DEFAULTS.watchInterval) * 1000,
+  };
 }
