@@ -7,6 +7,7 @@ import { EcrError, type EcrResponse, errorJson, LIB_CODES, MAX_REF_LENGTH, type 
 import { shownValue } from '../../core/internal';
 import { SECOND_STEP_KEY, strayAnswer } from './price-by-card';
 import { clock, readable, translator } from './i18n';
+import { outcomeOfError, outcomeOfResult } from './last-outcomes';
 import { errorReason } from './reasons';
 import { hubBadge, terminalBadge, STATUS_NS } from './status';
 import type { TerminalHub, HubState, Recovered } from './terminal-hub';
@@ -154,12 +155,22 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Mess
   hub.on('state', onState);
   show(hub.state);
 
-  /** transact for one msg: its correlationId is the operation's ref. */
+  /** transact for one msg: its correlationId is the operation's ref. Its outcome joins the terminal's last ones. */
   const transactFor =
     (msg?: NodeMessage): OperationContext['transact'] =>
-    async (method, params, extra) =>
-      // Params built from a msg: checked by transact() when it runs, as a JavaScript caller's.
-      terminal.transact(method, unchecked(params), { ...extra, onStatus: ctx.onStatus, tag: node.id, ref: msg && correlationRef(method, msg) });
+    async (method, params, extra) => {
+      const ref = msg && correlationRef(method, msg);
+      const about = { method, node: node.id, ref, params };
+      try {
+        // Params built from a msg: checked by transact() when it runs, as a JavaScript caller's.
+        const result = await terminal.transact(method, unchecked(params), { ...extra, onStatus: ctx.onStatus, tag: node.id, ref });
+        hub.noteOutcome(outcomeOfResult(about, result));
+        return result;
+      } catch (err) {
+        hub.noteOutcome(outcomeOfError(about, err));
+        throw err;
+      }
+    };
   const ctx: OperationContext = {
     terminal,
     transact: transactFor(),
@@ -179,7 +190,7 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Mess
   /** Sends a recovered outcome, or one a previous instance of this node (a redeploy) kept for it. */
   const sendRecovered = (item: Recovered) => {
     if (closed) return hub.keep(node.id, item);
-    const { report, kept } = item;
+    const { report, kept, byHand } = item;
     if (kept) {
       markRecovered(kept.out);
       node.warn(`sent the outcome of ${kept.method} that arrived ${kept.arrivedAt}, after the previous instance of this node was stopped (a redeploy), marked recovered: ${JSON.stringify(redactForLog(kept.payload))}`);
@@ -189,9 +200,15 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Mess
     const { record, result } = report;
     const msg: NodeMessage = { topic: 'recovered', recovered: true, journal: redactForLog(record) };
     if (record.ref !== undefined) msg.correlationId = record.ref;
+    if (byHand) msg.settledByHand = byHand;
     const out = recover!(msg, record.method, result, ctx);
-    if (msg.payload && typeof msg.payload === 'object') (msg.payload as Record<string, unknown>).recovered = true;
-    node.warn(`recovered the outcome of ${record.method} started ${record.startedAt}: ${JSON.stringify(redactForLog(msg.payload))}`);
+    if (msg.payload && typeof msg.payload === 'object') {
+      (msg.payload as Record<string, unknown>).recovered = true;
+      if (byHand) (msg.payload as Record<string, unknown>).settledByHand = byHand;
+    }
+    const text = JSON.stringify(redactForLog(msg.payload));
+    if (byHand) node.warn(`the outcome of ${record.method} started ${record.startedAt} was settled by hand (${byHand.verdict}${byHand.by ? `, by ${byHand.by}` : ''}): ${text}`);
+    else node.warn(`recovered the outcome of ${record.method} started ${record.startedAt}: ${text}`);
     node.send(out);
   };
   // Made during a (re)start, this node hands on what waited for it only once the flows have started.
