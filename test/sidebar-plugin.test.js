@@ -17,7 +17,11 @@ const NAME = 'ssi-ecr-sidebar';
 const read = (file) => fs.readFileSync(file, 'utf8');
 const catalogue = (lang) => JSON.parse(read(path.join(SRC, 'locales', lang, `${NAME}.json`)));
 const HTML = read(path.join(SRC, `${NAME}.html`));
-const SCRIPT = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(HTML)[1];
+const REGISTRATION = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(HTML)[1];
+/** The tab's code, which the plugin's HTML loads first by its relative URL. */
+const SIDEBAR_JS = read(path.join(ROOT, 'resources', 'sidebar.js'));
+const SIDEBAR_TAG = '<script type="text/javascript" src="resources/@ssi-ecr/node-red/sidebar.js"></script>';
+const SCRIPT = `${SIDEBAR_JS}\n${REGISTRATION}`;
 
 function leaves(obj, prefix = '', out = []) {
   for (const [k, v] of Object.entries(obj)) {
@@ -64,9 +68,15 @@ describe('the SSI ECR sidebar plugin: its files', () => {
       throw new Error('the script touches the DOM while it loads');
     };
     const RED = { plugins: { registerPlugin: (id, def) => registered.push({ id, def }) }, _: (k) => k };
-    vm.runInContext(SCRIPT, vm.createContext({ RED, $, console }), { filename: `${NAME}.html` });
+    HTML.indexOf(SIDEBAR_TAG).should.be.above(-1);
+    HTML.indexOf(SIDEBAR_TAG).should.be.below(HTML.indexOf(REGISTRATION));
+    const window = {};
+    const context = vm.createContext({ RED, $, console, window });
+    vm.runInContext(SIDEBAR_JS, context, { filename: 'resources/sidebar.js' });
+    vm.runInContext(REGISTRATION, context, { filename: `${NAME}.html` });
     registered.map((r) => r.id).should.eql([NAME]);
     (typeof registered[0].def.onadd).should.equal('function');
+    Object.keys(window.SsiEcrSidebar).sort().should.eql(['changed', 'content', 'refresh', 't']);
   });
 
   it('writes every text from a flow as text: no html() or HTML built from data', () => {
@@ -98,6 +108,11 @@ describe('the SSI ECR sidebar plugin in a real Node-RED 4', function () {
     const html = await request(`${red.url}/plugins`, { headers: { Accept: 'text/html' } });
     html.body.should.containEql(`RED.plugins.registerPlugin('${NAME}'`);
     html.body.should.containEql("RED.sidebar.addTab({");
+    html.body.should.containEql(SIDEBAR_TAG);
+    const code = await request(`${red.url}/resources/${PKG.name}/sidebar.js`);
+    code.status.should.equal(200);
+    String(code.headers['content-type']).should.match(/javascript/);
+    code.body.should.equal(SIDEBAR_JS);
   });
 
   it('serves its messages in English and Ukrainian', async () => {
