@@ -3,6 +3,7 @@
  * status, run one operation per msg with the (msg, send, done) contract, and let go of everything on close.
  */
 import { EcrError, type EcrResponse, errorJson, LIB_CODES, type Params, type StatusEvent, type Terminal, type TransactMethod, type TransactOptions } from '../../core';
+import { valueText } from '../../core/internal';
 import { SECOND_STEP_KEY, strayAnswer } from './price-by-card';
 import { translator, type Translate } from './i18n';
 import { sendLate, reportCutOff } from './late-outcome';
@@ -97,7 +98,7 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Mess
   const translate = translator(RED);
   const t = (key: string, values?: Record<string, unknown>) => translate(`${SHARED_NS}ssi-terminal.${key}`, values);
   const badge = new NodeBadge(node, translate, t);
-  const config = RED.nodes.getNode(String(def.terminal ?? '')) as TerminalConfigNode | null;
+  const config = RED.nodes.getNode(valueText(def.terminal)) as TerminalConfigNode | null;
   if (!config || !config.hub) return unusable(node, badge.say, !!config, new EcrError('NO_TERMINAL', t('errors.no-config')));
   const hub = config.hub;
   let terminal: Terminal;
