@@ -69,8 +69,8 @@ export function answerOutcome(method: string, response: EcrResponse): 'ok' | 'de
 
 export interface Hooks {
   /** A line for the technician (stderr). */
-  note(text: string): void;
-  status(s: StatusEvent): void;
+  note: (text: string) => void;
+  status: (s: StatusEvent) => void;
 }
 
 export interface Executed {
