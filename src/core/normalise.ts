@@ -58,7 +58,7 @@ export function normaliseParams(params: Record<string, unknown>): Record<string,
     else if (BOOLEAN_KEYS.has(key)) normalised = toBoolean(value);
     else if (ENUM_KEYS.has(key)) normalised = toEnum(value);
     else if (key === 'transactions' && Array.isArray(value)) {
-      normalised = value.map((t) => (t && typeof t === 'object' && !Array.isArray(t) ? normaliseParams(t as Record<string, unknown>) : t));
+      normalised = value.map((t: unknown) => (t && typeof t === 'object' && !Array.isArray(t) ? normaliseParams(t as Record<string, unknown>) : t));
     } else normalised = value;
     // A data property, so that a "__proto__" key stays a key instead of replacing the prototype.
     Object.defineProperty(out, key, { value: normalised, enumerable: true, writable: true, configurable: true });

@@ -156,7 +156,7 @@ export function validateRequest(method: unknown, params?: unknown, options: Vali
     throw invalid(method, 'params', 'must be an object of request keys', { value: params, method });
   }
   // The common case of a poll: a method without keys, asked without keys. Nothing to check or to measure.
-  if (isEmpty(spec.params) && (params === undefined || params === null || isEmpty(params as object))) return { method, spec, params: {} };
+  if (isEmpty(spec.params) && (params === undefined || params === null || isEmpty(params))) return { method, spec, params: {} };
   const given: Params = { ...((params as Params | null | undefined) ?? {}) };
   const out: Params = {};
   const issues: string[] = [];

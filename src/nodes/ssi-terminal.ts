@@ -65,7 +65,7 @@ async function testConnection(settings: TerminalSettings, shared?: TerminalHub):
     return { ok: false, terminal: terminal.name, ms: Date.now() - started, error: errorJson(err) };
   } finally {
     if (own) await terminal.close();
-    else await shared!.release('admin:test');
+    else await shared.release('admin:test');
   }
 }
 

@@ -193,7 +193,7 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
     const open: Open = { stream, exchanges: 0, lastResponseAt: 0, ended: false, decoder: undefined as unknown as FrameDecoder };
     open.decoder = new FrameDecoder({
       onMessage: (message) => this.deliver(open, message),
-      onIssue: (issue) => this.emit('issue', issue as TransportIssue),
+      onIssue: (issue) => this.emit('issue', issue),
     });
     stream.on('data', (chunk) => open.decoder.push(chunk));
     const lost = (err?: Error) => {
