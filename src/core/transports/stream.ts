@@ -141,11 +141,12 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
     }
   }
 
-  async close(): Promise<void> {
-    if (this.closing.signal.aborted) return;
+  close(): Promise<void> {
+    if (this.closing.signal.aborted) return Promise.resolve();
     this.closing.abort(new EcrError(LIB_CODES.CLOSED, `${this.name}: transport closed`));
     this.failPending(new EcrError(LIB_CODES.CLOSED, `${this.name}: transport closed while waiting for a response`, { sent: true }));
     this.drop();
+    return Promise.resolve();
   }
 
   /** The current connection if it may carry the next request (`fresh`: only one that has not answered yet). */
