@@ -13,6 +13,11 @@ export default tseslint.config(
     files: ['**/*.ts'],
     extends: [...tseslint.configs.recommendedTypeChecked],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // Passing on what was caught, or an AbortSignal's reason, keeps the error as it was; only-throw-error allows the
+      // same for throw. A literal (reject('timeout')) is still refused.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingAny: true, allowThrowingUnknown: true }],
+    },
   },
   {
     files: ['**/*.js', '**/*.cjs'],

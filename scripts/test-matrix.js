@@ -114,7 +114,7 @@ async function main() {
 
   const results = new Array(combinations.length);
   let printed = 0;
-  const tasks = combinations.map((c, i) => async () => {
+  const tasks = combinations.map((c) => async () => {
     const since = Date.now();
     const dir = path.join(work, `node${c.node}-node-red${c.nodeRed.replace(/[^\d.]/g, '')}`);
     const runtime = runtimes[c.node];

@@ -3,6 +3,7 @@
  * mistake turned into a UsageError that names the option and says what it takes.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { valueText } from '../core/internal';
 
 export type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
 
@@ -35,6 +36,6 @@ export function parseCommandLine<T extends OptionSpecs>(args: readonly string[],
 /** A whole-number option (a port, a baud rate, milliseconds), or undefined when it was not given. */
 export function wholeNumber(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number; got ${String(value)}`, name, 'whole number');
+  if (typeof value !== 'string' || !/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number; got ${valueText(value)}`, name, 'whole number');
   return Number(value);
 }

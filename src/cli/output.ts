@@ -4,6 +4,7 @@
  * library's results are masked already, and whatever is printed is masked again (redactForLog).
  */
 import { describeError, describeStatus, type EcrResponse, errorJson, getMethod, isApproved, money, type Params, redactForLog, REPORT_TOTAL_KEYS, type StatusEvent } from '../core';
+import { valueText } from '../core/internal';
 import { UsageError } from './args';
 import { EXIT, type ExitOutcome } from './exit-codes';
 import { RESULT_READS } from './run';
@@ -49,14 +50,14 @@ export function jsonDocument(r: Report): Record<string, unknown> {
 
 function shown(key: string, value: unknown): string | undefined {
   if (value === undefined || value === null || value === '' || value === false) return undefined;
-  if (AMOUNT.test(key)) return key !== 'transAmount' && String(value) === '0' ? undefined : money(value);
+  if (AMOUNT.test(key)) return key !== 'transAmount' && valueText(value) === '0' ? undefined : money(value);
   if (Array.isArray(value)) return value.map((v) => shown(key, v) ?? '').filter(Boolean).join(', ');
   if (typeof value === 'object') {
     const o = value as Record<string, unknown>;
     if (typeof o.name === 'string') return [o.name, o.versionName].filter((v) => typeof v === 'string' && v).join(' ');
     return JSON.stringify(value);
   }
-  return String(value);
+  return valueText(value);
 }
 
 function rows(params: Record<string, unknown>, skip: readonly string[] = []): string[] {
@@ -84,25 +85,25 @@ function financial(method: string, response: EcrResponse): string[] {
   const what = `${name} ${money(p.transAmount)}`;
   const head = isApproved(response)
     ? `APPROVED  ${what}`
-    : `NOT APPROVED  ${what}: ${String(p.transactionResult || 'no transactionResult')}, ${failure(response)}`;
+    : `NOT APPROVED  ${what}: ${valueText(p.transactionResult || 'no transactionResult')}, ${failure(response)}`;
   return [head, ...rows(p, ['originalTrnName'])];
 }
 
 function report(method: string, response: EcrResponse): string[] {
   const p = response.params;
-  const batch = p.batchNumber ? `, batch ${String(p.batchNumber)}` : '';
+  const batch = p.batchNumber ? `, batch ${valueText(p.batchNumber)}` : '';
   const head = response.error
-    ? `FAILED  ${method}${batch}: ${failure(response)}${p.responseCode ? ` (responseCode ${String(p.responseCode)})` : ''}`
+    ? `FAILED  ${method}${batch}: ${failure(response)}${p.responseCode ? ` (responseCode ${valueText(p.responseCode)})` : ''}`
     : `OK  ${method}${batch}${p.isBatchEmpty === true ? ' (batch empty)' : ''}`;
   const lines = [head, `  ${'totals'.padEnd(WIDTH)} ${'count'.padStart(6)} ${'amount'.padStart(12)}`];
   for (const key of REPORT_TOTAL_KEYS.filter((k) => k.endsWith('Count'))) {
     const category = key.slice('total'.length, -'Count'.length);
-    lines.push(`  ${category.padEnd(WIDTH)} ${String(p[key] ?? 0).padStart(6)} ${money(p[`total${category}Amount`]).padStart(12)}`);
+    lines.push(`  ${category.padEnd(WIDTH)} ${valueText(p[key] ?? 0).padStart(6)} ${money(p[`total${category}Amount`]).padStart(12)}`);
   }
   if (Array.isArray(p.transactions)) {
     lines.push(`  transactions (${p.transactions.length})`);
     for (const t of p.transactions as Record<string, unknown>[]) {
-      const cells = [t.invoiceNum, t.originalTrnName, money(t.transAmount), typeof t.pan === 'string' ? t.pan : '', t.rrn ? `rrn ${String(t.rrn)}` : ''];
+      const cells = [t.invoiceNum, t.originalTrnName, money(t.transAmount), typeof t.pan === 'string' ? t.pan : '', t.rrn ? `rrn ${valueText(t.rrn)}` : ''];
       lines.push(`    ${cells.filter(Boolean).join('  ')}`);
     }
   }
@@ -115,7 +116,7 @@ function merchantLines(list: unknown): string[] {
   return list.map((m: unknown) => {
     if (!m || typeof m !== 'object') return String(m);
     const { merchantId, terminalId, merchantName } = m as Record<string, unknown>;
-    return [String(merchantId ?? ''), String(terminalId ?? '').padEnd(10), String(merchantName ?? '')].join('  ').trimEnd();
+    return [valueText(merchantId), valueText(terminalId).padEnd(10), valueText(merchantName)].join('  ').trimEnd();
   });
 }
 
@@ -162,7 +163,7 @@ export function humanError(r: Report, movesMoney: boolean): string {
       const facts = err?.facts ?? {};
       const known = [
         facts.acknowledged !== undefined ? `acknowledged: ${facts.acknowledged ? 'yes' : 'no'}` : '',
-        facts.lastStatus ? `last status: ${String(facts.lastStatus)}` : '',
+        facts.lastStatus ? `last status: ${valueText(facts.lastStatus)}` : '',
       ].filter(Boolean).join(', ');
       return `OUTCOME UNKNOWN  ${message}\n${known ? `(${known})\n` : ''}`
         + 'The request was sent and may have been performed. Check the terminal (its screen, its last receipt, or\n'

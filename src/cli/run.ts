@@ -4,6 +4,7 @@
  * through request(), and the receipt afterwards when asked.
  */
 import { describeError, type EcrResponse, getMethod, isApproved, isEcrError, isPolled, maskPan, merchantIds, money, type Protocol, PROTOCOLS, type RequestMethod, type StatusEvent, type Terminal, type TerminalOptions, unchecked, validateRequest } from '../core';
+import { valueText } from '../core/internal';
 import { UsageError, wholeNumber, type OptionSpecs } from './args';
 import { RECEIPT_OF, type Plan } from './commands';
 
@@ -35,7 +36,7 @@ function port(value: unknown): number | undefined {
 
 function protocol(value: unknown): Protocol | undefined {
   if (value === undefined) return undefined;
-  if (!PROTOCOLS.includes(value as Protocol)) throw new UsageError(`--protocol must be ${PROTOCOLS.join(', ')}; got ${String(value)}`, 'protocol', PROTOCOLS.join(' | '));
+  if (!PROTOCOLS.includes(value as Protocol)) throw new UsageError(`--protocol must be ${PROTOCOLS.join(', ')}; got ${valueText(value)}`, 'protocol', PROTOCOLS.join(' | '));
   return value as Protocol;
 }
 
@@ -49,7 +50,7 @@ export function optionsFromFlags(values: Values): TerminalOptions {
   if (values.serial !== undefined) {
     const clash = ['host', 'port', 'http'].find((flag) => values[flag] !== undefined);
     if (clash) throw new UsageError(`--serial and --${clash} do not go together: the terminal is either on a serial port or on the network`, clash, 'serial or network');
-    return { transport: 'serial', path: String(values.serial), baudRate: wholeNumber('baud', values.baud), ...timing };
+    return { transport: 'serial', path: valueText(values.serial), baudRate: wholeNumber('baud', values.baud), ...timing };
   }
   if (values.baud !== undefined) throw new UsageError('--baud goes with --serial PATH', 'baud', 'only with --serial');
   return { transport: values.http ? 'http' : 'tcp', host: typeof values.host === 'string' ? values.host : DEFAULT_HOST, port: port(values.port), ...timing };
@@ -68,8 +69,8 @@ export function answerOutcome(method: string, response: EcrResponse): 'ok' | 'de
 
 export interface Hooks {
   /** A line for the technician (stderr). */
-  note(text: string): void;
-  status(s: StatusEvent): void;
+  note: (text: string) => void;
+  status: (s: StatusEvent) => void;
 }
 
 export interface Executed {
@@ -116,7 +117,7 @@ async function readAnswer(terminal: Terminal, method: RequestMethod, params: Pla
 function describeRequest(plan: Plan, where: string): string {
   const p = plan.params;
   const amount = p.transAmount !== undefined ? ` ${money(p.transAmount)}` : '';
-  const keys = Object.entries(p).map(([k, v]) => `${k} ${String(v)}`).join(', ');
+  const keys = Object.entries(p).map(([k, v]) => `${k} ${valueText(v)}`).join(', ');
   return `${plan.method}${amount} → ${where}${keys ? ` (${keys})` : ''}`;
 }
 

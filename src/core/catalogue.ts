@@ -190,9 +190,9 @@ interface ImmediateOptions<P, R> {
 }
 
 function immediate<
-  const N extends string, const G extends 'service' | 'additional', const P extends KeyRequirements<P> = {}, const R extends readonly ResponseKey[] = [],
+  const N extends string, const G extends 'service' | 'additional', const P extends KeyRequirements<P> = Record<never, never>, const R extends readonly ResponseKey[] = [],
 >(name: N, group: G, title: Text, doc: Text, opts: ImmediateOptions<P, R> = {}) {
-  // A method without keys takes none: its entry says so by an empty object (P is {} then).
+  // A method without keys takes none: its entry says so by an empty object (P has no keys then).
   const params = (opts.params ?? {}) as P;
   const response = (opts.response ?? []) as R;
   return {

@@ -3,5 +3,5 @@
  * library's API. package.json's exports leave it out, so no user of the package can import it.
  */
 export { invalid, type InvalidInit } from './invalid';
-export { clip, shownValue } from './shown';
+export { clip, shownValue, valueText } from './shown';
 export { loadSerialPort } from './transports/serial';

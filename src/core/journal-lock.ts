@@ -140,12 +140,12 @@ function judge(path: string, found: Exclude<Found, { state: 'missing' }>): { sta
 /** Creates the lock file with `owner` in it, or throws (EEXIST: somebody holds it). */
 function create(path: string, owner: LockOwner): void {
   const fd = openSync(path, 'wx');
-  let failed: unknown;
+  let failed: { error: unknown } | undefined;
   try {
     writeSync(fd, JSON.stringify(owner));
     fsyncSync(fd);
-  } catch (err) {
-    failed = err;
+  } catch (error) {
+    failed = { error };
   } finally {
     closeSync(fd);
   }
@@ -156,7 +156,7 @@ function create(path: string, owner: LockOwner): void {
   } catch {
     /* gone */
   }
-  throw failed;
+  throw failed.error;
 }
 
 export class JournalLock {

@@ -4,6 +4,7 @@
  */
 import { responseKeysIn } from './catalogue';
 import { maskCardData } from './mask';
+import { valueText } from './shown';
 
 /** A response as the library hands it out; `P` is its params' type (ResultOf types them by method). */
 export interface EcrResponse<P extends object = Record<string, unknown>> {
@@ -57,7 +58,7 @@ export function normaliseParams(params: Record<string, unknown>): Record<string,
     else if (BOOLEAN_KEYS.has(key)) normalised = toBoolean(value);
     else if (ENUM_KEYS.has(key)) normalised = toEnum(value);
     else if (key === 'transactions' && Array.isArray(value)) {
-      normalised = value.map((t) => (t && typeof t === 'object' && !Array.isArray(t) ? normaliseParams(t as Record<string, unknown>) : t));
+      normalised = value.map((t: unknown) => (t && typeof t === 'object' && !Array.isArray(t) ? normaliseParams(t as Record<string, unknown>) : t));
     } else normalised = value;
     // A data property, so that a "__proto__" key stays a key instead of replacing the prototype.
     Object.defineProperty(out, key, { value: normalised, enumerable: true, writable: true, configurable: true });
@@ -128,7 +129,7 @@ export type ResultClass = 'approved' | 'declined' | 'cancelled' | 'first-step' |
 
 /** What a final GetLastResult says, in one word; `isApproved` is the question that matters for money. */
 export function classifyResult(result: Pick<EcrResponse, 'error' | 'errorCode' | 'params'>): ResultClass {
-  const r = String(result.params.transactionResult ?? '');
+  const r = valueText(result.params.transactionResult);
   if (r === FIRST_STEP_COMPLETED) return 'first-step';
   if (!result.error && APPROVED_RESULTS.has(r)) return 'approved';
   if (r.startsWith('CANCELLED') || result.errorCode === 'E12') return 'cancelled';
@@ -138,5 +139,5 @@ export function classifyResult(result: Pick<EcrResponse, 'error' | 'errorCode' |
 
 /** A GetLastResult that says the money moved as asked. */
 export function isApproved(result: Pick<EcrResponse, 'error' | 'params'>): boolean {
-  return !result.error && APPROVED_RESULTS.has(String(result.params.transactionResult ?? ''));
+  return !result.error && APPROVED_RESULTS.has(valueText(result.params.transactionResult));
 }

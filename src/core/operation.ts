@@ -17,6 +17,7 @@ import { isRefusal, refused } from './refusal';
 import type { RefBook } from './refs';
 import type { CheckedOptions } from './check-options';
 import { sleep } from './transports/transport';
+import { valueText } from './shown';
 import { validateRequest, type Params, type ValidRequest } from './validate';
 
 /** What the caller may answer when step 1 of a two-step Purchase has read the card. */
@@ -190,7 +191,7 @@ export class Operation {
       });
       const free = known.error && (known.errorCode === 'E20' || known.errorCode === 'E05');
       if (!free && given !== undefined) {
-        throw new EcrError(LIB_CODES.VALIDATION, `${this.method}: transactionUid ${given} was already used on the terminal (${known.params.transactionResult ?? known.errorCode}); use a new one`, { method: this.method, field: 'transactionUid', rule: 'an id no earlier operation has', sent: false });
+        throw new EcrError(LIB_CODES.VALIDATION, `${this.method}: transactionUid ${given} was already used on the terminal (${valueText(known.params.transactionResult ?? known.errorCode) || 'no transactionResult'}); use a new one`, { method: this.method, field: 'transactionUid', rule: 'an id no earlier operation has', sent: false });
       }
       if (!free) uid = newUid();
     }

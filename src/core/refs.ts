@@ -7,7 +7,7 @@ import { EcrError, LIB_CODES } from './errors';
 import { keptRefs, type JournalRecord, type SettledRef } from './journal-record';
 import type { OperationJournal } from './operation-journal';
 import { isApproved, type EcrResponse } from './normalise';
-import { shownValue } from './shown';
+import { shownValue, valueText } from './shown';
 import type { Params } from './validate';
 
 export const MAX_REF_LENGTH = 128;
@@ -47,7 +47,7 @@ function describe(previous: PreviousUse): string {
   if (previous.state === 'running') return 'is running or waiting its turn';
   if (previous.state === 'unresolved') return 'has an outcome not established yet; check the terminal';
   const s = previous as SettledRef;
-  const summary = s.summary ? ` (${[s.summary.transactionResult, s.summary.rrn && `rrn ${String(s.summary.rrn)}`].filter(Boolean).join(', ')})` : '';
+  const summary = s.summary ? ` (${[s.summary.transactionResult, s.summary.rrn && `rrn ${valueText(s.summary.rrn)}`].filter(Boolean).join(', ')})` : '';
   return s.how === 'resolved-by-hand' ? `was resolved by hand at ${s.settledAt}` : `settled at ${s.settledAt}${summary}`;
 }
 

@@ -9,6 +9,7 @@ import type { MethodSpec } from './catalogue';
 import { OUTCOME_ERROR_CODES } from './codes';
 import { FIRST_STEP_COMPLETED, isApproved, type EcrResponse } from './normalise';
 import { resultDigest, snapshotDigest } from './snapshot';
+import { valueText } from './shown';
 import type { Params } from './validate';
 
 export type Verdict =
@@ -52,10 +53,10 @@ function expectedAmounts(spec: MethodSpec, params: Params): Set<string> | null {
   if (spec.name === 'PartialVoid' || params.transAmount === undefined) return null;
   const amounts = new Set<string>();
   for (const key of ['transAmount', 'discountedAmount', 'endAmount']) {
-    if (params[key] !== undefined) amounts.add(String(BigInt(String(params[key]))));
+    if (params[key] !== undefined) amounts.add(String(BigInt(valueText(params[key]))));
   }
   // A CashBack's result (§5.2.4) may state the whole sum taken from the card: the purchase plus the cash.
-  if (params.cashAmount !== undefined) amounts.add(String(BigInt(String(params.transAmount)) + BigInt(String(params.cashAmount))));
+  if (params.cashAmount !== undefined) amounts.add(String(BigInt(valueText(params.transAmount)) + BigInt(valueText(params.cashAmount))));
   return amounts;
 }
 

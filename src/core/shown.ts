@@ -24,3 +24,14 @@ export function jsonText(value: unknown): string {
 export function shownValue(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(clip(value, 98)) : clip(jsonText(value), 100);
 }
+
+/**
+ * A value from the terminal or a flow as text: a string as it is, a number or boolean as written, nothing for null or
+ * undefined, anything else as its JSON (so an object reads as its contents, never as "[object Object]").
+ */
+export function valueText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return jsonText(value);
+}

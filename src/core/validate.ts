@@ -7,7 +7,7 @@ import { EcrError, LIB_CODES } from './errors';
 import { MAX_BODY } from './frame';
 import { invalid } from './invalid';
 import { formatLrc, inspectReceiptXml, LRC_ENCODINGS, lrcMatches, parseLrc, receiptLrc, type LrcEncoding } from './receipt-xml';
-import { shownValue } from './shown';
+import { shownValue, valueText } from './shown';
 
 export type Params = Record<string, unknown>;
 
@@ -156,7 +156,7 @@ export function validateRequest(method: unknown, params?: unknown, options: Vali
     throw invalid(method, 'params', 'must be an object of request keys', { value: params, method });
   }
   // The common case of a poll: a method without keys, asked without keys. Nothing to check or to measure.
-  if (isEmpty(spec.params) && (params === undefined || params === null || isEmpty(params as object))) return { method, spec, params: {} };
+  if (isEmpty(spec.params) && (params === undefined || params === null || isEmpty(params))) return { method, spec, params: {} };
   const given: Params = { ...((params as Params | null | undefined) ?? {}) };
   const out: Params = {};
   const issues: string[] = [];
@@ -201,9 +201,9 @@ export function validateRequest(method: unknown, params?: unknown, options: Vali
 
 function crossCheck(method: string, p: Params, lrcEncoding: LrcEncoding): void {
   if (p.discountedAmount !== undefined && Number(p.discountedAmount) > Number(p.transAmount)) {
-    throw invalid(method, 'discountedAmount', `must not exceed transAmount (${p.transAmount})`, { value: p.discountedAmount, method });
+    throw invalid(method, 'discountedAmount', `must not exceed transAmount (${valueText(p.transAmount)})`, { value: p.discountedAmount, method });
   }
-  if (p.lrc !== undefined && typeof p.receipt === 'string' && !lrcMatches(String(p.lrc), p.receipt, lrcEncoding)) {
+  if (p.lrc !== undefined && typeof p.receipt === 'string' && !lrcMatches(valueText(p.lrc), p.receipt, lrcEncoding)) {
     throw invalid(method, 'lrc', `does not match receipt (its LRC is ${formatLrc(receiptLrc(p.receipt), lrcEncoding)}); leave lrc out to have it computed`, { value: p.lrc, method });
   }
 }

@@ -19,13 +19,12 @@ function payloadUrl(payload: unknown): unknown {
 export = function register(RED: NodeAPI): void {
   function SsiPrintNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
-    const node = this;
-    attachTerminal(RED, node, def, async (msg, ctx) => {
+    attachTerminal(RED, this, def, async (msg, ctx) => {
       const mode = oneOf('ssi-print', 'mode', def.mode || 'xml', MODES);
       let method: 'PrintPdfUrl' | 'PrintXml';
       let params: Record<string, unknown>;
       if (mode === 'pdf') {
-        const { url } = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, node, msg), def, { url: 'url' });
+        const { url } = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, this, msg), def, { url: 'url' });
         method = 'PrintPdfUrl';
         params = { url: url ?? payloadUrl(msg.payload) };
       } else {

@@ -26,13 +26,12 @@ function cardReadWait(value: unknown): number {
 export = function register(RED: NodeAPI): void {
   function SsiPurchaseNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
-    const node = this;
     const units: AmountUnits = def.units === 'major' ? 'major' : 'minor';
     const desk = new CardReadDesk(units);
     const wires = Array.isArray(def.wires) ? (def.wires as unknown[]) : [];
     // Nobody could answer a card read sent to an output that leads nowhere: the payments go at the price asked.
     const priceByCard = flag(def.priceByCard) && Array.isArray(wires[2]) && wires[2].length > 0;
-    if (flag(def.priceByCard) && !priceByCard) node.warn('price by card is on, but nothing is wired to output 3 (card read): payments are charged the amount asked');
+    if (flag(def.priceByCard) && !priceByCard) this.warn('price by card is on, but nothing is wired to output 3 (card read): payments are charged the amount asked');
     // A wait that is set wrong refuses every payment (nothing sent) rather than guess how long to wait.
     let waitSeconds: number | Error;
     try {
@@ -44,8 +43,8 @@ export = function register(RED: NodeAPI): void {
     const busy = busyPolicy(def.busy);
     const receipt = flag(def.receipt);
 
-    attachTerminal(RED, node, def, async (msg, ctx) => {
-      const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, node, msg), def, TYPED);
+    attachTerminal(RED, this, def, async (msg, ctx) => {
+      const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, this, msg), def, TYPED);
       const params = buildParams('Purchase', Object.keys(METHODS.Purchase.params), { payload: payloadObject(msg.payload), node: fromNode, defaults: ctx.config.defaults }, units);
       if (priceByCard && waitSeconds instanceof Error) throw waitSeconds;
       refuseWhenBusy(busy, 'Purchase', ctx);
@@ -59,14 +58,14 @@ export = function register(RED: NodeAPI): void {
               const out = RED.util.cloneMessage(msg);
               out.payload = cardReadPayload(first);
               out[SECOND_STEP_KEY] = id;
-              node.send([null, null, out]);
+              this.send([null, null, out]);
             },
           })
         : undefined;
       const result = await ctx.transact('Purchase', params, card ? { onFirstStep: card.onFirstStep } : undefined);
       if (priceByCard && !toldOldFirmware && ctx.terminal.firmware === '1.1') {
         toldOldFirmware = true;
-        node.warn('price by card: the terminal speaks protocol v1.1.10, which reads the card and charges it in one step; payments are charged the amount asked and output 3 (card read) sends nothing');
+        this.warn('price by card: the terminal speaks protocol v1.1.10, which reads the card and charges it in one step; payments are charged the amount asked and output 3 (card read) sends nothing');
       }
       const out = financialOutcome(msg, 'Purchase', result, ctx);
       const report = card?.report();
@@ -77,7 +76,7 @@ export = function register(RED: NodeAPI): void {
 
     // Closing (a redeploy): nobody can answer a card read any more, so it is aborted and nothing is charged. The
     // Terminal then lets the payment end (CANCELLED) before the connection goes.
-    node.on('close', () => desk.stop('the flow was stopped while the card read waited for its answer'));
+    this.on('close', () => desk.stop('the flow was stopped while the card read waited for its answer'));
   }
   RED.nodes.registerType('ssi-purchase', SsiPurchaseNode);
 };

@@ -32,12 +32,11 @@ function shape(msg: NodeMessage, report: string, result: EcrResponse, ctx: Opera
 export = function register(RED: NodeAPI): void {
   function SsiReportNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
-    const node = this;
-    attachTerminal(RED, node, def, async (msg, ctx) => {
+    attachTerminal(RED, this, def, async (msg, ctx) => {
       const payload = payloadObject(msg.payload);
       const report = oneOf('ssi-report', 'report', settingOrMsg(def.report ?? 'XReport', () => payload.report), REPORTS);
       const detailed = typeof payload.detailed === 'boolean' ? payload.detailed : flag(def.detailed);
-      const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, node, msg), def, TYPED);
+      const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, this, msg), def, TYPED);
       const sources = { payload: { merchantId: payload.merchantId, isDetailReport: detailed }, node: fromNode, defaults: ctx.config.defaults };
       const params = buildParams(report, Object.keys(METHODS[report].params), sources, 'minor');
       const result = await ctx.transact(report, params);

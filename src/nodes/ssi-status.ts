@@ -29,12 +29,11 @@ function intervalSeconds(value: unknown): number {
 export = function register(RED: NodeAPI): void {
   function SsiStatusNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
-    const node = this;
     const setting = def.mode || 'GetStatus';
     // A fleet of terminals feeds one dashboard: each msg says which terminal it is about (its configuration's
     // name in msg.topic, its id in msg.payload.terminal).
     const terminalName = (ctx: { config: { id: string; name?: string } }) => ctx.config.name || ctx.config.id;
-    const ctx = attachTerminal(RED, node, def, async (msg, ctx) => {
+    const ctx = attachTerminal(RED, this, def, async (msg, ctx) => {
       const mode = oneOf('ssi-status', 'mode', setting, HEALTH_MODES);
       const { health, response, error } = await checkHealth(ctx.terminal, mode);
       msg.payload = { ...health, terminal: ctx.config.id };
@@ -52,15 +51,15 @@ export = function register(RED: NodeAPI): void {
       mode = oneOf('ssi-status', 'mode', setting, HEALTH_MODES);
       seconds = intervalSeconds(def.interval);
     } catch (err) {
-      node.error((err as Error).message);
+      this.error((err as Error).message);
       return;
     }
     const poller = watchHealth(ctx.terminal, mode, seconds * 1000, FIRST_POLL_MS, (health, response) => {
       const out: NodeMessage = { topic: terminalName(ctx), payload: { ...health, terminal: ctx.config.id } };
       if (response) out.ecr = { method: mode, response };
-      node.send(out);
-    }, (message) => node.warn(message));
-    node.on('close', () => poller.stop());
+      this.send(out);
+    }, (message) => this.warn(message));
+    this.on('close', () => poller.stop());
   }
   RED.nodes.registerType('ssi-status', SsiStatusNode);
 };

@@ -3,6 +3,7 @@
  * GetMerchantList; both: { info, merchants }.
  */
 import type { Terminal } from '../core';
+import { valueText } from '../core/internal';
 import { oneOf } from './lib/choice';
 import { attachTerminal } from './lib/flow-node';
 import type { Node, NodeAPI, NodeDef } from './lib/red';
@@ -44,7 +45,7 @@ export = function register(RED: NodeAPI): void {
         msg.payload = one.payload;
         msg.ecr = one.ecr;
       }
-      const model = info ? String(info.payload.terminalModel ?? info.payload.model ?? ctx.t('status.answers')) : undefined;
+      const model = info ? valueText(info.payload.terminalModel ?? info.payload.model ?? ctx.t('status.answers')) : undefined;
       const count = list ? ctx.t('status.merchants', { count: list.payload.merchantCount }) : undefined;
       ctx.badge({ fill: 'green', shape: 'dot', text: `✔ ${[model, count].filter(Boolean).join(', ')}` });
       return msg;

@@ -6,7 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeStatus, ERROR_CODES, errorJson, type FirmwareEvent, merchantIds, METHOD_NAMES, METHODS, redactForLog, REQUEST_KEYS, STATUS_CODES, Terminal, TERMINAL_DEFAULTS } from '../core';
-import { loadSerialPort } from '../core/internal';
+import { loadSerialPort, valueText } from '../core/internal';
 import { settleRequest } from './lib/by-hand';
 import type { TerminalConfigNode } from './lib/flow-node';
 import type { Node, NodeAPI, NodeDef } from './lib/red';
@@ -65,14 +65,14 @@ async function testConnection(settings: TerminalSettings, shared?: TerminalHub):
     return { ok: false, terminal: terminal.name, ms: Date.now() - started, error: errorJson(err) };
   } finally {
     if (own) await terminal.close();
-    else await shared!.release('admin:test');
+    else await shared.release('admin:test');
   }
 }
 
 function sameSettings(node: Node & { settings?: TerminalSettings }, body: TerminalSettings): boolean {
   const s = node.settings;
   if (!s) return false;
-  return (['transport', 'host', 'port', 'httpPort', 'httpPath', 'serialPort', 'baudRate'] as const).every((k) => String(s[k] ?? '') === String(body[k] ?? ''));
+  return (['transport', 'host', 'port', 'httpPort', 'httpPath', 'serialPort', 'baudRate'] as const).every((k) => valueText(s[k]) === valueText(body[k]));
 }
 
 /** One journal per terminal configuration, in the Node-RED user directory. */

@@ -16,13 +16,12 @@ const TYPED = { merchantId: 'merchantId', currency: 'transCurrency' } as const;
 export = function register(RED: NodeAPI): void {
   function SsiTransactionNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
-    const node = this;
     const units: AmountUnits = def.units === 'major' ? 'major' : 'minor';
     const busy = busyPolicy(def.busy);
     const receipt = flag(def.receipt);
-    attachTerminal(RED, node, def, async (msg, ctx) => {
+    attachTerminal(RED, this, def, async (msg, ctx) => {
       const method = oneOf('ssi-transaction', 'method', settingOrMsg(def.method ?? 'Purchase', () => msg.method), FINANCIAL);
-      const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, node, msg), def, TYPED);
+      const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, this, msg), def, TYPED);
       const params = buildParams(method, Object.keys(METHODS[method].params), { payload: payloadObject(msg.payload), node: fromNode, defaults: ctx.config.defaults }, units);
       refuseWhenBusy(busy, method, ctx);
       const out = financialOutcome(msg, method, await ctx.transact(method, params), ctx);

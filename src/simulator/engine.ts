@@ -10,6 +10,7 @@ import { getMethod, REQUEST_KEYS, RESULT_KEYS, type Generation, type MethodSpec,
 import { ERROR_CODES, INTERRUPTIBLE_STATUSES } from '../core/codes';
 import { EcrError } from '../core/errors';
 import { LRC_ENCODINGS, type LrcEncoding } from '../core/receipt-xml';
+import { valueText } from '../core/shown';
 import { validateRequest } from '../core/validate';
 import { detailOf, totals, zeroTotals, type BatchEntry } from './batch';
 import { reportReceipt, transactionReceipt, type ReceiptHeader } from './receipts';
@@ -268,10 +269,10 @@ export class TerminalEngine extends EventEmitter {
     const p = checked.params;
     for (const key of SAME_IN_BOTH_STEPS) {
       const same = REQUEST_KEYS[key].format === 'amount' ? Number(p[key]) === Number(op.params[key]) : p[key] === op.params[key];
-      if (!same) return errorResponse(name, 'E09', `${key} ${String(p[key])} differs from the first step's ${String(op.params[key])}`, key);
+      if (!same) return errorResponse(name, 'E09', `${key} ${valueText(p[key])} differs from the first step's ${valueText(op.params[key])}`, key);
     }
     if (p.transactionUid !== undefined && p.transactionUid !== op.uid) {
-      return errorResponse(name, 'E09', `transactionUid ${String(p.transactionUid)} differs from the first step's ${op.uid}`, 'transactionUid');
+      return errorResponse(name, 'E09', `transactionUid ${valueText(p.transactionUid)} differs from the first step's ${op.uid}`, 'transactionUid');
     }
     this.continueOperation(op, p);
     return response(name);
@@ -335,9 +336,9 @@ export class TerminalEngine extends EventEmitter {
     const name = spec.name;
     if (params.merchantId !== undefined) {
       const m = this.merchant(params.merchantId);
-      if (!m) return errorResponse(name, 'E07', `merchant ${String(params.merchantId)} is not configured`, 'merchantId');
-      if (params.terminalId !== undefined && !m.terminalIds.includes(String(params.terminalId))) {
-        return errorResponse(name, 'E07', `terminal ${String(params.terminalId)} is not configured for merchant ${m.merchantId}`, 'terminalId');
+      if (!m) return errorResponse(name, 'E07', `merchant ${valueText(params.merchantId)} is not configured`, 'merchantId');
+      if (params.terminalId !== undefined && !m.terminalIds.includes(valueText(params.terminalId))) {
+        return errorResponse(name, 'E07', `terminal ${valueText(params.terminalId)} is not configured for merchant ${m.merchantId}`, 'terminalId');
       }
     }
     if (params.transAmount !== undefined && Number(params.transAmount) > (this.options.amountLimit ?? 99_999_999)) {
@@ -346,7 +347,7 @@ export class TerminalEngine extends EventEmitter {
     if (spec.group === 'financial' && this.needsZ) return errorResponse(name, 'E15', 'settlement required: run ZReport');
     if (this.options.paperOut && spec.flow?.includes('print')) return errorResponse(name, 'E18');
     const op: RunningOperation = { spec, params, outcome: APPROVED, steps: [], index: -1, status: 'S01' };
-    if (this.later && spec.group === 'financial') op.uid = String(params.transactionUid ?? randomUUID());
+    if (this.later && spec.group === 'financial') op.uid = valueText(params.transactionUid ?? randomUUID());
     op.outcome = this.decide(op);
     op.steps = this.stepsFor(op);
     if (this.later && spec.twoStep) op.steps = this.parkAfterCard(op.steps);
@@ -415,13 +416,13 @@ export class TerminalEngine extends EventEmitter {
       case 'Void':
       case 'PartialVoid': {
         op.target = this.state.batch.find((e) => e.invoiceNum === p.invoiceNum && e.category && e.category !== 'Void' && open(e));
-        if (!op.target) return failed(`ЧЕК ${String(p.invoiceNum)} НЕ ЗНАЙДЕНО`);
+        if (!op.target) return failed(`ЧЕК ${valueText(p.invoiceNum)} НЕ ЗНАЙДЕНО`);
         if (op.spec.name === 'PartialVoid' && Number(p.transAmount) > op.target.amount - op.target.voided) return failed('СУМА ПЕРЕВИЩУЄ ЗАЛИШОК');
         break;
       }
       case 'VoidPreauth':
         op.target = this.state.batch.find((e) => e.method === 'Preauthorization' && e.invoiceNum === p.invoiceNum && !e.closed);
-        if (!op.target) return failed(`ПРЕАВТОРИЗАЦІЮ ${String(p.invoiceNum)} НЕ ЗНАЙДЕНО`);
+        if (!op.target) return failed(`ПРЕАВТОРИЗАЦІЮ ${valueText(p.invoiceNum)} НЕ ЗНАЙДЕНО`);
         break;
       case 'SalePreauth':
         op.target = this.state.batch.find((e) => e.method === 'Preauthorization' && e.rrn === p.rrn && e.authCode === p.authCode && !e.closed);
@@ -470,7 +471,7 @@ export class TerminalEngine extends EventEmitter {
       invoiceNum: '',
       bankName: this.options.bankName ?? 'SIMULATED BANK',
       merchantId: merchant.merchantId,
-      terminalId: String(p.terminalId ?? merchant.terminalIds[0]),
+      terminalId: valueText(p.terminalId ?? merchant.terminalIds[0]),
       pan: card.pan,
       responseCode: '',
       rrn: '',
@@ -558,7 +559,7 @@ export class TerminalEngine extends EventEmitter {
     // A card was read only if the operation got past the card prompt (not cancelled or failed at it).
     const usedCard = op.cardRead === true;
     const card = usedCard ? op.card : target ? CARDS.find((c) => c.pan === target.pan) ?? CARDS[0] : undefined;
-    const merchantId = String(p.merchantId ?? target?.merchantId ?? this.merchants[0].merchantId);
+    const merchantId = valueText(p.merchantId ?? target?.merchantId ?? this.merchants[0].merchantId);
     const merchant = this.merchant(merchantId) ?? this.merchants[0];
     const requested = p.transAmount !== undefined ? Number(p.transAmount) : 0;
     const charged = p.discountedAmount !== undefined ? Number(p.discountedAmount) : requested;
@@ -581,7 +582,7 @@ export class TerminalEngine extends EventEmitter {
       invoiceNum,
       bankName: this.options.bankName ?? 'SIMULATED BANK',
       merchantId: merchant.merchantId,
-      terminalId: String(p.terminalId ?? merchant.terminalIds[0]),
+      terminalId: valueText(p.terminalId ?? merchant.terminalIds[0]),
       pan: card?.pan ?? '',
       responseCode,
       rrn: approved ? rrn : '',
@@ -595,8 +596,8 @@ export class TerminalEngine extends EventEmitter {
       balance: '',
       errorDetails: approved ? '' : outcome.text ?? '',
     };
-    if (p.cashAmount !== undefined) params.cashAmount = String(p.cashAmount);
-    if (p.endAmount !== undefined) params.endAmount = String(p.endAmount);
+    if (p.cashAmount !== undefined) params.cashAmount = valueText(p.cashAmount);
+    if (p.endAmount !== undefined) params.endAmount = valueText(p.endAmount);
     if (this.later) {
       // Later firmware dates a result with transactionDate and transactionTime instead, and names it by its uid.
       delete params.date;
@@ -611,7 +612,7 @@ export class TerminalEngine extends EventEmitter {
     if (this.later) this.remember(s.lastResult);
     // Balance and Echo print nothing for the ECR: the last receipt stays the one before.
     if (spec.name !== 'Balance' && spec.name !== 'Echo') s.lastReceipt = transactionReceipt(this.receiptHeader(merchant.merchantId), {
-      method: spec.name, amount: String(amount), currency: String(p.transCurrency ?? '980'), approved, text: outcome.text ?? '',
+      method: spec.name, amount: String(amount), currency: valueText(p.transCurrency ?? '980'), approved, text: outcome.text ?? '',
       invoiceNum, date, time, pan: card?.pan ?? '', binName: card?.binName ?? '', authCode, rrn, responseCode,
     });
     s.opsSinceZ++;

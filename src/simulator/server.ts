@@ -152,7 +152,7 @@ export class Simulator extends EventEmitter {
 
   /** Serves the protocol over any byte stream, e.g. a serial port. */
   serveStream(stream: NodeJS.ReadWriteStream & { destroy(): void }): void {
-    this.servePeer(stream as unknown as Peer & NodeJS.EventEmitter, 'stream');
+    this.servePeer(stream, 'stream');
   }
 
   /** Serves a serial port (8N1), opening it again whenever it goes away; stopped with the simulator. */
@@ -177,7 +177,8 @@ export class Simulator extends EventEmitter {
     this.closeTimers.clear();
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
-    await Promise.all([this.tcp, this.http].map((server) => (server ? new Promise((resolve) => server.close(resolve)) : undefined)));
+    const servers = [this.tcp, this.http].filter((server) => server !== undefined);
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
     this.tcp = undefined;
     this.http = undefined;
   }
@@ -297,7 +298,8 @@ export class Simulator extends EventEmitter {
   /** The answer as it goes on the wire: without "method" when the terminal leaves it out. */
   private wire(response: Response): Response {
     if (!this.options.noMethod) return response;
-    const { method: _method, ...rest } = response;
+    const rest = { ...response };
+    delete rest.method;
     return rest;
   }
 

@@ -65,11 +65,12 @@ export class HttpTransport extends EventEmitter implements Transport {
     });
   }
 
-  async close(): Promise<void> {
-    if (this.closing.signal.aborted) return;
+  close(): Promise<void> {
+    if (this.closing.signal.aborted) return Promise.resolve();
     this.closing.abort(new EcrError(LIB_CODES.CLOSED, `${this.name}: transport closed`));
     this.agent.destroy();
     this.setConnected(false);
+    return Promise.resolve();
   }
 
   private post(method: string, body: Buffer, timeout: number): Promise<Record<string, unknown>> {

@@ -53,7 +53,7 @@ export class SerialTransport extends StreamTransport {
           destroy: () => (port.isOpen ? port.close(() => port.destroy()) : port.destroy()),
           // eslint-disable-next-line @typescript-eslint/no-explicit-any
           on: (event: string, listener: (...args: any[]) => void) => port.on(event, listener),
-        } as ByteStream);
+        });
       });
     });
   }

@@ -141,11 +141,12 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
     }
   }
 
-  async close(): Promise<void> {
-    if (this.closing.signal.aborted) return;
+  close(): Promise<void> {
+    if (this.closing.signal.aborted) return Promise.resolve();
     this.closing.abort(new EcrError(LIB_CODES.CLOSED, `${this.name}: transport closed`));
     this.failPending(new EcrError(LIB_CODES.CLOSED, `${this.name}: transport closed while waiting for a response`, { sent: true }));
     this.drop();
+    return Promise.resolve();
   }
 
   /** The current connection if it may carry the next request (`fresh`: only one that has not answered yet). */
@@ -193,7 +194,7 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
     const open: Open = { stream, exchanges: 0, lastResponseAt: 0, ended: false, decoder: undefined as unknown as FrameDecoder };
     open.decoder = new FrameDecoder({
       onMessage: (message) => this.deliver(open, message),
-      onIssue: (issue) => this.emit('issue', issue as TransportIssue),
+      onIssue: (issue) => this.emit('issue', issue),
     });
     stream.on('data', (chunk) => open.decoder.push(chunk));
     const lost = (err?: Error) => {

@@ -3,6 +3,7 @@
  * status, run one operation per msg with the (msg, send, done) contract, and let go of everything on close.
  */
 import { EcrError, type EcrResponse, errorJson, LIB_CODES, type Params, type StatusEvent, type Terminal, type TransactMethod, type TransactOptions } from '../../core';
+import { valueText } from '../../core/internal';
 import { SECOND_STEP_KEY, strayAnswer } from './price-by-card';
 import { translator, type Translate } from './i18n';
 import { sendLate, reportCutOff } from './late-outcome';
@@ -27,19 +28,19 @@ export interface OperationContext {
    * terminal.transact with this node's status display, its id in the journal (so a recovered outcome comes back
    * here) and msg.correlationId as the operation's ref (one payment per correlation id).
    */
-  transact(method: TransactMethod, params: Params, options?: NodeTransactOptions): Promise<EcrResponse>;
+  transact: (method: TransactMethod, params: Params, options?: NodeTransactOptions) => Promise<EcrResponse>;
   config: TerminalConfigNode;
   /** Shows a status the terminal reported while this node's operation runs. */
-  onStatus(status: StatusEvent): void;
+  onStatus: (status: StatusEvent) => void;
   /**
    * Shows a badge of the node's own, an outcome (✔ 24.50, ✘ insufficient funds; a text or a key of this pack),
    * with the time it came: it stays until the node's next operation, whatever the shared terminal does meanwhile.
    */
-  badge(status: NodeStatus): void;
+  badge: (status: NodeStatus) => void;
   /** Shows a passing status (a key of this pack is translated): while the operation runs. */
-  say(status: NodeStatus): void;
+  say: (status: NodeStatus) => void;
   /** RED._ of the shared ssi-terminal catalogue (the English one when the runtime has none). */
-  t(key: string, values?: Record<string, unknown>): string;
+  t: (key: string, values?: Record<string, unknown>) => string;
 }
 
 /** What a node may add to its operation's TransactOptions (the rest is the context's own). */
@@ -97,7 +98,7 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Mess
   const translate = translator(RED);
   const t = (key: string, values?: Record<string, unknown>) => translate(`${SHARED_NS}ssi-terminal.${key}`, values);
   const badge = new NodeBadge(node, translate, t);
-  const config = RED.nodes.getNode(String(def.terminal ?? '')) as TerminalConfigNode | null;
+  const config = RED.nodes.getNode(valueText(def.terminal)) as TerminalConfigNode | null;
   if (!config || !config.hub) return unusable(node, badge.say, !!config, new EcrError('NO_TERMINAL', t('errors.no-config')));
   const hub = config.hub;
   let terminal: Terminal;

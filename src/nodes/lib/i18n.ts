@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { valueText } from '../../core/internal';
 import type { NodeAPI, NodeStatus } from './red';
 
 type Catalogue = Record<string, unknown>;
@@ -31,7 +32,7 @@ function fromEnglish(key: string, values?: Record<string, unknown>): string | un
   let at: unknown = catalogue(m[1]);
   for (const part of m[2].split('.')) at = at && typeof at === 'object' ? (at as Catalogue)[part] : undefined;
   if (typeof at !== 'string') return undefined;
-  return at.replace(/__(\w+)__/g, (whole, name: string) => (values && values[name] !== undefined ? String(values[name]) : whole));
+  return at.replace(/__(\w+)__/g, (whole, name: string) => (values && values[name] !== undefined ? valueText(values[name]) : whole));
 }
 
 export type Translate = (key: string, values?: Record<string, unknown>) => string;

@@ -1,5 +1,6 @@
 /** What becomes of an operation's outcome, or its failure, that arrives once its flow node was stopped. */
 import { EcrError, LIB_CODES, redactForLog } from '../../core';
+import { valueText } from '../../core/internal';
 import type { Node, NodeAPI, NodeMessage, Send } from './red';
 import type { TerminalHub } from './terminal-hub';
 
@@ -52,6 +53,6 @@ export function reportCutOff(node: Node, removed: boolean, err: unknown): void {
   const journalId = err instanceof EcrError ? (err.facts as { journalId?: unknown } | undefined)?.journalId : undefined;
   if (err instanceof EcrError && err.code === LIB_CODES.OUTCOME_UNKNOWN && journalId !== undefined) {
     const then = removed ? 'this node was removed, so it goes to the log of its ssi-terminal' : "it is sent, marked recovered, by this node's next instance";
-    node.warn(`the ${err.method ?? 'operation'} was cut off when this node was stopped: its outcome is established from the terminal (journal record ${String(journalId)}), and ${then}: ${err.message}`);
+    node.warn(`the ${err.method ?? 'operation'} was cut off when this node was stopped: its outcome is established from the terminal (journal record ${valueText(journalId)}), and ${then}: ${err.message}`);
   } else node.warn(`failed after this node was stopped: ${(err as Error)?.message ?? String(err)}`);
 }

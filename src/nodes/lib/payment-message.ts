@@ -1,5 +1,6 @@
 /** The msg a payment's outcome leaves a node as: on the approved or the declined output, with the receipt on request. */
 import { classifyResult, type EcrResponse, isApproved, money, redactForLog } from '../../core';
+import { valueText } from '../../core/internal';
 import type { OperationContext } from './flow-node';
 import { amountNumber } from './inputs';
 import type { NodeMessage } from './red';
@@ -11,8 +12,8 @@ import { outcomeReason, REASONS } from './reasons';
  * transactionTime (HHMMSS); undefined when the result carries neither.
  */
 export function transactionTimestamp(params: Record<string, unknown>): string | undefined {
-  const d = /^(\d{2})\/?(\d{2})\/?(\d{4})$/.exec(String(params.date ?? params.transactionDate ?? '').trim());
-  const t = /^(\d{2}):?(\d{2}):?(\d{2})$/.exec(String(params.time ?? params.transactionTime ?? '').trim());
+  const d = /^(\d{2})\/?(\d{2})\/?(\d{4})$/.exec(valueText(params.date ?? params.transactionDate).trim());
+  const t = /^(\d{2}):?(\d{2}):?(\d{2})$/.exec(valueText(params.time ?? params.transactionTime).trim());
   if (!d || !t) return undefined;
   const [day, month, year] = [Number(d[1]), Number(d[2]), Number(d[3])];
   const [h, m, sec] = [Number(t[1]), Number(t[2]), Number(t[3])];

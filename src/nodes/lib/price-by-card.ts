@@ -104,7 +104,7 @@ export class CardReadDesk {
    * onFirstStep for one purchase: sends the card read (by `emit`) and waits up to `waitMs` for its answer. Asked
    * again for the same purchase (a step 2 that could not be sent is tried again), it gives the same decision.
    */
-  forPurchase(options: { transAmount: unknown; waitMs: number; cardRead(first: EcrResponse, id: string): void; waiting(): void }): { onFirstStep(first: EcrResponse): Promise<FirstStepDecision | undefined>; report(): CardReadReport | undefined } {
+  forPurchase(options: { transAmount: unknown; waitMs: number; cardRead(first: EcrResponse, id: string): void; waiting(): void }): { onFirstStep: (first: EcrResponse) => Promise<FirstStepDecision | undefined>; report: () => CardReadReport | undefined } {
     let decided: Promise<Answer> | undefined;
     let answer: Answer | undefined;
     const onFirstStep = async (first: EcrResponse): Promise<FirstStepDecision | undefined> => {

@@ -3,6 +3,7 @@
  * Ukrainian, often a bank's code) stays in the payload; `reason` is a short English phrase beside it, and the
  * node's status shows the same phrase in the editor's language (ssi-terminal.reason.<id> in the catalogues).
  */
+import { valueText } from '../../core/internal';
 
 /** Reason ids and their English phrases. The catalogues (en-US, uk) carry one entry per id. */
 export const REASONS = Object.freeze({
@@ -97,12 +98,12 @@ const ERROR_CODES: Readonly<Record<string, ReasonId>> = {
 
 /** The reason of a financial outcome that is not approved: the bank's code first, then the result, then the error. */
 export function outcomeReason(params: Record<string, unknown>, errorCode: unknown): ReasonId {
-  const byResponse = RESPONSE_CODES[String(params.responseCode ?? '').trim()];
+  const byResponse = RESPONSE_CODES[valueText(params.responseCode).trim()];
   if (byResponse) return byResponse;
-  const result = String(params.transactionResult ?? '');
+  const result = valueText(params.transactionResult);
   if (result.startsWith('CANCELLED')) return 'cancelled';
   if (RESULTS[result]) return RESULTS[result];
-  const byError = ERROR_CODES[String(errorCode ?? '')];
+  const byError = ERROR_CODES[valueText(errorCode)];
   if (byError) return byError;
   return result.startsWith('DECLINED') ? 'declined-by-bank' : 'failed';
 }

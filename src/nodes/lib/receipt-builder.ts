@@ -3,7 +3,7 @@
  * §5.5.7. Each line is checked on its own with the core's receipt checker, so an error names the line.
  */
 import { checkReceiptXml, escapeXmlText } from '../../core';
-import { invalid } from '../../core/internal';
+import { invalid, valueText } from '../../core/internal';
 
 export type ReceiptLine =
   | string
@@ -23,7 +23,7 @@ function attribute(value: string): string {
 }
 
 function textElement(text: string, attrs: { align?: unknown; size?: unknown; weight?: unknown }): string {
-  const a = (v: unknown, fallback: string) => attribute(v === undefined ? fallback : String(v));
+  const a = (v: unknown, fallback: string) => attribute(v === undefined ? fallback : valueText(v));
   // An empty line is a <text> holding a single space (§5.5.7).
   const content = text === '' ? ' ' : escapeXmlText(text);
   return `<text align="${a(attrs.align, 'left')}" size="${a(attrs.size, 'normal')}" weight="${a(attrs.weight, 'normal')}" darkness="normal">${content}</text>`;

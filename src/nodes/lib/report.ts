@@ -35,7 +35,7 @@ export function reportPayload(report: string, result: EcrResponse): Record<strin
 /** ✔ Z report 3 / 74.50 (sales count / amount) or ✘ Z report: Z report required, in the catalogue's language. */
 export function reportBadge(payload: Record<string, unknown>, t: (key: string, values?: Record<string, unknown>) => string): NodeStatus {
   const name = t(`status.${String(payload.report)}`);
-  if (payload.ok) return { fill: 'green', shape: 'dot', text: `✔ ${name} ${String(payload.totalSaleCount)} / ${money(payload.totalSaleAmount as number)}` };
+  if (payload.ok) return { fill: 'green', shape: 'dot', text: `✔ ${name} ${String(payload.totalSaleCount)} / ${money(payload.totalSaleAmount)}` };
   const reason = outcomeReason(payload, payload.errorCode);
   return { fill: 'red', shape: 'ring', text: `✘ ${name}: ${t(`reason.${reason}`)}` };
 }

@@ -1,6 +1,6 @@
 /** The ssi-terminal node's settings as Terminal options, checked with a clear message per field. */
 import { LRC_ENCODINGS, type LrcEncoding, type Polling, POLLING_MODES, type Protocol, PROTOCOLS, type TerminalOptions } from '../../core';
-import { invalid } from '../../core/internal';
+import { invalid, valueText } from '../../core/internal';
 
 export interface TerminalSettings {
   transport?: unknown;
@@ -39,7 +39,7 @@ export const WATCH_DEFAULTS = { probeAtDeploy: true, watchInterval: 60 } as cons
 
 function whole(field: string, value: unknown, min: number, max: number): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  const n = typeof value === 'number' ? value : Number(String(value).trim());
+  const n = typeof value === 'number' ? value : Number(valueText(value).trim());
   if (!Number.isInteger(n) || n < min || n > max) throw invalid(NODE, field, `must be a whole number from ${min} to ${max}`, { value });
   return n;
 }
