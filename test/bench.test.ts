@@ -3,11 +3,11 @@
  * The bench still runs: `node bench/run.js --quick` (tiny sizes) exits 0, prints its table and writes every row
  * well-formed. Its figures are not judged here: a benchmark is never a timed unit test.
  */
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { execFile } = require('node:child_process');
-require('should');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import { execFile } from 'node:child_process';
+import 'should';
 
 const root = path.join(__dirname, '..');
 

@@ -8,16 +8,19 @@
  * the debug sidebar show the result. Screenshots go to test/artifacts/ (ignored by git).
  *
  * The Chromium is the machine's where one is installed, else the one @sparticuz/chromium ships (the test setup,
- * test/support/tools.js, chooses and says which). SSI_ECR_SKIP_BROWSER=1 skips this test knowingly.
+ * test/support/tools.ts, chooses and says which). SSI_ECR_SKIP_BROWSER=1 skips this test knowingly.
  */
-const fs = require('node:fs');
-const path = require('node:path');
-require('should');
-const { chromium } = require('playwright-core');
-const { startNodeRed } = require('./support/node-red');
-const { MERCHANT } = require('./support/fixtures');
-const { startSimulator } = require('../dist/simulator');
-const tools = require('./support/tools');
+import fs = require('node:fs');
+import path = require('node:path');
+import 'should';
+import { chromium } from 'playwright-core';
+import { startNodeRed } from './support/node-red';
+import { MERCHANT } from './support/fixtures';
+import { startSimulator } from '../dist/simulator';
+import tools = require('./support/tools');
+import { KEEP_NAMES } from './support/keep-names';
+import PKG = require('../package.json');
+import type { Wire } from './support/wire';
 
 const ROOT = path.join(__dirname, '..');
 const ARTIFACTS = path.join(__dirname, 'artifacts');
@@ -25,7 +28,22 @@ const SKIP = process.env.SSI_ECR_SKIP_BROWSER === '1';
 
 /** The palette category of the pack's flow nodes (resources/editor.js, flowNode). */
 const CATEGORY = 'SSI ECR';
-const TYPES = Object.keys(require('../package.json')['node-red'].nodes);
+const TYPES = Object.keys(PKG['node-red'].nodes);
+
+/** The editor's own globals, as the page.evaluate callbacks below use them inside the browser. */
+declare const RED: {
+  nodes: {
+    eachNode(visit: () => void): void;
+    getType(type: string): { category: string } | undefined;
+    filterNodes(filter: { type: string }): Wire[];
+    node(id: string): Wire;
+  };
+};
+declare global {
+  interface Window {
+    ssiSeen: (string | null)[];
+  }
+}
 const FLOW_TYPES = TYPES.filter((t) => t !== 'ssi-terminal');
 const messages = (type) => JSON.parse(fs.readFileSync(path.join(ROOT, 'src', 'nodes', 'locales', 'en-US', `${type}.json`), 'utf8'))[type];
 const TERMINAL = messages('ssi-terminal');
@@ -56,7 +74,7 @@ describe('the editor in a real browser (headless Chromium, Node-RED 4, simulator
   let browser;
   let page;
   /** Errors of the page, and console messages or failed requests that concern the pack. */
-  const problems = [];
+  const problems: string[] = [];
   let shots = 0;
 
   const chart = () => page.locator('#red-ui-workspace-chart');
@@ -83,6 +101,7 @@ describe('the editor in a real browser (headless Chromium, Node-RED 4, simulator
     });
     browser = await chromium.launch({ executablePath: tools.get('chromium').path, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.addInitScript(KEEP_NAMES);
     page.setDefaultTimeout(STEP);
     await page.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort());
     page.on('pageerror', (err) => problems.push(`page error: ${err.stack || err.message}`));
@@ -98,7 +117,7 @@ describe('the editor in a real browser (headless Chromium, Node-RED 4, simulator
   });
 
   afterEach(async function () {
-    if (this.currentTest.state === 'failed' && page) await shot(`failure-${++shots}.png`).catch(() => {});
+    if (this.currentTest!.state === 'failed' && page) await shot(`failure-${++shots}.png`).catch(() => {});
   });
 
   after(async () => {
@@ -110,7 +129,7 @@ describe('the editor in a real browser (headless Chromium, Node-RED 4, simulator
 
   it(`lists every flow node of the pack in the palette under "${CATEGORY}", with its label`, async () => {
     // ssi-terminal is a configuration node: it is registered, but the palette does not list it.
-    (await page.evaluate(() => RED.nodes.getType('ssi-terminal') && RED.nodes.getType('ssi-terminal').category)).should.equal('config');
+    (await page.evaluate(() => RED.nodes.getType('ssi-terminal')?.category)).should.equal('config');
     (await page.locator('.red-ui-palette-node[data-palette-type="ssi-terminal"]').count()).should.equal(0);
 
     const category = page.locator('.red-ui-palette-category').filter({ has: page.locator('.red-ui-palette-header', { hasText: CATEGORY }) });
@@ -293,7 +312,7 @@ describe('the editor in a real browser (headless Chromium, Node-RED 4, simulator
     await page.locator('#red-ui-main-container.red-ui-palette-closed').waitFor();
     await page.waitForFunction(() => new Promise((resolve) => {
       // Settled: the workspace no longer moves from one frame to the next.
-      const left = () => document.querySelector('#red-ui-workspace').getBoundingClientRect().left;
+      const left = () => document.querySelector('#red-ui-workspace')!.getBoundingClientRect().left;
       const before = left();
       requestAnimationFrame(() => requestAnimationFrame(() => resolve(left() === before && before < 20)));
     }));

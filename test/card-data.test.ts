@@ -10,19 +10,20 @@
  * between them) holding 13–19 digits, or as many besides leading zeros, that passes the Luhn check. Track 2:
  * 12–19 digits (or X) then = or D and four digits.
  */
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { spawn } = require('node:child_process');
-const should = require('should');
-const fc = require('fast-check');
-const { normaliseResponse, normaliseParams, redactForLog, maskPan, maskTrack2, EcrError } = require('../dist/core');
-const { Journal } = require('../dist/core/journal');
-const { jsonDocument, humanSummary, humanError } = require('../dist/cli/output');
-const { financialOutcome } = require('../dist/nodes/lib/outcome');
-const { reportPayload } = require('../dist/nodes/lib/report');
-const { errorDetails } = require('../dist/nodes/lib/flow-node');
-const { setup, purchase, MERCHANT, MERCHANT2, FAST } = require('./support/fixtures');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import { spawn } from 'node:child_process';
+import should = require('should');
+import fc = require('fast-check');
+import { normaliseResponse, normaliseParams, redactForLog, maskPan, maskTrack2, EcrError } from '../dist/core';
+import { Journal } from '../dist/core/journal';
+import { jsonDocument, humanSummary, humanError } from '../dist/cli/output';
+import { financialOutcome } from '../dist/nodes/lib/outcome';
+import { reportPayload } from '../dist/nodes/lib/report';
+import { errorDetails, type OperationContext } from '../dist/nodes/lib/flow-node';
+import { setup, purchase, MERCHANT, MERCHANT2, FAST } from './support/fixtures';
+import type { Wire } from './support/wire';
 
 const root = path.join(__dirname, '..');
 
@@ -47,7 +48,7 @@ const NOT_CARDS = new Set([MERCHANT, MERCHANT2].filter((m) => luhn(m)));
 
 /** Every full PAN in the text (see the top of the file). */
 function fullPans(text) {
-  const found = [];
+  const found: Wire[] = [];
   for (const [run] of String(text).matchAll(/\d(?:[ -]?\d)*/g)) {
     const groups = run.split(/[ -]/);
     for (let a = 0; a < groups.length; a++) {
@@ -91,7 +92,8 @@ const TRACK2 = `${MASTERCARD}=26092011881002000001`;
 [VISA, MASTERCARD, AMEX].forEach((p) => luhn(p).should.be.true());
 
 /** A GetLastResult as the simulator words it, the PAN masked as the vendor's example has it. */
-function lastResult(extra = {}, params = {}) {
+/** A terminal's answer as the test builds it: tests plant values anywhere in it, so its shape is open. */
+function lastResult(extra = {}, params = {}): Wire {
   return {
     method: 'GetLastResult', error: false, errorCode: '', errorDescription: '',
     params: {
@@ -109,26 +111,26 @@ function lastResult(extra = {}, params = {}) {
 describe('card data: what normaliseResponse hands out', function () {
   it('masks a PAN sent as a number: it becomes the masked string', function () {
     const r = normaliseResponse(lastResult({}, { pan: Number(VISA) }));
-    r.params.pan.should.equal('411111XXXXXX1111');
+    should(r.params.pan).equal('411111XXXXXX1111');
   });
 
   it('masks a PAN written with spaces or dashes, keeping them', function () {
-    normaliseResponse(lastResult({}, { pan: '4111 1111 1111 1111' })).params.pan.should.equal('4111 11XX XXXX 1111');
-    normaliseResponse(lastResult({}, { pan: '5555-5555-5555-4444' })).params.pan.should.equal('5555-55XX-XXXX-4444');
-    normaliseResponse(lastResult({}, { cardNote: 'AMEX 3782 822463 10005' })).params.cardNote.should.equal('AMEX 3782 82XXXX X0005');
+    should(normaliseResponse(lastResult({}, { pan: '4111 1111 1111 1111' })).params.pan).equal('4111 11XX XXXX 1111');
+    should(normaliseResponse(lastResult({}, { pan: '5555-5555-5555-4444' })).params.pan).equal('5555-55XX-XXXX-4444');
+    should(normaliseResponse(lastResult({}, { cardNote: 'AMEX 3782 822463 10005' })).params.cardNote).equal('AMEX 3782 82XXXX X0005');
   });
 
   it('masks a PAN at the top level of the response, and at any depth under any key', function () {
     const r = normaliseResponse(lastResult({ pan: VISA, card: { numbers: [{ value: MASTERCARD }, Number(AMEX)] } }, { extra: { deeper: [[`card ${VISA} ok`]] } }));
-    r.pan.should.equal('411111XXXXXX1111');
-    r.card.should.eql({ numbers: [{ value: '555555XXXXXX4444' }, '378282XXXXX0005'] });
-    r.params.extra.should.eql({ deeper: [['card 411111XXXXXX1111 ok']] });
+    should(r.pan).equal('411111XXXXXX1111');
+    should(r.card).eql({ numbers: [{ value: '555555XXXXXX4444' }, '378282XXXXX0005'] });
+    should(r.params.extra).eql({ deeper: [['card 411111XXXXXX1111 ok']] });
     cleanJson(r, 'the result');
   });
 
   it('masks a PAN followed by its expiry date, and one padded with zeros', function () {
     normaliseResponse(lastResult({ errorDescription: `card ${VISA.replace(/(\d{4})(?=\d)/g, '$1 ')} 09/26 refused` })).errorDescription.should.equal('card 4111 11XX XXXX 1111 09/26 refused');
-    normaliseResponse(lastResult({}, { account: `000${VISA}` })).params.account.should.equal('000411111XXXXXX1111');
+    should(normaliseResponse(lastResult({}, { account: `000${VISA}` })).params.account).equal('000411111XXXXXX1111');
   });
 
   it('drops track 2: the track2 key at the top level and in params, numeric or not, even empty', function () {
@@ -147,18 +149,18 @@ describe('card data: what normaliseResponse hands out', function () {
       { errorDetails: `read ;${TRACK2}? twice`, emv: `${MASTERCARD}D2609201F`, list: [TRACK2] },
     ));
     r.errorDescription.should.equal('555555XXXXXX4444');
-    r.params.errorDetails.should.equal('read 555555XXXXXX4444 twice');
-    r.params.emv.should.equal('555555XXXXXX4444');
-    r.params.list.should.eql(['555555XXXXXX4444']);
+    should(r.params.errorDetails).equal('read 555555XXXXXX4444 twice');
+    should(r.params.emv).equal('555555XXXXXX4444');
+    should(r.params.list).eql(['555555XXXXXX4444']);
     cleanJson(r, 'the result');
   });
 
   it('masks the test cards the terminal sends under pan, though they fail the Luhn check', function () {
     luhn('4725760000001627').should.be.false();
-    normaliseResponse(lastResult({}, { pan: '4725760000001627' })).params.pan.should.equal('472576XXXXXX1627');
-    normaliseResponse(lastResult({}, { pan: 4725760000001627 })).params.pan.should.equal('472576XXXXXX1627');
+    should(normaliseResponse(lastResult({}, { pan: '4725760000001627' })).params.pan).equal('472576XXXXXX1627');
+    should(normaliseResponse(lastResult({}, { pan: 4725760000001627 })).params.pan).equal('472576XXXXXX1627');
     // Already masked: as it came.
-    normaliseResponse(lastResult()).params.pan.should.equal('4725XXXXXXXX1627');
+    should(normaliseResponse(lastResult()).params.pan).equal('4725XXXXXXXX1627');
   });
 
   it('leaves what is not a card number alone: rrn, invoiceNum, amounts, merchant IDs (Luhn-valid ones too), serials', function () {
@@ -182,7 +184,7 @@ describe('card data: what normaliseResponse hands out', function () {
   it('hands back a response without card data unchanged and uncopied; masking what is masked changes nothing', function () {
     const raw = { method: 'GetStatus', error: false, errorCode: '', errorDescription: '', params: { status: 'S00', info: { a: [1, 2] } } };
     const r = normaliseResponse(raw);
-    r.params.info.should.equal(raw.params.info);
+    should(r.params.info).equal(raw.params.info);
     redactForLog(r).should.equal(r);
     const masked = normaliseResponse(lastResult({ pan: VISA, track2: TRACK2 }, { note: `${VISA} 09/26` }));
     redactForLog(masked).should.eql(masked);
@@ -197,7 +199,7 @@ describe('card data: what normaliseResponse hands out', function () {
     const deep = JSON.parse(`{"method":"GetLastResult","params":{"x":${'['.repeat(50_000)}"${VISA}"${']'.repeat(50_000)}}}`);
     let at = normaliseResponse(deep).params.x;
     while (Array.isArray(at)) at = at[0];
-    at.should.equal('411111XXXXXX1111');
+    should(at).equal('411111XXXXXX1111');
   });
 
   it('maskPan and maskTrack2 (the library exports them) agree', function () {
@@ -211,23 +213,24 @@ describe('card data: what normaliseResponse hands out', function () {
 // ---------------------------------------------------------------------------------------------------------------
 // Every consumer, for one response: the library's result, the journal file, the command line, the nodes' msg.
 
-const ctx = { badge() {} };
+/** financialOutcome only shows a badge through its context. */
+const ctx = { badge() {} } as unknown as OperationContext;
 
 /** Everything the pack would show, write or send of this response (raw: as the terminal sent it). */
 async function everyOutput(raw, dir) {
-  const out = [];
+  const out: [string, string][] = [];
   const result = normaliseResponse(raw);
   out.push(['normaliseResponse', JSON.stringify(result)]);
   out.push(['redactForLog', JSON.stringify(redactForLog(result))]);
   // The command line: its own results, and a response no library normalised (the second guard).
   for (const response of [result, raw]) {
     for (const [command, method] of [['purchase', 'Purchase'], ['last-result', 'GetLastResult'], ['raw', 'GetLastResult'], ['xreport', 'XReport'], ['info', 'GetTerminalInfo']]) {
-      const report = { command, method, outcome: 'ok', response, receipt: raw.params?.receipt ?? raw.errorDescription };
+      const report = { command, method, outcome: 'ok' as const, response, receipt: raw.params?.receipt ?? raw.errorDescription };
       out.push([`ssi-ecr ${command} --json`, JSON.stringify(jsonDocument(report), null, 2)]);
       out.push([`ssi-ecr ${command}`, humanSummary(report)]);
     }
     const err = new EcrError('OUTCOME_UNKNOWN', `Purchase: ${raw.errorDescription}`, { method: 'Purchase', sent: true, response, facts: { lastResult: response, lastStatus: 'S03', acknowledged: true } });
-    for (const outcome of ['unknown', 'refused']) {
+    for (const outcome of ['unknown', 'refused'] as const) {
       out.push([`ssi-ecr (${outcome}) stderr`, humanError({ command: 'purchase', method: 'Purchase', outcome, error: err }, true)]);
       out.push([`ssi-ecr (${outcome}) --json`, JSON.stringify(jsonDocument({ command: 'purchase', method: 'Purchase', outcome, error: err }))]);
     }
@@ -272,7 +275,7 @@ describe('card data: no consumer shows it', function () {
   const pan = fc.integer({ min: 13, max: 19 }).chain((length) => fc.tuple(fc.integer({ min: 1, max: 9 }), fc.array(digit, { minLength: length - 2, maxLength: length - 2 })))
     .map(([first, rest]) => withCheckDigit(`${first}${rest.join('')}`));
   const grouped = (p, sep) => fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 8 }).map((sizes) => {
-    const parts = [];
+    const parts: string[] = [];
     let at = 0;
     for (const size of sizes) {
       if (at >= p.length) break;
@@ -371,7 +374,7 @@ describe('card data: no consumer shows it', function () {
         if (method === 'Purchase') onDisk = fs.readFileSync(file, 'utf8');
       });
       const result = await t.transact('Purchase', purchase('2450'));
-      result.params.transAmount.should.equal('2450');
+      should(result.params.transAmount).equal('2450');
       cleanJson(result, 'transact');
       // The journal held the first purchase's result as the snapshot: the operation was told apart all the same.
       onDisk.should.match(/"snapshot"/);
@@ -379,7 +382,7 @@ describe('card data: no consumer shows it', function () {
       clean(onDisk, 'the journal file');
       cleanJson(await t.request('GetLastResult'), 'request(GetLastResult)');
       const receipt = await t.request('GetLastReceipt');
-      receipt.params.receipt.should.match(/CARD 411111XXXXXX1111 555555XXXXXX4444/);
+      should(receipt.params.receipt).match(/CARD 411111XXXXXX1111 555555XXXXXX4444/);
       cleanJson(receipt, 'request(GetLastReceipt)');
     } finally {
       await env.cleanup();
@@ -407,7 +410,7 @@ describe('card data: no consumer shows it', function () {
     try {
       plantIn(env.sim, issueCases);
       const bin = path.join(root, require('../package.json').bin['ssi-ecr']);
-      const run = (args) => new Promise((resolve, reject) => {
+      const run = (args: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
         const child = spawn(process.execPath, [bin, ...args, '--port', String(env.sim.port), '--poll', '10'], { stdio: ['ignore', 'pipe', 'pipe'] });
         let stdout = '';
         let stderr = '';
@@ -418,7 +421,7 @@ describe('card data: no consumer shows it', function () {
       });
       for (const args of [['purchase', '2450', '--merchant', MERCHANT], ['purchase', '2450', '--merchant', MERCHANT, '--json'], ['last-result'], ['last-result', '--json'], ['raw', 'GetLastResult'], ['raw', 'GetLastResult', '--json'], ['last-receipt'], ['last-receipt', '--json']]) {
         const r = await run(args);
-        r.code.should.equal(0, `${args.join(' ')}: ${r.stderr}`);
+        should(r.code).equal(0, `${args.join(' ')}: ${r.stderr}`);
         clean(r.stdout, `ssi-ecr ${args.join(' ')} (stdout)`);
         clean(r.stderr, `ssi-ecr ${args.join(' ')} (stderr)`);
         r.stdout.should.not.match(/track_?2/i);

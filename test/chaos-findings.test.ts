@@ -1,24 +1,24 @@
 'use strict';
 /**
- * Minimal reproductions of what the chaos harness (test/support/chaos.js) found, each through the fault proxy
+ * Minimal reproductions of what the chaos harness (test/support/chaos.ts) found, each through the fault proxy
  * and the simulator only. They state the promise; they fail while the library breaks it.
  */
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { spawn } = require('node:child_process');
-require('should');
-const { Terminal } = require('../dist/core');
-const { startSimulator } = require('../dist/simulator');
-const { startFaultProxy } = require('./support/fault-proxy');
-const { FAST, purchase, delay } = require('./support/fixtures');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import { spawn } from 'node:child_process';
+import should = require('should');
+import { Terminal } from '../src/core';
+import { startSimulator } from '../src/simulator';
+import { startFaultProxy } from './support/fault-proxy';
+import { FAST, purchase, delay } from './support/fixtures';
 
 describe('chaos findings: outcome certainty under network faults', function () {
   this.timeout(20000);
   let sim;
   let proxy;
   let dir;
-  const terminals = [];
+  const terminals: Terminal[] = [];
 
   beforeEach(async () => {
     sim = await startSimulator({ port: 0, httpPort: false, phases: FAST });
@@ -79,7 +79,7 @@ describe('chaos findings: outcome certainty under network faults', function () {
     // Never acknowledged, terminal idle, last result unchanged: the very facts NOT_PERFORMED is decided on live.
     reports[0].verdict.should.equal('not-performed', reports[0].reason);
     t.unresolved().should.have.length(0);
-    (await t.transact('Purchase', purchase('2003'))).params.transAmount.should.equal('2003');
+    should((await t.transact('Purchase', purchase('2003'))).params.transAmount).equal('2003');
   });
 
   it('allowWhileUnresolved: a later operation\'s result is never taken as the outcome of an unresolved one', async () => {
@@ -90,12 +90,12 @@ describe('chaos findings: outcome certainty under network faults', function () {
     // The next sale's reconciliation cannot ask the terminal (one GetStatus lost), so it goes ahead as allowed.
     proxy.inject({ kind: 'drop-before-request', method: 'GetStatus' });
     const second = await t.transact('Purchase', purchase('2450'));
-    second.params.transactionResult.should.equal('APPROVED_ONLINE');
+    should(second.params.transactionResult).equal('APPROVED_ONLINE');
     purchases().filter((a) => a === '2450').should.have.length(1);
     const reports = await t.reconcile();
     reports.should.have.length(1);
     // The terminal performed one 2450 sale, and it was delivered to the second caller: the first must not get it too.
-    if (reports[0].verdict === 'ours') reports[0].result.params.invoiceNum.should.not.equal(second.params.invoiceNum);
+    if (reports[0].verdict === 'ours') should(reports[0].result!.params.invoiceNum).not.equal(second.params.invoiceNum);
   });
 
   it('a request that reaches the terminal late is never reported NOT_PERFORMED while the terminal performs it', async () => {

@@ -6,25 +6,26 @@
  * simulators running firmware 1.4 that close the connection after every answer and leave "method" out of their
  * answers. `CHAOS_FIRMWARE=1.4 CHAOS_CLOSE_AFTER_ANSWER=1 npm run chaos` runs it longer.
  */
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const net = require('node:net');
-require('should');
-const { Terminal, encodeFrame, FrameDecoder, normaliseResponse, FIRST_STEP_COMPLETED } = require('../dist/core');
-const { startSimulator } = require('../dist/simulator');
-const { startFaultProxy, KINDS } = require('./support/fault-proxy');
-const { runChaos, judge, recordLedger } = require('./support/chaos');
-const { CI14_SEED, CI14_TRANSACTIONS, CI14_LANES, CI14_OPTIONS } = require('./support/chaos-config');
-const { FAST, MERCHANT, purchase, delay, waitFor } = require('./support/fixtures');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import net = require('node:net');
+import should = require('should');
+import { Terminal, encodeFrame, FrameDecoder, normaliseResponse, FIRST_STEP_COMPLETED } from '../src/core';
+import { startSimulator } from '../src/simulator';
+import { startFaultProxy, KINDS } from './support/fault-proxy';
+import { runChaos, judge, recordLedger } from './support/chaos';
+import { CI14_SEED, CI14_TRANSACTIONS, CI14_LANES, CI14_OPTIONS } from './support/chaos-config';
+import { FAST, MERCHANT, purchase, delay, waitFor } from './support/fixtures';
+import type { Wire } from './support/wire';
 
 /** A raw client on one connection: sends frames, records every message, how the connection ended and when. */
 async function rawClient(port, sockets) {
   const socket = net.connect({ host: '127.0.0.1', port, noDelay: true });
   sockets.push(socket);
   await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  const client = { socket, messages: [], at: [], ended: false, endedAt: 0, closed: false };
-  const decoder = new FrameDecoder({ onMessage: (m) => client.messages.push(m) && client.at.push(Date.now()) });
+  const client = { socket, messages: [] as Wire[], at: [] as number[], ended: false, endedAt: 0, closed: false, send: (message: object) => socket.write(encodeFrame(message)) };
+  const decoder = new FrameDecoder({ onMessage: (m: Wire) => client.messages.push(m) && client.at.push(Date.now()) });
   socket.on('data', (d) => decoder.push(d));
   socket.on('error', () => undefined);
   // 'end': the far side closed in order (FIN), after whatever it had sent.
@@ -33,12 +34,11 @@ async function rawClient(port, sockets) {
     client.endedAt = Date.now();
   });
   socket.on('close', () => (client.closed = true));
-  client.send = (message) => socket.write(encodeFrame(message));
   return client;
 }
 
 /** One request on a connection of its own (the terminal closes it after answering); resolves with the client. */
-async function once(port, sockets, message, settle = () => true) {
+async function once(port, sockets, message, settle: (c: Awaited<ReturnType<typeof rawClient>>) => boolean = () => true) {
   const c = await rawClient(port, sockets);
   c.send(message);
   await waitFor(() => c.closed || (c.messages.length > 0 && settle(c)), 2000, `an answer to ${message.method}`);
@@ -49,8 +49,8 @@ describe('fault proxy: a terminal that closes the connection after every answer 
   this.timeout(20_000);
   let sim;
   let proxy;
-  const sockets = [];
-  const terminals = [];
+  const sockets: net.Socket[] = [];
+  const terminals: Terminal[] = [];
 
   beforeEach(async () => {
     sim = await startSimulator({ port: 0, httpPort: false, phases: FAST, firmware: '1.4', closeAfterAnswer: true });
@@ -126,8 +126,8 @@ describe('fault proxy: a terminal that closes the connection after every answer 
     const t = new Terminal({ host: '127.0.0.1', port: proxy.port, pollInterval: 5, minRequestGap: 5 });
     terminals.push(t);
     const r = await t.transact('Purchase', purchase('4401'));
-    r.params.transactionResult.should.equal('APPROVED');
-    t.firmware.should.equal('1.4');
+    should(r.params.transactionResult).equal('APPROVED');
+    should(t.firmware).equal('1.4');
     sim.counts['Purchase#2'].should.equal(1);
     proxy.stats.connections.should.equal(proxy.stats.answers);
     await waitFor(() => proxy.stats.closedByTerminal === proxy.stats.connections, 2000, 'every close');
@@ -205,10 +205,10 @@ describe('chaos judge on later firmware (self-test)', function () {
   it('counts a second step-2 request as a double charge, and catches a first step delivered as the outcome, a foreign uid, a step 2 after an abort and a terminal left in S08', async () => {
     const sim = await startSimulator({ port: 0, httpPort: false, phases: FAST, firmware: '1.4', secondStepTimeout: 100 });
     const ledger = recordLedger(sim);
-    const sockets = [];
+    const sockets: net.Socket[] = [];
     try {
       const ask = async (message) => normaliseResponse((await once(sim.port, sockets, message)).messages[0]);
-      const p = (amount, uid, extra = {}) => ({ transAmount: amount, transCurrency: '980', merchantId: MERCHANT, transactionUid: uid, ...extra });
+      const p = (amount, uid?, extra = {}) => ({ transAmount: amount, transCurrency: '980', merchantId: MERCHANT, transactionUid: uid, ...extra });
       const untilStatus = (status) => waitFor(() => sim.status === status, 2000, status);
       /** Step 1, the first step's result, step 2 (or none), the final result. */
       const buy = async (amount, { step2 = [{}] } = {}) => {
@@ -225,8 +225,8 @@ describe('chaos judge on later firmware (self-test)', function () {
       const c = await buy('7003', { step2: [{ discountedAmount: '6000' }] }); // onFirstStep aborted, yet step 2 went
       const d = await buy('7004', { step2: [] }); // never a step 2: the terminal gives up after its timeout
       const e = await buy('7005');
-      c.final.params.transAmount.should.equal('6000');
-      d.final.params.transactionResult.should.equal('CANCELLED');
+      should(c.final.params.transAmount).equal('6000');
+      should(d.final.params.transactionResult).equal('CANCELLED');
       const seen = (x) => [{ uid: x.first.params.transactionUid, transactionResult: x.first.params.transactionResult, transAmount: x.first.params.transAmount }];
       const tx = (i, amount, extra) => ({ i, method: 'Purchase', params: p(amount), key: `amt:${amount}`, fault: 'none', ...extra });
       const txs = [
@@ -266,7 +266,7 @@ describe('chaos findings on later firmware', function () {
   this.timeout(20_000);
   let sim;
   let dir;
-  const terminals = [];
+  const terminals: Terminal[] = [];
 
   beforeEach(async () => {
     sim = await startSimulator({ port: 0, httpPort: false, phases: FAST, firmware: '1.4', closeAfterAnswer: true, noMethod: true });
@@ -290,7 +290,7 @@ describe('chaos findings on later firmware', function () {
   it('a Purchase that never reached the terminal is NOT_PERFORMED, not an unknown outcome that blocks the till', async () => {
     const t = open();
     // The result buffer holds an earlier operation, with its transactionUid.
-    (await t.transact('Purchase', purchase('4501'))).params.transactionResult.should.equal('APPROVED');
+    should((await t.transact('Purchase', purchase('4501'))).params.transactionResult).equal('APPROVED');
     // The next Purchase is lost on the way: the terminal never acts on it.
     sim.injectFault({ method: 'Purchase', action: 'drop-request' });
     const err = await t.transact('Purchase', purchase('4502')).should.be.rejected();
@@ -301,7 +301,7 @@ describe('chaos findings on later firmware', function () {
     // settle it either, so the journal refuses every later payment (UNRESOLVED) until someone marks it by hand.
     err.code.should.equal('NOT_PERFORMED', err.message);
     t.unresolved().should.have.length(0);
-    (await t.transact('Purchase', purchase('4503'))).params.transactionResult.should.equal('APPROVED');
+    should((await t.transact('Purchase', purchase('4503'))).params.transactionResult).equal('APPROVED');
   });
 });
 
@@ -314,7 +314,7 @@ describe('chaos findings: a terminal that closes 100 ms after each answer', func
     const sim = await startSimulator({ port: 0, httpPort: false, phases: FAST, firmware: '1.4', closeAfterAnswer: 100 });
     const t = new Terminal({ host: '127.0.0.1', port: sim.port, minRequestGap: 5 });
     try {
-      for (let i = 0; i < 20; i++) (await t.request('GetStatus')).status.should.equal('S00');
+      for (let i = 0; i < 20; i++) should((await t.request('GetStatus')).status).equal('S00');
       sim.ignoredAfterAnswer.should.be.belowOrEqual(2);
     } finally {
       await t.close();
@@ -325,7 +325,7 @@ describe('chaos findings: a terminal that closes 100 ms after each answer', func
 
 describe('chaos against later firmware: randomised transactions, firmware 1.4 closing after every answer', function () {
   this.timeout(300_000);
-  const unhandled = [];
+  const unhandled: unknown[] = [];
   const onUnhandled = (err) => unhandled.push(err);
   before(() => process.on('unhandledRejection', onUnhandled));
   after(() => process.removeListener('unhandledRejection', onUnhandled));

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * `npm run chaos`: the harness of test/chaos.test.js, longer. Environment:
+ * `npm run chaos`: the harness of test/chaos.test.ts, longer. Environment:
  *   CHAOS_TRANSACTIONS (default 20000), CHAOS_SEED (default the CI seed), CHAOS_LANES (default 8),
  *   CHAOS_PHASE_MS (ms per simulator phase S01–S05, default 0: polls then also meet a busy terminal),
- *   CHAOS_SIDE_POLLS, CHAOS_CRASHES, CHAOS_RECONCILE_FAULTS (1 or 0; defaults as in CI, see support/chaos-config.js),
+ *   CHAOS_SIDE_POLLS, CHAOS_CRASHES, CHAOS_RECONCILE_FAULTS (1 or 0; defaults as in CI, see support/chaos-config.ts),
  *   CHAOS_FIRMWARE (1.1, the default, or 1.4: later firmware, two-step Purchase),
  *   CHAOS_CLOSE_AFTER_ANSWER (1: the terminal closes every connection after its answer; N ms: that much later;
  *     0: keeps them open; default 1 on 1.4, 0 on 1.1), CHAOS_NO_METHOD (1: answers without "method"; default as
@@ -12,10 +12,10 @@
  *     enforce the 250 ms later firmware asks for).
  * Prints every problem and the totals line; exits 1 when anything was lost, sent twice, misattributed or hung.
  */
-const { runChaos } = require('./support/chaos');
-const { CI_SEED, CI_LANES, CI_OPTIONS, CI14_OPTIONS } = require('./support/chaos-config');
+import { runChaos } from './support/chaos';
+import { CI_SEED, CI_LANES, CI_OPTIONS, CI14_OPTIONS } from './support/chaos-config';
 
-const unhandled = [];
+const unhandled: unknown[] = [];
 process.on('unhandledRejection', (err) => unhandled.push(err));
 
 const env = process.env;

@@ -1,22 +1,22 @@
 'use strict';
 /**
  * The chaos test: CI_TRANSACTIONS randomised financial transactions (fixed seed) through fault-injecting proxies,
- * judged by the simulator's own records. `npm run chaos` runs the same harness longer (test/chaos-run.js).
+ * judged by the simulator's own records. `npm run chaos` runs the same harness longer (test/chaos-run.ts).
  */
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-require('should');
-const { Terminal } = require('../dist/core');
-const { startSimulator } = require('../dist/simulator');
-const { runChaos, judge, recordLedger } = require('./support/chaos');
-const { KINDS } = require('./support/fault-proxy');
-const { CI_SEED, CI_TRANSACTIONS, CI_LANES, CI_OPTIONS } = require('./support/chaos-config');
-const { FAST, MERCHANT } = require('./support/fixtures');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import should = require('should');
+import { Terminal } from '../src/core';
+import { startSimulator } from '../src/simulator';
+import { runChaos, judge, recordLedger } from './support/chaos';
+import { KINDS } from './support/fault-proxy';
+import { CI_SEED, CI_TRANSACTIONS, CI_LANES, CI_OPTIONS } from './support/chaos-config';
+import { FAST, MERCHANT } from './support/fixtures';
 
 describe('chaos: randomised transactions through fault-injecting proxies', function () {
   this.timeout(300_000);
-  const unhandled = [];
+  const unhandled: unknown[] = [];
   const onUnhandled = (err) => unhandled.push(err);
   before(() => process.on('unhandledRejection', onUnhandled));
   after(() => process.removeListener('unhandledRejection', onUnhandled));
@@ -31,7 +31,7 @@ describe('chaos: randomised transactions through fault-injecting proxies', funct
       const again = await t.transact('Purchase', p('7001'));
       await t.transact('Purchase', p('7002'));
       await t.transact('Purchase', p('7003'));
-      const txs = [
+      const txs: Parameters<typeof judge>[1] = [
         { i: 0, method: 'Purchase', params: p('7001'), key: 'amt:7001', outcome: 'result', result: first },
         { i: 1, method: 'Purchase', params: p('7002'), key: 'amt:7002', outcome: 'result', result: again },
         { i: 2, method: 'Purchase', params: p('7003'), key: 'amt:7003', outcome: 'error', error: { code: 'NOT_PERFORMED', sent: true } },
@@ -71,7 +71,7 @@ describe('chaos findings: closing a client and opening the next on its journal',
   this.timeout(20_000);
   let sim;
   let dir;
-  const terminals = [];
+  const terminals: Terminal[] = [];
 
   beforeEach(async () => {
     sim = await startSimulator({ port: 0, httpPort: false, phases: FAST });
@@ -93,12 +93,12 @@ describe('chaos findings: closing a client and opening the next on its journal',
   // A second close() resolves with the first: only once the journal is released, so the next Terminal can open it.
   it('close() called twice resolves only once the journal is released, so the next Terminal can use it', async () => {
     const t = open();
-    (await t.transact('Purchase', { transAmount: '7101', transCurrency: '980', merchantId: MERCHANT })).params.transAmount.should.equal('7101');
+    should((await t.transact('Purchase', { transAmount: '7101', transCurrency: '980', merchantId: MERCHANT })).params.transAmount).equal('7101');
     const first = t.close(); // a crash handler, a redeploy: someone starts closing
     await t.close(); // the owner waits for the close before opening the journal again
     const next = open();
     next.unresolved().should.eql([]);
-    (await next.transact('Purchase', { transAmount: '7102', transCurrency: '980', merchantId: MERCHANT })).params.transAmount.should.equal('7102');
+    should((await next.transact('Purchase', { transAmount: '7102', transCurrency: '980', merchantId: MERCHANT })).params.transAmount).equal('7102');
     await first;
   });
 });

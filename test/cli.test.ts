@@ -4,27 +4,28 @@
  * the simulator over loopback (TCP, HTTP, and serial over a socat pty pair). Exit codes, stdout, stderr and what
  * reached the simulator are checked.
  */
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { spawn } = require('node:child_process');
-require('should');
-const { startSimulator } = require('../dist/simulator');
-const { EXIT_DOCS } = require('../dist/cli/exit-codes');
-const { METHODS, REQUEST_KEYS } = require('../dist/core');
-const { FAST, MERCHANT, MERCHANT2 } = require('./support/fixtures');
-const { ptyPair } = require('./support/pty');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import { spawn, type ChildProcess } from 'node:child_process';
+import 'should';
+import { startSimulator, type SimulatorOptions } from '../src/simulator';
+import { EXIT_DOCS } from '../src/cli/exit-codes';
+import { METHODS, REQUEST_KEYS } from '../src/core';
+import { FAST, MERCHANT, MERCHANT2 } from './support/fixtures';
+import { ptyPair } from './support/pty';
+import PKG = require('../package.json');
 
 const root = path.join(__dirname, '..');
-const BIN = path.join(root, require('../package.json').bin['ssi-ecr']);
+const BIN = path.join(root, PKG.bin['ssi-ecr']);
 const RECEIPT = '<receipt><text align="center" size="large" weight="bold" darkness="normal">Дякуємо!</text></receipt>';
 
 /**
- * Runs `ssi-ecr args…`; resolves with { code, stdout, stderr }. `during(child, stderrSoFar)` is called on every
+ * Runs `ssi-ecr args…`; resolves with { code, stdout, stderr } (code -1: killed by `signal`, no exit code). `during(child, stderrSoFar)` is called on every
  * chunk of stderr (to press Ctrl-C at the right moment).
  */
-function run(args, { input, during } = {}) {
-  return new Promise((resolve, reject) => {
+function run(args: string[], { input, during }: { input?: string; during?: (child: ChildProcess & { pressed?: boolean; terminated?: boolean }, stderr: string) => void } = {}) {
+  return new Promise<{ code: number; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -34,7 +35,7 @@ function run(args, { input, during } = {}) {
       if (during) during(child, stderr);
     });
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr }));
     child.stdin.end(input ?? '');
   });
 }
@@ -45,14 +46,14 @@ describe('ssi-ecr (the command line)', function () {
   /** The command line pointed at the simulator, polling fast. */
   let at;
 
-  async function simulator(options = {}) {
+  async function simulator(options: SimulatorOptions = {}) {
     if (sim) await sim.stop();
     sim = await startSimulator({ port: 0, ...options, phases: { ...FAST, ...options.phases } });
     at = ['--port', String(sim.port), '--poll', '10'];
     return sim;
   }
 
-  const ecr = (args, options) => run([...args, ...at], options);
+  const ecr = (args: string[], options?: Parameters<typeof run>[1]) => run([...args, ...at], options);
   const sent = (method) => sim.requests.filter((r) => r.method === method);
 
   beforeEach(() => simulator());
@@ -186,7 +187,7 @@ describe('ssi-ecr (the command line)', function () {
         [['purchase', '12.50'], 'transAmount'],
         [['refund', '100', '--merchant', MERCHANT], 'rrn'],
         [['void', '12a'], 'invoiceNum'],
-      ]) {
+      ] as [string[], string][]) {
         const r = await ecr(args);
         r.code.should.equal(2, args.join(' '));
         r.stderr.should.containEql(` ${field} `);

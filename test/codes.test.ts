@@ -1,9 +1,9 @@
 'use strict';
 
-const should = require('should');
-const {
+import should = require('should');
+import {
   ERROR_CODES, STATUS_CODES, IDLE_STATUSES, INTERRUPTIBLE_STATUSES, describeStatus, describeError,
-} = require('../dist/core/codes');
+} from '../src/core/codes';
 
 const CYRILLIC = /[\u0400-\u04FF]/;
 
@@ -34,7 +34,7 @@ const PROTOCOL_ERRORS = {
 };
 
 describe('codes: error codes E00–E21', function () {
-  const codes = [];
+  const codes: string[] = [];
   for (let n = 0; n <= 21; n++) codes.push(`E${String(n).padStart(2, '0')}`);
 
   it('has exactly E00–E21', function () {
@@ -54,7 +54,7 @@ describe('codes: error codes E00–E21', function () {
       info.uk.should.be.a.String();
       info.uk.trim().length.should.be.above(3);
       CYRILLIC.test(info.uk).should.be.true();
-      describeError(code).should.equal(info);
+      should(describeError(code)).equal(info);
     });
   }
 

@@ -9,17 +9,18 @@
  * payment of the venue's own flows, sent to the example's link, counts too.
  * Screenshots go to test/artifacts/ (ignored by git).
  *
- * The Chromium is the one the test setup (test/support/tools.js) chose, as for the editor test;
+ * The Chromium is the one the test setup (test/support/tools.ts) chose, as for the editor test;
  * SSI_ECR_SKIP_BROWSER=1 skips this test knowingly.
  */
-const fs = require('node:fs');
-const path = require('node:path');
-require('should');
-const { chromium } = require('playwright-core');
-const { startNodeRed, request } = require('./support/node-red');
-const { startSimulator } = require('../dist/simulator');
-const { MERCHANT } = require('./support/fixtures');
-const tools = require('./support/tools');
+import fs = require('node:fs');
+import path = require('node:path');
+import should = require('should');
+import { chromium } from 'playwright-core';
+import { startNodeRed, request } from './support/node-red';
+import { startSimulator, type Simulator } from '../dist/simulator';
+import { KEEP_NAMES } from './support/keep-names';
+import { MERCHANT } from './support/fixtures';
+import tools = require('./support/tools');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const SKIP = process.env.SSI_ECR_SKIP_BROWSER === '1';
@@ -60,12 +61,12 @@ function venueFlow(sims) {
 
 describe('the venue dashboard example in a real browser (Dashboard 2, headless Chromium, Node-RED 4, two simulators)', function () {
   this.timeout(STEP + 120000);
-  const sims = {};
+  const sims: Record<string, Simulator> = {};
   let nr;
   let tab;
   let browser;
   let page;
-  const problems = [];
+  const problems: string[] = [];
   let shots = 0;
 
   const shot = (name) => page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });
@@ -97,6 +98,7 @@ describe('the venue dashboard example in a real browser (Dashboard 2, headless C
     nr = await startNodeRed({ flows: venue.flow, settings: { telemetry: { enabled: false } } });
     browser = await chromium.launch({ executablePath: tools.get('chromium').path, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    await page.addInitScript(KEEP_NAMES);
     page.setDefaultTimeout(STEP);
     await page.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort());
     page.on('pageerror', (err) => problems.push(`page error: ${err.stack || err.message}`));
@@ -107,7 +109,7 @@ describe('the venue dashboard example in a real browser (Dashboard 2, headless C
   });
 
   afterEach(async function () {
-    if (this.currentTest.state === 'failed' && page) await shot(`dashboard-failure-${++shots}.png`).catch(() => {});
+    if (this.currentTest!.state === 'failed' && page) await shot(`dashboard-failure-${++shots}.png`).catch(() => {});
   });
 
   after(async () => {
@@ -143,7 +145,7 @@ describe('the venue dashboard example in a real browser (Dashboard 2, headless C
     (await text('.venue-count')).should.equal('1');
     (await text('.venue-not-approved')).should.equal('0');
     // One payment, on till-1's terminal; the takings in the flow context, in the hour it was paid.
-    sims['till-1'].requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transAmount).should.eql(['2450']);
+    sims['till-1'].requests.filter((r) => r.method === 'Purchase').map((r) => (r.params as Record<string, unknown>).transAmount).should.eql(['2450']);
     sims['till-2'].requests.filter((r) => r.method === 'Purchase').should.eql([]);
     const day = await context('venueDay');
     day.should.match({ count: 1, amount: 2450, notApproved: 0 });
@@ -204,6 +206,7 @@ describe('the venue dashboard example in a real browser (Dashboard 2, headless C
 
   it('a page opened later shows the same figures (the widgets keep their last message)', async () => {
     const second = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    await second.addInitScript(KEEP_NAMES);
     try {
       second.setDefaultTimeout(STEP);
       await second.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort());
@@ -225,7 +228,7 @@ describe('the venue dashboard example in a real browser (Dashboard 2, headless C
     (await table())[0].slice(1, 4).should.eql(['till-2', '10.00', 'approved']);
     await page.locator('.venue-takings', { hasText: '34.50 UAH' }).waitFor();
     (await text('.venue-count')).should.equal('2');
-    sims['till-2'].requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transAmount).should.eql(['2450', '1000']);
+    sims['till-2'].requests.filter((r) => r.method === 'Purchase').map((r) => (r.params as Record<string, unknown>).transAmount).should.eql(['2450', '1000']);
     (await context('venueDay')).should.match({ count: 2, amount: 3450, notApproved: 1 });
   });
 

@@ -5,12 +5,13 @@
  * Ukrainian, and each type has help in both languages. Then the real thing: the built package loaded by a
  * Node-RED 4 process the way the palette installs it, serving the editor its templates, help, messages and icons.
  */
-const fs = require('node:fs');
-const path = require('node:path');
-const vm = require('node:vm');
-const { execFileSync } = require('node:child_process');
-require('should');
-const { startNodeRed, request } = require('./support/node-red');
+import fs = require('node:fs');
+import path = require('node:path');
+import vm = require('node:vm');
+import { execFileSync } from 'node:child_process';
+import should = require('should');
+import { startNodeRed, request } from './support/node-red';
+import type { Wire } from './support/wire';
 
 const ROOT = path.join(__dirname, '..');
 const SRC = path.join(ROOT, 'src', 'nodes');
@@ -89,7 +90,7 @@ function lookup(cat, key) {
 }
 
 /** Every leaf of a catalogue as 'a.b.c'. */
-function leaves(obj, prefix = '', out = []) {
+function leaves(obj, prefix = '', out: string[] = []) {
   for (const [k, v] of Object.entries(obj)) {
     if (v && typeof v === 'object') leaves(v, `${prefix}${k}.`, out);
     else out.push(`${prefix}${k}`);
@@ -114,7 +115,7 @@ const EDITOR_TAG = '<script type="text/javascript" src="resources/@ssi-ecr/node-
  * the sandbox itself (as the browser's global object is); returns what it registered, and the sandbox.
  */
 function load(type) {
-  const calls = [];
+  const calls: { name: string; def: Wire }[] = [];
   const validator = () => function () { return true; };
   const RED = {
     nodes: { registerType: (name, def) => calls.push({ name, def }) },
@@ -136,7 +137,7 @@ function registered(type) {
   // Objects made in the sandbox have its Object.prototype (no .should): copy the definition into this realm.
   return load(type).calls.map(({ name, def }) => ({
     name,
-    def: { ...def, defaults: Object.fromEntries(Object.entries(def.defaults).map(([k, v]) => [k, { ...v }])) },
+    def: { ...def, defaults: Object.fromEntries(Object.entries<Wire>(def.defaults).map(([k, v]) => [k, { ...v }])) },
   }));
 }
 
@@ -147,8 +148,8 @@ function registered(type) {
  */
 function editForm(type) {
   const { calls, sandbox } = load(type);
-  const typedInputs = [];
-  const pickers = [];
+  const typedInputs: Wire[] = [];
+  const pickers: Wire[] = [];
   const element = (selector) => new Proxy({}, {
     get(target, prop) {
       if (prop === 'length') return 0;
@@ -161,7 +162,7 @@ function editForm(type) {
   const hintKeys = [...sandbox.SsiEcrEditor.methodPicker.hints];
   sandbox.SsiEcrEditor.methodPicker = (node, options) => pickers.push(options);
   const def = calls[0].def;
-  const node = { ...Object.fromEntries(Object.entries(def.defaults).map(([k, v]) => [k, v.value])), id: 'n1', _: (key) => key };
+  const node = { ...Object.fromEntries(Object.entries<Wire>(def.defaults).map(([k, v]) => [k, v.value])), id: 'n1', _: (key) => key };
   if (def.oneditprepare) def.oneditprepare.call(node);
   return { typedInputs, pickers, hintKeys };
 }
@@ -180,7 +181,7 @@ function keysUsed(type) {
   const { templates, scripts } = parts(type);
   const own = new Set();
   const prefixes = new Set();
-  const foreign = [];
+  const foreign: Wire[] = [];
   const add = (key) => {
     const i = key.indexOf(':');
     if (i === -1) return own.add(key);
@@ -210,7 +211,7 @@ function keysUsed(type) {
 
 /** The <li> items of a list, without those of lists nested in them. */
 function topLevelItems(html) {
-  const items = [];
+  const items: Wire[] = [];
   let depth = 0;
   let start = -1;
   for (const m of html.matchAll(/<(\/?)(ul|ol|li)\b[^>]*>/g)) {
@@ -250,8 +251,8 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
         for (const prop of Object.keys(spec.defaults)) templates[0][2].should.match(new RegExp(`id="${prefix}-${prop}"`), `${type}: no field for ${prop}`);
         for (const [field, choices] of Object.entries(spec.choices || {})) {
           const select = new RegExp(`<select id="${prefix}-${field}"[^>]*>([\\s\\S]*?)</select>`).exec(templates[0][2]);
-          select.should.be.ok();
-          [...select[1].matchAll(/value="([^"]+)"/g)].map((m) => m[1]).should.eql(choices);
+          should(select).be.ok();
+          [...select![1].matchAll(/value="([^"]+)"/g)].map((m) => m[1]).should.eql(choices);
         }
         const def = registered(type)[0].def;
         fs.existsSync(path.join(ROOT, 'icons', def.icon)).should.be.true(`icons/${def.icon}`);
@@ -363,7 +364,7 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
           if (TYPES[type].outputs === 2) {
             const ports = /<ol class="node-ports">([\s\S]*?)<\/ol>/.exec(outputs);
             (ports !== null).should.be.true(`${lang}/${type}.html: outputs as <ol class="node-ports">`);
-            const items = topLevelItems(ports[1]);
+            const items = topLevelItems(ports![1]);
             items.length.should.equal(TYPES[type].ports || 2);
             items.forEach((item, i) => item.toLowerCase().should.containEql(def.outputLabels.call(ctx, i).toLowerCase()));
             items.forEach((item) => item.should.match(/<dt>payload/));
@@ -428,7 +429,7 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
     for (const v of ['', '1', '30', '120']) cardReadTimeout.validate.call({}, v).should.be.true(v);
     for (const v of ['0', '121', '2.5', 'x']) cardReadTimeout.validate.call({}, v).should.be.false(v);
     // The edit form against a stand-in jQuery that keeps the checkbox, the hidden outputs field and the rows shown.
-    const form = { checked: false, outputs: undefined, shown: undefined, onChange: [] };
+    const form = { checked: false, outputs: undefined, shown: undefined, onChange: [] as (() => void)[] };
     const element = (selector) => new Proxy({}, {
       get(target, prop) {
         if (prop === 'length') return 1;
@@ -441,7 +442,7 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
     });
     sandbox.$ = element;
     const def = calls[0].def;
-    def.oneditprepare.call({ ...Object.fromEntries(Object.entries(def.defaults).map(([k, v]) => [k, v.value])), _: (key) => key });
+    def.oneditprepare.call({ ...Object.fromEntries(Object.entries<Wire>(def.defaults).map(([k, v]) => [k, v.value])), _: (key) => key });
     [form.outputs, form.shown].should.eql([2, false]);
     form.checked = true;
     form.onChange.forEach((fn) => fn());
@@ -458,7 +459,7 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
       const labels = Object.fromEntries(palette.map((type) => [type, registered(type)[0].def.paletteLabel.call(labelContext(type, lang, TYPES[type].defaults))]));
       const found = (term) => palette.filter((type) => new RegExp(term, 'i').test(type) || new RegExp(term, 'i').test(labels[type]));
       found('pos').should.eql(palette, `${lang}: "pos" finds every node`);
-      for (const type of palette) core.should.not.containEql(labels[type].toLowerCase(), `${lang}: ${type} is labelled like a core node`);
+      for (const type of palette) core.includes(labels[type].toLowerCase()).should.be.false(`${lang}: ${type} is labelled like a core node`);
       if (lang !== 'en-US') continue;
       found('card').should.eql(['ssi-purchase', 'ssi-refund', 'ssi-transaction']);
       found('payment').should.eql(['ssi-purchase']);
@@ -477,7 +478,7 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
     at('node-config-ssi-terminal-test').should.be.below(at('node-config-input-merchantId'));
     const advanced = /<div class="ssi-terminal-advanced" style="display:none;">([\s\S]*?)\n    <\/div>\n/.exec(template);
     (advanced !== null).should.be.true('a collapsed Advanced section');
-    const inside = [...advanced[1].matchAll(/id="node-config-input-(\w+)"/g)].map((m) => m[1]);
+    const inside = [...advanced![1].matchAll(/id="node-config-input-(\w+)"/g)].map((m) => m[1]);
     inside.should.eql(['polling', 'pollInterval', 'requestTimeout', 'minRequestGap', 'connectTimeout', 'overallTimeout', 'unackedGrace', 'lrcEncoding']);
     at('node-config-ssi-terminal-advanced-toggle').should.be.below(template.indexOf('<div class="ssi-terminal-advanced"'));
     // Every setting of the node is still in the form, once.

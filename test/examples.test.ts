@@ -3,16 +3,19 @@
  * The example flows (examples/*.json, listed by the editor under Import › Examples): well-formed Node-RED exports
  * that use only core nodes and ours (or a module they declare, as the editor's export does, and name in their
  * comment), pointed at the simulator's defaults; and each one, loaded into Node-RED against a simulator, does what
- * its comment says. The venue dashboard (Dashboard 2 widgets) runs in test/dashboard.test.js, in a real browser.
+ * its comment says. The venue dashboard (Dashboard 2 widgets) runs in test/dashboard.test.ts, in a real browser.
  */
-const fs = require('node:fs');
-const path = require('node:path');
-const http = require('node:http');
-require('should');
-const semver = require('semver');
-const { Terminal } = require('../dist/core');
-const { helper, simulator, next, NODES, MERCHANT } = require('./nodes/support');
-const { waitFor } = require('./support/fixtures');
+import fs = require('node:fs');
+import path = require('node:path');
+import http = require('node:http');
+import should = require('should');
+import semver = require('semver');
+import { Terminal } from '../dist/core';
+import { helper, simulator, next, NODES, MERCHANT } from './nodes/support';
+import { waitFor } from './support/fixtures';
+import type { AddressInfo } from 'node:net';
+import type { NodeInitializer } from 'node-red';
+import type { Wire } from './support/wire';
 
 const DIR = path.join(__dirname, '..', 'examples');
 const FILES = fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
@@ -81,7 +84,7 @@ const MQTT_TYPES = new Set(['mqtt in', 'mqtt out', 'mqtt-broker']);
 /** Properties that hold the id of another node of the flow. */
 const REFERENCES = new Set(['id', 'z', 'wires', 'terminal', 'broker', 'scope', 'links', 'g', ...Object.keys(DASHBOARD_REFERENCES)]);
 
-function strings(value, out = []) {
+function strings(value, out: string[] = []) {
   if (typeof value === 'string') out.push(value);
   else if (Array.isArray(value)) value.forEach((v) => strings(v, out));
   else if (value && typeof value === 'object') Object.values(value).forEach((v) => strings(v, out));
@@ -247,7 +250,7 @@ function prepared(file, sim) {
  */
 async function loadExample(file, sim) {
   const flow = prepared(file, sim);
-  const modules = new Set();
+  const modules = new Set<NodeInitializer>();
   for (const n of flow) {
     if (OURS[n.type]) modules.add(require(`../dist/nodes/${n.type}.js`));
     else if (CORE[n.type] && !['catch', 'status', 'complete'].includes(n.type)) modules.add(require(path.join(CORE_DIR, CORE[n.type])));
@@ -256,11 +259,11 @@ async function loadExample(file, sim) {
   modules.add((RED) => {
     httpNode = RED.httpNode;
   });
-  await new Promise((resolve, reject) => {
-    helper.load([...modules], flow, (err) => (err ? reject(err) : resolve()));
+  await new Promise<void>((resolve, reject) => {
+    helper.load([...modules], flow).then(resolve, reject);
   });
   const server = http.createServer(httpNode);
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const byName = (name) => {
     const matches = flow.filter((n) => n.name === name);
     if (matches.length !== 1) throw new Error(`${file}: ${matches.length} nodes named ${JSON.stringify(name)}`);
@@ -269,27 +272,27 @@ async function loadExample(file, sim) {
   return {
     flow,
     byName,
-    url: `http://127.0.0.1:${server.address().port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 
 /** An HTTP request with a JSON body (and `headers`); resolves with { status, body (parsed when JSON) }. */
-function request(base, method, pathname, body, headers = {}) {
-  return new Promise((resolve, reject) => {
+function request(base: string, method: string, pathname: string, body?: unknown, headers: http.OutgoingHttpHeaders = {}) {
+  return new Promise<{ status: number; body: Wire }>((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const req = http.request(`${base}${pathname}`, { method, headers: { ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}), ...headers } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d) => (text += d));
       res.on('end', () => {
-        let parsed = text;
+        let parsed: Wire = text;
         try {
           parsed = JSON.parse(text);
         } catch {
           /* not JSON */
         }
-        resolve({ status: res.statusCode, body: parsed });
+        resolve({ status: res.statusCode!, body: parsed });
       });
     });
     req.setTimeout(10000, () => req.destroy(new Error(`${method} ${pathname}: no answer within 10 s`)));
@@ -302,13 +305,13 @@ function request(base, method, pathname, body, headers = {}) {
  * The next msg a node receives. Its payload is copied into this realm: objects made by a function node come from
  * the function's sandbox, where should's Object.prototype getter does not reach.
  */
-async function arrive(node, ms) {
+async function arrive(node, ms?: number) {
   const msg = await next(node, ms);
   return { ...msg, payload: msg.payload === undefined ? undefined : JSON.parse(JSON.stringify(msg.payload)) };
 }
 
 /** Clicks an inject node (by name) and resolves with the next msg the node named `at` receives. */
-async function click(ex, inject, at, ms) {
+async function click(ex, inject: string, at: string, ms?: number) {
   const got = arrive(ex.byName(at), ms);
   ex.byName(inject).receive({});
   return got;
@@ -374,7 +377,7 @@ describe('example flows: loaded into Node-RED against the simulator', function (
     });
     it('MQTT (and POST /vend): a request with an id is paid once per machine; a redelivery is answered DUPLICATE with the first outcome and dispenses nothing', async () => {
       await start(FILE);
-      const dispensed = [];
+      const dispensed: Wire[] = [];
       ex.byName('dispensed').on('input', (msg) => dispensed.push(msg));
       const ask = async (machine, body) => {
         const got = arrive(ex.byName('vending/+/result'));
@@ -448,7 +451,7 @@ describe('example flows: loaded into Node-RED against the simulator', function (
         const msg = await click(ex, 'Z report now', 'ALERT', 8000);
         msg.alert.should.match(/^Report could not run: E06/);
         await t.request('Interrupt');
-        (await paying).params.transactionResult.should.equal('CANCELLED');
+        should((await paying).params.transactionResult).equal('CANCELLED');
       } finally {
         await t.close();
       }
@@ -522,7 +525,7 @@ describe('example flows: loaded into Node-RED against the simulator', function (
     const FILE = '05 HTTP API for the terminal.json';
     /** The key the flow's API key? check compares with (Node-RED's environment; the function reads env.get). */
     const KEY = 'k3y-0f-th1s-t3st-5f0c29b1';
-    const ENDPOINTS = [
+    const ENDPOINTS: [string, string, unknown?][] = [
       ['POST', '/terminal/purchase', { amount: 2450 }],
       ['POST', '/terminal/refund', { operation: 'Refund', amount: 1000, rrn: '123456789012' }],
       ['POST', '/terminal/transaction/CashBack', { transAmount: 10000, cashAmount: 5000 }],
@@ -541,7 +544,7 @@ describe('example flows: loaded into Node-RED against the simulator', function (
       else process.env.SSI_ECR_API_KEY = saved;
     });
     /** A request to the example's API with the key (or `key`; null: without the header). */
-    const api = (method, pathname, body, key = KEY) => request(ex.url, method, pathname, body, key === null ? {} : { 'x-api-key': key });
+    const api = (method: string, pathname: string, body?: unknown, key: string | null = KEY) => request(ex.url, method, pathname, body, key === null ? {} : { 'x-api-key': key });
 
     it('every endpoint is in the flow, behind the key check, which comes before any node of ours', () => {
       const flow = read(FILE);

@@ -1,17 +1,18 @@
 'use strict';
-const net = require('node:net');
-require('should');
-const { Terminal, encodeFrame, FrameDecoder } = require('../dist/core');
-const { startSimulator } = require('../dist/simulator');
-const { startFaultProxy, FrameCutter } = require('./support/fault-proxy');
-const { FAST, purchase, delay } = require('./support/fixtures');
+import net = require('node:net');
+import should = require('should');
+import { Terminal, encodeFrame, FrameDecoder } from '../src/core';
+import { startSimulator } from '../src/simulator';
+import { startFaultProxy, FrameCutter } from './support/fault-proxy';
+import { FAST, purchase, delay } from './support/fixtures';
+import type { Wire } from './support/wire';
 
 /** simulator ⇄ proxy ⇄ client; everything closed in afterEach. */
 describe('fault proxy: each fault does what it says', function () {
   let sim;
   let proxy;
-  const terminals = [];
-  const raws = [];
+  const terminals: Terminal[] = [];
+  const raws: net.Socket[] = [];
 
   beforeEach(async () => {
     sim = await startSimulator({ port: 0, httpPort: false, phases: FAST });
@@ -36,15 +37,14 @@ describe('fault proxy: each fault does what it says', function () {
     const socket = net.connect({ host: '127.0.0.1', port: proxy.port, noDelay: true });
     raws.push(socket);
     await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    const client = { socket, chunks: [], messages: [], issues: [], closed: false };
-    const decoder = new FrameDecoder({ onMessage: (m) => client.messages.push(m), onIssue: (i) => client.issues.push(i.kind) });
+    const client = { socket, chunks: [] as Buffer[], messages: [] as Wire[], issues: [] as string[], closed: false, send: (message: object) => socket.write(encodeFrame(message)) };
+    const decoder = new FrameDecoder({ onMessage: (m: Wire) => client.messages.push(m), onIssue: (i) => client.issues.push(i.kind) });
     socket.on('data', (d) => {
       client.chunks.push(d);
       decoder.push(d);
     });
     socket.on('error', () => undefined);
     socket.on('close', () => (client.closed = true));
-    client.send = (message) => socket.write(encodeFrame(message));
     return client;
   }
 
@@ -59,7 +59,7 @@ describe('fault proxy: each fault does what it says', function () {
   it('passes traffic through unchanged when no fault is queued', async () => {
     const t = open();
     const r = await t.transact('Purchase', purchase('4321'));
-    r.params.transAmount.should.equal('4321');
+    should(r.params.transAmount).equal('4321');
     proxy.stats.requests.should.match({ GetLastResult: 2, Purchase: 1 });
     Object.values(proxy.counts).every((n) => n === 0).should.be.true();
   });
@@ -80,17 +80,17 @@ describe('fault proxy: each fault does what it says', function () {
     const t = open();
     proxy.inject({ kind: 'split', mode: 'random', method: 'GetLastResult', times: 2 });
     const r = await t.transact('Purchase', purchase('4322'));
-    r.params.transAmount.should.equal('4322');
+    should(r.params.transAmount).equal('4322');
     proxy.counts.split.should.equal(2);
     proxy.stats.writes.should.be.above(proxy.stats.answers);
   });
 
   it('merge (junk): junk around the answer in one write is reported and skipped', async () => {
     const t = open();
-    const issues = [];
+    const issues: Wire[] = [];
     t.on('issue', (i) => issues.push(i.kind));
     proxy.inject({ kind: 'merge', with: 'junk', method: 'GetStatus', bytes: 7 });
-    (await t.request('GetStatus')).status.should.equal('S00');
+    should((await t.request('GetStatus')).status).equal('S00');
     issues.should.eql(['junk', 'junk']);
     proxy.counts.merge.should.equal(1);
   });
@@ -114,7 +114,7 @@ describe('fault proxy: each fault does what it says', function () {
 
   it('junk: bytes before the answer are reported as junk', async () => {
     const t = open();
-    const issues = [];
+    const issues: Wire[] = [];
     t.on('issue', (i) => issues.push(i));
     proxy.inject({ kind: 'junk', method: 'PingDevice', bytes: 13 });
     await t.request('PingDevice');
@@ -138,7 +138,7 @@ describe('fault proxy: each fault does what it says', function () {
 
   it("lrc: the client sees an 'issue' of kind lrc and a TIMEOUT", async () => {
     const t = open({ requestTimeout: 100 });
-    const issues = [];
+    const issues: Wire[] = [];
     t.on('issue', (i) => issues.push(i.kind));
     proxy.inject({ kind: 'lrc', method: 'GetStatus' });
     const err = await t.request('GetStatus').should.be.rejected();
@@ -200,7 +200,7 @@ describe('fault proxy: each fault does what it says', function () {
     const t = open({ soleEcr: true });
     proxy.inject({ kind: 'drop-after-request', method: 'financial' });
     const r = await t.transact('Purchase', purchase('4324'));
-    r.params.transAmount.should.equal('4324');
+    should(r.params.transAmount).equal('4324');
     sim.counts.Purchase.should.equal(1);
     // Probe and snapshot, the Purchase on one of its own (dropped), then the polls.
     proxy.stats.connections.should.equal(3);
@@ -260,7 +260,7 @@ describe('fault proxy: each fault does what it says', function () {
     const t = open({ connectTimeout: 1000 });
     proxy.inject({ kind: 'drop-after-request', method: 'GetStatus', refuseMs: 250 });
     const r = await t.transact('Purchase', purchase('4325'));
-    r.params.transAmount.should.equal('4325');
+    should(r.params.transAmount).equal('4325');
     proxy.counts.should.match({ 'drop-after-request': 1, refuse: 1 });
     sim.counts.Purchase.should.equal(1);
   });

@@ -3,16 +3,18 @@
  * The client against later firmware (1.3/1.4) and against terminals that close the connection after every answer
  * or leave "method" out: the simulator in those modes, real loopback sockets, requests counted on the wire.
  */
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const should = require('should');
-const { Terminal, isApproved } = require('../dist/core');
-const { setup, purchase, delay, waitFor, MERCHANT } = require('./support/fixtures');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import should = require('should');
+import { Terminal, isApproved } from '../src/core';
+import { setup, purchase, delay, waitFor, MERCHANT } from './support/fixtures';
+import type { Wire } from './support/wire';
+import type { SimulatorOptions } from '../src/simulator';
 
 const PHASES = { S01: 10, S02: 10, S03: 10, S04: 10, S05: 10, S07: 0 };
 /** Later firmware, and a terminal that closes 5 ms after each answer, whose answers carry no "method". */
-const HOSTILE_14 = { firmware: '1.4', closeAfterAnswer: 5, noMethod: true, phases: PHASES };
+const HOSTILE_14: SimulatorOptions = { firmware: '1.4', closeAfterAnswer: 5, noMethod: true, phases: PHASES };
 /** Pacing is that of later firmware unless a test says otherwise; these tests keep it short to stay fast. */
 const QUICK = { minRequestGap: 20 };
 
@@ -27,7 +29,7 @@ describe('later firmware (1.4), a terminal closing after every answer, answers w
   it('detects 1.4 by the probe, and paces requests 250 ms apart with a 15 s request timeout by default', async () => {
     env = await setup({ firmware: '1.4', phases: PHASES });
     const t = env.open('tcp', { pollInterval: 20 });
-    const seen = [];
+    const seen: Wire[] = [];
     t.on('firmware', (f) => seen.push(f));
     should(t.firmware).be.undefined();
     t.requestTimeout.should.equal(10_000);
@@ -58,7 +60,7 @@ describe('later firmware (1.4), a terminal closing after every answer, answers w
   it('a two-step purchase: step 1, S08 with the card read, step 2 once, the final result tied by transactionUid', async () => {
     env = await setup(HOSTILE_14);
     const t = env.open('tcp', QUICK);
-    const statuses = [];
+    const statuses: Wire[] = [];
     let first;
     const r = await t.transact('Purchase', purchase(2450), { onStatus: (s) => statuses.push(s.status), onFirstStep: (f) => void (first = f) });
     first.params.should.match({ transactionResult: 'FIRST_STEP_COMPLETED', pan: /^\d{4,6}X+\d{4}$/ });
@@ -105,7 +107,7 @@ describe('later firmware (1.4), a terminal closing after every answer, answers w
   it('onFirstStep may change only discountedAmount; a change of amount, or a failing hook, aborts: CANCELLED, said as an issue', async () => {
     env = await setup(HOSTILE_14);
     const t = env.open('tcp', QUICK);
-    const issues = [];
+    const issues: Wire[] = [];
     t.on('issue', (i) => i.kind === 'firmware' && issues.push(i.message));
     const a = await t.transact('Purchase', purchase(5000), { onFirstStep: () => ({ params: { transAmount: 10 } }) });
     a.params.transactionResult.should.equal('CANCELLED');
@@ -129,7 +131,7 @@ describe('later firmware (1.4), a terminal closing after every answer, answers w
     env = await setup({ firmware: '1.4', phases: PHASES });
     env.sim.injectFault({ method: 'GetResultByUid', action: 'no-response' });
     const t = env.open('tcp', { requestTimeout: 300, minRequestGap: 0 });
-    const seen = [];
+    const seen: Wire[] = [];
     t.on('firmware', (f) => seen.push(f));
     const r = await t.transact('Purchase', purchase(1234));
     isApproved(r).should.be.true();
@@ -144,6 +146,7 @@ describe('later firmware (1.4), a terminal closing after every answer, answers w
     t.firmware.should.equal('1.4');
     isApproved(await t.transact('Purchase', purchase(100))).should.be.true();
     env.sim.requests.filter((q) => q.method === 'GetResultByUid' && /^ssi-ecr-probe-/.test(q.params.transactionUid)).should.have.length(0);
+    // @ts-expect-error: a protocol the library does not know, as a JavaScript caller may give it
     (() => new Terminal({ host: 'x', protocol: '2.0' })).should.throw({ code: 'VALIDATION', field: 'protocol' });
   });
 
@@ -201,12 +204,12 @@ describe('later firmware (1.4), a terminal closing after every answer, answers w
       env.sim.status.should.equal('S08');
       await a.close();
       const b = new Terminal({ host: '127.0.0.1', port: env.sim.port, pollInterval: 5, minRequestGap: 0, journal });
-      const recovered = [];
+      const recovered: Wire[] = [];
       b.on('recovered', (rep) => recovered.push(rep));
       const [rep] = await b.reconcile();
       await b.close();
       rep.verdict.should.equal('ours');
-      rep.result.params.should.match({ transactionResult: 'CANCELLED', transAmount: '4321' });
+      rep.result!.params.should.match({ transactionResult: 'CANCELLED', transAmount: '4321' });
       recovered.should.have.length(1);
       step2(env.sim).should.equal(0);
       env.sim.counts.Interrupt.should.equal(1);

@@ -5,13 +5,13 @@
  * editor's Import › Examples and deployed, and its inject clicked. Only the simulator's port differs from the
  * README (3000 may be taken on a developer's machine), so the example's terminal is pointed at it.
  */
-const { execFileSync, spawn } = require('node:child_process');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-require('should');
-const { Terminal } = require('../dist/core');
-const { startNodeRed, request, freePort } = require('./support/node-red');
+import { execFileSync, spawn } from 'node:child_process';
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import 'should';
+import { Terminal } from '../dist/core';
+import { startNodeRed, request, freePort } from './support/node-red';
 
 const ROOT = path.join(__dirname, '..');
 const VENDING = '01 Vending - purchase then dispense';

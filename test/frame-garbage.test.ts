@@ -5,9 +5,10 @@
  * checked again over a 64 KiB length), and frames with a right LRC but no JSON cost a JSON.parse exception per
  * 6 bytes. The limits below are generous (the decoder needs a few ms); the figures belong to `npm run bench`.
  */
-require('should');
-const fc = require('fast-check');
-const { encodeFrame, FrameDecoder, MAX_FRAME, jsonFault } = require('../dist/core/frame');
+import 'should';
+import fc = require('fast-check');
+import { encodeFrame, FrameDecoder, MAX_FRAME, jsonFault, type DecodeIssue } from '../src/core/frame';
+import type { Wire } from './support/wire';
 
 const KIB = 1024;
 const SIZE = 256 * KIB;
@@ -62,8 +63,8 @@ const PATTERNS = {
 
 /** Decodes `bytes` in chunks of `chunk` bytes, then MAX_FRAME zeros (whatever length is pending is filled) and a frame. */
 function decode(bytes, chunk) {
-  const out = { messages: [], issues: [], maxPushMs: 0, maxHeld: 0 };
-  const decoder = new FrameDecoder({ onMessage: (m) => out.messages.push(m), onIssue: (i) => out.issues.push(i) });
+  const out = { messages: [] as Wire[], issues: [] as DecodeIssue[], maxPushMs: 0, maxHeld: 0, cpuMs: 0, held: 0 };
+  const decoder = new FrameDecoder({ onMessage: (m: Wire) => out.messages.push(m), onIssue: (i) => out.issues.push(i) });
   const cpu = process.cpuUsage();
   for (let i = 0; i < bytes.length; i += chunk) {
     // CPU time, not wall time: on a loaded machine the process may wait for a core in the middle of a push.
@@ -110,7 +111,7 @@ describe('frame: crafted garbage costs linear time', function () {
   });
 
   it('frames after a header announcing 65,535 bytes all arrive, in order, across any chunking', function () {
-    const frames = [];
+    const frames: Wire[] = [];
     for (let n = 0; frames.length === 0 || Buffer.concat(frames).length < 3 * MAX_FRAME; n++) frames.push(encodeFrame({ method: 'PingDevice', params: { n } }));
     const bytes = Buffer.concat([Buffer.from([0x02, 0x66, 0x01, 0xff, 0xff]), ...frames]);
     for (const chunk of [bytes.length, 4 * KIB, 7, 1]) {
@@ -120,15 +121,15 @@ describe('frame: crafted garbage costs linear time', function () {
   });
 
   it('an issue keeps the bytes of its body after later pushes (the window is never written over)', function () {
-    const kept = [];
+    const kept: Wire[] = [];
     const decoder = new FrameDecoder({
       onMessage() {},
       onIssue: (i) => {
-        if (i.body) kept.push({ body: i.body, copy: Buffer.from(i.body) });
+        if ('body' in i) kept.push({ body: i.body, copy: Buffer.from(i.body) });
       },
     });
     // Frames with a bad LRC, each DATA different, split over 3-byte pushes: each goes through the window.
-    const bad = [];
+    const bad: Wire[] = [];
     for (let n = 0; n < 3000; n++) {
       const body = Buffer.from(`{"n":${n}}`);
       bad.push(Buffer.concat([Buffer.from([0x02, 0x66, 0x01, 0x00, body.length]), body, Buffer.from([xor(body) ^ 0x5a])]));
@@ -140,7 +141,7 @@ describe('frame: crafted garbage costs linear time', function () {
   });
 
   it('floods of bad JSON: JSON.parse words the first reasons, the decoder words the later ones, then they count as junk', function () {
-    const issues = [];
+    const issues: Wire[] = [];
     const decoder = new FrameDecoder({ onMessage() {}, onIssue: (i) => issues.push(i) });
     decoder.push(repeat([0x02, 0x66, 0x01, 0x00, 0x00, 0x00], 6 * 2000));
     let parseWords;
@@ -159,8 +160,8 @@ describe('frame: crafted garbage costs linear time', function () {
   });
 
   it('without an onIssue handler the garbage is as cheap, and frames still arrive', function () {
-    const messages = [];
-    const decoder = new FrameDecoder({ onMessage: (m) => messages.push(m) });
+    const messages: Wire[] = [];
+    const decoder = new FrameDecoder({ onMessage: (m: Wire) => messages.push(m) });
     const cpu = process.cpuUsage();
     for (const bytes of Object.values(PATTERNS)) decoder.push(bytes);
     const used = process.cpuUsage(cpu);
@@ -215,14 +216,14 @@ describe('frame: the decoder\'s own JSON check agrees with JSON.parse', function
 
   it('out of exception credit, the decoder still tells messages, non-objects and bad JSON apart as JSON.parse does (2,000 runs)', function () {
     fc.assert(fc.property(fc.array(texts, { minLength: 1, maxLength: 8 }), (bodies) => {
-      const messages = [];
-      const issues = [];
-      const decoder = new FrameDecoder({ onMessage: (m) => messages.push(m), onIssue: (i) => issues.push(i) });
+      const messages: Wire[] = [];
+      const issues: Wire[] = [];
+      const decoder = new FrameDecoder({ onMessage: (m: Wire) => messages.push(m), onIssue: (i) => issues.push(i) });
       // 200 frames of "{" with a right LRC spend the credit for JSON.parse exceptions.
       decoder.push(repeat(frameOf('{'), 7 * 200));
       messages.length = 0;
       issues.length = 0;
-      const expected = [];
+      const expected: Wire[] = [];
       for (const body of bodies.filter((b) => b.length < 4096 && !b.includes(0x02))) {
         decoder.push(frameOf(body));
         let value;
@@ -234,7 +235,7 @@ describe('frame: the decoder\'s own JSON check agrees with JSON.parse', function
         }
         expected.push(value !== null && typeof value === 'object' && !Array.isArray(value) ? 'message' : 'not-object');
       }
-      const got = [];
+      const got: Wire[] = [];
       // Each frame is one outcome: a message, or an issue (or, out of issue credit, junk).
       let m = 0;
       for (const kind of expected) {

@@ -1,12 +1,14 @@
 'use strict';
-const { mulberry32 } = require('./support/prng');
+import { mulberry32 } from './support/prng';
 
-const should = require('should');
-const { PassThrough } = require('node:stream');
-const {
+import should = require('should');
+import { PassThrough } from 'node:stream';
+import {
   encodeFrame, FrameDecoder, lrc, STX, PROTOCOL_ID, PROTOCOL_VERSION, HEADER_SIZE, MAX_BODY, MAX_FRAME,
-} = require('../dist/core/frame');
-const { FrameParser } = require('../dist/core/frame-parser');
+} from '../src/core/frame';
+import { FrameParser } from '../src/core/frame-parser';
+import type { Wire } from './support/wire';
+import type { DecodeIssue } from '../src/core/frame';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers written independently of the code under test.
@@ -22,7 +24,7 @@ function xorAll(bytes) {
  * Builds a frame byte by byte from DATA (a string, Buffer or object). Options override the header and the LRC so
  * broken frames can be made.
  */
-function rawFrame(data, opts = {}) {
+function rawFrame(data, opts: { len?: number; stx?: number; id?: number; version?: number; noLrc?: boolean; lrc?: number } = {}) {
   const body = Buffer.isBuffer(data) ? data : Buffer.from(typeof data === 'string' ? data : JSON.stringify(data), 'utf8');
   const len = opts.len !== undefined ? opts.len : body.length;
   const bytes = [
@@ -39,10 +41,10 @@ function rawFrame(data, opts = {}) {
 
 /** A decoder that records everything it reports. */
 function recorder() {
-  const messages = [];
-  const issues = [];
+  const messages: Wire[] = [];
+  const issues: Wire[] = [];
   const decoder = new FrameDecoder({
-    onMessage: (m) => messages.push(m),
+    onMessage: (m: Wire) => messages.push(m),
     onIssue: (i) => issues.push(i),
   });
   return { decoder, messages, issues };
@@ -310,10 +312,10 @@ describe('frame: FrameDecoder round trips', function () {
   });
 
   it('delivers frames in order when onMessage pushes more bytes (re-entrant push)', function () {
-    const seen = [];
+    const seen: Wire[] = [];
     let pushedBack = false;
     const decoder = new FrameDecoder({
-      onMessage(m) {
+      onMessage(m: Wire) {
         seen.push(m.params.n);
         if (!pushedBack) {
           pushedBack = true;
@@ -338,8 +340,8 @@ describe('frame: FrameDecoder round trips', function () {
   });
 
   it('works without an onIssue handler', function () {
-    const messages = [];
-    const decoder = new FrameDecoder({ onMessage: (m) => messages.push(m) });
+    const messages: Wire[] = [];
+    const decoder = new FrameDecoder({ onMessage: (m: Wire) => messages.push(m) });
     decoder.push(Buffer.from('junk'));
     decoder.push(rawFrame('{"a":1}', { lrc: 0 }));
     decoder.push(rawFrame('nope'));
@@ -397,7 +399,7 @@ describe('frame: FrameDecoder resynchronisation', function () {
 
   it('finds a frame after a truncated header (1–5 bytes of an unfinished frame) in one chunk', function () {
     const next = encodeFrame(CYRILLIC);
-    const filler = [];
+    const filler: Wire[] = [];
     for (let n = 0; n < 30; n++) filler.push(ping(n));
     const fillerBytes = Buffer.concat(filler.map((m) => encodeFrame(m)));
     for (let cut = 1; cut <= 5; cut++) {
@@ -409,7 +411,7 @@ describe('frame: FrameDecoder resynchronisation', function () {
 
   it('finds a frame after a truncated header when everything comes one byte at a time', function () {
     const next = encodeFrame(CYRILLIC);
-    const filler = [];
+    const filler: Wire[] = [];
     for (let n = 0; n < 30; n++) filler.push(ping(n));
     const all0 = Buffer.concat(filler.map((m) => encodeFrame(m)));
     for (let cut = 3; cut <= 4; cut++) {
@@ -515,7 +517,7 @@ describe('frame: FrameDecoder resynchronisation', function () {
 
   it('a maximum length field (65,535) over real frames: every frame is still decoded', function () {
     const bogus = rawFrame('{"x":', { len: 0xffff, noLrc: true });
-    const real = [];
+    const real: Wire[] = [];
     let size = 0;
     for (let n = 0; size < 70000; n++) {
       real.push(ping(n));
@@ -553,7 +555,7 @@ describe('frame: FrameDecoder resynchronisation', function () {
   it('reports JSON that is not an object (array, number, string, null, boolean) and keeps decoding', function () {
     const values = ['[1,2,3]', '42', '"Привіт"', 'null', 'true', '[]'];
     const r = recorder();
-    const chunks = [];
+    const chunks: Buffer[] = [];
     values.forEach((v, n) => {
       chunks.push(rawFrame(v));
       chunks.push(encodeFrame(ping(n)));
@@ -606,9 +608,9 @@ describe('frame: FrameDecoder stays bounded on garbage', function () {
 
   it('bufferedBytes never exceeds MAX_FRAME when random bytes are mixed with headers and real frames', function () {
     const rand = mulberry32(42);
-    const parts = [];
+    const parts: Buffer[] = [];
     let size = 0;
-    const sent = [];
+    const sent: Wire[] = [];
     while (size < 1 << 20) {
       const pick = rand();
       let part;
@@ -638,7 +640,7 @@ describe('frame: FrameDecoder stays bounded on garbage', function () {
     // A run of zeros longer than any frame completes whatever bogus length is pending; then the decoder is in sync.
     r.decoder.push(Buffer.alloc(MAX_FRAME));
     r.decoder.push(encodeFrame(ASTRAL));
-    r.messages.pop().should.eql(ASTRAL);
+    should(r.messages.pop()).eql(ASTRAL);
     r.decoder.bufferedBytes.should.equal(0);
     // Every decoded message is one that was sent, in the order sent, without duplicates.
     const ns = r.messages.map((m) => m.params.n);
@@ -656,7 +658,7 @@ describe('frame: FrameDecoder stays bounded on garbage', function () {
 
 describe('frame: FrameParser stream', function () {
   function collect(parser) {
-    const out = { messages: [], issues: [] };
+    const out = { messages: [] as Wire[], issues: [] as DecodeIssue[] };
     parser.on('data', (m) => out.messages.push(m));
     parser.on('issue', (i) => out.issues.push(i));
     return out;
@@ -682,7 +684,7 @@ describe('frame: FrameParser stream', function () {
     const parser = new FrameParser();
     parser.readableObjectMode.should.be.true();
     source.pipe(parser);
-    const got = [];
+    const got: Wire[] = [];
     parser.on('readable', () => {
       let m;
       while ((m = parser.read()) !== null) got.push(m);

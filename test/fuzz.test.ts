@@ -4,18 +4,19 @@
  * Property tests (fast-check) of the three places where outside input meets the library: the frame encoder and
  * decoder, and request validation. The seed is fixed so CI is repeatable; FUZZ_RUNS (the total over the three
  * properties, default 100,000) and FUZZ_SEED change them for longer local runs, e.g.
- *   FUZZ_RUNS=1000000 FUZZ_SEED=7 npx mocha --no-config --timeout 0 test/fuzz.test.js
+ *   FUZZ_RUNS=1000000 FUZZ_SEED=7 npx mocha --no-config --node-option require=tsx/cjs --timeout 0 test/fuzz.test.ts
  * A failure prints the seed and the counterexample path to replay it.
  */
 
-require('should');
-const util = require('node:util');
-const assert = require('node:assert/strict');
-const fc = require('fast-check');
-const { encodeFrame, FrameDecoder, MAX_FRAME, MAX_BODY } = require('../dist/core/frame');
-const { validateRequest } = require('../dist/core/validate');
-const { METHOD_NAMES, REQUEST_KEYS, getMethod } = require('../dist/core/catalogue');
-const { EcrError } = require('../dist/core/errors');
+import should = require('should');
+import util = require('node:util');
+import assert = require('node:assert/strict');
+import fc = require('fast-check');
+import { encodeFrame, FrameDecoder, MAX_FRAME, MAX_BODY, type DecodeIssue } from '../src/core/frame';
+import { validateRequest } from '../src/core/validate';
+import { METHOD_NAMES, REQUEST_KEYS, getMethod } from '../src/core/catalogue';
+import { EcrError } from '../src/core/errors';
+import type { Wire } from './support/wire';
 
 const TOTAL_RUNS = Number(process.env.FUZZ_RUNS || 100_000);
 const SEED = Number(process.env.FUZZ_SEED || 0x55ec4);
@@ -32,7 +33,7 @@ const RUNS = {
 /** Generous per-test time limit: at least a minute, and four times a slow core's 25 µs per round trip, 400 µs per stream, 25 µs per validation. */
 const limit = (runs, usPerRun) => Math.max(60_000, Math.ceil((runs * usPerRun) / 1000) * 4);
 
-const timings = {};
+const timings: Record<string, { runs: number; ms: number; outcomes?: Record<string, number> }> = {};
 function report() {
   const parts = Object.entries(timings).map(([name, t]) => `${name} ${t.runs} runs in ${t.ms} ms`);
   // eslint-disable-next-line no-console
@@ -83,9 +84,9 @@ const message = fc.oneof(
 
 /** Cut points for splitting a byte string: sorted, distinct, strictly inside it. */
 const cuts = fc.array(fc.nat(), { maxLength: 12 });
-function chunksOf(buffer, points) {
+function chunksOf(buffer: Buffer, points: number[]) {
   const at = [...new Set(points.map((p) => (buffer.length > 1 ? 1 + (p % (buffer.length - 1)) : 0)))].filter((p) => p > 0).sort((a, b) => a - b);
-  const out = [];
+  const out: Buffer[] = [];
   let from = 0;
   for (const p of at) {
     out.push(buffer.subarray(from, p));
@@ -99,9 +100,9 @@ function chunksOf(buffer, points) {
 const viaJson = (m) => JSON.parse(JSON.stringify(m));
 
 function recorder() {
-  const r = { messages: [], issues: [] };
-  r.decoder = new FrameDecoder({ onMessage: (m) => r.messages.push(m), onIssue: (i) => r.issues.push(i) });
-  return r;
+  const messages: Wire[] = [];
+  const issues: DecodeIssue[] = [];
+  return { messages, issues, decoder: new FrameDecoder({ onMessage: (m: Wire) => messages.push(m), onIssue: (i) => issues.push(i) }) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -206,7 +207,7 @@ describe(`fuzz: frames (seed ${SEED})`, function () {
  * costs only its start byte and the scan goes on at the next byte. A frame running past the end is pending.
  */
 function referenceDecode(bytes) {
-  const messages = [];
+  const messages: Wire[] = [];
   const n = bytes.length;
   for (let i = 0; ;) {
     const s = bytes.indexOf(0x02, i);
@@ -236,9 +237,9 @@ function referenceDecode(bytes) {
 // ---------------------------------------------------------------------------------------------------------------
 
 /** A valid request for `method` from the catalogue's examples. */
-function exampleParams(method) {
-  const params = {};
-  for (const name of Object.keys(getMethod(method).params)) params[name] = REQUEST_KEYS[name].example;
+function exampleParams(method: string) {
+  const params: Record<string, unknown> = {};
+  for (const name of Object.keys(getMethod(method)!.params)) params[name] = REQUEST_KEYS[name].example;
   if ('lrc' in params) delete params.lrc; // computed when left out; the catalogue's example does not match (§10.6)
   return params;
 }
@@ -285,7 +286,7 @@ function valueFor(name) {
 
 /** Params for a known method: its keys (sometimes left out, sometimes broken) plus keys the catalogue does not know. */
 function paramsFor(method) {
-  const names = Object.keys(getMethod(method).params);
+  const names = Object.keys(getMethod(method)!.params);
   const example = exampleParams(method);
   return fc.tuple(
     fc.tuple(...names.map((name) => fc.oneof({ weight: 4, arbitrary: fc.constant(example[name] ?? OMIT) }, { weight: 1, arbitrary: valueFor(name) }))),
@@ -302,7 +303,7 @@ function paramsFor(method) {
 
 // Built once per method: making arbitraries is far dearer than drawing from them.
 const requestsOf = new Map(METHOD_NAMES.map((method) => [method, fc.record({ method: fc.constant(method), params: paramsFor(method) })]));
-const knownRequest = fc.constantFrom(...METHOD_NAMES).chain((method) => requestsOf.get(method));
+const knownRequest = fc.constantFrom(...METHOD_NAMES).chain((method) => requestsOf.get(method)!);
 /** A valid request padded by an unknown key to within a few bytes of the 65,535-byte frame limit, on either side. */
 const nearLimit = fc.tuple(fc.constantFrom(...METHOD_NAMES), fc.integer({ min: -4, max: 4 }), fc.boolean()).map(([method, delta, cyrillic]) => {
   const params = exampleParams(method);
@@ -343,7 +344,7 @@ describe(`fuzz: validateRequest (seed ${SEED})`, function () {
         assert.ok(CODES.includes(err.code), err.code);
         assert.equal(err.sent, false);
         assert.equal(typeof err.rule, 'string');
-        assert.ok(err.rule.length > 3);
+        assert.ok(err.rule!.length > 3);
         if (typeof method === 'string' && method !== '') {
           assert.equal(err.method, method);
           assert.ok(err.message.startsWith(`${method}: `), err.message);
@@ -359,22 +360,22 @@ describe(`fuzz: validateRequest (seed ${SEED})`, function () {
           // (A key named "" cannot be named in words: the message then goes straight on with the rule.)
           assert.equal(typeof err.field, 'string');
           assert.ok(err.message.startsWith(err.field === '' ? `${method}: ${err.rule}` : `${method}: ${err.field} ${err.rule}`), err.message);
-          const spec = getMethod(method);
-          assert.ok(err.field === 'params' || Object.hasOwn(spec.params, err.field) || Object.hasOwn(params, err.field), err.field);
+          const spec = getMethod(method as string)!;
+          assert.ok(err.field === 'params' || Object.hasOwn(spec.params, err.field!) || Object.hasOwn(params as object, err.field!), err.field);
         }
         outcomes[err.code]++;
         return;
       }
       outcomes.accepted++;
       assert.equal(valid.method, method);
-      assert.equal(valid.spec, getMethod(method));
+      assert.equal(valid.spec, getMethod(method as string));
       // Every mandatory key is there, in wire form (strings, except the boolean isDetailReport).
       for (const [name, requirement] of Object.entries(valid.spec.params)) {
         if (requirement === 'M') assert.ok(Object.hasOwn(valid.params, name), name);
         if (Object.hasOwn(valid.params, name)) assert.equal(typeof valid.params[name], name === 'isDetailReport' ? 'boolean' : 'string');
       }
       // It fits in one frame.
-      assert.ok(encodeFrame({ method, params: valid.params }, method).length <= MAX_FRAME);
+      assert.ok(encodeFrame({ method, params: valid.params }, method as string).length <= MAX_FRAME);
       // Idempotent: the wire form validates to itself, key order included.
       const again = validateRequest(method, valid.params);
       assert.ok(util.isDeepStrictEqual(again.params, valid.params));
@@ -414,7 +415,7 @@ describe('validateRequest: regressions found by the fuzzer', function () {
   });
 
   it('an unknown key holding a cycle is refused by name (it was a TypeError)', function () {
-    const cycle = {};
+    const cycle: { self?: object } = {};
     cycle.self = cycle;
     refusedOn(() => PING_EXTRA(cycle), 'extra').message.should.equal('PingDevice: extra must be a JSON value (no BigInt, no cycles, not nested too deeply); got object');
   });
@@ -435,7 +436,7 @@ describe('validateRequest: regressions found by the fuzzer', function () {
     const date = new Date(0);
     const valid = validateRequest('PingDevice', { u: undefined, f: fn, d: date, n: null });
     valid.params.should.have.keys('u', 'f', 'd', 'n');
-    valid.params.f.should.equal(fn);
-    valid.params.d.should.equal(date);
+    should(valid.params.f).equal(fn);
+    should(valid.params.d).equal(date);
   });
 });

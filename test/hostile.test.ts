@@ -1,5 +1,5 @@
 'use strict';
-const { mulberry32 } = require('./support/prng');
+import { mulberry32 } from './support/prng';
 
 /*
  * Hostile input over real loopback sockets. Against the simulator: raw sockets write garbage, lying length fields,
@@ -10,11 +10,13 @@ const { mulberry32 } = require('./support/prng');
  * rejection unhandled, and the next request must work.
  */
 
-const should = require('should');
-const net = require('node:net');
-const { Terminal, encodeFrame, FrameDecoder, MAX_FRAME } = require('../dist/core');
-const { startSimulator } = require('../dist/simulator');
-const { purchase, delay, waitFor, financialCount, FAST } = require('./support/fixtures');
+import should = require('should');
+import net = require('node:net');
+import { Terminal, encodeFrame, FrameDecoder, MAX_FRAME, type DecodeIssue } from '../src/core';
+import type { Wire } from './support/wire';
+import { startSimulator } from '../src/simulator';
+import { purchase, delay, waitFor, financialCount, FAST } from './support/fixtures';
+import type { AddressInfo } from 'node:net';
 
 // ---------------------------------------------------------------------------------------------------------------
 // No promise may be left rejected without a handler, anywhere in this file.
@@ -22,7 +24,7 @@ const { purchase, delay, waitFor, financialCount, FAST } = require('./support/fi
 // (Hooks registered inside this file's describe blocks, so that they do not run for other files' tests.)
 
 function failOnUnhandledRejections() {
-  const unhandled = [];
+  const unhandled: unknown[] = [];
   const onUnhandled = (reason) => unhandled.push(reason);
   before(function () {
     process.on('unhandledRejection', onUnhandled);
@@ -34,7 +36,7 @@ function failOnUnhandledRejections() {
     await delay(20);
     if (unhandled.length) {
       const reasons = unhandled.splice(0);
-      throw new Error(`unhandled rejection(s) during "${this.currentTest.title}": ${reasons.map((r) => (r && r.stack) || String(r)).join('\n')}`);
+      throw new Error(`unhandled rejection(s) during "${this.currentTest!.title}": ${reasons.map((r) => (r instanceof Error && r.stack) || String(r)).join('\n')}`);
     }
   });
 }
@@ -43,8 +45,8 @@ function failOnUnhandledRejections() {
 // Helpers
 
 /** mulberry32 with helpers for junk bytes. */
-function prng(seed) {
-  const next = mulberry32(seed);
+function prng(seed: number) {
+  const next = mulberry32(seed) as (() => number) & { int: (n: number) => number; junk: (size: number) => Buffer };
   next.int = (n) => Math.floor(next() * n);
   /** Random bytes without the start byte 0x02. */
   next.junk = (size) => Buffer.from(Array.from({ length: size }, () => {
@@ -58,7 +60,7 @@ const xor = (bytes) => bytes.reduce((x, b) => x ^ b, 0);
 const hex = (n) => n.toString(16).padStart(2, '0');
 
 /** A frame built by hand so the header, length and LRC can lie. */
-function rawFrame(data, opts = {}) {
+function rawFrame(data, opts: { len?: number; id?: number; version?: number; noLrc?: boolean; lrc?: number } = {}) {
   const body = Buffer.isBuffer(data) ? data : Buffer.from(typeof data === 'string' ? data : JSON.stringify(data), 'utf8');
   const len = opts.len ?? body.length;
   const head = Buffer.from([0x02, opts.id ?? 0x66, opts.version ?? 0x01, len >> 8, len & 0xff]);
@@ -92,7 +94,16 @@ function padded(message, size, cyrillic = false) {
 
 /** A raw framed TCP connection: write bytes, read decoded messages in order. */
 class Raw {
-  constructor(port) {
+  messages: Wire[];
+  issues: DecodeIssue[];
+  waiters: (() => void)[];
+  closed: boolean;
+  socket: net.Socket;
+  decoder: FrameDecoder;
+  ready: Promise<unknown>;
+  read: number;
+
+  constructor(port: number) {
     this.messages = [];
     this.issues = [];
     this.waiters = [];
@@ -103,7 +114,7 @@ class Raw {
     this.socket.on('close', () => {
       this.closed = true;
     });
-    this.decoder = new FrameDecoder({ onMessage: (m) => this.onMessage(m), onIssue: (i) => this.issues.push(i) });
+    this.decoder = new FrameDecoder({ onMessage: (m: Wire) => this.onMessage(m), onIssue: (i) => this.issues.push(i) });
     this.socket.on('data', (chunk) => this.decoder.push(chunk));
     this.ready = new Promise((resolve, reject) => {
       this.socket.once('connect', resolve);
@@ -118,7 +129,7 @@ class Raw {
   }
 
   write(bytes) {
-    return new Promise((resolve, reject) => this.socket.write(Buffer.isBuffer(bytes) ? bytes : encodeFrame(bytes), (err) => (err ? reject(err) : resolve())));
+    return new Promise<void>((resolve, reject) => this.socket.write(Buffer.isBuffer(bytes) ? bytes : encodeFrame(bytes), (err) => (err ? reject(err) : resolve())));
   }
 
   /** The next `count` messages not read yet; fails after `ms`. */
@@ -128,7 +139,7 @@ class Raw {
       if (this.closed) throw new Error(`connection closed after ${this.messages.length - this.read} of ${count} messages`);
       const left = until - Date.now();
       if (left <= 0) throw new Error(`only ${this.messages.length - this.read} of ${count} messages within ${ms} ms`);
-      await new Promise((resolve) => {
+      await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 50));
         this.waiters.push(() => {
           clearTimeout(timer);
@@ -193,8 +204,8 @@ describe('hostile input: the simulator', function () {
   it('garbage frames (wrong id, bad LRC, bad JSON, junk) in random order each get exactly their answer, in order', async function () {
     const rand = prng(0xbadf00d);
     const c = await raw();
-    const expected = [];
-    const writes = [];
+    const expected: object[] = [];
+    const writes: Buffer[] = [];
     const kinds = { E01: 0, E02: 0, E03: 0, junk: 0 };
     // Every byte outside a frame's start is chosen so that it cannot start another frame (no 0x02 in lengths, DATA or
     // LRC), and every foreign header is followed by a good one before the next (a run of foreign bytes draws one E01,
@@ -443,8 +454,8 @@ describe('hostile input: the simulator', function () {
  * included: reply(object | string | Buffer) frames an object or a JSON string; a Buffer goes out as it is.
  */
 async function fakeTerminal(script) {
-  const counts = {};
-  const sockets = new Set();
+  const counts: Record<string, number> = {};
+  const sockets = new Set<net.Socket>();
   let connections = 0;
   const server = net.createServer((socket) => {
     connections++;
@@ -456,7 +467,7 @@ async function fakeTerminal(script) {
     };
     reply.close = () => socket.destroy();
     const decoder = new FrameDecoder({
-      onMessage: (m) => {
+      onMessage: (m: Wire) => {
         counts[m.method] = (counts[m.method] || 0) + 1;
         // A v1.1.10 terminal: the client's probe for later firmware is an unknown method to it (§5.1).
         if (m.method === 'GetResultByUid') return reply({ method: 'Unknown', error: true, errorCode: 'E05', errorDescription: 'Unknown method', params: {} });
@@ -465,9 +476,9 @@ async function fakeTerminal(script) {
     });
     socket.on('data', (d) => decoder.push(d));
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    port: server.address().port,
+    port: (server.address() as AddressInfo).port,
     counts,
     get connections() {
       return connections;
@@ -688,7 +699,7 @@ describe('hostile input: the client', function () {
     open({ requestTimeout: 100 });
     const results = await Promise.allSettled([t.request('GetStatus'), t.request('PingDevice'), t.request('GetLastResult')]);
     results.map((r) => r.status).should.eql(['rejected', 'rejected', 'rejected']);
-    results.map((r) => r.reason.code).should.eql(['TIMEOUT', 'TIMEOUT', 'TIMEOUT']);
+    results.map((r) => (r as PromiseRejectedResult).reason.code).should.eql(['TIMEOUT', 'TIMEOUT', 'TIMEOUT']);
   });
 
   it('a request timeout runs from that request\'s sending, after many answered ones and with its own length', async function () {
@@ -742,7 +753,7 @@ describe('hostile input: the client', function () {
   it('an answer without a method (some later firmware) is the one request in flight\'s, said once per connection', async function () {
     peer = await fakeTerminal((m, reply) => reply('{"error":false,"errorCode":"","errorDescription":"","params":{}}'));
     open({ requestTimeout: 1000 });
-    const issues = [];
+    const issues: unknown[] = [];
     t.on('issue', (i) => issues.push(i));
     (await t.request('PingDevice')).should.match({ method: 'PingDevice', error: false });
     (await t.request('GetMerchantList')).should.match({ method: 'GetMerchantList', error: false });
@@ -757,7 +768,7 @@ describe('hostile input: the client', function () {
       } else reply(ok(m.method, { params: { marker: 'real' } }));
     });
     open({ requestTimeout: 1000 });
-    const issues = [];
+    const issues: string[] = [];
     t.on('issue', (i) => issues.push(i.kind));
     await t.request('GetStatus');
     await new Promise((resolve) => setTimeout(resolve, 50));

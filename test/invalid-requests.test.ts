@@ -6,10 +6,10 @@
  * sees a connection, let alone a request, and the error names the method, the field and the rule.
  */
 
-const should = require('should');
-const { Terminal } = require('../dist/core');
-const { startSimulator } = require('../dist/simulator');
-const { FAST, MERCHANT } = require('./support/fixtures');
+import should = require('should');
+import { Terminal } from '../src/core';
+import { startSimulator } from '../src/simulator';
+import { FAST, MERCHANT } from './support/fixtures';
 
 const PURCHASE = { transAmount: '2450', transCurrency: '980', merchantId: MERCHANT };
 const RECEIPT = '<receipt><text align="center" size="normal" weight="bold" darkness="normal">Дякуємо!</text></receipt>';
@@ -29,7 +29,7 @@ const HUGE_CYRILLIC = `<receipt><text>${'Ж'.repeat(33_000)}</text></receipt>`;
 const HUGE_ASCII = `<receipt><text>${'x'.repeat(65_600)}</text></receipt>`;
 
 /** [method, params, field, code, rule] */
-const ROWS = [
+const ROWS: [string, unknown, string, string, RegExp, ('transact' | 'request')?][] = [
   // Purchase: amounts
   ['Purchase', { ...PURCHASE, transAmount: 24.5 }, 'transAmount', 'VALIDATION', AMOUNT],
   ['Purchase', { ...PURCHASE, transAmount: '24.50' }, 'transAmount', 'VALIDATION', AMOUNT],
@@ -132,7 +132,7 @@ describe('invalid requests are refused before the wire', function () {
   });
 
   for (const [method, params, field, code, rule, how] of ROWS) {
-    const group = { Purchase: 1, Void: 1, Refund: 1, CashBack: 1, Preauthorization: 1, SalePreauth: 1, VoidPreauth: 1, Cash: 1, Deposit: 1, Balance: 1, Echo: 1, PartialVoid: 1, XReport: 1, ZReport: 1 };
+    const group: Record<string, number> = { Purchase: 1, Void: 1, Refund: 1, CashBack: 1, Preauthorization: 1, SalePreauth: 1, VoidPreauth: 1, Cash: 1, Deposit: 1, Balance: 1, Echo: 1, PartialVoid: 1, XReport: 1, ZReport: 1 };
     // Financial and report methods go through transact(), the rest through request(), unless the row says otherwise.
     const call = how ?? (group[method] ? 'transact' : 'request');
     const shown = JSON.stringify(params, (k, v) => (typeof v === 'string' && v.length > 40 ? `${v.slice(0, 20)}…(${v.length})` : Number.isNaN(v) ? 'NaN' : v));
@@ -180,6 +180,7 @@ describe('left-out transCurrency and merchantId: filled in, or refused naming th
 
   it('transCurrency defaults to the Terminal\'s currency (980 unless set); a bad currency option names it', async function () {
     sim = await startSimulator({ port: 0, phases: FAST });
+    // @ts-expect-error: a number where the type says string, as a flow or a JavaScript caller may give it
     t = new Terminal({ host: '127.0.0.1', port: sim.port, pollInterval: 5, currency: 840 });
     t.currency.should.equal('840');
     await t.transact('Purchase', { transAmount: '2450', merchantId: MERCHANT });

@@ -4,19 +4,21 @@
  * result no JSON writer can write: Node-RED stays up, nothing is sent that is not written down, nothing written
  * down is lost, and what blocks payments says why and how to clear it.
  */
-const fs = require('node:fs');
-const os = require('node:os');
-const net = require('node:net');
-const path = require('node:path');
-const http = require('node:http');
-const { spawn, spawnSync } = require('node:child_process');
-const should = require('should');
-const { Terminal, Journal, JOURNAL_UNAVAILABLE, UNREADABLE_JOURNAL, getMethod, encodeFrame, FrameDecoder } = require('../dist/core');
-const { judgeResult } = require('../dist/core/outcome');
-const { setup, purchase, financialCount, waitFor, delay, MERCHANT } = require('./support/fixtures');
-const { startNodeRed } = require('./support/node-red');
-const nodes = require('./nodes/support');
-const { STATUS_NS, hubBadge } = require('../dist/nodes/lib/status');
+import fs = require('node:fs');
+import os = require('node:os');
+import net = require('node:net');
+import path = require('node:path');
+import http = require('node:http');
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import should = require('should');
+import { Terminal, Journal, JOURNAL_UNAVAILABLE, UNREADABLE_JOURNAL, getMethod, encodeFrame, FrameDecoder } from '../dist/core';
+import { judgeResult } from '../dist/core/outcome';
+import { setup, purchase, financialCount, waitFor, delay, MERCHANT } from './support/fixtures';
+import { startNodeRed } from './support/node-red';
+import nodes = require('./nodes/support');
+import { STATUS_NS, hubBadge } from '../dist/nodes/lib/status';
+import type { AddressInfo } from 'node:net';
+import type { Wire } from './support/wire';
 
 const root = path.join(__dirname, '..');
 const dist = (p) => JSON.stringify(path.join(root, 'dist', p));
@@ -27,7 +29,7 @@ function tmpDir() {
 
 /** Every unhandled rejection and uncaught exception while a test runs fails it: either one stops Node-RED. */
 function failOnProcessErrors() {
-  const seen = [];
+  const seen: Wire[] = [];
   const onRejection = (reason) => seen.push(`unhandledRejection: ${(reason && reason.stack) || reason}`);
   const onException = (err) => seen.push(`uncaughtException: ${(err && err.stack) || err}`);
   before(() => {
@@ -40,7 +42,7 @@ function failOnProcessErrors() {
   });
   afterEach(async function () {
     await delay(30);
-    if (seen.length) throw new Error(`during "${this.currentTest.title}":\n${seen.splice(0).join('\n')}`);
+    if (seen.length) throw new Error(`during "${this.currentTest!.title}":\n${seen.splice(0).join('\n')}`);
   });
 }
 
@@ -75,7 +77,7 @@ const onSmallDisk = (dir) => (argv) => ['unshare', '-rm', 'sh', '-c', 'mount -t 
  */
 function runReadOnly(target, script, wrap = underReadOnly(target)) {
   const [cmd, ...args] = wrap([process.execPath, '-e', script]);
-  return new Promise((resolve) => {
+  return new Promise<{ status: number | null; stdout: string; stderr: string; out: Wire }>((resolve) => {
     const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -83,9 +85,9 @@ function runReadOnly(target, script, wrap = underReadOnly(target)) {
     child.stderr.on('data', (d) => (stderr += d));
     child.on('exit', (status) => {
       const last = stdout.trim().split('\n').pop();
-      let out;
+      let out: Wire;
       try {
-        out = JSON.parse(last);
+        out = JSON.parse(last!);
       } catch {
         out = undefined;
       }
@@ -140,7 +142,7 @@ describe('Hostile journals', function () {
 
     const now = new Date().toISOString();
     const record = (extra = {}) => ({ id: 'r1', method: 'Purchase', params: purchase('42'), startedAt: now, updatedAt: now, step: 'unknown', snapshot: null, ...extra });
-    const BAD = [
+    const BAD: [string, string, RegExp][] = [
       ['records: [null]', '{"version":1,"records":[null]}', /record 0 is null/],
       ['records: [1]', '{"version":1,"records":[1]}', /record 0 is number/],
       ['records: [{}]', '{"version":1,"records":[{}]}', /record 0 has no id/],
@@ -164,7 +166,7 @@ describe('Hostile journals', function () {
         const file = path.join(dir, 'journal.json');
         fs.writeFileSync(file, text);
         const t = env.open('tcp', { journal: file });
-        const issues = [];
+        const issues: Wire[] = [];
         t.on('issue', (i) => issues.push(i));
         t.unresolved().should.have.length(1);
         t.unresolved()[0].should.match({ id: UNREADABLE_JOURNAL, step: 'unknown' });
@@ -268,7 +270,7 @@ describe('Hostile journals', function () {
       await nodes.load(flow());
       const term = nodes.helper.getNode('term');
       const buy = nodes.helper.getNode('buy');
-      term.hub.state.journal.should.match(new RegExp(`locked by pid ${holder}`));
+      term.hub.state.journal!.should.match(new RegExp(`locked by pid ${holder}`));
       hubBadge(term.hub.state).should.eql({ fill: 'red', shape: 'ring', text: `${STATUS_NS}journal-error` });
       const caught = nodes.next(nodes.helper.getNode('caught'));
       buy.receive({ payload: 100 });
@@ -308,7 +310,7 @@ describe('Hostile journals', function () {
       const truncated = '{"version":1,"records":[{"id":';
       fs.writeFileSync(file, truncated);
       const run = await runReadOnly(dir, libraryScript(file, sim.port));
-      run.status.should.equal(0, run.stderr);
+      should(run.status).equal(0, run.stderr);
       run.stderr.should.not.match(/Unhandled|unhandled|uncaught/);
       const out = run.out;
       out.records.should.have.length(1);
@@ -335,7 +337,7 @@ describe('Hostile journals', function () {
       const truncated = '{"version":1,"records":[{"id":';
       fs.writeFileSync(file, truncated);
       const run = await runReadOnly(file, libraryScript(file, sim.port));
-      run.status.should.equal(0, run.stderr);
+      should(run.status).equal(0, run.stderr);
       const out = run.out;
       out.records.map((r) => r.id).should.eql([JOURNAL_UNAVAILABLE]);
       out.records[0].reason.should.match(/could not be read .* and it could not be kept aside as .*journal\.json\.unreadable-\d+ \(EBUSY/);
@@ -364,7 +366,7 @@ describe('Hostile journals', function () {
         fs.unlinkSync(${JSON.stringify(path.join(dir, 'pad'))});
         process.on('exit', () => console.error(JSON.stringify({ files: fs.readdirSync(${JSON.stringify(dir)}).sort(), journal: fs.readFileSync(${JSON.stringify(file)}, 'utf8') })));`;
       const run = await runReadOnly(dir, fill + libraryScript(file, sim.port), onSmallDisk(dir));
-      run.status.should.equal(0, run.stderr);
+      should(run.status).equal(0, run.stderr);
       const out = run.out;
       out.records.map((r) => r.id).should.eql([JOURNAL_UNAVAILABLE]);
       out.records[0].reason.should.match(/its replacement could not be written \(ENOSPC.*\); it is back at .*journal\.json\./);
@@ -373,7 +375,7 @@ describe('Hostile journals', function () {
       out.state.journal.should.match(/ENOSPC/);
       (sim.counts.Purchase || 0).should.equal(0);
       // Put back, and nothing else left behind: the next start still finds that something is wrong.
-      const after = JSON.parse(run.stderr.trim().split('\n').pop());
+      const after = JSON.parse(run.stderr.trim().split('\n').pop()!);
       after.should.eql({ files: ['fill', 'journal.json'], journal: truncated });
     });
 
@@ -382,7 +384,7 @@ describe('Hostile journals', function () {
       const journalDir = path.join(dir, 'journals');
       fs.mkdirSync(journalDir);
       fs.writeFileSync(path.join(journalDir, 'journal-cfg1.json'), '{"version":1,"records":[{"id":');
-      const caught = [];
+      const caught: Wire[] = [];
       const server = http.createServer((req, res) => {
         let body = '';
         req.on('data', (d) => (body += d));
@@ -391,7 +393,7 @@ describe('Hostile journals', function () {
           res.end('ok');
         });
       });
-      await new Promise((r) => server.listen(0, '127.0.0.1', r));
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       const flows = [
         { id: 'f1', type: 'tab', label: 'pay' },
         { id: 'cfg1', type: 'ssi-terminal', name: 'sim', transport: 'tcp', host: '127.0.0.1', port: sim.port, merchantId: MERCHANT, currency: '980', pollInterval: 20 },
@@ -399,7 +401,7 @@ describe('Hostile journals', function () {
         { id: 'buy1', type: 'ssi-purchase', z: 'f1', terminal: 'cfg1', units: 'minor', wires: [[], []] },
         { id: 'catch1', type: 'catch', z: 'f1', scope: ['buy1'], wires: [['fn1']] },
         { id: 'fn1', type: 'function', z: 'f1', func: 'msg.payload = msg.ecrError; return msg;', wires: [['post1']] },
-        { id: 'post1', type: 'http request', z: 'f1', method: 'POST', ret: 'txt', url: `http://127.0.0.1:${server.address().port}/caught`, wires: [[]] },
+        { id: 'post1', type: 'http request', z: 'f1', method: 'POST', ret: 'txt', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/caught`, wires: [[]] },
       ];
       let red;
       try {
@@ -432,7 +434,7 @@ describe('Hostile journals', function () {
     let env;
     let dir;
     let file;
-    const children = [];
+    const children: ChildProcess[] = [];
     beforeEach(() => {
       dir = tmpDir();
       file = path.join(dir, 'journal.json');
@@ -485,7 +487,7 @@ describe('Hostile journals', function () {
       const dead = deadPid();
       fs.writeFileSync(lockFile(), JSON.stringify({ pid: dead, hostname: os.hostname(), token: 'crashed', acquiredAt: '2020-01-01T00:00:00.000Z' }));
       const t = env.open('tcp', { journal: file });
-      const issues = [];
+      const issues: Wire[] = [];
       t.on('issue', (i) => issues.push(i));
       t.unresolved().should.eql([]);
       lockOwner().should.match({ pid: process.pid, hostname: os.hostname() });
@@ -497,7 +499,7 @@ describe('Hostile journals', function () {
 
     it('a lock left by an earlier process with this pid (a container restarted), or before the machine restarted, or by a pid now another process\'s, is taken over', async function () {
       const me = { pid: process.pid, hostname: os.hostname(), token: 'earlier-me' };
-      const cases = [['an earlier process with this pid', me, /earlier process with this one's pid/]];
+      const cases: [string, object, RegExp][] = [['an earlier process with this pid', me, /earlier process with this one's pid/]];
       if (fs.existsSync('/proc/sys/kernel/random/boot_id')) {
         // The parent of this process runs; the lock is from another boot all the same.
         cases.push(['another boot', { pid: process.ppid, hostname: os.hostname(), bootId: 'another-boot', token: 'b' }, /before the machine restarted/]);
@@ -506,7 +508,7 @@ describe('Hostile journals', function () {
       for (const [label, owner, why] of cases) {
         fs.writeFileSync(lockFile(), JSON.stringify(owner));
         const j = new Journal(file);
-        const issues = [];
+        const issues: Wire[] = [];
         j.on('issue', (i) => issues.push(i.message));
         should(j.unavailable).be.undefined();
         await waitFor(() => issues.length === 1, 1000, `the issue (${label})`);
@@ -539,7 +541,7 @@ describe('Hostile journals', function () {
         setInterval(() => {}, 1000);`;
       const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
       children.push(child);
-      await new Promise((resolve) => child.stdout.on('data', (d) => String(d).includes('holding') && resolve()));
+      await new Promise<void>((resolve) => child.stdout.on('data', (d) => String(d).includes('holding') && resolve()));
       return child;
     }
 
@@ -574,7 +576,7 @@ describe('Hostile journals', function () {
         Promise.all(Array.from({ length: 300 }, (_, i) => writeFileAtomicAsync(${JSON.stringify(file)}, JSON.stringify({ pid: process.pid, i, pad: 'x'.repeat(2000) })).catch((e) => failures.push(e.code))))
           .then(() => console.log(JSON.stringify({ failures })));`;
       const run = () =>
-        new Promise((resolve) => {
+        new Promise<{ failures: string[] }>((resolve) => {
           const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
           let out = '';
           child.stdout.on('data', (d) => (out += d));
@@ -622,8 +624,8 @@ describe('Hostile journals', function () {
           { id: 'caught', type: 'helper' },
         ]);
         const term = nodes.helper.getNode('term');
-        hubBadge(term.hub.state).text.should.equal(`${STATUS_NS}journal-error`);
-        term.hub.state.journal.should.containEql(`locked by pid ${red.pid}`);
+        should(hubBadge(term.hub.state).text).equal(`${STATUS_NS}journal-error`);
+        term.hub.state.journal!.should.containEql(`locked by pid ${red.pid}`);
         const caught = nodes.next(nodes.helper.getNode('caught'));
         nodes.helper.getNode('buy').receive({ payload: 100 });
         const err = await caught;
@@ -663,11 +665,11 @@ describe('Hostile journals', function () {
     async function deepTerminal() {
       let last = lastResult('500', 'A1');
       let busy = 0;
-      const counts = {};
+      const counts: Record<string, number> = {};
       const server = net.createServer((socket) => {
         socket.on('error', () => {});
         const decoder = new FrameDecoder({
-          onMessage: (m) => {
+          onMessage: (m: Wire) => {
             counts[m.method] = (counts[m.method] || 0) + 1;
             const reply = (text) => socket.write(encodeFrame(text));
             if (m.method === 'GetLastResult') reply(last);
@@ -681,15 +683,15 @@ describe('Hostile journals', function () {
         });
         socket.on('data', (d) => decoder.push(d));
       });
-      await new Promise((r) => server.listen(0, '127.0.0.1', r));
-      return { port: server.address().port, counts, close: () => new Promise((r) => server.close(r)) };
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      return { port: (server.address() as AddressInfo).port, counts, close: () => new Promise((r) => server.close(r)) };
     }
 
     it('a last result nested 20,000 levels deep: a journalled payment runs, and its record on disk is bounded', async () => {
       peer = await deepTerminal();
       const file = path.join(dir, 'journal.json');
       const t = new Terminal({ host: '127.0.0.1', port: peer.port, pollInterval: 5, settleGrace: 50, journal: file });
-      const writes = [];
+      const writes: Wire[] = [];
       const watcher = setInterval(() => {
         try {
           writes.push(fs.readFileSync(file, 'utf8'));
@@ -724,7 +726,7 @@ describe('Hostile journals', function () {
       // The same result, and one that differs only deep inside what the journal cut.
       const same = parse(lastResult('500', 'A1'));
       const changedDeep = parse(lastResult('500', 'A1').replace(`"receiptLines":${deep('A1')}`, `"receiptLines":${deep('A2')}`));
-      const spec = getMethod('Purchase');
+      const spec = getMethod('Purchase')!;
       const file = path.join(dir, 'journal.json');
       const j = new Journal(file);
       j.open({ method: 'Purchase', params: purchase('500'), snapshot: before });
@@ -756,7 +758,7 @@ describe('Hostile journals', function () {
       const onDisk = JSON.parse(fs.readFileSync(file, 'utf8')).records[0];
       onDisk.lastStatus.length.should.be.below(200);
       onDisk.reason.length.should.be.below(2200);
-      let nested = 'rrn';
+      let nested: unknown = 'rrn';
       for (let i = 0; i < DEEP; i++) nested = [nested];
       j.close(r.id, { ref: 'r-1', method: 'Purchase', params: purchase('100'), settledAt: new Date().toISOString(), how: 'result', summary: { approved: true, rrn: nested, authCode: 'a'.repeat(100_000) } });
       await j.flush();

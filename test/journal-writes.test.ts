@@ -1,17 +1,18 @@
 'use strict';
 /** Journal writes off the event loop, on a writer thread: durable before the request goes out, and no disk call on the event loop. */
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-require('should');
-const { writeFileAtomicAsync } = require('../dist/core/atomic-file');
-const { Journal } = require('../dist/core');
-const { setup, purchase } = require('./support/fixtures');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import should = require('should');
+import { writeFileAtomicAsync } from '../src/core/atomic-file';
+import { Journal } from '../src/core';
+import { setup, purchase } from './support/fixtures';
+import type { Wire } from './support/wire';
 
 describe('Journal writes', function () {
   let dir;
   let env;
-  const restore = [];
+  const restore: Wire[] = [];
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssi-writes-'))));
   afterEach(async () => {
     for (const undo of restore.splice(0)) undo();
@@ -41,7 +42,7 @@ describe('Journal writes', function () {
     await j.flush();
     onDisk()[0].should.match({ id: r.id, step: 'sending' });
     j.amend(r.id, { lastStatus: 'S03' });
-    j.records[0].lastStatus.should.equal('S03');
+    should(j.records[0].lastStatus).equal('S03');
     await j.flush();
     onDisk()[0].should.not.have.property('lastStatus');
     j.update(r.id, { step: 'unknown', reason: 'lost' });
@@ -64,7 +65,7 @@ describe('Journal writes', function () {
       if (method === 'Purchase') recordAtPurchase = JSON.parse(fs.readFileSync(file, 'utf8')).records[0];
     });
     // The main thread makes no file-system call of a journal write at all: a slow disk could not hold it.
-    const calls = [];
+    const calls: Wire[] = [];
     for (const name of ['open', 'write', 'writeFile', 'fsync', 'rename', 'close']) {
       const original = fs[name];
       fs[name] = (...args) => (calls.push(name), original(...args));

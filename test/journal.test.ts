@@ -1,11 +1,12 @@
 'use strict';
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { spawn } = require('node:child_process');
-require('should');
-const { Terminal } = require('../dist/core');
-const { setup, purchase, waitFor, financialCount, MERCHANT } = require('./support/fixtures');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import { spawn } from 'node:child_process';
+import 'should';
+import { Terminal } from '../src/core';
+import { setup, purchase, waitFor, financialCount, MERCHANT } from './support/fixtures';
+import type { Wire } from './support/wire';
 
 function tmpJournal() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssi-journal-'));
@@ -55,7 +56,7 @@ describe('Journal and recovery', function () {
       const t = new Terminal({ host: '127.0.0.1', port: ${env.sim.port}, pollInterval: 5, journal: ${JSON.stringify(j.file)} });
       t.transact('Purchase', { transAmount: '7777', transCurrency: '980', merchantId: '${MERCHANT}' }, { tag: 'buy-1', onStatus: (s) => s.status === 'S02' && console.log('S02') });`;
     const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise((resolve) => child.stdout.on('data', (d) => String(d).includes('S02') && resolve()));
+    await new Promise<void>((resolve) => child.stdout.on('data', (d) => String(d).includes('S02') && resolve()));
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
     onDisk(j.file).should.have.length(1);
@@ -63,7 +64,7 @@ describe('Journal and recovery', function () {
 
     const t = env.open('tcp', { journal: j.file });
     t.unresolved().should.have.length(1);
-    const recovered = [];
+    const recovered: Wire[] = [];
     t.on('recovered', (r) => recovered.push(r));
     const [report] = await t.reconcile();
     report.verdict.should.equal('ours');
@@ -127,7 +128,7 @@ describe('Journal and recovery', function () {
     err.code.should.equal('OUTCOME_UNKNOWN');
     err.facts.journalId.should.equal(t.unresolved()[0].id);
     t.unresolved()[0].step.should.equal('unknown');
-    const recovered = [];
+    const recovered: Wire[] = [];
     t.on('recovered', (r) => recovered.push(r.result.params.transAmount));
     await waitFor(() => env.sim.status === 'S00', 3000, 'the terminal to finish');
     env.sim.engine.phases.S02 = 0;

@@ -7,15 +7,16 @@
  * tells a dead gateway, and the payment it was running is answered after the restart, with its id; after a restart
  * (the ids in memory gone) a repeated id is still never charged again.
  */
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-require('should');
-const mqtt = require('mqtt');
-const { startSimulator } = require('../dist/simulator');
-const { startNodeRed } = require('./support/node-red');
-const { startBroker } = require('./support/broker');
-const { waitFor, delay, MERCHANT } = require('./support/fixtures');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import should = require('should');
+import mqtt = require('mqtt');
+import { startSimulator, type Simulator } from '../dist/simulator';
+import type { Wire } from './support/wire';
+import { startNodeRed } from './support/node-red';
+import { startBroker } from './support/broker';
+import { waitFor, delay, MERCHANT } from './support/fixtures';
 
 const EXAMPLE = path.join(__dirname, '..', 'examples', '06 MQTT fleet - payments by topic.json');
 const PHASES = { S01: 10, S02: 300, S03: 10, S04: 10, S05: 10, S07: 0 };
@@ -39,10 +40,10 @@ function fleetFlow(brokerPort, sims, settings = {}) {
 
 /** An MQTT 5 client that keeps every message it gets: { topic, body (parsed JSON), retain, properties }. */
 async function client(brokerPort, topics) {
-  const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${brokerPort}`, { protocolVersion: 5, clean: true, reconnectPeriod: 0 });
+  const c = (await mqtt.connectAsync(`mqtt://127.0.0.1:${brokerPort}`, { protocolVersion: 5, clean: true, reconnectPeriod: 0 })) as mqtt.MqttClient & { got: { topic: string; body: Wire; retain: boolean; properties: object }[] };
   c.got = [];
   c.on('message', (topic, payload, packet) => {
-    let body = payload.toString();
+    let body: Wire = payload.toString();
     try {
       body = JSON.parse(body);
     } catch {
@@ -54,7 +55,7 @@ async function client(brokerPort, topics) {
   return c;
 }
 
-const request = (c, terminal, body, properties) =>
+const request = (c, terminal, body, properties?) =>
   c.publishAsync(`payments/${terminal}/request`, typeof body === 'string' ? body : JSON.stringify(body), { qos: 1, ...(properties ? { properties } : {}) });
 
 const amounts = (sim) => sim.requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transAmount).sort();
@@ -63,12 +64,12 @@ describe('MQTT fleet example: an MQTT 5 broker, two terminals, Node-RED and a ce
   this.timeout(90000);
   let dir;
   let broker;
-  let sims;
+  let sims: Record<string, Simulator>;
   let red;
   let clients;
 
   /** `settings`: ssi-terminal settings by terminal name. */
-  async function start(settings) {
+  async function start(settings?) {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssi-mqtt-'));
     broker = await startBroker(dir);
     sims = {};
@@ -98,10 +99,11 @@ describe('MQTT fleet example: an MQTT 5 broker, two terminals, Node-RED and a ce
       await red.stop();
       fs.rmSync(red.userDir, { recursive: true, force: true });
     }
-    for (const sim of Object.values(sims ?? {})) if (!sim.stopped) await sim.stop();
+    for (const sim of Object.values(sims ?? {})) if (!sim['stopped']) await sim.stop();
     if (broker) await broker.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
-    red = broker = sims = clients = dir = undefined;
+    red = broker = clients = dir = undefined;
+    sims = {};
   });
 
   it('answers every request once, with its id, from the right terminal; a repeat never charges twice; bad requests reach no terminal', async () => {
@@ -164,7 +166,7 @@ describe('MQTT fleet example: an MQTT 5 broker, two terminals, Node-RED and a ce
     });
 
     // Bad requests: an error naming the field and the rule, and nothing sent.
-    const error = (topic, id, field) => results().find((m) => m.topic === topic && m.body.id === id && (id !== null || m.body.error.field === field)).body;
+    const error = (topic, id, field?) => results().find((m) => m.topic === topic && m.body.id === id && (id !== null || m.body.error.field === field)).body;
     error('payments/till-1/result', 'a3').should.match({ outcome: 'error', ok: false, error: { code: 'VALIDATION', field: 'transAmount', sent: false } });
     error('payments/till-1/result', 'a4').should.match({ method: 'MakeCoffee', outcome: 'error', error: { code: 'VALIDATION', field: 'method', sent: false } });
     error('payments/till-1/result', 'a4').error.rule.should.match(/must be one of Purchase, /);
@@ -179,7 +181,7 @@ describe('MQTT fleet example: an MQTT 5 broker, two terminals, Node-RED and a ce
     // What the terminals were asked: each payment once, on its own terminal; the a1 repeat and the bad ones never.
     amounts(sims['till-1']).should.eql(['10005', '1001']);
     amounts(sims['till-2']).should.eql(['2001', '2002', '2005']);
-    for (const sim of Object.values(sims)) sim.requests.map((r) => r.method).should.not.containEql('MakeCoffee');
+    for (const sim of Object.values(sims)) should(sim.requests.map((r) => r.method)).not.containEql('MakeCoffee');
 
     // The client publishes a1 again later (it missed the answer, say): the same answer, marked, and no charge.
     const before = results().length;
@@ -201,14 +203,13 @@ describe('MQTT fleet example: an MQTT 5 broker, two terminals, Node-RED and a ce
     await waitFor(() => fresh.got.length >= 3, 5000, 'the retained statuses');
     for (const name of Object.keys(TERMINALS)) {
       const status = fresh.got.find((m) => m.topic === `payments/${name}/status`);
-      status.retain.should.be.true();
-      status.body.should.match({ terminal: name, state: 'online', status: 'S00', online: true, needsZReport: false });
+      status!.retain.should.be.true();
+      status!.body.should.match({ terminal: name, state: 'online', status: 'S00', online: true, needsZReport: false });
     }
-    fresh.got.find((m) => m.topic === 'payments/gateway').should.match({ retain: true, body: { online: true } });
+    should(fresh.got.find((m) => m.topic === 'payments/gateway')).match({ retain: true, body: { online: true } });
 
     // A terminal that goes away is shown offline.
     await sims['till-2'].stop();
-    sims['till-2'].stopped = true;
     await waitFor(() => on(fresh, /^payments\/till-2\/status$/).some((m) => m.body.state === 'offline'), 15000, 'till-2 offline');
     on(fresh, /^payments\/till-2\/status$/).pop().body.should.match({ online: false, status: null });
   });

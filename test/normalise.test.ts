@@ -1,38 +1,38 @@
 'use strict';
 
-const should = require('should');
-const { normaliseResponse, normaliseParams, isApproved, classifyResult, canonicalAmount } = require('../dist/core/normalise');
+import should = require('should');
+import { normaliseResponse, normaliseParams, isApproved, classifyResult, canonicalAmount } from '../src/core/normalise';
 
 describe('normalise: canonicalAmount', function () {
   it('strips leading zeros from digit strings', function () {
-    canonicalAmount('000000080000').should.equal('80000');
-    canonicalAmount('000000000000').should.equal('0');
-    canonicalAmount('2450').should.equal('2450');
-    canonicalAmount('0').should.equal('0');
-    canonicalAmount(' 0012 ').should.equal('12');
+    should(canonicalAmount('000000080000')).equal('80000');
+    should(canonicalAmount('000000000000')).equal('0');
+    should(canonicalAmount('2450')).equal('2450');
+    should(canonicalAmount('0')).equal('0');
+    should(canonicalAmount(' 0012 ')).equal('12');
   });
 
   it('turns whole numbers into digit strings', function () {
-    canonicalAmount(80000).should.equal('80000');
-    canonicalAmount(0).should.equal('0');
-    canonicalAmount(999999999999).should.equal('999999999999');
+    should(canonicalAmount(80000)).equal('80000');
+    should(canonicalAmount(0)).equal('0');
+    should(canonicalAmount(999999999999)).equal('999999999999');
   });
 
   it('keeps digit strings beyond the safe integer range exact', function () {
-    canonicalAmount('0000123456789012345678').should.equal('123456789012345678');
+    should(canonicalAmount('0000123456789012345678')).equal('123456789012345678');
   });
 
   it('keeps anything that is not a whole number as sent', function () {
-    canonicalAmount('24.50').should.equal('24.50');
-    canonicalAmount(24.5).should.equal(24.5);
-    canonicalAmount(-1).should.equal(-1);
-    canonicalAmount('-1').should.equal('-1');
-    canonicalAmount('').should.equal('');
-    canonicalAmount('abc').should.equal('abc');
+    should(canonicalAmount('24.50')).equal('24.50');
+    should(canonicalAmount(24.5)).equal(24.5);
+    should(canonicalAmount(-1)).equal(-1);
+    should(canonicalAmount('-1')).equal('-1');
+    should(canonicalAmount('')).equal('');
+    should(canonicalAmount('abc')).equal('abc');
     should(canonicalAmount(null)).equal(null);
     should(canonicalAmount(undefined)).equal(undefined);
-    canonicalAmount(true).should.equal(true);
-    canonicalAmount(Number.MAX_SAFE_INTEGER + 2).should.equal(Number.MAX_SAFE_INTEGER + 2);
+    should(canonicalAmount(true)).equal(true);
+    should(canonicalAmount(Number.MAX_SAFE_INTEGER + 2)).equal(Number.MAX_SAFE_INTEGER + 2);
   });
 });
 
@@ -146,7 +146,7 @@ describe('normalise: normaliseParams', function () {
     const raw = { futureKey: { a: [1, 2] }, responseCode: '00', invoiceNum: '000123', batchNumber: '007', details: 'actual: ee, expected: 66' };
     const out = normaliseParams(raw);
     out.should.eql(raw);
-    out.futureKey.should.equal(raw.futureKey);
+    should(out.futureKey).equal(raw.futureKey);
   });
 
   it('keeps keys that are names of Object.prototype as they came', function () {
@@ -165,9 +165,9 @@ describe('normalise: normaliseParams', function () {
     Object.getPrototypeOf(out).should.equal(Object.prototype);
     should(out.polluted).be.undefined();
     Object.keys(out).should.eql(['__proto__', 'transAmount']);
-    Object.getOwnPropertyDescriptor(out, '__proto__').value.should.eql({ polluted: true });
-    out.transAmount.should.equal('100');
-    should({}.polluted).be.undefined();
+    Object.getOwnPropertyDescriptor(out, '__proto__')!.value.should.eql({ polluted: true });
+    should(out.transAmount).equal('100');
+    should(({} as Record<string, unknown>).polluted).be.undefined();
   });
 
   it('normalises every entry of transactions[] and keeps entries that are not objects', function () {
@@ -269,15 +269,15 @@ describe('normalise: normaliseResponse', function () {
 
   it('uppercases and trims status, from the top level or from params', function () {
     const top = normaliseResponse({ method: 'GetStatus', error: false, errorCode: '', errorDescription: '', status: ' s02 ', params: {} });
-    top.status.should.equal('S02');
+    should(top.status).equal('S02');
     const inner = normaliseResponse({ method: 'GetStatus', error: false, params: { status: 's05' } });
-    inner.status.should.equal('S05');
-    inner.params.status.should.equal('s05');
-    normaliseResponse({ method: 'GetStatus', status: 'S00', params: { status: 'S01' } }).status.should.equal('S00');
+    should(inner.status).equal('S05');
+    should(inner.params.status).equal('s05');
+    should(normaliseResponse({ method: 'GetStatus', status: 'S00', params: { status: 'S01' } }).status).equal('S00');
     normaliseResponse({ method: 'GetStatus' }).should.not.have.property('status');
     // A status is a string or nothing: a number, an object or null is not taken, and never overrides params.status.
     for (const status of [3, {}, null, [], '']) normaliseResponse({ method: 'GetStatus', status }).should.not.have.property('status');
-    normaliseResponse({ method: 'GetStatus', status: {}, params: { status: 'S01' } }).status.should.equal('S01');
+    should(normaliseResponse({ method: 'GetStatus', status: {}, params: { status: 'S01' } }).status).equal('S01');
   });
 
   it('keeps unknown top-level keys and normalises params', function () {
@@ -285,8 +285,8 @@ describe('normalise: normaliseResponse', function () {
       method: 'GetLastResult', error: false, errorCode: '', errorDescription: '', receipt: 'ЧЕК', vendorExtra: { a: 1 },
       params: { transactionResult: 'APPROVED-ONLINE', cardHolderName: 'N', transAmount: 80000, unknownKey: 'kept' },
     });
-    out.receipt.should.equal('ЧЕК');
-    out.vendorExtra.should.eql({ a: 1 });
+    should(out.receipt).equal('ЧЕК');
+    should(out.vendorExtra).eql({ a: 1 });
     out.params.should.eql({ transactionResult: 'APPROVED_ONLINE', cardholderName: 'N', transAmount: '80000', unknownKey: 'kept' });
   });
 
@@ -316,14 +316,14 @@ describe('normalise: classifyResult and later firmware\'s dates', function () {
   it('gives date and time beside transactionDate (DDMMYYYY or YYYYMMDD) and transactionTime (HHMMSS)', function () {
     const r = normaliseResponse({ method: 'GetLastResult', error: false, params: { transactionDate: '05122026', transactionTime: '101722' } });
     r.params.should.match({ date: '05/12/2026', time: '10:17:22', transactionDate: '05122026', transactionTime: '101722' });
-    normaliseResponse({ method: 'GetLastResult', params: { transactionDate: '20261205' } }).params.date.should.equal('05/12/2026');
-    normaliseResponse({ method: 'GetLastResult', params: { date: '01/01/2026', transactionDate: '05122026' } }).params.date.should.equal('01/01/2026');
+    should(normaliseResponse({ method: 'GetLastResult', params: { transactionDate: '20261205' } }).params.date).equal('05/12/2026');
+    should(normaliseResponse({ method: 'GetLastResult', params: { date: '01/01/2026', transactionDate: '05122026' } }).params.date).equal('01/01/2026');
     normaliseResponse({ method: 'GetLastResult', params: { transactionDate: '5.12.26', transactionTime: 'now' } }).params.should.not.have.properties('date', 'time');
   });
 });
 
 describe('normalise: isApproved', function () {
-  const result = (transactionResult, error = false) =>
+  const result = (transactionResult, error: boolean | string = false) =>
     normaliseResponse({ method: 'GetLastResult', error, errorCode: '', errorDescription: '', params: { transactionResult } });
 
   it('is true for APPROVED_ONLINE and APPROVED_OFFLINE with error false', function () {

@@ -5,13 +5,15 @@
  * results in a row, and a journal that cannot be written while money moves. Scripted terminals answer badly on
  * purpose; the simulator and real files do the rest.
  */
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const should = require('should');
-const { Terminal, judgeResult, getMethod, normaliseResponse } = require('../dist/core');
-const { scriptedTerminal, ok, result } = require('./support/scripted-terminal');
-const { setup, purchase, MERCHANT } = require('./support/fixtures');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import should = require('should');
+import { Terminal, judgeResult, getMethod, normaliseResponse, type EcrResponse, type Params, type Verdict } from '../src/core';
+import type { JudgeContext } from '../src/core/outcome';
+import { scriptedTerminal, ok, result } from './support/scripted-terminal';
+import { setup, purchase, MERCHANT } from './support/fixtures';
+import type { Wire } from './support/wire';
 
 const before = result({ originalTrnName: 'Purchase', transAmount: '500', invoiceNum: '000009', rrn: 'A1' });
 const after = (amount, extra = {}) => result({ originalTrnName: 'Purchase', transAmount: amount, invoiceNum: '000010', rrn: 'A2', ...extra });
@@ -75,7 +77,7 @@ describe('outcomes the client must not lose or misread', function () {
     ['alternates S01/S04', ['S01', 'S04'], 800],
     ['alternates S01/null', ['S01', null], 300],
     ['is an object or null', [{}, null], 300],
-  ]) {
+  ] as [string, unknown[], number][]) {
     it(`a status that ${label} for ever: the operation ends OUTCOME_UNKNOWN at its ceiling, and the queue goes on`, async () => {
       peer = await scriptedTerminal((m, counts) => {
         if (m.method === 'GetLastResult') return before;
@@ -104,7 +106,7 @@ describe('outcomes the client must not lose or misread', function () {
       return undefined;
     });
     const r = await open({ settleGrace: 300 }).transact('ZReport', { merchantId: MERCHANT });
-    r.params.batchNumber.should.equal('8');
+    should(r.params.batchNumber).equal('8');
   });
 
   it('an X report identical to the one before (nothing sold since) is returned once the settle grace shows nothing else comes', async () => {
@@ -116,7 +118,7 @@ describe('outcomes the client must not lose or misread', function () {
       return undefined;
     });
     const started = Date.now();
-    (await open({ settleGrace: 200 }).transact('XReport', { merchantId: MERCHANT })).params.batchNumber.should.equal('8');
+    should((await open({ settleGrace: 200 }).transact('XReport', { merchantId: MERCHANT })).params.batchNumber).equal('8');
     (Date.now() - started).should.be.aboveOrEqual(200);
   });
 
@@ -128,7 +130,7 @@ describe('outcomes the client must not lose or misread', function () {
       if (m.method === 'GetStatus') return ok('GetStatus', { status: counts.GetStatus < 3 ? 'S04' : 'S00' });
       return undefined;
     });
-    (await open().transact('Echo', { merchantId: MERCHANT })).params.originalTrnName.should.equal('Echo');
+    should((await open().transact('Echo', { merchantId: MERCHANT })).params.originalTrnName).equal('Echo');
   });
 
   it('two identical results, but the terminal was never seen busy: still OUTCOME_UNKNOWN (nothing proves it ran)', async () => {
@@ -150,16 +152,16 @@ describe('outcomes the client must not lose or misread', function () {
       return undefined;
     });
     const r = await open().transact('CashBack', { transAmount: '2450', cashAmount: '700', transCurrency: '980', merchantId: MERCHANT });
-    r.params.transAmount.should.equal('3150');
+    should(r.params.transAmount).equal('3150');
   });
 });
 
 describe('judgeResult: whose result is it', function () {
-  const spec = (m) => getMethod(m);
+  const spec = (m: string) => getMethod(m)!;
   const res = (params, extra = {}) => normaliseResponse({ method: 'GetLastResult', error: false, errorCode: '', errorDescription: '', params, ...extra });
   const snap = res({ originalTrnName: 'Purchase', transAmount: '500', transactionResult: 'APPROVED_ONLINE', invoiceNum: '1' });
   const p = { transAmount: '2450', transCurrency: '980', merchantId: MERCHANT };
-  const rows = [
+  const rows: [string, Params, EcrResponse, JudgeContext, Verdict['kind']][] = [
     ['changed, same method and amount, acknowledged', p, res({ originalTrnName: 'Purchase', transAmount: '2450', transactionResult: 'APPROVED_ONLINE', invoiceNum: '2' }), { acked: true }, 'ours'],
     ['changed and matching, never acknowledged', p, res({ originalTrnName: 'Purchase', transAmount: '2450', transactionResult: 'APPROVED_ONLINE', invoiceNum: '2' }), { acked: false }, 'untied'],
     ['changed and matching, never acknowledged, sole ECR', p, res({ originalTrnName: 'Purchase', transAmount: '2450', transactionResult: 'APPROVED_ONLINE', invoiceNum: '2' }), { acked: false, soleEcr: true }, 'ours'],
@@ -238,8 +240,8 @@ describe('a journal that cannot be written while money moves', function () {
     await a.close();
     env.sim.clearFaults();
     const b = env.open('tcp', { journal });
-    const recovered = [];
-    const issues = [];
+    const recovered: Wire[] = [];
+    const issues: Wire[] = [];
     b.on('recovered', (rep) => recovered.push(rep));
     b.on('issue', (i) => i.kind === 'journal' && issues.push(i.message));
     breakFolder(folder);

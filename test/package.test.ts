@@ -4,10 +4,10 @@
  * node files), no source-map comments pointing at maps that are not there, and no type declarations of the
  * nodes' and the command line's internals (the library's types are its public API and ship).
  */
-const { execFileSync } = require('node:child_process');
-const fs = require('node:fs');
-const path = require('node:path');
-require('should');
+import { execFileSync } from 'node:child_process';
+import fs = require('node:fs');
+import path = require('node:path');
+import 'should';
 
 const ROOT = path.join(__dirname, '..');
 

@@ -1,8 +1,8 @@
 'use strict';
-require('should');
-const { nextPollDelay } = require('../dist/core');
-const { HUMAN_PHASES } = require('../dist/simulator/engine');
-const { terminalOptions } = require('../dist/nodes/lib/terminal-options');
+import should = require('should');
+import { nextPollDelay } from '../src/core';
+import { HUMAN_PHASES } from '../src/simulator/engine';
+import { terminalOptions } from '../src/nodes/lib/terminal-options';
 
 describe('poll schedule', () => {
   it('fixed polling waits the base interval whatever the status', () => {
@@ -32,7 +32,7 @@ describe('poll schedule', () => {
     // Time 0 is the acknowledgement; the terminal goes S01 → S02 → S03 → S04 → S05 → S00. Exchanges take no time here.
     const order = ['S01', 'S02', 'S03', 'S04', 'S05'];
     const run = (polling, offset) => {
-      const ends = [];
+      const ends: [string, number][] = [];
       let t = offset;
       for (const s of order) ends.push([s, (t += HUMAN_PHASES[s])]);
       const statusAt = (at) => (ends.find(([, end]) => at < end) ?? ['S00'])[0];
@@ -57,7 +57,7 @@ describe('poll schedule', () => {
   });
 
   it('the ssi-terminal settings take adaptive or fixed, and name the field otherwise', () => {
-    terminalOptions({ host: 'h', polling: 'fixed' }).polling.should.equal('fixed');
+    should(terminalOptions({ host: 'h', polling: 'fixed' }).polling).equal('fixed');
     (terminalOptions({ host: 'h' }).polling === undefined).should.be.true();
     (() => terminalOptions({ host: 'h', polling: 'often' })).should.throw(/ssi-terminal: polling must be adaptive or fixed; got "often"/);
   });

@@ -1,8 +1,9 @@
 'use strict';
 
-const should = require('should');
-const { OperationQueue } = require('../dist/core/queue');
-const { EcrError } = require('../dist/core/errors');
+import should = require('should');
+import { OperationQueue } from '../src/core/queue';
+import { EcrError } from '../src/core/errors';
+import type { Wire } from './support/wire';
 
 /** A promise with its resolve/reject exposed. */
 function deferred() {
@@ -33,7 +34,7 @@ async function rejectionOf(promise) {
 describe('queue: OperationQueue', function () {
   it('runs jobs one at a time in arrival order and hands back their results', async function () {
     const q = new OperationQueue(10, 'T1');
-    const log = [];
+    const log: Wire[] = [];
     let active = 0;
     let maxActive = 0;
     const gates = [deferred(), deferred(), deferred(), deferred()];
@@ -98,7 +99,7 @@ describe('queue: OperationQueue', function () {
     });
     const third = q.add('C', async () => 'third');
     gate.resolve('first');
-    (await first).should.equal('first');
+    should((await first)).equal('first');
     (await rejectionOf(second)).should.equal(boom);
     (await third).should.equal('third');
     q.busy.should.be.false();
@@ -113,7 +114,7 @@ describe('queue: OperationQueue', function () {
   it('rejects with QUEUE_FULL when `limit` jobs already wait; nothing of it runs', async function () {
     const q = new OperationQueue(2, 'tcp://10.0.0.5:3000');
     const gate = deferred();
-    const ran = [];
+    const ran: Wire[] = [];
     const running = q.add('Purchase', async () => {
       ran.push('running');
       await gate.promise;
@@ -143,14 +144,14 @@ describe('queue: OperationQueue', function () {
     q.busy.should.be.true();
     (await rejectionOf(q.add('B', async () => 'b'))).code.should.equal('QUEUE_FULL');
     gate.resolve('a');
-    (await first).should.equal('a');
+    should((await first)).equal('a');
     (await q.add('C', async () => 'c')).should.equal('c');
   });
 
   it('an AbortSignal aborts a waiting job with ABORTED and it never runs', async function () {
     const q = new OperationQueue(5, 'T1');
     const gate = deferred();
-    const ran = [];
+    const ran: Wire[] = [];
     const first = q.add('Purchase', async () => {
       ran.push('first');
       await gate.promise;
@@ -197,13 +198,13 @@ describe('queue: OperationQueue', function () {
     ctl.abort();
     await tick();
     gate.resolve('done');
-    (await p).should.equal('done');
+    should((await p)).equal('done');
   });
 
   it('close() rejects waiting jobs with the given error; the running job finishes; later adds are refused', async function () {
     const q = new OperationQueue(5, 'T1');
     const gate = deferred();
-    const ran = [];
+    const ran: Wire[] = [];
     const running = q.add('Purchase', async () => {
       ran.push('running');
       await gate.promise;

@@ -1,18 +1,19 @@
 'use strict';
-const fs = require('node:fs');
-const path = require('node:path');
-const os = require('node:os');
-const { spawn } = require('node:child_process');
-require('should');
-const semver = require('semver');
-const { Terminal } = require('../dist/core');
-const { render } = require('../scripts/docs');
-const { freePort, request, accepts } = require('./support/node-red');
+import fs = require('node:fs');
+import path = require('node:path');
+import os = require('node:os');
+import { spawn } from 'node:child_process';
+import should = require('should');
+import semver = require('semver');
+import { Terminal } from '../dist/core';
+import { render } from '../scripts/docs';
+import { freePort, request, accepts } from './support/node-red';
 
 const root = path.join(__dirname, '..');
 const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-const pkg = require('../package.json');
-const matrix = require('../scripts/test-matrix');
+import pkg = require('../package.json');
+import matrix = require('../scripts/test-matrix');
+import type { Wire } from './support/wire';
 
 describe('README and the two commands', () => {
   it('tells a newcomer the two commands, and package.json has them', () => {
@@ -76,9 +77,9 @@ describe('README and the two commands', () => {
     });
     let out = '';
     let redPid;
-    const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     try {
-      const ready = await new Promise((resolve, reject) => {
+      const ready = await new Promise<{ url: string; redPort: number; simPort: number; pid: number }>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no editor URL within 30 s: ${out}`)), 30000);
         const seen = () => {
           const url = /Open the Node-RED editor: (http:\/\/127\.0\.0\.1:(\d+)\/)/.exec(out);
@@ -125,7 +126,7 @@ describe('README and the two commands', () => {
       for (const port of simPorts.slice(1)) {
         const other = new Terminal({ host: '127.0.0.1', port, pollInterval: 100 });
         try {
-          (await other.request('GetStatus')).status.should.equal('S00');
+          should((await other.request('GetStatus')).status).equal('S00');
         } finally {
           await other.close();
         }
@@ -147,11 +148,11 @@ describe('README and the two commands', () => {
         }
         last.params.should.match({ originalTrnName: 'Purchase', transactionResult: 'APPROVED_ONLINE', merchantId: '000000060007176' });
 
-        (await t.request('GetStatus')).status.should.match(/^S0[06]$/);
-        (await t.request('GetMerchantList')).params.merchantList.should.containEql('000000060007176');
-        const seenStatuses = [];
+        should((await t.request('GetStatus')).status).match(/^S0[06]$/);
+        should((await t.request('GetMerchantList')).params.merchantList).containEql('000000060007176');
+        const seenStatuses: Wire[] = [];
         const r = await t.transact('Purchase', { transAmount: 2450, transCurrency: '980', merchantId: '000000060007176' }, { onStatus: (s) => seenStatuses.push(s.status) });
-        r.params.transactionResult.should.equal('APPROVED_ONLINE');
+        should(r.params.transactionResult).equal('APPROVED_ONLINE');
         seenStatuses.should.containDeep(['S02', 'S03', 'S04', 'S00']);
       } finally {
         await t.close();
@@ -159,7 +160,7 @@ describe('README and the two commands', () => {
 
       child.kill('SIGTERM');
       const { code } = await exited;
-      code.should.equal(0);
+      should(code).equal(0);
       alive(redPid).should.be.false();
       (await accepts(ready.redPort)).should.be.false();
       for (const port of simPorts) (await accepts(port)).should.be.false();

@@ -1,10 +1,10 @@
 'use strict';
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-require('should');
-const { Terminal } = require('../dist/core');
-const { setup, purchase, waitFor, financialCount } = require('./support/fixtures');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import 'should';
+import { Terminal } from '../src/core';
+import { setup, purchase, waitFor, financialCount } from './support/fixtures';
 
 /** One payment per caller's reference: a repeat is refused before the wire, a payment that never ran frees it. */
 describe('refs: one operation per caller reference', function () {

@@ -4,15 +4,17 @@
  * but for the catalogue download, which scripts/offline-catalogue.js answers with an empty catalogue. It asks the
  * npm registry for real (P06, P07: Node-RED's versions; D02, D03: the dependencies'), so this test needs it.
  */
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const http = require('node:http');
-const { spawn } = require('node:child_process');
-require('should');
-const { scorecard, CHECKS, OFFLINE, ROOT } = require('../scripts/scorecard');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import http = require('node:http');
+import { spawn } from 'node:child_process';
+import should = require('should');
+import { scorecard, CHECKS, OFFLINE, ROOT } from '../scripts/scorecard';
 
-const pkg = require('../package.json');
+import pkg = require('../package.json');
+import type { AddressInfo } from 'node:net';
+import type { Wire } from './support/wire';
 const CATALOGUE = 'https://catalogue.nodered.org/catalogue.json';
 
 describe('flow library scorecard (node-red-dev validate)', function () {
@@ -41,7 +43,7 @@ describe('flow library scorecard (node-red-dev validate)', function () {
   it('fails a package that breaks the rules (no licence, unscoped node-red- name, no keyword, node files and examples missing)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssi-ecr-broken-'));
     try {
-      const broken = { ...pkg, name: 'node-red-ssi-ecr', keywords: ['payment'], dependencies: {} };
+      const broken: Record<string, unknown> = { ...pkg, name: 'node-red-ssi-ecr', keywords: ['payment'], dependencies: {} };
       delete broken.license;
       fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(broken, null, 2));
       const result = await scorecard(dir);
@@ -59,14 +61,14 @@ describe('flow library scorecard (node-red-dev validate)', function () {
 
   it('the preload answers the catalogue URL alone: node-red-dev\'s axios still reaches everything else', async () => {
     // A server on loopback with the same path: the preload must let the request through to it.
-    const seen = [];
+    const seen: Wire[] = [];
     const server = http.createServer((req, res) => {
       seen.push(req.url);
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ modules: [{ id: 'real', types: [] }] }));
     });
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const local = `http://127.0.0.1:${server.address().port}/catalogue.json`;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const local = `http://127.0.0.1:${(server.address() as AddressInfo).port}/catalogue.json`;
     const script = `
       const path = require('node:path');
       const axios = require(require.resolve('axios', { paths: [path.dirname(require.resolve('node-red-dev/package.json'))] }));
@@ -80,7 +82,7 @@ describe('flow library scorecard (node-red-dev validate)', function () {
       child.stdout.on('data', (d) => { out += d; });
       child.stderr.on('data', (d) => { err += d; });
       const code = await new Promise((resolve) => child.on('exit', resolve));
-      code.should.equal(0, err);
+      should(code).equal(0, err);
       JSON.parse(out).should.eql([{ modules: [] }, { modules: [{ id: 'real', types: [] }] }]);
       seen.should.eql(['/catalogue.json']);
       err.trim().split('\n').should.eql([`offline-catalogue: answered GET ${CATALOGUE} with {"modules":[]}`]);

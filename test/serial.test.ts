@@ -2,17 +2,18 @@
 /**
  * The serial transport for real: a virtual serial pair from socat (pty, raw, no echo), the simulator on one end,
  * the pack's serial transport (the real serialport package) on the other. socat comes from the test setup
- * (test/support/tools.js: the machine's, or apt-get's before the first test).
+ * (test/support/tools.ts: the machine's, or apt-get's before the first test).
  */
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { spawnSync } = require('node:child_process');
-const should = require('should');
-const { Terminal } = require('../dist/core');
-const { startSimulator } = require('../dist/simulator');
-const { FAST, purchase, financialCount, MERCHANT } = require('./support/fixtures');
-const { ptyPair } = require('./support/pty');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import { spawnSync } from 'node:child_process';
+import should = require('should');
+import { Terminal } from '../src/core';
+import { startSimulator } from '../src/simulator';
+import { FAST, purchase, financialCount, MERCHANT } from './support/fixtures';
+import { ptyPair } from './support/pty';
+import type { Wire } from './support/wire';
 
 const RECEIPT = '<receipt><text align="center" size="large" weight="bold" darkness="normal">Дякуємо!</text></receipt>';
 
@@ -42,7 +43,7 @@ describe('serial transport over a socat pty pair', function () {
   });
 
   it('a purchase, a detailed X report and a PrintXml go across the line', async () => {
-    const seen = [];
+    const seen: Wire[] = [];
     const r = await t.transact('Purchase', purchase('2450'), { onStatus: (s) => seen.push(s.status) });
     r.params.should.match({ transactionResult: 'APPROVED_ONLINE', transAmount: '2450' });
     seen.should.containDeep(['S02', 'S03', 'S00']);

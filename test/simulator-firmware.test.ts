@@ -6,15 +6,16 @@
  * client is involved.
  */
 
-const should = require('should');
-const http = require('node:http');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { spawn } = require('node:child_process');
-const { encodeFrame } = require('../dist/core');
-const { Conn, connect, closeAll, status, waitStatus } = require('./support/raw-conn');
-const { startSimulator, SECOND_STEP_TIMEOUT } = require('../dist/simulator');
+import should = require('should');
+import http = require('node:http');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import { spawn, type ChildProcess } from 'node:child_process';
+import { encodeFrame } from '../src/core';
+import { Conn, connect, closeAll, status, waitStatus } from './support/raw-conn';
+import { startSimulator, SECOND_STEP_TIMEOUT, type Simulator, type SimulatorOptions } from '../src/simulator';
+import type { Wire } from './support/wire';
 
 const FAST = { S01: 0, S02: 0, S03: 0, S04: 0, S05: 0, S07: 0 };
 const M1 = '000000060007176';
@@ -24,9 +25,9 @@ const CLI = path.join(__dirname, '..', 'dist', 'simulator', 'cli.js');
 
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-let sims = [];
-let children = [];
-let tmpDirs = [];
+let sims: Simulator[] = [];
+let children: ChildProcess[] = [];
+let tmpDirs: string[] = [];
 
 afterEach(async function () {
   closeAll();
@@ -38,32 +39,32 @@ afterEach(async function () {
   tmpDirs = [];
 });
 
-async function simulator(options = {}) {
+async function simulator(options: SimulatorOptions = {}) {
   const sim = await startSimulator({ port: 0, ...options, phases: { ...FAST, ...options.phases } });
   sims.push(sim);
   return sim;
 }
 
-const later = (options = {}) => simulator({ firmware: '1.4', ...options });
+const later = (options: SimulatorOptions = {}) => simulator({ firmware: '1.4', ...options });
 
 
 function ok(method, extra = {}) {
   return { method, error: false, errorCode: '', errorDescription: '', params: {}, ...extra };
 }
 
-function purchase(amount = '2450', extra = {}, step) {
-  const request = { method: 'Purchase', params: { transAmount: amount, transCurrency: '980', merchantId: M1, ...extra } };
+function purchase(amount = '2450', extra = {}, step?: string | number) {
+  const request: { method: string; params: object; step?: string | number } = { method: 'Purchase', params: { transAmount: amount, transCurrency: '980', merchantId: M1, ...extra } };
   if (step !== undefined) request.step = step;
   return request;
 }
 
 
-const waitIdle = (c, ms) => waitStatus(c, (s) => !BUSY.has(s) && s !== 'S08', ms);
-const waitSecondStep = (c, ms) => waitStatus(c, (s) => s === 'S08', ms);
+const waitIdle = (c, ms?) => waitStatus(c, (s) => !BUSY.has(s) && s !== 'S08', ms);
+const waitSecondStep = (c, ms?) => waitStatus(c, (s) => s === 'S08', ms);
 
 /** The statuses the engine goes through, as it reports them. */
 function recordStatuses(sim) {
-  const seen = [];
+  const seen: Wire[] = [];
   sim.engine.on('status', (s) => seen.push(s));
   return seen;
 }
@@ -89,9 +90,9 @@ async function xReport(c, merchantId = M1) {
 }
 
 function httpPost(port, body) {
-  return new Promise((resolve, reject) => {
+  return new Promise<{ headers: http.IncomingHttpHeaders; json: Wire }>((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
-      const chunks = [];
+      const chunks: Buffer[] = [];
       res.on('data', (d) => chunks.push(d));
       res.on('end', () => resolve({ headers: res.headers, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
     });
@@ -209,7 +210,7 @@ describe('simulator firmware 1.4: two-step Purchase', function () {
     const sim = await later();
     const c = await connect(sim);
     await firstStep(c, purchase('2450', { transactionUid: UID }, '1'));
-    const wrong = [
+    const wrong: [string, object][] = [
       ['transAmount', purchase('2451', { transactionUid: UID }, '2')],
       ['merchantId', purchase('2450', { transactionUid: UID, merchantId: M2 }, '2')],
       ['transCurrency', purchase('2450', { transactionUid: UID, transCurrency: '840' }, '2')],
@@ -440,14 +441,14 @@ describe('simulator: closeAfterAnswer', function () {
     c.closed.should.be.false();
     c.send(purchase('100'));
     await c.waitClosed(1000);
-    (c.closedAt - answeredAt).should.be.aboveOrEqual(50);
+    (c.closedAt! - answeredAt!).should.be.aboveOrEqual(50);
     c.queue.should.be.empty();
     sim.ignoredAfterAnswer.should.equal(1);
     sim.counts.should.eql({ GetStatus: 1 });
     (await status(await connect(sim))).should.equal('S00');
     sim.engine.batch.should.be.empty();
     const res = await httpPost(sim.httpPort, { method: 'PingDevice' });
-    res.headers.connection.should.equal('close');
+    should(res.headers.connection).equal('close');
     sim.ignoredAfterAnswer.should.equal(1);
   });
 
@@ -472,7 +473,7 @@ describe('simulator: closeAfterAnswer', function () {
 
 describe('simulator: noMethod', function () {
   it('answers carry no "method" (acknowledgements, results, errors, frame errors, HTTP), on either firmware', async function () {
-    for (const firmware of ['1.1', '1.4']) {
+    for (const firmware of ['1.1', '1.4'] as const) {
       const sim = await simulator({ noMethod: true, firmware });
       const c = await connect(sim);
       const answers = [
@@ -508,7 +509,7 @@ describe('ssi-ecr-sim: the later-firmware options', function () {
 
   it('--help lists --firmware, --second-step-timeout, --close-after-answer [MS] and --no-method', async function () {
     const r = runCli(['--help']);
-    (await r.exited).should.equal(0);
+    should((await r.exited)).equal(0);
     for (const option of ['--firmware V', '--second-step-timeout MS', '--close-after-answer [MS]', '--close-after-response', '--no-method']) {
       r.out().should.containEql(option);
     }
@@ -530,11 +531,11 @@ describe('ssi-ecr-sim: the later-firmware options', function () {
     answer.params.merchantCount.should.equal(3);
     await c.waitClosed(1000);
     r.child.kill('SIGTERM');
-    (await r.exited).should.equal(0);
+    should((await r.exited)).equal(0);
     const bad = runCli(['--firmware', '2.0']);
-    (await bad.exited).should.equal(2);
+    should((await bad.exited)).equal(2);
     bad.err().should.containEql('--firmware must be 1.1 or 1.4');
     const delayed = runCli(['--close-after-answer', '50x']);
-    (await delayed.exited).should.equal(2);
+    should((await delayed.exited)).equal(2);
   });
 });

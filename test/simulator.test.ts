@@ -6,15 +6,16 @@
  * broken ones) and read back with FrameDecoder.
  */
 
-const should = require('should');
-const net = require('node:net');
-const http = require('node:http');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { encodeFrame } = require('../dist/core');
-const { Conn, connect, closeAll, status, waitStatus } = require('./support/raw-conn');
-const { startSimulator, TEST_AMOUNTS } = require('../dist/simulator');
+import should = require('should');
+import net = require('node:net');
+import http = require('node:http');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import { encodeFrame } from '../src/core';
+import { Conn, connect, closeAll, status, waitStatus } from './support/raw-conn';
+import { startSimulator, TEST_AMOUNTS, type Simulator, type SimulatorOptions } from '../src/simulator';
+import type { Wire } from './support/wire';
 
 const FAST = { S01: 0, S02: 0, S03: 0, S04: 0, S05: 0, S07: 0 };
 const M1 = '000000060007176';
@@ -26,8 +27,8 @@ const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // ---------------------------------------------------------------------------------------------------------------
 // Everything opened by a test is closed in afterEach.
 
-let sims = [];
-let tmpDirs = [];
+let sims: Simulator[] = [];
+let tmpDirs: string[] = [];
 
 afterEach(async function () {
   closeAll();
@@ -37,7 +38,7 @@ afterEach(async function () {
   tmpDirs = [];
 });
 
-async function simulator(options = {}) {
+async function simulator(options: SimulatorOptions = {}) {
   const sim = await startSimulator({ port: 0, ...options, phases: { ...FAST, ...options.phases } });
   sims.push(sim);
   return sim;
@@ -45,8 +46,8 @@ async function simulator(options = {}) {
 
 
 /** Whether a TCP connection to the port is accepted now. */
-function canConnect(port) {
-  return new Promise((resolve) => {
+function canConnect(port: number) {
+  return new Promise<boolean>((resolve) => {
     const s = net.connect(port, '127.0.0.1');
     s.once('connect', () => { s.destroy(); resolve(true); });
     s.once('error', () => { s.destroy(); resolve(false); });
@@ -54,7 +55,7 @@ function canConnect(port) {
 }
 
 /** Builds a frame by hand so header, length and LRC can be broken. */
-function rawFrame(data, opts = {}) {
+function rawFrame(data, opts: { id?: number; version?: number; lrc?: number } = {}) {
   const body = Buffer.from(typeof data === 'string' ? data : JSON.stringify(data), 'utf8');
   let x = 0;
   for (const b of body) x ^= b;
@@ -74,12 +75,12 @@ function ok(method, extra = {}) {
   return { method, error: false, errorCode: '', errorDescription: '', params: {}, ...extra };
 }
 
-function purchase(amount = '2450', extra = {}) {
+function purchase(amount: unknown = '2450', extra = {}) {
   return { method: 'Purchase', params: { transAmount: amount, transCurrency: '980', merchantId: M1, ...extra } };
 }
 
 
-const waitIdle = (c, ms) => waitStatus(c, (s) => !BUSY.has(s), ms);
+const waitIdle = (c: Conn, ms?: number) => waitStatus(c, (s) => !BUSY.has(s), ms);
 
 /** request → acknowledgement → poll to idle → GetLastResult (or GetLastReport). */
 async function run(c, request, resultMethod = 'GetLastResult') {
@@ -90,26 +91,26 @@ async function run(c, request, resultMethod = 'GetLastResult') {
 }
 
 /** The statuses the engine goes through, as it reports them. */
-function recordStatuses(sim) {
-  const seen = [];
+function recordStatuses(sim: Simulator) {
+  const seen: string[] = [];
   sim.engine.on('status', (s) => seen.push(s));
   return seen;
 }
 
-function httpRequest(port, { method = 'POST', body, path: p = '/' } = {}) {
-  return new Promise((resolve, reject) => {
+function httpRequest(port: number, { method = 'POST', body, path: p = '/' }: { method?: string; body?: unknown; path?: string } = {}) {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string; json: Wire }>((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method, path: p, agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
-      const chunks = [];
+      const chunks: Buffer[] = [];
       res.on('data', (d) => chunks.push(d));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        let json;
+        let json: Wire;
         try {
           json = JSON.parse(text);
         } catch {
           json = undefined;
         }
-        resolve({ status: res.statusCode, headers: res.headers, text, json });
+        resolve({ status: res.statusCode!, headers: res.headers, text, json });
       });
     });
     req.on('error', reject);
@@ -374,7 +375,7 @@ describe('simulator: operation flow (§3)', function () {
     const sim = await simulator({ phases: { S01: 40, S02: 40, S03: 40, S04: 40, S05: 40 } });
     const c = await connect(sim);
     (await c.call(purchase())).should.eql({ method: 'Purchase', error: false, errorCode: '', errorDescription: '', params: {} });
-    const seen = [];
+    const seen: string[] = [];
     const until = Date.now() + 2000;
     for (;;) {
       const s = await status(c);
@@ -441,7 +442,7 @@ describe('simulator: operation flow (§3)', function () {
     p.authCode.should.match(/^[A-Za-z0-9]{1,12}$/);
     p.pan.should.match(/^\d{4,6}X+\d{1,4}$/);
     (p.pan.match(/\d/g) || []).length.should.be.belowOrEqual(10);
-    // Track 2 comes unmasked, as in the vendor's example; the client masks it (test/terminal.test.js).
+    // Track 2 comes unmasked, as in the vendor's example; the client masks it (test/terminal.test.ts).
     p.track2.should.match(/^\d{16}=\d{20}$/);
     p.track2.slice(0, 4).should.equal(p.pan.slice(0, 4));
     p.should.have.properties('binName', 'cardholderName', 'parEnabled', 'parValue', 'balance');
@@ -593,7 +594,7 @@ describe('simulator: the GetLastResult buffer is only overwritten by accepted op
     const receiptBefore = await c.call({ method: 'GetLastReceipt' });
     const reportBefore = await run(c, { method: 'XReport', params: { merchantId: M1 } }, 'GetLastReport');
 
-    const refusals = [
+    const refusals: [object, string][] = [
       [{ method: 'Purchase', params: { transAmount: '999', merchantId: M1 } }, 'E04'],
       [purchase('999', { merchantId: 'UNKNOWN1' }), 'E07'],
       [purchase(999), 'E09'],
@@ -982,9 +983,9 @@ describe('simulator: HTTP transport', function () {
   it('a POSTed JSON request gets the same answer as over TCP', async function () {
     const sim = await simulator();
     const c = await connect(sim);
-    const res = await httpRequest(sim.httpPort, { body: { method: 'GetStatus' } });
+    const res = await httpRequest(sim.httpPort!, { body: { method: 'GetStatus' } });
     res.status.should.equal(200);
-    res.headers['content-type'].should.match(/^application\/json/);
+    res.headers['content-type']!.should.match(/^application\/json/);
     res.json.should.eql(await c.call({ method: 'GetStatus' }));
     res.json.should.eql(ok('GetStatus', { status: 'S00' }));
     (await post(sim.httpPort, { method: 'Nope' })).should.eql(await c.call({ method: 'Nope' }));
@@ -1014,15 +1015,15 @@ describe('simulator: HTTP transport', function () {
 
   it('GET gets 405 with a JSON error body', async function () {
     const sim = await simulator();
-    const res = await httpRequest(sim.httpPort, { method: 'GET' });
+    const res = await httpRequest(sim.httpPort!, { method: 'GET' });
     res.status.should.equal(405);
-    res.headers['content-type'].should.match(/^application\/json/);
+    res.headers['content-type']!.should.match(/^application\/json/);
     res.json.should.match({ method: 'Unknown', error: true, errorCode: 'E00' });
   });
 
   it('an invalid JSON body (or a non-object) gets E03', async function () {
     const sim = await simulator();
-    const bad = await httpRequest(sim.httpPort, { body: '{"method": "GetStatus"' });
+    const bad = await httpRequest(sim.httpPort!, { body: '{"method": "GetStatus"' });
     bad.status.should.equal(200);
     bad.json.should.match({ method: 'Unknown', error: true, errorCode: 'E03', errorDescription: 'Json message format error' });
     (await post(sim.httpPort, '[1,2]')).should.match({ method: 'Unknown', error: true, errorCode: 'E03' });
@@ -1043,8 +1044,8 @@ describe('simulator: closeAfterResponse', function () {
     const c3 = await connect(sim);
     (await c3.call(purchase('100'))).should.eql(ok('Purchase'));
     await c3.waitClosed(500);
-    const res = await httpRequest(sim.httpPort, { body: { method: 'PingDevice' } });
-    res.headers.connection.should.equal('close');
+    const res = await httpRequest(sim.httpPort!, { body: { method: 'PingDevice' } });
+    res.headers.connection!.should.equal('close');
   });
 
   it('without it the connection stays open for many requests', async function () {
@@ -1054,6 +1055,6 @@ describe('simulator: closeAfterResponse', function () {
     await delay(20);
     c.closed.should.be.false();
     sim.connections.should.equal(1);
-    (await httpRequest(sim.httpPort, { body: { method: 'PingDevice' } })).headers.connection.should.equal('keep-alive');
+    (await httpRequest(sim.httpPort!, { body: { method: 'PingDevice' } })).headers.connection!.should.equal('keep-alive');
   });
 });

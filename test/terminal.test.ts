@@ -1,9 +1,11 @@
 'use strict';
-const path = require('node:path');
-const { spawn } = require('node:child_process');
-const should = require('should');
-const { Terminal, METHOD_NAMES, EcrError, isApproved } = require('../dist/core');
-const { setup, purchase, delay, waitFor, financialCount, MERCHANT, MERCHANT2 } = require('./support/fixtures');
+import path = require('node:path');
+import { spawn } from 'node:child_process';
+import should = require('should');
+import { Terminal, METHOD_NAMES, EcrError, isApproved } from '../src/core';
+import { setup, purchase, delay, waitFor, financialCount, MERCHANT, MERCHANT2 } from './support/fixtures';
+import type { Wire } from './support/wire';
+import { TerminalEngine } from '../src/simulator';
 
 const xorUtf8 = (text) => Buffer.from(text, 'utf8').reduce((x, b) => x ^ b, 0);
 const RECEIPT = '<receipt><text align="center" size="large" weight="bold" darkness="normal">Дякуємо!</text><text align="left" size="normal" weight="normal" darkness="normal">Кава||45.00</text></receipt>';
@@ -28,7 +30,7 @@ for (const transport of ['tcp', 'http']) {
       await env.cleanup();
       env = await setup({ phases: { S01: 30, S02: 30, S03: 30, S04: 30, S05: 30, S07: 0 } });
       t = env.open(transport);
-      const seen = [];
+      const seen: Wire[] = [];
       const result = await t.transact('Purchase', purchase(2450), { onStatus: (s) => seen.push(s.status) });
       seen.should.eql(['S01', 'S02', 'S03', 'S04', 'S05', 'S00']);
       result.should.match({ method: 'GetLastResult', error: false, errorCode: '' });
@@ -62,7 +64,7 @@ for (const transport of ['tcp', 'http']) {
       await env.cleanup();
       env = await setup({ phases: { S01: 10, S02: 5000, S03: 10, S04: 10, S05: 10, S07: 0 } });
       t = env.open(transport, { pollInterval: 20 });
-      const statuses = [];
+      const statuses: Wire[] = [];
       const running = t.transact('Purchase', purchase(), { onStatus: (s) => statuses.push(s.status) });
       await waitFor(() => statuses.includes('S02'), 3000, 'S02');
       const started = Date.now();
@@ -145,7 +147,7 @@ for (const transport of ['tcp', 'http']) {
         covered.add(method);
         return t.transact(method, params);
       };
-      const rq = async (method, params) => {
+      const rq = async (method, params?) => {
         covered.add(method);
         return t.request(method, params);
       };
@@ -193,7 +195,7 @@ for (const transport of ['tcp', 'http']) {
       (await rq('Restart')).status.should.equal('S00');
       await online;
       (await rq('GetStatus')).status.should.equal('S00');
-      // Methods of later firmware: a v1.1.10 terminal does not know them (test/firmware.test.js runs them on 1.4).
+      // Methods of later firmware: a v1.1.10 terminal does not know them (test/firmware.test.ts runs them on 1.4).
       await rq('GetResultByUid', { transactionUid: 'no-such-operation' }).should.be.rejectedWith({ code: 'E05' });
       await rq('GetMerchantListDetailed').should.be.rejectedWith({ code: 'E05' });
       [...covered].sort().should.eql([...METHOD_NAMES].sort());
@@ -239,12 +241,15 @@ describe('Terminal construction', () => {
   it('refuses options it cannot use, naming them', () => {
     (() => new Terminal({ transport: 'tcp' })).should.throw(/host is required/);
     (() => new Terminal({ transport: 'serial' })).should.throw(/path \(the serial device\) is required/);
+    // @ts-expect-error: a transport the library does not have, as a JavaScript caller may give it
     (() => new Terminal({ transport: 'usb', host: 'x' })).should.throw(/transport must be tcp, http or serial/);
     (() => new Terminal({ host: 'x', pollInterval: -5 })).should.throw(/pollInterval must be a non-negative number/);
+    // @ts-expect-error: a polling mode the library does not have
     (() => new Terminal({ host: 'x', polling: 'sometimes' })).should.throw(/polling must be adaptive or fixed; got "sometimes"/);
     for (const lrcEncoding of ['octal', 'HEX', '']) {
       let err;
       try {
+        // @ts-expect-error: encodings the library does not have
         new Terminal({ host: 'x', lrcEncoding });
       } catch (e) {
         err = e;
@@ -302,7 +307,7 @@ describe('Printing', () => {
   it('a receipt with an attribute and an element the protocol does not describe is printed, with one issue each', async () => {
     env = await setup();
     const t = env.open('tcp');
-    const issues = [];
+    const issues: Wire[] = [];
     t.on('issue', (issue) => issues.push(issue));
     (await t.request('PrintXml', { receipt: RECEIPT })).error.should.be.false();
     issues.should.eql([], 'a receipt the protocol describes throughout');
@@ -354,7 +359,7 @@ describe('Printing', () => {
       let out = '';
       child.stdout.on('data', (chunk) => (out += chunk));
       await waitFor(() => /tcp:\/\/127\.0\.0\.1:(\d+)/.test(out), 10_000, 'the simulator to listen');
-      const port = Number(/tcp:\/\/127\.0\.0\.1:(\d+)/.exec(out)[1]);
+      const port = Number(/tcp:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1]);
       const hexTerminal = new Terminal({ host: '127.0.0.1', port, pollInterval: 5, lrcEncoding: 'hex' });
       const decimalTerminal = new Terminal({ host: '127.0.0.1', port, pollInterval: 5 });
       try {
@@ -375,9 +380,9 @@ describe('Printing', () => {
     let err = '';
     child.stderr.on('data', (chunk) => (err += chunk));
     const code = await new Promise((resolve) => child.on('exit', resolve));
-    code.should.equal(2);
+    should(code).equal(2);
     err.should.equal('ssi-ecr-sim: --lrc must be decimal or hex; got octal\n');
-    const { TerminalEngine } = require('../dist/simulator');
+    // @ts-expect-error: an encoding the simulator does not have
     (() => new TerminalEngine({ lrcEncoding: 'octal' })).should.throw('lrcEncoding must be decimal or hex; got "octal"');
   });
 });

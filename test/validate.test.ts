@@ -1,8 +1,8 @@
 'use strict';
 
-const should = require('should');
-const { validateRequest } = require('../dist/core/validate');
-const { METHOD_NAMES, REQUEST_KEYS, getMethod } = require('../dist/core/catalogue');
+import should = require('should');
+import { validateRequest, type ValidateOptions } from '../src/core/validate';
+import { METHOD_NAMES, REQUEST_KEYS, getMethod } from '../src/core/catalogue';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
@@ -16,11 +16,11 @@ function xorUtf8(text) {
 
 /** A valid request for `method`, built from the catalogue's examples (every key, mandatory and optional). */
 function exampleParams(method) {
-  const spec = getMethod(method);
-  const params = {};
+  const spec = getMethod(method)!;
+  const params: Record<string, unknown> = {};
   for (const name of Object.keys(spec.params)) params[name] = REQUEST_KEYS[name].example;
   // The catalogue's lrc example ("26", copied from the protocol) does not match its receipt example (§10.6).
-  if ('lrc' in params) params.lrc = String(xorUtf8(params.receipt));
+  if ('lrc' in params) params.lrc = String(xorUtf8(params.receipt as string));
   return params;
 }
 
@@ -36,7 +36,7 @@ function errorOf(method, params) {
 }
 
 /** Expects a VALIDATION error naming the method, the field and the rule. */
-function expectRejected(method, params, field, ruleMatch) {
+function expectRejected(method, params, field, ruleMatch?) {
   const err = errorOf(method, params);
   err.should.be.instanceOf(Error);
   err.name.should.equal('EcrError');
@@ -81,7 +81,7 @@ describe('validateRequest: every method in the catalogue', function () {
       JSON.stringify(params).should.equal(before);
     });
 
-    const mandatory = Object.entries(getMethod(method).params).filter(([, r]) => r === 'M').map(([k]) => k);
+    const mandatory = Object.entries(getMethod(method)!.params).filter(([, r]) => r === 'M').map(([k]) => k);
     for (const key of mandatory) {
       if (key === 'lrc') continue; // computed when left out (tested below)
       it(`${method}: refuses a request without mandatory ${key}`, function () {
@@ -117,15 +117,15 @@ describe('validateRequest: every method in the catalogue', function () {
 
 describe('validateRequest: amounts', function () {
   it('turns a whole number into a digit string', function () {
-    validateRequest('Purchase', { ...PURCHASE, transAmount: 2450 }).params.transAmount.should.equal('2450');
-    validateRequest('Purchase', { ...PURCHASE, transAmount: 1 }).params.transAmount.should.equal('1');
-    validateRequest('Purchase', { ...PURCHASE, transAmount: 999999999999 }).params.transAmount.should.equal('999999999999');
+    should(validateRequest('Purchase', { ...PURCHASE, transAmount: 2450 }).params.transAmount).equal('2450');
+    should(validateRequest('Purchase', { ...PURCHASE, transAmount: 1 }).params.transAmount).equal('1');
+    should(validateRequest('Purchase', { ...PURCHASE, transAmount: 999999999999 }).params.transAmount).equal('999999999999');
   });
 
   it('keeps a digit string as given', function () {
-    validateRequest('Purchase', { ...PURCHASE }).params.transAmount.should.equal('2450');
-    validateRequest('Purchase', { ...PURCHASE, transAmount: '000000002450' }).params.transAmount.should.equal('000000002450');
-    validateRequest('Purchase', { ...PURCHASE, transAmount: '999999999999' }).params.transAmount.should.equal('999999999999');
+    should(validateRequest('Purchase', { ...PURCHASE }).params.transAmount).equal('2450');
+    should(validateRequest('Purchase', { ...PURCHASE, transAmount: '000000002450' }).params.transAmount).equal('000000002450');
+    should(validateRequest('Purchase', { ...PURCHASE, transAmount: '999999999999' }).params.transAmount).equal('999999999999');
   });
 
   const bad = [
@@ -189,20 +189,20 @@ describe('validateRequest: amounts', function () {
   it('refuses discountedAmount greater than transAmount, accepts equal and smaller', function () {
     const err = expectRejected('Purchase', { ...PURCHASE, transAmount: 1000, discountedAmount: 1001 }, 'discountedAmount', /not exceed transAmount \(1000\)/);
     err.message.should.containEql('1001');
-    validateRequest('Purchase', { ...PURCHASE, transAmount: 1000, discountedAmount: 1000 }).params.discountedAmount.should.equal('1000');
+    should(validateRequest('Purchase', { ...PURCHASE, transAmount: 1000, discountedAmount: 1000 }).params.discountedAmount).equal('1000');
     validateRequest('Purchase', { ...PURCHASE, transAmount: '1000', discountedAmount: '999' }).params.should.eql({ ...PURCHASE, transAmount: '1000', discountedAmount: '999' });
     // Compared as numbers, not as text: "900" < "1000" although "9" > "1".
-    validateRequest('Purchase', { ...PURCHASE, transAmount: '1000', discountedAmount: '900' }).params.discountedAmount.should.equal('900');
+    should(validateRequest('Purchase', { ...PURCHASE, transAmount: '1000', discountedAmount: '900' }).params.discountedAmount).equal('900');
     expectRejected('Purchase', { ...PURCHASE, transAmount: '900', discountedAmount: '1000' }, 'discountedAmount', /not exceed/);
   });
 });
 
 describe('validateRequest: currency', function () {
   it('turns 980 into "980" and 8 into "008"', function () {
-    validateRequest('Purchase', { ...PURCHASE, transCurrency: 980 }).params.transCurrency.should.equal('980');
-    validateRequest('Purchase', { ...PURCHASE, transCurrency: 8 }).params.transCurrency.should.equal('008');
-    validateRequest('Purchase', { ...PURCHASE, transCurrency: 840 }).params.transCurrency.should.equal('840');
-    validateRequest('Purchase', { ...PURCHASE, transCurrency: '008' }).params.transCurrency.should.equal('008');
+    should(validateRequest('Purchase', { ...PURCHASE, transCurrency: 980 }).params.transCurrency).equal('980');
+    should(validateRequest('Purchase', { ...PURCHASE, transCurrency: 8 }).params.transCurrency).equal('008');
+    should(validateRequest('Purchase', { ...PURCHASE, transCurrency: 840 }).params.transCurrency).equal('840');
+    should(validateRequest('Purchase', { ...PURCHASE, transCurrency: '008' }).params.transCurrency).equal('008');
   });
 
   for (const value of ['98', '9800', 9800, -1, 98.5, 'UAH', ' 980', '98a', true]) {
@@ -235,13 +235,13 @@ describe('validateRequest: digit, alphanumeric and boolean keys', function () {
 
   it('accepts rrn and authCode alphanumerics and refuses punctuation', function () {
     const p = exampleParams('SalePreauth');
-    validateRequest('SalePreauth', p).params.authCode.should.equal('86429E');
+    should(validateRequest('SalePreauth', p).params.authCode).equal('86429E');
     expectRejected('SalePreauth', { ...p, authCode: '864-29' }, 'authCode');
     expectRejected('Refund', { ...exampleParams('Refund'), rrn: '9876.1234' }, 'rrn');
   });
 
   it('takes a terminalId with spaces but refuses control characters', function () {
-    validateRequest('CashBack', { ...exampleParams('CashBack'), terminalId: 'SSI 0001' }).params.terminalId.should.equal('SSI 0001');
+    should(validateRequest('CashBack', { ...exampleParams('CashBack'), terminalId: 'SSI 0001' }).params.terminalId).equal('SSI 0001');
     expectRejected('CashBack', { ...exampleParams('CashBack'), terminalId: 'SSI\n0001' }, 'terminalId', /control characters/);
   });
 
@@ -290,7 +290,7 @@ describe('validateRequest: method and params shape', function () {
     const extra = { futureKey: { nested: [1, 'два'] }, step: 0, note: 'x y', weird: null };
     const valid = validateRequest('Purchase', { ...PURCHASE, transAmount: 2450, ...extra });
     valid.params.should.eql({ ...PURCHASE, ...extra });
-    valid.params.futureKey.should.equal(extra.futureKey);
+    should(valid.params.futureKey).equal(extra.futureKey);
     validateRequest('GetStatus', { anything: 1 }).params.should.eql({ anything: 1 });
   });
 });
@@ -301,8 +301,8 @@ describe('validateRequest: PrintXml', function () {
     for (const b of Buffer.from(RECEIPT, 'utf8')) x ^= b;
     const valid = validateRequest('PrintXml', { receipt: RECEIPT });
     valid.params.should.eql({ receipt: RECEIPT, lrc: String(x) });
-    validateRequest('PrintXml', { receipt: RECEIPT, lrc: '' }).params.lrc.should.equal(String(x));
-    validateRequest('PrintXml', { receipt: RECEIPT, lrc: null }).params.lrc.should.equal(String(x));
+    should(validateRequest('PrintXml', { receipt: RECEIPT, lrc: '' }).params.lrc).equal(String(x));
+    should(validateRequest('PrintXml', { receipt: RECEIPT, lrc: null }).params.lrc).equal(String(x));
   });
 
   it('computes the LRC of a pure ASCII receipt', function () {
@@ -310,13 +310,13 @@ describe('validateRequest: PrintXml', function () {
     // Hand XOR of the ASCII codes.
     let x = 0;
     for (let k = 0; k < receipt.length; k++) x ^= receipt.charCodeAt(k);
-    validateRequest('PrintXml', { receipt }).params.lrc.should.equal(String(x));
+    should(validateRequest('PrintXml', { receipt }).params.lrc).equal(String(x));
   });
 
   it('accepts the right lrc given as a string or a number', function () {
     const lrc = xorUtf8(RECEIPT);
-    validateRequest('PrintXml', { receipt: RECEIPT, lrc: String(lrc) }).params.lrc.should.equal(String(lrc));
-    validateRequest('PrintXml', { receipt: RECEIPT, lrc }).params.lrc.should.equal(String(lrc));
+    should(validateRequest('PrintXml', { receipt: RECEIPT, lrc: String(lrc) }).params.lrc).equal(String(lrc));
+    should(validateRequest('PrintXml', { receipt: RECEIPT, lrc }).params.lrc).equal(String(lrc));
   });
 
   it('refuses a wrong lrc, naming lrc and the right value', function () {
@@ -345,10 +345,10 @@ describe('validateRequest: PrintXml', function () {
     }
     const signed = lrc - 256;
     signed.should.be.below(0);
-    validateRequest('PrintXml', { receipt, lrc: String(signed) }).params.lrc.should.equal(String(signed));
-    validateRequest('PrintXml', { receipt, lrc: signed }).params.lrc.should.equal(String(signed));
-    validateRequest('PrintXml', { receipt, lrc: String(lrc) }).params.lrc.should.equal(String(lrc));
-    validateRequest('PrintXml', { receipt }).params.lrc.should.equal(String(lrc));
+    should(validateRequest('PrintXml', { receipt, lrc: String(signed) }).params.lrc).equal(String(signed));
+    should(validateRequest('PrintXml', { receipt, lrc: signed }).params.lrc).equal(String(signed));
+    should(validateRequest('PrintXml', { receipt, lrc: String(lrc) }).params.lrc).equal(String(lrc));
+    should(validateRequest('PrintXml', { receipt }).params.lrc).equal(String(lrc));
     // A negative value is only right as the signed form of an LRC above 127.
     expectRejected('PrintXml', { receipt, lrc: String(signed + 1) }, 'lrc', /does not match/);
     const small = '<receipt><text>A</text></receipt>';
@@ -371,7 +371,7 @@ describe('validateRequest: PrintXml', function () {
       '<receipt><image>\n  iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==\n</image></receipt>',
     ];
     for (const receipt of receipts) {
-      validateRequest('PrintXml', { receipt }).params.lrc.should.equal(String(xorUtf8(receipt)), receipt);
+      should(validateRequest('PrintXml', { receipt }).params.lrc).equal(String(xorUtf8(receipt)), receipt);
     }
   });
 
@@ -409,7 +409,7 @@ describe('validateRequest: PrintXml', function () {
     it(`sends a receipt with ${label} as it is, naming it in issues`, function () {
       const valid = validateRequest('PrintXml', { receipt });
       valid.params.should.eql({ receipt, lrc: String(xorUtf8(receipt)) });
-      valid.issues.should.eql([issue]);
+      should(valid.issues).eql([issue]);
     });
   }
 
@@ -456,7 +456,7 @@ describe('validateRequest: PrintXml', function () {
 });
 
 describe('validateRequest: PrintXml lrc in decimal or hex (the third argument)', function () {
-  const HEX = { lrcEncoding: 'hex' };
+  const HEX: ValidateOptions = { lrcEncoding: 'hex' };
   /** A receipt whose LRC is at least 16 and below 128, with a letter in hex: its decimal and hex forms differ. */
   function receiptWithLetter() {
     for (let n = 0; ; n++) {
@@ -493,20 +493,20 @@ describe('validateRequest: PrintXml lrc in decimal or hex (the third argument)',
       small = `<receipt><text>${'x'.repeat(n)}</text></receipt>`;
       if (xorUtf8(small) < 16) break;
     }
-    validateRequest('PrintXml', { receipt: small }, HEX).params.lrc.should.equal(`0${xorUtf8(small).toString(16).toUpperCase()}`);
+    should(validateRequest('PrintXml', { receipt: small }, HEX).params.lrc).equal(`0${xorUtf8(small).toString(16).toUpperCase()}`);
     // And above 127 (no signed form in hex).
     const big = receiptAbove127();
-    validateRequest('PrintXml', { receipt: big.receipt }, HEX).params.lrc.should.equal(big.lrc.toString(16).toUpperCase());
+    should(validateRequest('PrintXml', { receipt: big.receipt }, HEX).params.lrc).equal(big.lrc.toString(16).toUpperCase());
   });
 
   it('hex: a given lrc is taken as written, in either case; a number is the byte, written in hex', function () {
     const { receipt, lrc, hex } = receiptWithLetter();
-    validateRequest('PrintXml', { receipt, lrc: hex }, HEX).params.lrc.should.equal(hex);
-    validateRequest('PrintXml', { receipt, lrc: hex.toLowerCase() }, HEX).params.lrc.should.equal(hex.toLowerCase());
-    validateRequest('PrintXml', { receipt, lrc }, HEX).params.lrc.should.equal(hex);
+    should(validateRequest('PrintXml', { receipt, lrc: hex }, HEX).params.lrc).equal(hex);
+    should(validateRequest('PrintXml', { receipt, lrc: hex.toLowerCase() }, HEX).params.lrc).equal(hex.toLowerCase());
+    should(validateRequest('PrintXml', { receipt, lrc }, HEX).params.lrc).equal(hex);
     // The signed byte as a number is the same byte.
     const big = receiptAbove127();
-    validateRequest('PrintXml', { receipt: big.receipt, lrc: big.lrc - 256 }, HEX).params.lrc.should.equal(big.lrc.toString(16).toUpperCase());
+    should(validateRequest('PrintXml', { receipt: big.receipt, lrc: big.lrc - 256 }, HEX).params.lrc).equal(big.lrc.toString(16).toUpperCase());
     refusedWith({ receipt: big.receipt, lrc: String(big.lrc - 256) }, HEX).rule.should.match(/as a hex string/);
   });
 
@@ -528,11 +528,11 @@ describe('validateRequest: PrintXml lrc in decimal or hex (the third argument)',
 
   it('decimal, given or not, is what two arguments do: the hex form of the right byte is refused as not decimal', function () {
     const { receipt, lrc, hex } = receiptWithLetter();
-    for (const options of [undefined, {}, { lrcEncoding: 'decimal' }, { lrcEncoding: undefined }]) {
+    for (const options of [undefined, {}, { lrcEncoding: 'decimal' }, { lrcEncoding: undefined }] as (ValidateOptions | undefined)[]) {
       validateRequest('PrintXml', { receipt }, options).params.should.eql(validateRequest('PrintXml', { receipt }).params);
-      validateRequest('PrintXml', { receipt }, options).params.lrc.should.equal(String(lrc));
+      should(validateRequest('PrintXml', { receipt }, options).params.lrc).equal(String(lrc));
       const big = receiptAbove127();
-      validateRequest('PrintXml', { receipt: big.receipt, lrc: big.lrc - 256 }, options).params.lrc.should.equal(String(big.lrc - 256));
+      should(validateRequest('PrintXml', { receipt: big.receipt, lrc: big.lrc - 256 }, options).params.lrc).equal(String(big.lrc - 256));
       refusedWith({ receipt, lrc: hex }, options).rule.should.match(/as a decimal string/);
     }
   });
@@ -541,6 +541,7 @@ describe('validateRequest: PrintXml lrc in decimal or hex (the third argument)',
     for (const [method, params] of [['PrintXml', { receipt: RECEIPT }], ['GetStatus', undefined]]) {
       let err;
       try {
+        // @ts-expect-error: an encoding the library does not have
         validateRequest(method, params, { lrcEncoding: 'octal' });
       } catch (e) {
         err = e;

@@ -1,8 +1,8 @@
 'use strict';
-require('should');
-const { METHOD_NAMES } = require('../../dist/core');
-const { helper, terminalConfig, simulator, load, next, statuses, MERCHANT, withoutTime } = require('./support');
-const { sent } = require('./seed');
+import 'should';
+import { METHOD_NAMES } from '../../dist/core';
+import { helper, terminalConfig, simulator, load, next, statuses, MERCHANT, withoutTime } from './support';
+import { sent } from './seed';
 
 describe('ssi-command node', function () {
   let sim;

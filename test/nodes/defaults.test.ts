@@ -4,8 +4,9 @@
  * the editor's defaults say. Every node type is deployed with only type, id, z, terminal and wires, and does its
  * default job against the simulator.
  */
-require('should');
-const { helper, terminalConfig, simulator, load, next, NODES } = require('./support');
+import 'should';
+import { helper, terminalConfig, simulator, load, next, NODES, type FlowNode } from './support';
+import type { Wire } from '../support/wire';
 
 const BARE = {
   'ssi-purchase': 2,
@@ -32,15 +33,15 @@ describe('nodes with only their required properties', function () {
 
   it('each does its default job against the simulator', async () => {
     sim = await simulator();
-    const flow = [{ ...terminalConfig(sim), z: 'tab' }, { id: 'tab', type: 'tab', label: 'bare' }, { id: 'catcher', type: 'catch', z: 'tab', uncaught: true, wires: [['caught']] }, { id: 'caught', type: 'helper', z: 'tab' }];
+    const flow: FlowNode[] = [{ ...terminalConfig(sim), z: 'tab' }, { id: 'tab', type: 'tab', label: 'bare' }, { id: 'catcher', type: 'catch', z: 'tab', uncaught: true, wires: [['caught']] }, { id: 'caught', type: 'helper', z: 'tab' }];
     for (const [type, outputs] of Object.entries(BARE)) {
       const wires = Array.from({ length: outputs }, (_, i) => [`${type}-out${i + 1}`]);
       flow.push({ id: `bare-${type}`, type, z: 'tab', terminal: 'term', wires });
       wires.forEach(([id]) => flow.push({ id, type: 'helper', z: 'tab' }));
     }
     await load(flow);
-    const failures = [];
-    helper.getNode('caught').on('input', (msg) => failures.push(`${msg.error.source.type}: ${msg.error.message}`));
+    const failures: string[] = [];
+    helper.getNode('caught').on('input', (msg: Wire) => failures.push(`${msg.error.source.type}: ${msg.error.message}`));
     const run = async (type, msg, output = 1) => {
       const got = next(helper.getNode(`${type}-out${output}`), 8000);
       helper.getNode(`bare-${type}`).receive(msg);

@@ -5,20 +5,22 @@
  * reaches the node's next instance. And the hub's scheduled reconciliation: an outcome left open (OUTCOME_UNKNOWN,
  * a payment cut off by the drain) is settled and delivered without waiting for the next payment.
  */
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { EventEmitter } = require('node:events');
-require('should');
-const { helper, terminalConfig, simulator, load, next, buyerFlow } = require('./support');
-const { startNodeRed, request } = require('../support/node-red');
-const { waitFor, delay, MERCHANT } = require('../support/fixtures');
-const { TerminalHub } = require('../../dist/nodes/lib/terminal-hub');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import { EventEmitter } from 'node:events';
+import 'should';
+import { helper, terminalConfig, simulator, load, next, buyerFlow, type FlowNode } from './support';
+import { startNodeRed, request } from '../support/node-red';
+import { waitFor, delay, MERCHANT } from '../support/fixtures';
+import { TerminalHub } from '../../dist/nodes/lib/terminal-hub';
+import type { Terminal } from '../../dist/core';
+import type { Wire } from '../support/wire';
 
 /** The runtime's log lines of node `id` (the test helper stops spying when it unloads, so its own log is heard). */
 function logOf(id) {
   const log = new EventEmitter();
-  const lines = [];
+  const lines: { level: number; text: string }[] = [];
   log.on('log', (m) => m.id === id && lines.push({ level: m.level, text: String(m.msg) }));
   helper._RED.log.addHandler(log);
   return { lines, stop: () => helper._RED.log.removeHandler(log) };
@@ -45,7 +47,7 @@ describe('Redeploys during a payment (test runtime)', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const oneBuyer = (extra = {}) => [
+  const oneBuyer = (extra = {}): FlowNode[] => [
     terminalConfig(sim, extra),
     { id: 'b1', type: 'ssi-purchase', terminal: 'term', wires: [['ok1'], ['no1']] },
     { id: 'ok1', type: 'helper' },
@@ -60,7 +62,7 @@ describe('Redeploys during a payment (test runtime)', function () {
     sim = await simulator({ phases: SLOW_CARD });
     await load(twoBuyers());
     const ok1 = helper.getNode('ok1');
-    const got = [];
+    const got: Wire[] = [];
     ok1.on('input', (m) => got.push(m));
     log = logOf('b1');
     helper.getNode('b1').receive({ payload: 321, order: 'A-1' });
@@ -89,7 +91,7 @@ describe('Redeploys during a payment (test runtime)', function () {
     await load(oneBuyer());
     log = logOf('b1');
     const oldOk = helper.getNode('ok1');
-    const early = [];
+    const early: Wire[] = [];
     oldOk.on('input', (m) => early.push(m));
     helper.getNode('b1').receive({ payload: 432, order: 'A-2', correlationId: 'order-A-2' });
     await waitFor(() => sim.status === 'S02', 2000, 'S02');
@@ -98,7 +100,7 @@ describe('Redeploys during a payment (test runtime)', function () {
     changed[2].name = 'renamed too';
     // b1 is the terminal's only user: its close waits for the payment, while ok1 is already stopped.
     const deployed = helper.setFlows(changed, 'nodes');
-    const got = [];
+    const got: Wire[] = [];
     await deployed;
     const ok1 = helper.getNode('ok1');
     ok1.should.not.equal(oldOk);
@@ -225,6 +227,13 @@ describe('Scheduled reconciliation (test runtime)', function () {
 
 /** A Terminal as the hub sees it, whose reconcile() the test controls. */
 class FakeTerminal extends EventEmitter {
+  records: { id: string; method: string; params: object; tag?: string; startedAt: string; reason?: string }[];
+  calls: number[];
+  running: number;
+  most: number;
+  settleAt: number;
+  closed: boolean;
+
   constructor() {
     super();
     this.records = [{ id: 'r1', method: 'Purchase', params: {}, tag: 'n1', startedAt: 'then' }];
@@ -259,11 +268,14 @@ class FakeTerminal extends EventEmitter {
   }
 }
 
+/** The hub calls only what FakeTerminal has: unresolved(), reconcile(), whenIdle(), close() and its events. */
+const asTerminal = (fake: FakeTerminal) => fake as unknown as Terminal;
+
 describe('TerminalHub: reconciliation on a schedule', function () {
   this.timeout(10000);
 
   function hubWith(terminal) {
-    const hub = new TerminalHub({ host: 'fake' }, () => terminal);
+    const hub = new TerminalHub({ host: 'fake' }, () => asTerminal(terminal));
     hub.reconcileDelay = 40;
     hub.reconcileMaxDelay = 160;
     return hub;
@@ -294,7 +306,7 @@ describe('TerminalHub: reconciliation on a schedule', function () {
     const terminal = new FakeTerminal();
     terminal.settleAt = 2;
     const hub = hubWith(terminal);
-    const got = [];
+    const got: Wire[] = [];
     hub.acquire('n1');
     hub.onRecovered('n1', (item) => got.push(item));
     await waitFor(() => got.length === 1, 3000, 'the recovered outcome');
@@ -332,19 +344,19 @@ describe('TerminalHub: reconciliation on a schedule', function () {
 
   it('an outcome kept for a node waits for it across hubs of the same configuration, and only for that node id', async () => {
     const options = { host: 'kept.example', port: 1 };
-    const first = new TerminalHub(options, () => new FakeTerminal());
+    const first = new TerminalHub(options, () => asTerminal(new FakeTerminal()));
     first.keep('n7', { kept: { out: [{ payload: { amount: 5 } }, null], payload: { amount: 5 }, method: 'Purchase', arrivedAt: 'now' } });
     await first.close();
-    const second = new TerminalHub(options, () => new FakeTerminal());
-    const other = [];
+    const second = new TerminalHub(options, () => asTerminal(new FakeTerminal()));
+    const other: Wire[] = [];
     second.onRecovered('n8', (item) => other.push(item));
-    const got = [];
+    const got: Wire[] = [];
     second.onRecovered('n7', (item) => got.push(item));
     got.should.have.length(1);
     got[0].kept.should.match({ method: 'Purchase', out: [{ payload: { amount: 5 } }, null] });
     other.should.have.length(0);
     // Taken once: a third instance finds nothing.
-    const again = [];
+    const again: Wire[] = [];
     second.onRecovered('n7', (item) => again.push(item));
     again.should.have.length(0);
     await second.close();

@@ -4,11 +4,11 @@
  * the connection 5 ms after every answer and answering without "method". Every operation is sent once, and nothing
  * is ever written into a connection the terminal is closing.
  */
-require('should');
-const { helper, terminalConfig, simulator, load, next, MERCHANT } = require('./support');
-const { sent } = require('./seed');
+import 'should';
+import { helper, terminalConfig, simulator, load, next, MERCHANT } from './support';
+import { sent } from './seed';
 
-for (const firmware of ['1.1', '1.4']) {
+for (const firmware of ['1.1', '1.4'] as const) {
   describe(`the payment nodes on firmware ${firmware}, a terminal that closes after every answer and leaves out "method"`, function () {
     this.timeout(30000);
     let sim;

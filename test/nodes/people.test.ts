@@ -1,10 +1,12 @@
 'use strict';
 /** What flow authors and venue staff see: statuses in words with the time, and the payload of a payment. */
-require('should');
-const { helper, terminalConfig, simulator, load, next, statuses, withoutTime, statusText, MERCHANT } = require('./support');
-const { translator, readable } = require('../../dist/nodes/lib/i18n');
-const { transactionTime } = require('../../dist/nodes/lib/outcome');
-const { REASONS, outcomeReason } = require('../../dist/nodes/lib/reasons');
+import should = require('should');
+import { helper, terminalConfig, simulator, load, next, statuses, withoutTime, statusText, MERCHANT } from './support';
+import type { Simulator } from '../../dist/simulator';
+import { translator, readable } from '../../dist/nodes/lib/i18n';
+import { transactionTime } from '../../dist/nodes/lib/outcome';
+import { REASONS, outcomeReason } from '../../dist/nodes/lib/reasons';
+import type { Wire } from '../support/wire';
 
 const KEY = /@ssi-ecr\/node-red\//;
 
@@ -26,8 +28,8 @@ describe('status texts for people', function () {
       { id: 'watch', type: 'status', scope: ['buy'], wires: [['seen']] },
       { id: 'seen', type: 'helper' },
     ]);
-    const texts = [];
-    helper.getNode('seen').on('input', (msg) => texts.push(msg.status.text));
+    const texts: string[] = [];
+    helper.getNode('seen').on('input', (msg: Wire) => texts.push(msg.status.text));
     let got = next(helper.getNode('no'));
     helper.getNode('buy').receive({ payload: 10051 });
     await got;
@@ -69,7 +71,7 @@ describe('status texts for people', function () {
 
   it('RED._ translates in the runtime language; a key it does not know falls back to the English catalogue', () => {
     const uk = { _: (key, values) => (key.endsWith('.status.at') ? `${values.text} о ${values.time}` : key.endsWith('.status.S00') ? 'готовий' : key) };
-    const t = translator(uk);
+    const t = translator(uk as unknown as Parameters<typeof translator>[0]); // it uses RED._ only
     t('@ssi-ecr/node-red/ssi-terminal:ssi-terminal.status.S00').should.equal('готовий');
     t('@ssi-ecr/node-red/ssi-terminal:ssi-terminal.status.at', { text: '✔ 24.50', time: '10:17' }).should.equal('✔ 24.50 о 10:17');
     t('@ssi-ecr/node-red/ssi-terminal:ssi-terminal.status.S03').should.equal('enter PIN');
@@ -133,8 +135,8 @@ describe('the payment msg a flow author wants', function () {
     const pad = (n) => String(n).padStart(2, '0');
     const off = -new Date(2026, 11, 5, 10, 17, 3).getTimezoneOffset();
     const zone = `${off >= 0 ? '+' : '-'}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
-    transactionTime({ date: '05/12/2026', time: '10:17:03' }).should.equal(`2026-12-05T10:17:03${zone}`);
-    transactionTime({ transactionDate: '05122026', transactionTime: '101703' }).should.equal(`2026-12-05T10:17:03${zone}`);
+    should(transactionTime({ date: '05/12/2026', time: '10:17:03' })).equal(`2026-12-05T10:17:03${zone}`);
+    should(transactionTime({ transactionDate: '05122026', transactionTime: '101703' })).equal(`2026-12-05T10:17:03${zone}`);
     (transactionTime({ date: '31/02/2026', time: '10:17:03' }) === undefined).should.be.true();
     (transactionTime({ date: '05/12/2026' }) === undefined).should.be.true();
   });
@@ -171,7 +173,7 @@ describe('the payment msg a flow author wants', function () {
 });
 
 describe('fleets and kiosks', function () {
-  let sims = [];
+  let sims: Simulator[] = [];
   afterEach(async () => {
     await helper.unload();
     for (const s of sims) await s.stop();
@@ -188,8 +190,8 @@ describe('fleets and kiosks', function () {
       { id: 's2', type: 'ssi-status', terminal: 'till-2', watch: true, interval: 30, wires: [['out']] },
       { id: 'out', type: 'helper' },
     ]);
-    const got = [];
-    helper.getNode('out').on('input', (msg) => got.push(msg));
+    const got: Wire[] = [];
+    helper.getNode('out').on('input', (msg: Wire) => got.push(msg));
     const until = Date.now() + 3000;
     while (got.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     got.map((m) => [m.topic, m.payload.terminal, m.payload.status]).sort().should.eql([['till 1', 'till-1', 'S00'], ['till-2', 'till-2', 'S00']]);
@@ -220,8 +222,8 @@ describe('fleets and kiosks', function () {
     await load(payers(sim, 'refuse'));
     const ok = next(helper.getNode('ok'), 8000);
     helper.getNode('buy').receive({ payload: 100 });
-    const refusals = [];
-    helper.getNode('caught').on('input', (msg) => refusals.push(msg));
+    const refusals: Wire[] = [];
+    helper.getNode('caught').on('input', (msg: Wire) => refusals.push(msg));
     await new Promise((r) => setTimeout(r, 30));
     helper.getNode('buy').receive({ payload: 200, n: 1 });
     helper.getNode('back').receive({ payload: { amount: 100, rrn: '260000000001' }, n: 2 });
@@ -230,7 +232,7 @@ describe('fleets and kiosks', function () {
     first.payload.amount.should.equal(100);
     refusals.map((m) => m.n).sort().should.eql([1, 2, 3]);
     for (const m of refusals) m.ecrError.should.match({ code: 'BUSY', sent: false, facts: { pending: 1 } });
-    sim.requests.filter((r) => r.method === 'Purchase' || r.method === 'Refund').map((r) => r.params.transAmount).should.eql(['100']);
+    sim.requests.filter((r) => r.method === 'Purchase' || r.method === 'Refund').map((r) => (r.params as Record<string, unknown>).transAmount).should.eql(['100']);
     // Idle again: the next payment goes through.
     const again = next(helper.getNode('ok'), 8000);
     helper.getNode('txn').receive({ payload: 400 });
@@ -243,8 +245,8 @@ describe('fleets and kiosks', function () {
     const flow = payers(sim, undefined);
     await load(flow);
     const seen = statuses(helper.getNode('txn'));
-    const got = [];
-    helper.getNode('ok').on('input', (msg) => got.push(msg.payload.amount));
+    const got: Wire[] = [];
+    helper.getNode('ok').on('input', (msg: Wire) => got.push(msg.payload.amount));
     helper.getNode('buy').receive({ payload: 100 });
     helper.getNode('txn').receive({ payload: 200 });
     const until = Date.now() + 8000;

@@ -1,9 +1,9 @@
 'use strict';
-require('should');
-const { receiptLrc } = require('../../dist/core');
-const { helper, terminalConfig, simulator, load, next, statuses, withoutTime } = require('./support');
-const { sent } = require('./seed');
-const { waitFor } = require('../support/fixtures');
+import 'should';
+import { receiptLrc } from '../../dist/core';
+import { helper, terminalConfig, simulator, load, next, statuses, withoutTime } from './support';
+import { sent } from './seed';
+import { waitFor } from '../support/fixtures';
 
 const TEXT = (attrs, content) => `<text align="${attrs[0]}" size="${attrs[1]}" weight="${attrs[2]}" darkness="normal">${content}</text>`;
 const PLAIN = ['left', 'normal', 'normal'];

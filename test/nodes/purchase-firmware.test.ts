@@ -3,8 +3,11 @@
  * ssi-purchase against a terminal on later firmware (the simulator's 1.4): the two-step Purchase the node completes
  * by itself, and "price by card": the card read on output 3, answered back into the node by the flow.
  */
-require('should');
-const { helper, terminalConfig, simulator, load, next, statuses, statusText, withoutTime, MERCHANT } = require('./support');
+import 'should';
+import { helper, terminalConfig, simulator, load, next, statuses, statusText, withoutTime, MERCHANT, type FlowNode } from './support';
+import sinon = require('sinon');
+import { readAnswer, cardReadPayload } from '../../dist/nodes/lib/price-by-card';
+import type { AmountUnits } from '../../dist/nodes/lib/inputs';
 
 /** Each step lasts a few polls (later firmware wants 250 ms between requests), so that every status is seen. */
 const PHASES = { S01: 0, S02: 700, S03: 0, S04: 700, S05: 0, S07: 0 };
@@ -20,8 +23,8 @@ describe('ssi-purchase on later firmware (1.4)', function () {
   });
 
   /** A purchase node; with `answer` (a function node's body) its output 3 goes through that function back into it. */
-  function flow(purchase = {}, answer) {
-    const nodes = [
+  function flow(purchase = {}, answer?) {
+    const nodes: FlowNode[] = [
       terminalConfig(sim),
       { id: 'buy', type: 'ssi-purchase', terminal: 'term', units: 'minor', wires: [['ok'], ['no']], ...purchase },
       { id: 'ok', type: 'helper' },
@@ -31,7 +34,7 @@ describe('ssi-purchase on later firmware (1.4)', function () {
       { id: 'card', type: 'helper' },
     ];
     if (answer !== undefined) {
-      nodes[1].wires.push(['card', 'price']);
+      nodes[1].wires!.push(['card', 'price']);
       nodes.push({ id: 'price', type: 'function', func: answer, outputs: 1, wires: [['buy']] });
     }
     return nodes;
@@ -149,10 +152,10 @@ describe('ssi-purchase on later firmware (1.4)', function () {
   it('a card read sent into another payment node is refused there, nothing sent', async () => {
     sim = await simulator({ firmware: '1.4' });
     const nodes = flow({ priceByCard: true, cardReadTimeout: 1 });
-    nodes[1].wires.push(['card', 'other']);
+    nodes[1].wires!.push(['card', 'other']);
     nodes.push({ id: 'other', type: 'ssi-transaction', terminal: 'term', method: 'Purchase', wires: [[], []] });
     // One Catch for both (the test helper loads the Catch module once per Catch node of a flow).
-    nodes.find((n) => n.id === 'c1').scope = ['buy', 'other'];
+    nodes.find((n) => n.id === 'c1')!.scope = ['buy', 'other'];
     await load(nodes);
     const caught = next(helper.getNode('caught'));
     const got = next(helper.getNode('no'));
@@ -230,18 +233,17 @@ describe('ssi-purchase with price by card on a v1.1.10 terminal', function () {
       (await got).payload.should.match({ approved: true, amount, outcome: 'approved' });
     }
     cards.should.equal(0);
-    buy.warn.withArgs(sinonMatch(/speaks protocol v1\.1\.10/)).callCount.should.equal(1);
+    (buy.warn as sinon.SinonSpy).withArgs(sinonMatch(/speaks protocol v1\.1\.10/)).callCount.should.equal(1);
     sim.requests.filter((r) => r.method === 'Purchase').every((r) => r.step === undefined).should.be.true();
   });
 });
 
 /** A predicate for sinon's withArgs: a string argument matching re. */
-function sinonMatch(re) {
-  return require('sinon').match((v) => typeof v === 'string' && re.test(v));
+function sinonMatch(re: RegExp) {
+  return sinon.match((v) => typeof v === 'string' && re.test(v));
 }
 
 describe('price by card: reading the flow\'s answer', function () {
-  const { readAnswer, cardReadPayload } = require('../../dist/nodes/lib/price-by-card');
   const asked = 2450n;
 
   it('a discount (in the node\'s units), abort, or nothing to change', () => {
@@ -267,7 +269,7 @@ describe('price by card: reading the flow\'s answer', function () {
       [{ discountedAmount: 2451 }, 'minor', 'msg.payload.discountedAmount'],
       [{ discountedAmount: '24.51' }, 'major', 'msg.payload.discountedAmount'],
       [{ discountedAmount: -1 }, 'minor', 'msg.payload.discountedAmount'],
-    ]) {
+    ] as [unknown, AmountUnits, string][]) {
       let err;
       try {
         readAnswer(payload, units, asked);

@@ -1,6 +1,6 @@
 'use strict';
-require('should');
-const { helper, terminalConfig, simulator, load, next, statuses, withoutTime, statusText, MERCHANT } = require('./support');
+import 'should';
+import { helper, terminalConfig, simulator, load, next, statuses, withoutTime, statusText, MERCHANT } from './support';
 
 describe('ssi-purchase node', function () {
   let sim;

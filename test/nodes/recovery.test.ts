@@ -1,12 +1,15 @@
 'use strict';
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const http = require('node:http');
-require('should');
-const { helper, simulator, load, next, buyerFlow, statusText } = require('./support');
-const { startNodeRed, request } = require('../support/node-red');
-const { waitFor, MERCHANT } = require('../support/fixtures');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import http = require('node:http');
+import should = require('should');
+import { helper, simulator, load, next, buyerFlow, statusText } from './support';
+import type { EventEmitter } from 'node:events';
+import { startNodeRed, request } from '../support/node-red';
+import { waitFor, MERCHANT } from '../support/fixtures';
+import type { AddressInfo } from 'node:net';
+import type { Wire } from '../support/wire';
 
 describe('Recovered outcomes in Node-RED', function () {
   let sim;
@@ -29,8 +32,8 @@ describe('Recovered outcomes in Node-RED', function () {
     sim = await simulator({ phases: { S01: 10, S02: 1500, S03: 10, S04: 10, S05: 10, S07: 0 } });
     await load(flow());
     const buy = helper.getNode('buy');
-    const statuses = [];
-    buy.on('call:status', (c) => statuses.push(c.args[0].text));
+    const statuses: Wire[] = [];
+    (buy as EventEmitter).on('call:status', (c) => statuses.push(c.args[0].text));
     const caught = next(helper.getNode('caught'));
     buy.receive({ payload: 5555, correlationId: 'pay-5555' });
     const err = await caught;
@@ -41,7 +44,7 @@ describe('Recovered outcomes in Node-RED', function () {
     await waitFor(() => sim.status === 'S00', 4000, 'the terminal to finish');
     sim.engine.phases.S02 = 0;
     // The next payment first settles the earlier one: its outcome comes out first, marked recovered.
-    const outputs = [];
+    const outputs: Wire[] = [];
     helper.getNode('ok').on('input', (m) => outputs.push(m));
     buy.receive({ payload: 6666 });
     await waitFor(() => outputs.length === 2, 4000, 'both outcomes');
@@ -62,11 +65,11 @@ describe('Recovered outcomes in Node-RED', function () {
     // The terminal has never run anything: its (empty) last result is not that purchase's, and never will be.
     await load(flow());
     const buy = helper.getNode('buy');
-    const badges = [];
-    buy.on('call:status', (c) => badges.push(c.args[0]));
+    const badges: Wire[] = [];
+    (buy as EventEmitter).on('call:status', (c) => badges.push(c.args[0]));
     // Reconciled at start, still unknown: the node says so before anyone tries to pay.
     await waitFor(() => badges.some((b) => b.text === statusText('unresolved')), 3000, 'the unresolved badge');
-    badges.find((b) => b.text === statusText('unresolved')).should.match({ fill: 'yellow', shape: 'ring' });
+    should(badges.find((b) => b.text === statusText('unresolved'))).match({ fill: 'yellow', shape: 'ring' });
     const caught = next(helper.getNode('caught'));
     helper.getNode('buy').receive({ payload: 100 });
     const err = await caught;
@@ -110,7 +113,7 @@ describe('Node-RED killed during a payment', function () {
   it('after a restart the purchase node sends the outcome it never got to send, marked recovered, and nothing is charged twice', async () => {
     sim = await simulator({ phases: { S01: 10, S02: 1500, S03: 10, S04: 10, S05: 10, S07: 0 } });
     // What the flow sends on, received outside Node-RED.
-    const received = [];
+    const received: Wire[] = [];
     server = http.createServer((req, res) => {
       let body = '';
       req.on('data', (d) => (body += d));
@@ -119,8 +122,8 @@ describe('Node-RED killed during a payment', function () {
         res.end('ok');
       });
     });
-    await new Promise((r) => server.listen(0, '127.0.0.1', r));
-    const sink = (id, route) => ({ id, type: 'http request', z: 'f1', method: 'POST', ret: 'txt', url: `http://127.0.0.1:${server.address().port}/${route}`, wires: [[]] });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const sink = (id, route) => ({ id, type: 'http request', z: 'f1', method: 'POST', ret: 'txt', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/${route}`, wires: [[]] });
     const flows = [
       { id: 'f1', type: 'tab', label: 'pay' },
       { id: 'cfg1', type: 'ssi-terminal', name: 'sim', transport: 'tcp', host: '127.0.0.1', port: sim.port, merchantId: MERCHANT, currency: '980', pollInterval: 20 },

@@ -1,7 +1,7 @@
 'use strict';
-require('should');
-const { helper, terminalConfig, simulator, load, next, statuses, MERCHANT, withoutTime } = require('./support');
-const { purchases, sent } = require('./seed');
+import 'should';
+import { helper, terminalConfig, simulator, load, next, statuses, MERCHANT, withoutTime } from './support';
+import { purchases, sent } from './seed';
 
 describe('ssi-refund node', function () {
   let sim;

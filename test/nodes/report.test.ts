@@ -1,7 +1,7 @@
 'use strict';
-require('should');
-const { helper, terminalConfig, simulator, load, next, statuses, MERCHANT, withoutTime, statusText } = require('./support');
-const { purchases, sent } = require('./seed');
+import 'should';
+import { helper, terminalConfig, simulator, load, next, statuses, MERCHANT, withoutTime, statusText } from './support';
+import { purchases, sent } from './seed';
 
 /** Phases long enough for the node to see the report run (a report with unchanged totals is then taken at once). */
 const PHASES = { S01: 0, S02: 0, S03: 0, S04: 30, S05: 30, S07: 0 };

@@ -1,9 +1,10 @@
 'use strict';
-require('should');
-const { Terminal } = require('../../dist/core');
-const { helper, terminalConfig, simulator, load, next, statuses, withoutTime, statusText } = require('./support');
-const { purchases } = require('./seed');
-const { delay, waitFor } = require('../support/fixtures');
+import 'should';
+import { Terminal } from '../../dist/core';
+import { helper, terminalConfig, simulator, load, next, statuses, withoutTime, statusText } from './support';
+import { purchases } from './seed';
+import { delay, waitFor } from '../support/fixtures';
+import type { Wire } from '../support/wire';
 
 const NS = '@ssi-ecr/node-red/ssi-terminal:ssi-terminal.status.';
 const S00 = { status: 'S00', text: 'idle', uk: 'термінал в режимі очікування', known: true, idle: true, online: true, needsZReport: false };
@@ -43,8 +44,8 @@ describe('ssi-status node', function () {
 
   /** Every msg the node sends from now on. */
   function collect() {
-    const got = [];
-    helper.getNode('out').on('input', (msg) => got.push(msg));
+    const got: Wire[] = [];
+    helper.getNode('out').on('input', (msg: Wire) => got.push(msg));
     return got;
   }
 

@@ -1,15 +1,29 @@
 'use strict';
 /** Node-RED (4.x, via node-red-node-test-helper) with the pack's nodes against a simulator on free ports. */
-const helper = require('node-red-node-test-helper');
-const { startSimulator } = require('../../dist/simulator');
-const { FAST, MERCHANT } = require('../support/fixtures');
+import nodeRedHelper = require('node-red-node-test-helper');
+import type { EventEmitter } from 'node:events';
+import { startSimulator } from '../../dist/simulator';
+import { FAST, MERCHANT } from '../support/fixtures';
+import type { Simulator, SimulatorOptions } from '../../dist/simulator';
+import type { TerminalConfigNode } from '../../dist/nodes/lib/flow-node';
+import type { Wire } from '../support/wire';
+import CATALOGUES = require('../../src/nodes/locales/en-US/ssi-terminal.json');
+
+/**
+ * The test helper, with what its published types leave out: the config node terminalConfig() makes ('term') is the
+ * pack's config node (its hub), and the runtime's log takes handlers (the helper's own spy stops when it unloads).
+ */
+const helper = nodeRedHelper as { getNode(id: 'term'): TerminalConfigNode; _RED: { log: { addHandler(h: EventEmitter): void; removeHandler(h: EventEmitter): void } } } & typeof nodeRedHelper;
 
 helper.init(require.resolve('node-red'));
+
+/** A node of a test flow: its id and type, and whatever else the node type takes. */
+type FlowNode = { id: string; type: string; wires?: string[][]; [key: string]: unknown };
 
 const NODES = ['ssi-terminal', 'ssi-purchase', 'ssi-refund', 'ssi-transaction', 'ssi-status', 'ssi-report', 'ssi-print', 'ssi-terminal-info', 'ssi-command'];
 
 /** Node-RED core nodes the tests wire in. */
-const CORE = {
+const CORE: Record<string, string> = {
   catch: '@node-red/nodes/core/common/25-catch.js',
   status: '@node-red/nodes/core/common/25-status.js',
   complete: '@node-red/nodes/core/common/24-complete.js',
@@ -19,7 +33,7 @@ const CORE = {
 };
 
 /** The node modules a flow uses (the pack's config node always). */
-function nodeModules(flow = []) {
+function nodeModules(flow: { type: string }[] = []) {
   const types = new Set(['ssi-terminal', ...flow.map((n) => n.type)]);
   const modules = [...types].filter((t) => NODES.includes(t) || CORE[t]).map((t) => CORE[t] ?? `../../dist/nodes/${t}.js`);
   // One module may register several types (link in and link out): it is loaded once.
@@ -27,19 +41,19 @@ function nodeModules(flow = []) {
 }
 
 /** An ssi-terminal config node pointed at the simulator. */
-function terminalConfig(sim, extra = {}) {
+function terminalConfig(sim: Simulator | { port: number }, extra: object = {}): FlowNode {
   return { id: 'term', type: 'ssi-terminal', name: 'sim', transport: 'tcp', host: '127.0.0.1', port: sim.port, merchantId: MERCHANT, currency: '980', pollInterval: 10, ...extra };
 }
 
-async function simulator(options = {}) {
+async function simulator(options: SimulatorOptions = {}) {
   return startSimulator({ port: 0, phases: FAST, ...options });
 }
 
 /** Loads a flow and resolves when it is started. */
-function load(flow) {
-  return new Promise((resolve, reject) => {
+function load(flow: FlowNode[]) {
+  return new Promise<void>((resolve, reject) => {
     try {
-      helper.load(nodeModules(flow), flow, () => resolve());
+      helper.load(nodeModules(flow), flow, {}, () => resolve());
     } catch (err) {
       reject(err);
     }
@@ -48,7 +62,7 @@ function load(flow) {
 
 /** The next msg a helper node receives. */
 function next(node, ms = 5000) {
-  return new Promise((resolve, reject) => {
+  return new Promise<Wire>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${node.id}: no message within ${ms} ms`)), ms);
     node.once('input', (msg) => {
       clearTimeout(timer);
@@ -59,13 +73,13 @@ function next(node, ms = 5000) {
 
 /** Collects every status a node shows. */
 function statuses(node) {
-  const seen = [];
+  const seen: Wire[] = [];
   node.on('call:status', (call) => seen.push(call.args[0]));
   return seen;
 }
 
 /** A purchase node on terminal `term`, with helpers on both outputs and a Catch of its errors. */
-function buyerFlow(sim, terminal = {}) {
+function buyerFlow(sim: Simulator | { port: number }, terminal: object = {}): FlowNode[] {
   return [
     terminalConfig(sim, { overallTimeout: 1000, ...terminal }),
     { id: 'buy', type: 'ssi-purchase', terminal: 'term', wires: [['ok'], ['no']] },
@@ -90,11 +104,11 @@ function withoutTime(status) {
 }
 
 /** The English text of a terminal status (ssi-terminal.status.<name>): what a node shows, and a Status node receives. */
-const CATALOGUE = require('../../src/nodes/locales/en-US/ssi-terminal.json')['ssi-terminal'];
-function statusText(name) {
-  const text = CATALOGUE.status[name];
+const CATALOGUE = CATALOGUES['ssi-terminal'];
+function statusText(name: string) {
+  const text = (CATALOGUE.status as Record<string, string>)[name];
   if (typeof text !== 'string') throw new Error(`no status ${name} in the catalogue`);
   return text;
 }
 
-module.exports = { helper, nodeModules, terminalConfig, simulator, load, next, statuses, withoutTime, statusText, buyerFlow, NODES, MERCHANT };
+export { type FlowNode, helper, nodeModules, terminalConfig, simulator, load, next, statuses, withoutTime, statusText, buyerFlow, NODES, MERCHANT };

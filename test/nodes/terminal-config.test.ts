@@ -1,26 +1,29 @@
 'use strict';
-const net = require('node:net');
-const { EventEmitter } = require('node:events');
-require('should');
-const bcrypt = require('bcryptjs');
-const { helper, terminalConfig, simulator, load, next, statuses, statusText } = require('./support');
-const { startNodeRed, request } = require('../support/node-red');
-const { waitFor, MERCHANT } = require('../support/fixtures');
-const { METHOD_NAMES } = require('../../dist/core');
+import net = require('node:net');
+import { EventEmitter } from 'node:events';
+import should = require('should');
+import bcrypt = require('bcryptjs');
+import { helper, terminalConfig, simulator, load, next, statuses, statusText } from './support';
+import { startNodeRed, request } from '../support/node-red';
+import { waitFor, MERCHANT } from '../support/fixtures';
+import { METHOD_NAMES } from '../../dist/core';
+import type { Wire } from '../support/wire';
+import type { SinonSpy, SinonSpyCall } from 'sinon';
+import { terminalOptions } from '../../dist/nodes/lib/terminal-options';
 
 /** Sockets of this process connected to `port`: what a redeploy must not leave behind. */
 function socketsTo(port) {
-  return process._getActiveHandles().filter((h) => h instanceof net.Socket && h.remotePort === port && !h.destroyed).length;
+  // An undocumented Node.js call (no public API lists a process's sockets).
+  return (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().filter((h) => h instanceof net.Socket && h.remotePort === port && !h.destroyed).length;
 }
 
 
 describe('ssi-terminal settings as Terminal options', function () {
-  const { terminalOptions } = require('../../dist/nodes/lib/terminal-options');
 
   it('LRC encoding: decimal or hex; left blank, the Terminal\'s default (decimal)', () => {
-    terminalOptions({ host: 'h', lrcEncoding: 'hex' }).lrcEncoding.should.equal('hex');
-    terminalOptions({ host: 'h', lrcEncoding: 'decimal' }).lrcEncoding.should.equal('decimal');
-    terminalOptions({ transport: 'serial', serialPort: '/dev/ttyACM0', lrcEncoding: 'hex' }).lrcEncoding.should.equal('hex');
+    should(terminalOptions({ host: 'h', lrcEncoding: 'hex' }).lrcEncoding).equal('hex');
+    should(terminalOptions({ host: 'h', lrcEncoding: 'decimal' }).lrcEncoding).equal('decimal');
+    should(terminalOptions({ transport: 'serial', serialPort: '/dev/ttyACM0', lrcEncoding: 'hex' }).lrcEncoding).equal('hex');
     for (const blank of [undefined, null, '']) (terminalOptions({ host: 'h', lrcEncoding: blank }).lrcEncoding === undefined).should.be.true();
   });
 
@@ -48,7 +51,7 @@ describe('ssi-terminal settings as Terminal options', function () {
   });
 
   it('protocol, request gap, sole ECR and currency: anything else is refused, naming the field and the rule', () => {
-    for (const [settings, field, rule] of [
+    for (const [settings, field, rule] of <[Record<string, unknown>, string, string][]>[
       [{ protocol: '1.3' }, 'protocol', 'must be auto, 1.1, 1.4'],
       [{ protocol: 'AUTO' }, 'protocol', 'must be auto, 1.1, 1.4'],
       [{ minRequestGap: '-5' }, 'minRequestGap', 'must be a whole number from 0 to 10000'],
@@ -161,9 +164,9 @@ describe('ssi-terminal config node (in the test runtime)', function () {
     sim.requests[sim.requests.length - 1].method.should.equal('GetLastResult');
     const warning = await warned;
     // Node-RED stopped every node, ok1 too: what b1 sent would reach nobody, so it says so, and keeps it.
-    warning.should.match(/^the outcome arrived after this node was stopped and could not be sent on \(ok1 stopped too\): it is kept, and sent marked recovered when this node starts again; if Node-RED is stopping, it is lost: /);
-    warning.should.match(/"transAmount":"321"/);
-    warning.should.match(/APPROVED_ONLINE/);
+    should(warning).match(/^the outcome arrived after this node was stopped and could not be sent on \(ok1 stopped too\): it is kept, and sent marked recovered when this node starts again; if Node-RED is stopping, it is lost: /);
+    should(warning).match(/"transAmount":"321"/);
+    should(warning).match(/APPROVED_ONLINE/);
     helper._RED.log.removeHandler(log);
     await waitFor(() => sim.connections === 0, 2000, 'the connection to close');
   });
@@ -181,7 +184,7 @@ describe('ssi-terminal config node (in the test runtime)', function () {
     await ok;
     await sim.stop();
     sim = undefined;
-    const caught = new Promise((resolve) => b1.on('call:error', resolve));
+    const caught = new Promise<SinonSpyCall>((resolve) => (b1 as EventEmitter).on('call:error', resolve));
     b1.receive({ payload: 100 });
     (await caught).args[0].sent.should.be.false();
     // The node that failed says why; the other user of the terminal shows it is unreachable.
@@ -195,7 +198,7 @@ describe('ssi-terminal config node (in the test runtime)', function () {
   });
 
   it('a configuration saved before protocol, sole ECR and request gap existed: detects the firmware, as the defaults say', async () => {
-    for (const firmware of ['1.1', '1.4']) {
+    for (const firmware of ['1.1', '1.4'] as const) {
       sim = await simulator({ firmware });
       // Exactly the properties a configuration of the earlier release has (requestTimeout as its editor saved it).
       await load([
@@ -203,7 +206,7 @@ describe('ssi-terminal config node (in the test runtime)', function () {
         { id: 'b1', type: 'ssi-purchase', terminal: 'term', wires: [['ok1'], []] },
         { id: 'ok1', type: 'helper' },
       ]);
-      const logged = [];
+      const logged: Wire[] = [];
       helper.getNode('term').on('call:log', (call) => logged.push(String(call.args[0])));
       const hub = helper.getNode('term').hub;
       const terminal = hub.acquire('test');
@@ -211,7 +214,7 @@ describe('ssi-terminal config node (in the test runtime)', function () {
       const ok = next(helper.getNode('ok1'));
       helper.getNode('b1').receive({ payload: 700 });
       (await ok).payload.should.match({ approved: true, amount: 700 });
-      terminal.firmware.should.equal(firmware);
+      should(terminal.firmware).equal(firmware);
       terminal.requestTimeout.should.equal(firmware === '1.4' ? 15000 : 10000);
       terminal.minRequestGap.should.equal(firmware === '1.4' ? 250 : 0);
       await waitFor(() => logged.length > 0, 1000, 'the firmware in the log');
@@ -299,7 +302,7 @@ describe('ssi-terminal config node (in the test runtime)', function () {
     const msg = await caught;
     msg.error.code.should.equal('VALIDATION');
     msg.error.message.should.match(/host is required/);
-    helper.getNode('b1').status.lastCall.args[0].text.should.equal(statusText('config-error'));
+    (helper.getNode('b1').status as SinonSpy).lastCall.args[0].text.should.equal(statusText('config-error'));
   });
 });
 

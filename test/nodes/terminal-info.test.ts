@@ -1,6 +1,6 @@
 'use strict';
-require('should');
-const { helper, terminalConfig, simulator, load, next, statuses, withoutTime } = require('./support');
+import 'should';
+import { helper, terminalConfig, simulator, load, next, statuses, withoutTime } from './support';
 
 const MERCHANTS = { merchantCount: 2, merchantList: ['000000060007176', '000000060007177'] };
 const LINUX = {

@@ -1,27 +1,27 @@
 'use strict';
 /**
  * An MQTT broker on a free loopback port for a test, in a process of its own: mosquitto where it is installed,
- * else aedes from npm (test/support/tools.js chooses, once, and says which). Anonymous, no persistence.
+ * else aedes from npm (test/support/tools.ts chooses, once, and says which). Anonymous, no persistence.
  */
-const fs = require('node:fs');
-const path = require('node:path');
-const { spawn } = require('node:child_process');
-const tools = require('./tools');
-const { freePort, accepts } = require('./node-red');
+import fs = require('node:fs');
+import path = require('node:path');
+import { spawn } from 'node:child_process';
+import tools = require('./tools');
+import { freePort, accepts } from './node-red';
 
-const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Starts the broker (files in `dir`); resolves { kind, port, stop() }. */
-async function startBroker(dir) {
+async function startBroker(dir: string) {
   const broker = tools.get('mqtt');
-  let port;
+  let port: number | undefined;
   let child;
   if (broker.kind === 'mosquitto') {
     port = await freePort();
     const conf = path.join(dir, 'mosquitto.conf');
     // mosquitto 2 must be told to accept anonymous clients.
     fs.writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n`);
-    child = spawn(broker.path, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(broker.path!, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
   } else {
     child = spawn(process.execPath, [path.join(__dirname, 'aedes-broker.mjs'), '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   }
@@ -47,4 +47,4 @@ async function startBroker(dir) {
   };
 }
 
-module.exports = { startBroker };
+export { startBroker };

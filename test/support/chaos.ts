@@ -1,8 +1,8 @@
 'use strict';
-const { mulberry32 } = require('./prng');
+import { mulberry32 } from './prng';
 /**
  * The chaos harness: randomised financial transactions through fault-injecting proxies, judged by what the
- * simulator itself recorded. Used by test/chaos.test.js (CI size) and test/chaos-run.js (`npm run chaos`).
+ * simulator itself recorded. Used by test/chaos.test.ts (CI size) and test/chaos-run.ts (`npm run chaos`).
  *
  * Each lane is a simulator ⇄ proxy ⇄ Terminal triple (journal in a tmp dir) running its share of the transactions
  * one after another. Every transaction gets a unique key (its amount; for Void/PartialVoid the invoice it targets)
@@ -35,12 +35,82 @@ const { mulberry32 } = require('./prng');
  *   and on later firmware: a step 2 sent although onFirstStep aborted (unwanted), a step 2 whose discountedAmount
  *   is not what onFirstStep asked (wrongStep2), and a terminal left waiting in S08 until its own timeout (abandoned).
  */
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { Terminal, normaliseResponse, isApproved, getMethod, FIRST_STEP_COMPLETED } = require('../../dist/core');
-const { startSimulator } = require('../../dist/simulator');
-const { startFaultProxy, FINANCIAL, KINDS } = require('./fault-proxy');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import { Terminal, normaliseResponse, isApproved, getMethod, FIRST_STEP_COMPLETED, type EcrError, type EcrResponse, type ReconcileReport, type TransactOptions } from '../../src/core';
+import { startSimulator, type Outcome, type Simulator, type SimulatorOptions } from '../../src/simulator';
+import { startFaultProxy, FINANCIAL, KINDS, type Fault, type FaultProxy, type FaultSpec } from './fault-proxy';
+
+type Rng = () => number;
+/** A delivered sale that a later Void or Refund may target. */
+interface Target {
+  invoiceNum: unknown;
+  rrn: unknown;
+}
+/** What a Purchase's onFirstStep will say on later firmware. */
+interface FirstStepPlan {
+  kind: 'abort' | 'throw' | 'discount' | 'go';
+  delay?: number;
+  discountedAmount?: string;
+}
+/** reconcile()'s report on one record, or what became of asking: a hang, an error, no report for it. */
+type Reconciled = Omit<Partial<ReconcileReport>, 'verdict'> & { verdict: ReconcileReport['verdict'] | 'hang' | 'error' | 'missing'; attempts?: number };
+/** One planned transaction, and what became of it. */
+interface Tx {
+  lane?: number;
+  i: number;
+  method: string;
+  params: Record<string, unknown>;
+  key: string;
+  decline?: Outcome | null;
+  fault?: string;
+  injected?: Fault;
+  firstStep?: FirstStepPlan;
+  firstStepSeen?: { uid: unknown; transactionResult: unknown; transAmount: unknown }[];
+  ms?: number;
+  outcome?: 'hang' | 'error' | 'result';
+  error?: Partial<EcrError> & { code: string };
+  result?: EcrResponse;
+  fired?: boolean;
+  reconciled?: Reconciled;
+  scriptLeft?: number;
+}
+/** A financial request as the simulator received it, and the result it produced for it. */
+interface LedgerEntry {
+  method: string;
+  params: Record<string, unknown> | undefined;
+  accepted: boolean;
+  errorCode: string;
+  result: EcrResponse | null;
+  key?: string;
+  step?: number;
+  step2?: LedgerEntry;
+  firstStepUid?: string;
+  interrupted?: boolean;
+  abandoned?: boolean;
+}
+interface Ledger {
+  financial: LedgerEntry[];
+  byKey: Map<string, LedgerEntry[]>;
+  secondSteps: LedgerEntry[];
+  secondByKey: Map<string, LedgerEntry[]>;
+  counts: Record<string, number>;
+  lastAccepted: LedgerEntry | null;
+  orphanCompletions: number;
+  strayStep2: number;
+}
+/** runLane's options (runChaos's, less the sizes). */
+interface LaneOptions {
+  sidePolls: boolean;
+  reconcileFaults: boolean;
+  crashes: boolean;
+  progress: number;
+  firmware: string;
+  closeAfterAnswer?: boolean | number;
+  noMethod: boolean;
+  minRequestGap?: number;
+}
 
 const MERCHANT = '000000060007176';
 const UNKNOWN_MERCHANT = '000000099999999';
@@ -65,7 +135,7 @@ const RESULT_READS = ['GetResultByUid', 'GetLastResult'];
 /** A transaction (or a reconcile) that takes longer than this is a hang. */
 const HANG_MS = 20_000;
 
-const DECLINES = [
+const DECLINES: Outcome[] = [
   { result: 'DECLINED_ONLINE', responseCode: '05', errorCode: 'E21', text: 'ВІДМОВЛЕНО БАНКОМ (05)' },
   { result: 'CANCELLED', responseCode: '', errorCode: 'E12', text: 'ОПЕРАЦІЮ СКАСОВАНО', endsAfter: 'card' },
   { result: 'PIN_ERROR', responseCode: '55', errorCode: 'E11', text: 'НЕВІРНИЙ ПІН', endsAfter: 'pin' },
@@ -73,15 +143,15 @@ const DECLINES = [
   { result: 'FAILED', responseCode: '', errorCode: 'E16', text: 'ПОМИЛКА ЧИТАННЯ КАРТКИ', endsAfter: 'card' },
 ];
 
-const int = (rng, lo, hi) => lo + Math.floor(rng() * (hi - lo + 1));
-const pick = (rng, list) => list[Math.floor(rng() * list.length)];
+const int = (rng: Rng, lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
+const pick = <T>(rng: Rng, list: T[]): T => list[Math.floor(rng() * list.length)];
 
 /**
  * Where in the transaction a fault lands: the snapshot read, the financial request/ack, a poll, the outcome read.
  * On later firmware the outcome is read by uid ('result' is then, for a two-step Purchase, the read of the first
  * step's card), and a two-step Purchase has two more: its step-2 request/ack and the final read after it.
  */
-const TARGETS = {
+const TARGETS: Record<string, (rng: Rng, ctx?: { later?: boolean; twoStep?: boolean }) => Partial<FaultSpec>> = {
   snapshot: () => ({ method: 'GetLastResult' }),
   request: () => ({ method: 'financial' }),
   poll: (rng) => ({ method: 'GetStatus', skip: int(rng, 0, 1) }),
@@ -92,13 +162,13 @@ const TARGETS = {
 const ALL = ['snapshot', 'request', 'poll', 'result'];
 
 /** The targets of a menu entry for this transaction: a two-step Purchase adds step2 where the request is a target, final where the result is. */
-function targetsFor(targets, ctx) {
+function targetsFor(targets: string[], ctx?: { later?: boolean; twoStep?: boolean }) {
   if (!ctx || !ctx.twoStep) return targets;
   return [...targets, ...(targets.includes('request') ? ['step2'] : []), ...(targets.includes('result') ? ['final'] : [])];
 }
 
 /** The fault menu: [name, weight, targets, make(rng) → fault fields]. */
-const MENU = [
+const MENU: [string, number, string[], (rng: Rng) => FaultSpec][] = [
   ['split-bytes', 6, ALL, () => ({ kind: 'split', mode: 'bytes' })],
   ['split-random', 6, ALL, () => ({ kind: 'split', mode: 'random' })],
   ['merge-junk', 4, ALL, () => ({ kind: 'merge', with: 'junk' })],
@@ -112,7 +182,7 @@ const MENU = [
   ['drop-after-request', 8, ALL, () => ({ kind: 'drop-after-request' })],
   ['drop-after-answer', 5, ['request', 'poll', 'result'], () => ({ kind: 'drop-after-answer' })],
   ['blackhole', 2, ['request', 'poll'], () => ({ kind: 'blackhole' })],
-  // Held back, but delivered before the client's request timeout (later than that is test/chaos-findings.test.js).
+  // Held back, but delivered before the client's request timeout (later than that is test/chaos-findings.test.ts).
   ['late-request', 3, ['request', 'poll', 'result'], (rng) => ({ kind: 'late-request', ms: int(rng, 5, 110) })],
   ['refuse', 4, ALL, (rng) => ({ kind: 'refuse', ms: int(rng, 50, 400) })],
   ['drop+refuse', 4, ['request', 'poll', 'result'], (rng) => ({ kind: pick(rng, ['drop-before-request', 'drop-after-request']), refuseMs: int(rng, 50, 400) })],
@@ -124,7 +194,7 @@ const NO_FAULT_WEIGHT = 30;
 const REQUEST_ONLY = new Set(['late-request', 'blackhole']);
 
 /** A fault from the menu, or null; `ctx` ({ later, twoStep }) widens the targets on later firmware. */
-function pickFault(rng, ctx) {
+function pickFault(rng: Rng, ctx?: { later?: boolean; twoStep?: boolean }) {
   const total = NO_FAULT_WEIGHT + MENU.reduce((s, m) => s + m[1], 0);
   let r = rng() * total;
   if (r < NO_FAULT_WEIGHT) return null;
@@ -140,7 +210,7 @@ function pickFault(rng, ctx) {
 }
 
 /** The unique key of a financial request as the simulator saw it. */
-function keyOf(method, params) {
+function keyOf(method: string, params: Record<string, unknown> | undefined) {
   if (!params || typeof params !== 'object') return `?:${method}`;
   if (method === 'Void' || method === 'PartialVoid') return `inv:${params.invoiceNum}`;
   return `amt:${params.transAmount}`;
@@ -150,7 +220,7 @@ function keyOf(method, params) {
  * Later firmware: what this Purchase's onFirstStep will say once the card is read (seeded): go on, a discountedAmount
  * (a price by the card's BIN, below the amount), abort, or throw; a third of them take a few ms to decide.
  */
-function planFirstStep(rng, params) {
+function planFirstStep(rng: Rng, params: Record<string, unknown>): FirstStepPlan {
   const r = rng();
   const delay = rng() < 0.3 ? int(rng, 1, 15) : 0;
   if (r < 0.08) return { kind: 'abort', delay };
@@ -160,14 +230,14 @@ function planFirstStep(rng, params) {
 }
 
 /** Plans the next transaction of a lane: method, params, unique key, maybe a scripted decline. */
-function planTransaction(rng, lane, i, targets) {
+function planTransaction(rng: Rng, lane: number, i: number, targets: { voidable: Target[]; refundable: Target[] }): Tx {
   const sale = 5_000_000 + lane * 100_000 + i; // unique per run; every refund-style amount is below every sale
   const small = 1_000_000 + lane * 100_000 + i;
-  const money = (transAmount) => ({ transAmount: String(transAmount), transCurrency: '980', merchantId: MERCHANT });
+  const money = (transAmount: number) => ({ transAmount: String(transAmount), transCurrency: '980', merchantId: MERCHANT });
   const r = rng();
-  const take = (list) => list.splice(Math.floor(rng() * list.length), 1)[0];
-  let method;
-  let params;
+  const take = (list: Target[]) => list.splice(Math.floor(rng() * list.length), 1)[0];
+  let method: string;
+  let params: Record<string, unknown>;
   if (r < 0.08 && targets.voidable.length) {
     const target = take(targets.voidable);
     targets.refundable = targets.refundable.filter((t) => t !== target);
@@ -203,13 +273,13 @@ function planTransaction(rng, lane, i, targets) {
 }
 
 /** Resolves with the promise's outcome, or { hang: true } after `ms`; a late rejection is never left unhandled. */
-function watch(promise, ms) {
-  let timer;
+function watch<T>(promise: Promise<T>, ms: number): Promise<{ value?: T; error?: EcrError; hang?: boolean }> {
+  let timer: NodeJS.Timeout | undefined;
   const settled = promise.then(
     (value) => ({ value }),
     (error) => ({ error }),
   );
-  const late = new Promise((resolve) => (timer = setTimeout(() => resolve({ hang: true }), ms)));
+  const late = new Promise<{ hang: boolean }>((resolve) => (timer = setTimeout(() => resolve({ hang: true }), ms)));
   return Promise.race([settled, late]).finally(() => clearTimeout(timer));
 }
 
@@ -217,7 +287,7 @@ function watch(promise, ms) {
  * With faults off, waits until the terminal answers again (the transport's reconnect backoff after a refusal
  * window can outlast the connect timeout, and then every request fails at once, unsent). A real ECR would wait too.
  */
-async function healthy(terminal, ms = 8000) {
+async function healthy(terminal: Terminal, ms = 8000) {
   const until = Date.now() + ms;
   for (;;) {
     try {
@@ -235,16 +305,16 @@ async function healthy(terminal, ms = 8000) {
  * asked, or an unacknowledged request may still be on its way), for up to RECONCILE_PATIENCE_MS.
  */
 const RECONCILE_PATIENCE_MS = 5000;
-async function reconcileFor(terminal, id, before) {
+async function reconcileFor(terminal: Terminal, id: string | undefined, before?: (() => void) | null): Promise<Reconciled> {
   const until = Date.now() + RECONCILE_PATIENCE_MS;
-  let report;
+  let report: Reconciled;
   for (let attempt = 1; ; attempt++) {
     await healthy(terminal);
     if (before) before();
     const rec = await watch(terminal.reconcile(), HANG_MS);
     if (rec.hang) return { verdict: 'hang' };
     if (rec.error) report = { verdict: 'error', reason: rec.error.message };
-    else report = rec.value.find((r) => r.record && r.record.id === id) || { verdict: 'missing', reason: `no report for journal record ${id}` };
+    else report = rec.value!.find((r) => r.record && r.record.id === id) || { verdict: 'missing', reason: `no report for journal record ${id}` };
     const later = report.verdict === 'error' || (report.verdict === 'unknown' && report.retry);
     if (!later || Date.now() > until) return { ...report, attempts: attempt };
     await new Promise((r) => setTimeout(r, 50));
@@ -256,12 +326,12 @@ async function reconcileFor(terminal, id, before) {
  * On later firmware a Purchase's step-2 request is kept apart (secondByKey, and counted as `Purchase#2` as the
  * simulator counts it), and attached to the operation its step 1 started.
  */
-function recordLedger(sim) {
-  const ledger = { financial: [], byKey: new Map(), secondSteps: [], secondByKey: new Map(), counts: {}, lastAccepted: null, orphanCompletions: 0, strayStep2: 0 };
+function recordLedger(sim: Simulator) {
+  const ledger: Ledger = { financial: [], byKey: new Map(), secondSteps: [], secondByKey: new Map(), counts: {}, lastAccepted: null, orphanCompletions: 0, strayStep2: 0 };
   const later = sim.engine.firmware === '1.4';
-  const add = (map, key, entry) => {
+  const add = (map: Map<string, LedgerEntry[]>, key: string, entry: LedgerEntry) => {
     if (!map.has(key)) map.set(key, []);
-    map.get(key).push(entry);
+    map.get(key)!.push(entry);
   };
   sim.on('request', (method, response) => {
     ledger.counts[method] = (ledger.counts[method] || 0) + 1;
@@ -271,13 +341,13 @@ function recordLedger(sim) {
     const own = logged && logged.method === method ? logged : undefined;
     const spec = getMethod(method);
     const secondStep = later && spec && spec.twoStep === true && own !== undefined && String(own.step) === '2';
-    const entry = { method, params: own ? own.params : undefined, accepted: response.error === false, errorCode: response.errorCode, result: null };
+    const entry: LedgerEntry = { method, params: own ? (own.params as Record<string, unknown>) : undefined, accepted: response.error === false, errorCode: response.errorCode, result: null };
     entry.key = keyOf(method, entry.params);
     if (secondStep) {
       ledger.counts[`${method}#2`] = (ledger.counts[`${method}#2`] || 0) + 1;
       entry.step = 2;
       ledger.secondSteps.push(entry);
-      add(ledger.secondByKey, entry.key, entry);
+      add(ledger.secondByKey, entry.key!, entry);
       if (!entry.accepted) return;
       // The terminal takes a step 2 only while the operation its step 1 started waits in S08.
       const op = ledger.lastAccepted;
@@ -286,7 +356,7 @@ function recordLedger(sim) {
       return;
     }
     ledger.financial.push(entry);
-    add(ledger.byKey, entry.key, entry);
+    add(ledger.byKey, entry.key!, entry);
     if (entry.accepted) ledger.lastAccepted = entry;
   });
   // Later firmware: step 1 read the card and the terminal waits in S08 for step 2.
@@ -302,7 +372,7 @@ function recordLedger(sim) {
       ledger.orphanCompletions++;
       return;
     }
-    entry.result = normaliseResponse(JSON.parse(JSON.stringify(sim.engine.state.lastResult)));
+    entry.result = normaliseResponse(JSON.parse(JSON.stringify(sim.engine['state'].lastResult)));
     // An Interrupt completes the operation while it is being handled, so it is the request logged last.
     const last = sim.requests[sim.requests.length - 1];
     entry.interrupted = last !== undefined && last.method === 'Interrupt';
@@ -315,14 +385,14 @@ function recordLedger(sim) {
 const FIELDS = ['originalTrnName', 'transAmount', 'invoiceNum', 'rrn', 'authCode', 'transactionResult', 'responseCode', 'date', 'time', 'discount', 'transactionUid', 'transactionDate', 'transactionTime'];
 
 /** The amount the result must carry: a PartialVoid's or Void's is the receipt's; a Purchase's step 2 may have asked a discountedAmount. */
-function expectedAmount(tx, op) {
+function expectedAmount(tx: Tx, op: LedgerEntry | undefined) {
   if (tx.method === 'Void' || tx.method === 'PartialVoid') return undefined;
   const asked = op && op.step2 && op.step2.params && op.step2.params.discountedAmount;
   return asked !== undefined ? String(Number(asked)) : tx.params.transAmount;
 }
 
 /** Why `result` is not the result the simulator produced for this transaction (or '' when it is). */
-function mismatch(tx, result, performed) {
+function mismatch(tx: Tx, result: EcrResponse, performed: LedgerEntry[]) {
   const p = result && result.params;
   if (!p) return 'no params';
   if (performed.length !== 1) return `the simulator performed ${performed.length} operations for ${tx.key}`;
@@ -340,11 +410,11 @@ function mismatch(tx, result, performed) {
 }
 
 /** onFirstStep for a planned decision; notes every first step it is shown. */
-function firstStepHandler(tx) {
-  const plan = tx.firstStep;
-  return async (first) => {
+function firstStepHandler(tx: Tx) {
+  const plan = tx.firstStep!;
+  return async (first: EcrResponse) => {
     const p = first.params;
-    tx.firstStepSeen.push({ uid: p.transactionUid, transactionResult: p.transactionResult, transAmount: p.transAmount });
+    tx.firstStepSeen!.push({ uid: p.transactionUid, transactionResult: p.transactionResult, transAmount: p.transAmount });
     if (plan.delay) await new Promise((r) => setTimeout(r, plan.delay));
     if (plan.kind === 'abort') return { abort: true };
     if (plan.kind === 'throw') throw new Error('the price list could not be read');
@@ -353,10 +423,10 @@ function firstStepHandler(tx) {
   };
 }
 
-async function runLane(lane, count, seed, dir, log, phases, options) {
+async function runLane(lane: number, count: number, seed: number, dir: string, log: (line: string) => void, phases: SimulatorOptions['phases'], options: LaneOptions) {
   const rng = mulberry32((seed ^ Math.imul(lane + 1, 0x9e3779b1)) >>> 0);
   const later = options.firmware === '1.4';
-  const simOptions = { port: 0, httpPort: false, phases };
+  const simOptions: SimulatorOptions = { port: 0, httpPort: false, phases };
   if (later) Object.assign(simOptions, { firmware: '1.4', secondStepTimeout: SECOND_STEP_TIMEOUT });
   if (options.closeAfterAnswer !== undefined && options.closeAfterAnswer !== false) simOptions.closeAfterAnswer = options.closeAfterAnswer;
   if (options.noMethod) simOptions.noMethod = true;
@@ -364,7 +434,7 @@ async function runLane(lane, count, seed, dir, log, phases, options) {
   const ledger = recordLedger(sim);
   const proxy = await startFaultProxy({ target: { port: sim.port }, rng: mulberry32((seed + 7919 * (lane + 1)) >>> 0) });
   const journal = path.join(dir, `lane-${lane}.journal.json`);
-  const opened = [];
+  const opened: Terminal[] = [];
   const terminalOptions = later ? { ...LATER_TERMINAL_OPTIONS, minRequestGap: options.minRequestGap } : options.minRequestGap === undefined ? TERMINAL_OPTIONS : { ...TERMINAL_OPTIONS, minRequestGap: options.minRequestGap };
   const openTerminal = () => {
     const t = new Terminal({ host: '127.0.0.1', port: proxy.port, journal, ...terminalOptions });
@@ -372,9 +442,9 @@ async function runLane(lane, count, seed, dir, log, phases, options) {
     return t;
   };
   let terminal = openTerminal();
-  const txs = [];
-  const targets = { voidable: [], refundable: [] };
-  const planned = {};
+  const txs: Tx[] = [];
+  const targets: { voidable: Target[]; refundable: Target[] } = { voidable: [], refundable: [] };
+  const planned: Record<string, number> = {};
   let hung = false;
   // sidePolls: a status watcher asks GetStatus/PingDevice alongside the transactions, as the ssi-status node does.
   let polling = options.sidePolls;
@@ -388,13 +458,13 @@ async function runLane(lane, count, seed, dir, log, phases, options) {
   try {
     for (let i = 0; i < count && !hung; i++) {
       const tx = planTransaction(rng, lane, i, targets);
-      const twoStep = later && getMethod(tx.method).twoStep === true;
+      const twoStep = later && getMethod(tx.method)!.twoStep === true;
       const f = pickFault(rng, later ? { later, twoStep } : undefined);
       tx.fault = f ? `${f.name}@${f.target}` : 'none';
       planned[f ? f.name : 'none'] = (planned[f ? f.name : 'none'] || 0) + 1;
       if (f) tx.injected = proxy.inject(f.fault);
       if (tx.decline) sim.engine.scriptOutcome(tx.decline);
-      const transactOptions = {};
+      const transactOptions: TransactOptions = {};
       if (twoStep) {
         tx.firstStep = planFirstStep(rng, tx.params);
         tx.firstStepSeen = [];
@@ -406,7 +476,7 @@ async function runLane(lane, count, seed, dir, log, phases, options) {
       const started = Date.now();
       const running = terminal.transact(tx.method, tx.params, transactOptions);
       const crashing = terminal;
-      let crashClose;
+      let crashClose: Promise<void> | undefined;
       const crashTimer = crashAfter >= 0 ? setTimeout(() => (crashClose = crashing.close()), crashAfter) : undefined;
       const out = await watch(running, HANG_MS);
       clearTimeout(crashTimer);
@@ -415,7 +485,7 @@ async function runLane(lane, count, seed, dir, log, phases, options) {
       if (crashAfter >= 0) {
         tx.fault += `+crash@${crashAfter}ms`;
         // The new client opens the journal once the old one has let it go: the close the crash started is the one
-        // awaited (a second close() resolves before the first is done: see the finding in test/chaos.test.js).
+        // awaited (a second close() resolves before the first is done: see the finding in test/chaos.test.ts).
         await (crashClose || crashing.close());
         terminal = openTerminal();
       }
@@ -431,7 +501,7 @@ async function runLane(lane, count, seed, dir, log, phases, options) {
       }
       tx.fired = tx.injected ? tx.injected.fired > 0 : false;
       if (tx.error && tx.error.code === 'OUTCOME_UNKNOWN') {
-        const id = tx.error.facts && tx.error.facts.journalId;
+        const id = tx.error.facts && (tx.error.facts.journalId as string | undefined);
         // reconcileFaults: one more fault, answer side, lands on the reconciliation's own exchanges.
         const before = options.reconcileFaults ? () => { const f = pickFault(rng); if (f && !REQUEST_ONLY.has(f.fault.kind)) proxy.inject({ ...f.fault, afterFinancial: false }); } : null;
         tx.reconciled = await reconcileFor(terminal, id, before);
@@ -442,7 +512,7 @@ async function runLane(lane, count, seed, dir, log, phases, options) {
       }
       else if (tx.error && tx.error.code === 'CONNECTION_FAILED') await healthy(terminal);
       // A scripted outcome left over by an operation that never started must not land on the next one.
-      tx.scriptLeft = sim.engine.script.splice(0).length;
+      tx.scriptLeft = sim.engine['script'].splice(0).length;
       const delivered = tx.result || (tx.reconciled && tx.reconciled.verdict === 'ours' && tx.reconciled.result);
       if (delivered && isApproved(delivered) && (tx.method === 'Purchase' || tx.method === 'CashBack' || tx.method === 'Cash' || tx.method === 'Deposit')) {
         const t = { invoiceNum: delivered.params.invoiceNum, rrn: delivered.params.rrn };
@@ -478,13 +548,13 @@ async function runLane(lane, count, seed, dir, log, phases, options) {
  * Checks one lane's transactions against the simulator's ledger. `unresolved`: the journal records left open at the
  * end (or their number).
  */
-function judge(lane, txs, ledger, sim, proxy, planned, unresolved, hung, log) {
+function judge(lane: number, txs: Tx[], ledger: Ledger, sim: Simulator, proxy: Pick<FaultProxy, 'counts'>, planned: Record<string, number>, unresolved, hung: boolean, log: (line: string) => void) {
   const r = {
-    transactions: txs.length, faultsFired: { ...proxy.counts }, planned, outcomes: {}, refused: {}, unsentBy: {}, unknowns: 0, resolvedByReconcile: 0,
+    transactions: txs.length, faultsFired: { ...proxy.counts }, planned, outcomes: {} as Record<string, number>, refused: {} as Record<string, number>, unsentBy: {} as Record<string, number>, unknowns: 0, resolvedByReconcile: 0,
     reconciledOurs: 0, reconciledNotPerformed: 0, notPerformed: 0, unsent: 0, lost: 0, duplicates: 0, misattributed: 0, wrongSentFlag: 0,
-    hangs: 0, crashes: 0, problems: [], totalMs: 0, maxMs: 0, fired: 0,
+    hangs: 0, crashes: 0, problems: [] as string[], totalMs: 0, maxMs: 0, fired: 0,
     // Later firmware.
-    step2Requests: 0, step2Duplicates: 0, firstSteps: {}, notCharged: 0, unwanted: 0, wrongStep2: 0, abandoned: 0, firstStepCalls: 0,
+    step2Requests: 0, step2Duplicates: 0, firstSteps: {} as Record<string, number>, notCharged: 0, unwanted: 0, wrongStep2: 0, abandoned: 0, firstStepCalls: 0,
     ignoredAfterAnswer: sim.ignoredAfterAnswer || 0,
   };
   const problem = (kind, tx, text) => {
@@ -549,16 +619,16 @@ function judge(lane, txs, ledger, sim, proxy, planned, unresolved, hung, log) {
     if (tx.firstStep) {
       const plan = tx.firstStep;
       r.firstSteps[plan.kind] = (r.firstSteps[plan.kind] || 0) + 1;
-      r.firstStepCalls += tx.firstStepSeen.length;
+      r.firstStepCalls += tx.firstStepSeen!.length;
       const op = performed[0];
       const sentUid = op && op.params && op.params.transactionUid;
-      for (const seen of tx.firstStepSeen) {
+      for (const seen of tx.firstStepSeen!) {
         if (seen.transactionResult !== FIRST_STEP_COMPLETED || !op || seen.uid !== op.firstStepUid || (sentUid !== undefined && seen.uid !== sentUid) || seen.transAmount !== tx.params.transAmount) {
           r.misattributed++;
           problem('misattributed', tx, `onFirstStep was shown ${seen.transactionResult} ${seen.uid} for ${seen.transAmount}, but this transaction's first step is ${op ? op.firstStepUid : 'none'}`);
         }
       }
-      if ((plan.kind === 'abort' || plan.kind === 'throw') && tx.firstStepSeen.length && seconds.length) {
+      if ((plan.kind === 'abort' || plan.kind === 'throw') && tx.firstStepSeen!.length && seconds.length) {
         r.unwanted++;
         problem('unwanted', tx, `onFirstStep ${plan.kind === 'abort' ? 'aborted' : 'threw'}, yet step 2 reached the terminal ${seconds.length} time(s)`);
       }
@@ -570,7 +640,7 @@ function judge(lane, txs, ledger, sim, proxy, planned, unresolved, hung, log) {
           problem('wrong-step2', tx, `step 2 asked discountedAmount ${got}, onFirstStep asked ${asked}`);
         }
       }
-      if (seconds.length && !tx.firstStepSeen.length) {
+      if (seconds.length && !tx.firstStepSeen!.length) {
         r.wrongStep2++;
         problem('wrong-step2', tx, 'step 2 reached the terminal, but onFirstStep was never asked');
       }
@@ -592,10 +662,10 @@ function judge(lane, txs, ledger, sim, proxy, planned, unresolved, hung, log) {
       checkDelivered(tx, tx.result, performed);
       continue;
     }
-    const err = tx.error;
+    const err = tx.error!;
     if (err.code === 'OUTCOME_UNKNOWN') {
       r.unknowns++;
-      const rep = tx.reconciled;
+      const rep = tx.reconciled!;
       if (rep.verdict === 'ours') {
         r.resolvedByReconcile++;
         r.reconciledOurs++;
@@ -633,7 +703,7 @@ function judge(lane, txs, ledger, sim, proxy, planned, unresolved, hung, log) {
       }
       continue;
     }
-    if (/^E\d\d$/.test(err.code) && err.response && err.response.error === true) {
+    if (/^E\d\d$/.test(err.code) && err.response && (err.response as EcrResponse).error === true) {
       r.refused[err.code] = (r.refused[err.code] || 0) + 1;
       if (performed.length) {
         r.lost++;
@@ -649,7 +719,7 @@ function judge(lane, txs, ledger, sim, proxy, planned, unresolved, hung, log) {
     if ((sim.counts[method] || 0) !== (ledger.counts[method] || 0)) problem('ledger', null, `sim.counts.${method} = ${sim.counts[method]}, ledger ${ledger.counts[method]}`);
   }
   for (const e of [...ledger.financial, ...(ledger.secondSteps || [])]) {
-    if (!keys.has(e.key)) problem('ledger', null, `the simulator received ${e.method}${e.step === 2 ? ' step 2' : ''} ${e.key} that no transaction asked for`);
+    if (!keys.has(e.key!)) problem('ledger', null, `the simulator received ${e.method}${e.step === 2 ? ' step 2' : ''} ${e.key} that no transaction asked for`);
     if (e.step !== 2 && e.accepted && !e.result) problem('ledger', null, `the simulator accepted ${e.method} ${e.key} but never completed it`);
   }
   if (ledger.orphanCompletions) problem('ledger', null, `${ledger.orphanCompletions} completions without an accepted request`);
@@ -666,6 +736,9 @@ function judge(lane, txs, ledger, sim, proxy, planned, unresolved, hung, log) {
   for (const p of r.problems) log(p);
   return r;
 }
+
+/** runChaos's result: the lanes' judgements added up, and the run's setup. */
+type Totals = ReturnType<typeof judge> & { seconds: number; seed: number; lanes: number; firmware: string; line: string };
 
 function merge(into, from) {
   for (const [k, v] of Object.entries(from)) {
@@ -694,7 +767,7 @@ function describeSetup({ firmware, closeAfterAnswer, noMethod, minRequestGap }) 
  * firmware '1.1' (default) or '1.4'; closeAfterAnswer (true or ms) and noMethod shape the simulator's answers;
  * minRequestGap is the client's gap between requests (5 ms by default on '1.4', the library's default on '1.1').
  */
-async function runChaos({ transactions = 2000, lanes = 8, seed = 20240611, phases = FAST, sidePolls = false, reconcileFaults = false, crashes = false, firmware = '1.1', closeAfterAnswer, noMethod = false, minRequestGap, progress = 0, log = () => undefined } = {}) {
+async function runChaos({ transactions = 2000, lanes = 8, seed = 20240611, phases = FAST, sidePolls = false, reconcileFaults = false, crashes = false, firmware = '1.1', closeAfterAnswer, noMethod = false, minRequestGap, progress = 0, log = () => undefined }: { transactions?: number; lanes?: number; seed?: number; phases?: SimulatorOptions['phases']; sidePolls?: boolean; reconcileFaults?: boolean; crashes?: boolean; firmware?: string; closeAfterAnswer?: boolean | number; noMethod?: boolean; minRequestGap?: number; progress?: number; log?: (line: string) => void } = {}) {
   if (firmware !== '1.1' && firmware !== '1.4') throw new Error(`runChaos: firmware must be '1.1' or '1.4'; got ${firmware}`);
   const gap = minRequestGap === undefined && firmware === '1.4' ? 5 : minRequestGap;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssi-chaos-'));
@@ -703,7 +776,7 @@ async function runChaos({ transactions = 2000, lanes = 8, seed = 20240611, phase
     const per = Array.from({ length: lanes }, (_, l) => Math.floor(transactions / lanes) + (l < transactions % lanes ? 1 : 0));
     const laneOptions = { sidePolls, reconcileFaults, crashes, progress, firmware, closeAfterAnswer, noMethod, minRequestGap: gap };
     const results = await Promise.all(per.map((n, lane) => runLane(lane, n, seed, dir, log, phases, laneOptions)));
-    const totals = results.reduce((acc, r) => merge(acc, { ...r, maxMs: 0 }), {});
+    const totals = results.reduce<Totals>((acc, r) => merge(acc, { ...r, maxMs: 0 }), {} as Totals);
     totals.maxMs = Math.max(...results.map((r) => r.maxMs));
     totals.seconds = (Date.now() - started) / 1000;
     totals.seed = seed;
@@ -731,4 +804,4 @@ async function runChaos({ transactions = 2000, lanes = 8, seed = 20240611, phase
   }
 }
 
-module.exports = { runChaos, judge, recordLedger, mulberry32, pickFault, planTransaction, planFirstStep, keyOf, MENU, TARGETS, TERMINAL_OPTIONS, LATER_TERMINAL_OPTIONS };
+export { runChaos, judge, recordLedger, mulberry32, pickFault, planTransaction, planFirstStep, keyOf, MENU, TARGETS, TERMINAL_OPTIONS, LATER_TERMINAL_OPTIONS };

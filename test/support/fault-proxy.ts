@@ -39,8 +39,9 @@
  *
  * proxy.counts holds how often each kind fired (`refuse` counts every refusal window); proxy.stats the traffic.
  */
-const net = require('node:net');
-const { encodeFrame } = require('../../dist/core');
+import net = require('node:net');
+import { encodeFrame } from '../../src/core';
+import type { Wire } from './wire';
 
 const FINANCIAL = new Set(['Purchase', 'Void', 'Refund', 'CashBack', 'Preauthorization', 'SalePreauth', 'VoidPreauth', 'Cash', 'Deposit', 'Balance', 'Echo', 'PartialVoid']);
 const REQUEST_SIDE = new Set(['drop-before-request', 'blackhole', 'late-request', 'refuse']);
@@ -49,16 +50,59 @@ const KINDS = [...REQUEST_SIDE, ...ANSWER_SIDE];
 const HEADER = 5;
 const OLD_FRAMES = 8;
 
+/** A fault as a test asks for it (the match keys and kinds above). */
+interface FaultSpec {
+  kind: string;
+  method?: string | string[];
+  step?: string;
+  skip?: number;
+  times?: number;
+  afterFinancial?: boolean;
+  afterStep2?: boolean;
+  ms?: number;
+  mode?: string;
+  refuseMs?: number;
+  refuseMode?: string;
+  bytes?: number;
+  with?: 'junk' | 'old';
+  at?: number;
+}
+/** A queued fault: its keys with their defaults, and what it has seen and done so far. */
+type Fault = FaultSpec & Required<Pick<FaultSpec, 'method' | 'skip' | 'times' | 'afterFinancial' | 'afterStep2'>> & { fired: number; seenFinancial: boolean; seenStep2: boolean };
+/** A whole frame (`message` its parsed body) or bytes that are not one. */
+interface Cut {
+  raw: Buffer;
+  message?: Wire;
+}
+/** One client connection and its connection to the terminal. */
+interface Pair {
+  client: net.Socket;
+  upstream: net.Socket;
+  up: FrameCutter;
+  down: FrameCutter;
+  inflight: { method: string; fault: Fault | null } | null;
+  dead: boolean;
+  pendingUp: Buffer[];
+  connected: boolean;
+  out: Promise<void>;
+  held: number;
+  clientGone: boolean;
+  terminalEnded: boolean;
+  stalled: boolean;
+}
+
 /** Cuts a byte stream into whole frames; bytes that are not a frame header are passed on as they are. */
 class FrameCutter {
+  buf: Buffer;
+
   constructor() {
     this.buf = Buffer.alloc(0);
   }
 
   /** Returns [{ raw, message? }] for every complete frame (message undefined for junk or unparsable data). */
-  push(chunk) {
+  push(chunk: Buffer) {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    const out = [];
+    const out: Cut[] = [];
     for (;;) {
       const stx = this.buf.indexOf(0x02);
       if (stx !== 0) {
@@ -88,7 +132,7 @@ class FrameCutter {
   }
 }
 
-function matchesMethod(want, method) {
+function matchesMethod(want: string | string[] | undefined, method: string) {
   if (want === undefined || want === '*') return true;
   if (want === 'financial') return FINANCIAL.has(method);
   if (Array.isArray(want)) return want.includes(method);
@@ -96,10 +140,24 @@ function matchesMethod(want, method) {
 }
 
 class FaultProxy {
-  /**
-   * @param {{ target: { host?: string, port: number }, rng?: () => number, host?: string }} options
-   */
-  constructor({ target, rng = Math.random, host = '127.0.0.1' }) {
+  target: { host: string; port: number };
+  rng: () => number;
+  host: string;
+  port: number;
+  counts: Record<string, number>;
+  stats: { connections: number; refused: number; requests: Record<string, number>; answers: number; writes: number; closedByTerminal: number; afterClose: number };
+  faults: Fault[];
+  pairs: Set<Pair>;
+  sockets: Set<net.Socket>;
+  timers: Set<NodeJS.Timeout>;
+  refuseUntil: number;
+  refuseMode: string;
+  history: Buffer[];
+  server: net.Server | null;
+  relistening: boolean;
+  stopped: boolean;
+
+  constructor({ target, rng = Math.random, host = '127.0.0.1' }: { target: { host?: string; port: number }; rng?: () => number; host?: string }) {
     this.target = { host: target.host || '127.0.0.1', port: target.port };
     this.rng = rng;
     this.host = host;
@@ -124,7 +182,7 @@ class FaultProxy {
   }
 
   /** Queues a fault; it fires on the next matching exchange. Returns it (`fired` counts its firings). */
-  inject(fault) {
+  inject(fault: FaultSpec): Fault {
     if (!KINDS.includes(fault.kind)) throw new Error(`fault-proxy: unknown fault kind ${fault.kind}`);
     const f = { method: '*', skip: 0, times: 1, afterFinancial: false, afterStep2: false, ...fault, fired: 0, seenFinancial: false, seenStep2: false };
     this.faults.push(f);
@@ -138,7 +196,7 @@ class FaultProxy {
   }
 
   /** Refuses new connections for `ms` (mode 'reset' or 'unlisten'). */
-  refuse(ms, mode = 'reset') {
+  refuse(ms: number, mode = 'reset') {
     this.counts.refuse++;
     this.refuseUntil = Math.max(this.refuseUntil, Date.now() + ms);
     this.refuseMode = mode;
@@ -164,14 +222,14 @@ class FaultProxy {
     for (const socket of this.sockets) socket.destroy();
     const server = this.server;
     this.server = null;
-    if (server) await new Promise((resolve) => server.close(resolve));
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   // ---- internals ----
 
-  listen(port) {
+  listen(port: number) {
     const server = net.createServer((socket) => this.accept(socket));
-    return new Promise((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, this.host, () => {
         server.removeListener('error', reject);
@@ -180,7 +238,7 @@ class FaultProxy {
           return resolve();
         }
         this.server = server;
-        this.port = server.address().port;
+        this.port = (server.address() as net.AddressInfo).port;
         resolve();
       });
     });
@@ -197,7 +255,7 @@ class FaultProxy {
       .finally(() => (this.relistening = false));
   }
 
-  later(ms, fn) {
+  later(ms: number, fn: () => void) {
     const t = setTimeout(() => {
       this.timers.delete(t);
       fn();
@@ -205,12 +263,12 @@ class FaultProxy {
     this.timers.add(t);
   }
 
-  track(socket) {
+  track(socket: net.Socket) {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
   }
 
-  accept(client) {
+  accept(client: net.Socket) {
     client.on('error', () => client.destroy());
     this.track(client);
     if (Date.now() < this.refuseUntil) {
@@ -222,7 +280,7 @@ class FaultProxy {
     client.setNoDelay(true);
     const upstream = net.connect({ host: this.target.host, port: this.target.port, noDelay: true });
     this.track(upstream);
-    const pair = { client, upstream, up: new FrameCutter(), down: new FrameCutter(), inflight: null, dead: false, pendingUp: [], connected: false, out: Promise.resolve(), held: 0, clientGone: false, terminalEnded: false, stalled: false };
+    const pair: Pair = { client, upstream, up: new FrameCutter(), down: new FrameCutter(), inflight: null, dead: false, pendingUp: [], connected: false, out: Promise.resolve(), held: 0, clientGone: false, terminalEnded: false, stalled: false };
     this.pairs.add(pair);
     upstream.on('error', () => this.cut(pair));
     // The terminal closed its side after answering: the close follows the answer, as it does on the wire.
@@ -243,7 +301,7 @@ class FaultProxy {
     upstream.on('data', (chunk) => this.fromTerminal(pair, chunk));
   }
 
-  cut(pair) {
+  cut(pair: Pair) {
     if (pair.dead) return;
     pair.dead = true;
     this.pairs.delete(pair);
@@ -255,7 +313,7 @@ class FaultProxy {
    * The terminal sent its FIN: once everything it sent before is delivered (faults included), the client gets the
    * FIN too. A stalled answer holds the close back with it.
    */
-  terminalEnded(pair) {
+  terminalEnded(pair: Pair) {
     if (pair.dead || pair.terminalEnded) return;
     pair.terminalEnded = true;
     this.stats.closedByTerminal++;
@@ -268,7 +326,7 @@ class FaultProxy {
     });
   }
 
-  toTerminal(pair, bytes) {
+  toTerminal(pair: Pair, bytes: Buffer) {
     if (pair.terminalEnded) {
       this.stats.afterClose++;
       return;
@@ -278,7 +336,7 @@ class FaultProxy {
   }
 
   /** Takes the first queued fault that matches this request (consuming `skip` on the way). */
-  take(method, step) {
+  take(method: string, step: string | undefined) {
     for (const f of this.faults) {
       if (FINANCIAL.has(method)) f.seenFinancial = true;
       if (FINANCIAL.has(method) && step === '2') f.seenStep2 = true;
@@ -299,7 +357,7 @@ class FaultProxy {
     return null;
   }
 
-  fromClient(pair, chunk) {
+  fromClient(pair: Pair, chunk: Buffer) {
     for (const { raw, message } of pair.up.push(chunk)) {
       if (pair.dead) return;
       const method = message && typeof message.method === 'string' ? message.method : 'Unknown';
@@ -332,7 +390,7 @@ class FaultProxy {
     }
   }
 
-  fromTerminal(pair, chunk) {
+  fromTerminal(pair: Pair, chunk: Buffer) {
     for (const { raw, message } of pair.down.push(chunk)) {
       if (pair.dead) return;
       const inflight = pair.inflight;
@@ -351,7 +409,7 @@ class FaultProxy {
     }
   }
 
-  answerFault(pair, fault, raw, message) {
+  answerFault(pair: Pair, fault: Fault, raw: Buffer, message: Wire) {
     switch (fault.kind) {
       case 'drop-after-request':
         this.cut(pair);
@@ -402,11 +460,11 @@ class FaultProxy {
         return;
       }
       case 'split': {
-        const pieces = [];
+        const pieces: Buffer[] = [];
         if (fault.mode === 'bytes') {
           for (let i = 0; i < raw.length; i++) pieces.push(raw.subarray(i, i + 1));
         } else {
-          const cuts = new Set();
+          const cuts = new Set<number>();
           const n = 1 + Math.floor(this.rng() * 3);
           for (let i = 0; i < n; i++) cuts.add(1 + Math.floor(this.rng() * (raw.length - 1)));
           if (fault.at !== undefined) cuts.add(Math.max(1, Math.min(raw.length - 1, fault.at)));
@@ -426,7 +484,7 @@ class FaultProxy {
   }
 
   /** Junk that never holds 0x02, so it cannot start a frame that would swallow the answer. */
-  junk(bytes) {
+  junk(bytes?: number) {
     const n = bytes ?? 1 + Math.floor(this.rng() * 40);
     const b = Buffer.alloc(n);
     for (let i = 0; i < n; i++) {
@@ -441,9 +499,9 @@ class FaultProxy {
    * Writes the pieces to the client in order, one write each, `gap` ms apart (0: setImmediate); a `delayFirst`
    * holds back the first piece as well. Writes of one connection never overtake each other.
    */
-  deliver(pair, pieces, then, gap = 0, delayFirst = false) {
-    const wait = (ms) =>
-      new Promise((resolve) => {
+  deliver(pair: Pair, pieces: Buffer[], then?: (() => void) | null, gap = 0, delayFirst = false) {
+    const wait = (ms: number) =>
+      new Promise<void>((resolve) => {
         if (ms > 0) this.later(ms, resolve);
         else setImmediate(resolve);
       });
@@ -459,7 +517,7 @@ class FaultProxy {
   }
 }
 
-function methodOf(frame) {
+function methodOf(frame: Buffer) {
   try {
     return JSON.parse(frame.toString('utf8', HEADER, frame.length - 1)).method;
   } catch {
@@ -467,8 +525,8 @@ function methodOf(frame) {
   }
 }
 
-async function startFaultProxy(options) {
+async function startFaultProxy(options: ConstructorParameters<typeof FaultProxy>[0]) {
   return new FaultProxy(options).start();
 }
 
-module.exports = { startFaultProxy, FaultProxy, FrameCutter, FINANCIAL, KINDS };
+export { startFaultProxy, FaultProxy, FrameCutter, FINANCIAL, KINDS, type FaultSpec, type Fault };

@@ -1,16 +1,16 @@
 'use strict';
-const { Terminal } = require('../../dist/core');
-const { startSimulator } = require('../../dist/simulator');
+import { Terminal, type TerminalOptions } from '../../src/core';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
 
 const FAST = { S01: 0, S02: 0, S03: 0, S04: 0, S05: 0, S07: 0 };
 const MERCHANT = '000000060007176';
 const MERCHANT2 = '000000060007177';
 
 /** A simulator on free ports plus terminals pointed at it; everything is closed by `cleanup`. */
-async function setup(simOptions = {}) {
+async function setup(simOptions: SimulatorOptions = {}) {
   const sim = await startSimulator({ port: 0, phases: FAST, ...simOptions });
-  const terminals = [];
-  const open = (transport = 'tcp', options = {}) => {
+  const terminals: Terminal[] = [];
+  const open = (transport: 'tcp' | 'http' = 'tcp', options: Partial<TerminalOptions> = {}) => {
     const t = new Terminal({
       transport,
       host: '127.0.0.1',
@@ -30,13 +30,13 @@ async function setup(simOptions = {}) {
   return { sim, open, cleanup };
 }
 
-function purchase(amount = '2450', extra = {}) {
+function purchase(amount: string | number = '2450', extra: Record<string, unknown> = {}) {
   return { transAmount: amount, transCurrency: '980', merchantId: MERCHANT, ...extra };
 }
 
-const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function waitFor(predicate, ms = 2000, what = 'condition') {
+async function waitFor(predicate: () => unknown, ms = 2000, what = 'condition') {
   const until = Date.now() + ms;
   while (!predicate()) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
@@ -45,8 +45,8 @@ async function waitFor(predicate, ms = 2000, what = 'condition') {
 }
 
 /** Financial requests the simulator received: never more than one per transact. */
-function financialCount(sim, method) {
+function financialCount(sim: Simulator, method: string) {
   return sim.requests.filter((r) => r.method === method).length;
 }
 
-module.exports = { setup, purchase, delay, waitFor, financialCount, FAST, MERCHANT, MERCHANT2 };
+export { setup, purchase, delay, waitFor, financialCount, FAST, MERCHANT, MERCHANT2 };

@@ -3,29 +3,30 @@
  * A real Node-RED 4 process with this pack installed the way the palette installs it (a package in the user
  * directory's node_modules), on a free port, with a throw-away user directory.
  */
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const net = require('node:net');
-const http = require('node:http');
-const { spawn } = require('node:child_process');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import net = require('node:net');
+import http = require('node:http');
+import { spawn } from 'node:child_process';
+import type { Wire } from './wire';
 
 const root = path.join(__dirname, '..', '..');
 
 function freePort() {
-  return new Promise((resolve, reject) => {
+  return new Promise<number>((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
+      const { port } = server.address() as net.AddressInfo;
       server.close(() => resolve(port));
     });
   });
 }
 
 /** Whether something accepts TCP connections on 127.0.0.1:port. */
-function accepts(port) {
-  return new Promise((resolve) => {
+function accepts(port: number) {
+  return new Promise<boolean>((resolve) => {
     const socket = net.connect({ port, host: '127.0.0.1' });
     socket.once('connect', () => {
       socket.destroy();
@@ -36,15 +37,15 @@ function accepts(port) {
 }
 
 /** A small HTTP client: resolves { status, headers, body (parsed JSON when it is JSON) }. */
-function request(url, { method = 'GET', headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
+function request(url: string, { method = 'GET', headers = {}, body }: { method?: string; headers?: http.OutgoingHttpHeaders; body?: unknown } = {}) {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Wire }>((resolve, reject) => {
     const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     const req = http.request(url, { method, headers: { ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}), ...headers } }, (res) => {
-      const chunks = [];
+      const chunks: Buffer[] = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        let parsed = text;
+        let parsed: Wire = text;
         if (/json/.test(res.headers['content-type'] || '')) {
           try {
             parsed = JSON.parse(text);
@@ -52,7 +53,7 @@ function request(url, { method = 'GET', headers = {}, body } = {}) {
             parsed = text;
           }
         }
-        resolve({ status: res.statusCode, headers: res.headers, body: parsed });
+        resolve({ status: res.statusCode!, headers: res.headers, body: parsed });
       });
     });
     req.on('error', reject);
@@ -66,7 +67,7 @@ function request(url, { method = 'GET', headers = {}, body } = {}) {
  * (node, red.js and its options), e.g. inside `unshare`. The wait ends when Node-RED answers or exits; `timeout`
  * only bounds a start that never comes, generously, since a busy machine can take many times the usual second or two.
  */
-async function startNodeRed({ settings = {}, flows = [], timeout = 90000, userDir: reuse, keep = false, wrap = (argv) => argv } = {}) {
+async function startNodeRed({ settings = {}, flows = [], timeout = 90000, userDir: reuse, keep = false, wrap = (argv: string[]) => argv }: { settings?: object; flows?: object[]; timeout?: number; userDir?: string; keep?: boolean; wrap?: (argv: string[]) => string[] } = {}) {
   const userDir = reuse ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ssi-nr-'));
   if (!reuse) {
     fs.mkdirSync(path.join(userDir, 'node_modules', '@ssi-ecr'), { recursive: true });
@@ -81,7 +82,7 @@ async function startNodeRed({ settings = {}, flows = [], timeout = 90000, userDi
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const url = `http://127.0.0.1:${port}`;
   const until = Date.now() + timeout;
   for (;;) {
@@ -111,7 +112,7 @@ async function startNodeRed({ settings = {}, flows = [], timeout = 90000, userDi
       return code;
     },
     /** Clicks an inject node; its flow starts a moment after the editor answers, so a 404 is tried again. */
-    async inject(id, ms = 10000) {
+    async inject(id: string, ms = 10000) {
       const until = Date.now() + ms;
       for (;;) {
         const r = await request(`${url}/inject/${id}`, { method: 'POST' });
@@ -127,4 +128,4 @@ async function startNodeRed({ settings = {}, flows = [], timeout = 90000, userDi
   };
 }
 
-module.exports = { startNodeRed, request, freePort, accepts };
+export { startNodeRed, request, freePort, accepts };

@@ -1,6 +1,6 @@
 'use strict';
 /** mulberry32: a small seeded PRNG in [0, 1), so a failing run can be replayed from its seed. */
-function mulberry32(seed) {
+function mulberry32(seed: number) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -11,4 +11,4 @@ function mulberry32(seed) {
   };
 }
 
-module.exports = { mulberry32 };
+export { mulberry32 };

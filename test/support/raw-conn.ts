@@ -1,14 +1,27 @@
 'use strict';
-require('should');
-const net = require('node:net');
-const { encodeFrame, FrameDecoder } = require('../../dist/core');
+import 'should';
+import net = require('node:net');
+import { encodeFrame, FrameDecoder, type DecodeIssue } from '../../src/core';
+import type { Simulator } from '../../src/simulator';
+import type { Wire } from './wire';
 
 /** Every connection made and not closed yet, so a test's afterEach can close them all. */
-const open = new Set();
+const open = new Set<Conn>();
 
 /** A raw framed TCP connection to the simulator: write frames (or bytes), await decoded messages one by one. */
 class Conn {
-  constructor(port) {
+  queue: Wire[] = [];
+  waiters: { resolve: (m: Wire) => void; reject: (e: Error) => void }[] = [];
+  issues: DecodeIssue[] = [];
+  closed = false;
+  closedAt: number | undefined;
+  lastAt: number | undefined;
+  socket: net.Socket;
+  decoder: FrameDecoder;
+  closedPromise: Promise<void>;
+  ready: Promise<unknown>;
+
+  constructor(port: number) {
     this.queue = [];
     this.waiters = [];
     this.issues = [];
@@ -16,12 +29,12 @@ class Conn {
     this.socket = net.connect(port, '127.0.0.1');
     this.socket.setNoDelay(true);
     this.decoder = new FrameDecoder({
-      onMessage: (m) => this.deliver(m),
+      onMessage: (m: Wire) => this.deliver(m),
       onIssue: (issue) => this.issues.push(issue),
     });
     this.socket.on('data', (chunk) => this.decoder.push(chunk));
     this.socket.on('error', () => {});
-    this.closedPromise = new Promise((resolve) => this.socket.once('close', () => {
+    this.closedPromise = new Promise<void>((resolve) => this.socket.once('close', () => {
       this.closed = true;
       this.closedAt = Date.now();
       for (const w of this.waiters.splice(0)) w.reject(new Error('connection closed'));
@@ -35,7 +48,7 @@ class Conn {
     this.socket.once('close', () => open.delete(this));
   }
 
-  deliver(message) {
+  deliver(message: Wire) {
     this.lastAt = Date.now();
     const w = this.waiters.shift();
     if (w) w.resolve(message);
@@ -43,11 +56,11 @@ class Conn {
   }
 
   /** A message object is framed; a Buffer is written as it is. */
-  send(message) {
+  send(message: object | Buffer) {
     this.socket.write(Buffer.isBuffer(message) ? message : encodeFrame(message));
   }
 
-  next(ms = 1500) {
+  next(ms = 1500): Promise<Wire> {
     if (this.queue.length) return Promise.resolve(this.queue.shift());
     if (this.closed) return Promise.reject(new Error('connection closed'));
     return new Promise((resolve, reject) => {
@@ -63,14 +76,14 @@ class Conn {
     });
   }
 
-  async call(message, ms) {
+  async call(message: object | Buffer, ms?: number) {
     this.send(message);
     return this.next(ms);
   }
 
   /** Resolves when the peer closed the connection; rejects after `ms`. */
   async waitClosed(ms = 1000) {
-    let timer;
+    let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       this.closedPromise,
       new Promise((resolve, reject) => { timer = setTimeout(() => reject(new Error(`connection still open after ${ms} ms`)), ms); }),
@@ -80,14 +93,14 @@ class Conn {
 }
 
 /** A Conn to `sim`, once connected. */
-async function connect(sim) {
+async function connect(sim: Simulator | { port: number }) {
   const c = new Conn(sim.port);
   await c.ready;
   return c;
 }
 
 /** The simulator's status over `c` (a terminal whose answers leave "method" out is taken at its word). */
-async function status(c) {
+async function status(c: Conn) {
   const r = await c.call({ method: 'GetStatus' });
   if (r.method !== undefined) r.method.should.equal('GetStatus');
   r.error.should.be.false();
@@ -95,7 +108,7 @@ async function status(c) {
 }
 
 /** Polls until `wanted(status)`, or fails after `ms`. */
-async function waitStatus(c, wanted, ms = 2000) {
+async function waitStatus(c: Conn, wanted: (status: string) => boolean, ms = 2000) {
   const until = Date.now() + ms;
   for (;;) {
     const s = await status(c);
@@ -110,4 +123,4 @@ function closeAll() {
   open.clear();
 }
 
-module.exports = { Conn, connect, closeAll, status, waitStatus };
+export { Conn, connect, closeAll, status, waitStatus };

@@ -1,10 +1,10 @@
 'use strict';
 /**
  * mocha's global setup (.mocharc.json requires this file): before the first test, finds or brings in what the
- * suite needs beyond node_modules (test/support/tools.js) and prints one line per tool saying where it came from.
+ * suite needs beyond node_modules (test/support/tools.ts) and prints one line per tool saying where it came from.
  * A tool that cannot be had stops the run here, before any test, with one line that names the command to run.
  */
-const tools = require('./tools');
+import tools = require('./tools');
 
 async function mochaGlobalSetup() {
   let all;
@@ -18,4 +18,4 @@ async function mochaGlobalSetup() {
   for (const tool of all) process.stdout.write(`test tools: ${tool.name.padEnd(8)} ${tool.what} — ${tool.source}\n`);
 }
 
-module.exports = { mochaGlobalSetup };
+export { mochaGlobalSetup };

@@ -1,12 +1,12 @@
 'use strict';
 /**
  * What the tests need beyond node_modules, found on the machine or brought in, once, before the first test
- * (test/support/setup.js runs `ensureAll` as mocha's global setup; scripts/test-matrix.js asks for socat):
+ * (test/support/setup.ts runs `ensureAll` as mocha's global setup; scripts/test-matrix.js asks for socat):
  *
  * - socat, for a virtual serial pair (a pty pair). npm has no socat: it comes from apt-get when this process may
  *   install packages (root, apt-get present); otherwise the run stops before any test with the command to run.
  * - an MQTT 5 broker: mosquitto where it is installed, else aedes from npm (a devDependency), in a process of its
- *   own (test/support/broker.js starts either).
+ *   own (test/support/broker.ts starts either).
  * - a headless Chromium: the system's where one is installed, else the one that @sparticuz/chromium (a
  *   devDependency) ships, unpacked once into node_modules/.cache. Shared libraries it lacks come from apt-get, as
  *   socat does.
@@ -14,19 +14,29 @@
  * Each `ensure…` resolves { name, what, source } and keeps it for `get(name)`; `source` says where it came from.
  * A tool that cannot be had throws a `MissingTool` whose message is the one line to show.
  */
-const fs = require('node:fs');
-const path = require('node:path');
-const { spawnSync } = require('node:child_process');
+import fs = require('node:fs');
+import path = require('node:path');
+import { spawnSync } from 'node:child_process';
 
 const ROOT = path.join(__dirname, '..', '..');
 const CACHE = path.join(ROOT, 'node_modules', '.cache', 'ssi-ecr-test');
 
 class MissingTool extends Error {}
 
-const found = new Map();
+/** A tool found or brought in: `path` to run it (socat, mosquitto, chromium), `kind` for the broker. */
+interface Tool {
+  name: string;
+  what: string;
+  source: string;
+  path?: string;
+  kind?: 'mosquitto' | 'aedes';
+  version?: string;
+}
+
+const found = new Map<string, Tool>();
 
 /** The version of a package in node_modules (its exports may not list package.json), or undefined. */
-function installed(name) {
+function installed(name: string): string | undefined {
   try {
     return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
   } catch {
@@ -35,9 +45,9 @@ function installed(name) {
 }
 
 /** The first `names` that is an executable file on PATH or in `extra` directories (sbin is often not on PATH). */
-function which(names, extra = []) {
+function which(names: string | string[], extra: string[] = []) {
   const dirs = [...(process.env.PATH || '').split(path.delimiter), ...extra].filter(Boolean);
-  for (const name of [].concat(names)) {
+  for (const name of ([] as string[]).concat(names)) {
     for (const dir of dirs) {
       const file = path.join(dir, name);
       try {
@@ -51,17 +61,17 @@ function which(names, extra = []) {
   return undefined;
 }
 
-const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
 /** Whether this process may install Debian packages itself: root, with apt-get. */
 const canApt = () => typeof process.getuid === 'function' && process.getuid() === 0 && Boolean(which('apt-get', ['/usr/bin']));
 
 let aptUpdated = false;
 /** apt-get install `packages` (an `apt-get update` first, once): waits for another apt's lock instead of failing. */
-function aptInstall(packages) {
+function aptInstall(packages: string[]) {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const lock = ['-o', 'DPkg::Lock::Timeout=300'];
-  const run = (args) => {
+  const run = (args: string[]) => {
     const r = spawnSync('apt-get', [...lock, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     if (r.error || r.status !== 0) {
       const tail = `${r.stdout || ''}${r.stderr || ''}`.trim().split('\n').slice(-3).join(' | ');
@@ -75,14 +85,14 @@ function aptInstall(packages) {
   run(['install', '-y', '-qq', '--no-install-recommends', ...packages]);
 }
 
-function remember(tool) {
+function remember(tool: Tool) {
   found.set(tool.name, tool);
   return tool;
 }
 
 /** socat: on the machine, or installed now with apt-get. */
-function ensureSocat() {
-  if (found.has('socat')) return found.get('socat');
+function ensureSocat(): Tool {
+  if (found.has('socat')) return found.get('socat')!;
   const dirs = ['/usr/bin', '/usr/local/bin'];
   let file = which('socat', dirs);
   if (file) return remember({ name: 'socat', path: file, what: file, source: 'on this machine' });
@@ -97,8 +107,8 @@ function ensureSocat() {
 }
 
 /** An MQTT 5 broker: { kind: 'mosquitto', path } where it is installed, else { kind: 'aedes', version } from npm. */
-function ensureBroker() {
-  if (found.has('mqtt')) return found.get('mqtt');
+function ensureBroker(): Tool {
+  if (found.has('mqtt')) return found.get('mqtt')!;
   const mosquitto = which('mosquitto', ['/usr/sbin', '/usr/local/sbin', '/sbin']);
   if (mosquitto) return remember({ name: 'mqtt', kind: 'mosquitto', path: mosquitto, what: `mosquitto ${mosquitto}`, source: 'on this machine' });
   const version = installed('aedes');
@@ -114,19 +124,19 @@ function systemChromium() {
 }
 
 /** `file --version`, or the dynamic loader's complaint about it; never throws. */
-function versionOf(file) {
+function versionOf(file: string) {
   const r = spawnSync(file, ['--version'], { encoding: 'utf8', timeout: 30000 });
   return { ok: !r.error && r.status === 0, text: `${r.stdout || ''}${r.stderr || ''}`.trim() || (r.error && r.error.message) || `exit ${r.status}` };
 }
 
 /** Shared libraries the dynamic loader cannot find for `file` (ldd's "not found" lines). */
-function missingLibraries(file) {
+function missingLibraries(file: string) {
   const r = spawnSync('ldd', [file], { encoding: 'utf8' });
   return (r.stdout || '').split('\n').filter((l) => /not found/.test(l)).map((l) => l.trim().split(/\s+/)[0]);
 }
 
 /** The Debian packages that hold the libraries a Chromium needs beyond a minimal system. */
-const DEBIAN_LIBRARIES = [
+const DEBIAN_LIBRARIES: [RegExp, string][] = [
   [/^lib(nss3|nssutil3|smime3|softokn3|freebl3)\.so/, 'libnss3'],
   [/^lib(nspr4|plc4|plds4)\.so/, 'libnspr4'],
   [/^libexpat\.so/, 'libexpat1'],
@@ -171,8 +181,8 @@ async function npmChromium() {
   return { file, version, unpacked: true };
 }
 
-async function ensureChromium() {
-  if (found.has('chromium')) return found.get('chromium');
+async function ensureChromium(): Promise<Tool> {
+  if (found.has('chromium')) return found.get('chromium')!;
   const system = systemChromium();
   if (system) {
     const v = versionOf(system);
@@ -181,7 +191,7 @@ async function ensureChromium() {
   }
   const since = Date.now();
   const { file, version, unpacked } = await npmChromium();
-  const notes = [];
+  const notes: string[] = [];
   const missing = missingLibraries(file);
   if (missing.length) {
     const packages = [...new Set(missing.map((lib) => (DEBIAN_LIBRARIES.find(([re]) => re.test(lib)) || [])[1]))];
@@ -189,7 +199,7 @@ async function ensureChromium() {
       const known = packages.filter(Boolean);
       throw new MissingTool(`the Chromium from npm lacks ${missing.join(', ')}: ${known.length && !packages.includes(undefined) ? `run \`sudo apt-get install ${known.join(' ')}\`` : 'install the packages that hold them'} (or install chromium) and then npm test again`);
     }
-    aptInstall(packages);
+    aptInstall(packages as string[]);
     notes.push(`apt-get install ${packages.join(' ')}`);
   }
   const v = versionOf(file);
@@ -205,10 +215,10 @@ async function ensureAll() {
 }
 
 /** What `ensure…` found for `name` ('socat', 'mqtt', 'chromium'); it must have run (mocha's global setup does). */
-function get(name) {
+function get(name: string) {
   const tool = found.get(name);
-  if (!tool) throw new Error(`test tool ${name} was not set up: run the tests through mocha (.mocharc.json requires test/support/setup.js)`);
+  if (!tool) throw new Error(`test tool ${name} was not set up: run the tests through mocha (.mocharc.json requires test/support/setup.ts)`);
   return tool;
 }
 
-module.exports = { ensureAll, ensureSocat, ensureBroker, ensureChromium, get, which, MissingTool };
+export { ensureAll, ensureSocat, ensureBroker, ensureChromium, get, which, MissingTool };
