@@ -15,7 +15,8 @@ import { Terminal, encodeFrame, FrameDecoder, normaliseResponse, FIRST_STEP_COMP
 import { startSimulator } from '../src/simulator';
 import { startFaultProxy, KINDS } from './support/fault-proxy';
 import { runChaos, judge, recordLedger } from './support/chaos';
-import { CI14_SEED, CI14_TRANSACTIONS, CI14_LANES, CI14_OPTIONS } from './support/chaos-config';
+import chaosConfig = require('./support/chaos-config');
+const { CI14_SEED, CI14_TRANSACTIONS, CI14_LANES, CI14_OPTIONS } = chaosConfig;
 import { FAST, MERCHANT, purchase, delay, waitFor } from './support/fixtures';
 import type { Wire } from './support/wire';
 

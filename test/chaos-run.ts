@@ -13,7 +13,8 @@
  * Prints every problem and the totals line; exits 1 when anything was lost, sent twice, misattributed or hung.
  */
 import { runChaos } from './support/chaos';
-import { CI_SEED, CI_LANES, CI_OPTIONS, CI14_OPTIONS } from './support/chaos-config';
+import chaosConfig = require('./support/chaos-config');
+const { CI_SEED, CI_LANES, CI_OPTIONS, CI14_OPTIONS } = chaosConfig;
 
 const unhandled: unknown[] = [];
 process.on('unhandledRejection', (err) => unhandled.push(err));

@@ -11,7 +11,8 @@ import { Terminal } from '../src/core';
 import { startSimulator } from '../src/simulator';
 import { runChaos, judge, recordLedger } from './support/chaos';
 import { KINDS } from './support/fault-proxy';
-import { CI_SEED, CI_TRANSACTIONS, CI_LANES, CI_OPTIONS } from './support/chaos-config';
+import chaosConfig = require('./support/chaos-config');
+const { CI_SEED, CI_TRANSACTIONS, CI_LANES, CI_OPTIONS } = chaosConfig;
 import { FAST, MERCHANT } from './support/fixtures';
 
 describe('chaos: randomised transactions through fault-injecting proxies', function () {

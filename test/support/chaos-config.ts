@@ -1,6 +1,6 @@
 'use strict';
 /**
- * The CI chaos runs (test/chaos.test.ts, test/chaos-firmware.test.ts); also the defaults of `npm run chaos`
+ * The CI chaos runs (test/chaos.test.js, test/chaos-firmware.test.js); also the defaults of `npm run chaos`
  * (test/chaos-run.ts), which takes CHAOS_TRANSACTIONS (default 20000 there), CHAOS_SEED and CHAOS_FIRMWARE.
  * sidePolls: a status watcher polls alongside, as the ssi-status node does. crashes: now and then the client is
  * closed mid-transaction and a new one on the same journal reconciles.
@@ -8,11 +8,13 @@
  * "method" out of its answers; the client waits minRequestGap 5 ms between requests, not the 250 ms that firmware
  * asks for (the simulator does not enforce it, and 1,000 transactions must fit in CI time).
  */
-export const CI_SEED = 20240611;
-export const CI_TRANSACTIONS = 2000;
-export const CI_LANES = 8;
-export const CI_OPTIONS = { sidePolls: true, crashes: true, reconcileFaults: false };
-export const CI14_SEED = 20240611;
-export const CI14_TRANSACTIONS = 1000;
-export const CI14_LANES = 8;
-export const CI14_OPTIONS = { firmware: '1.4', closeAfterAnswer: true, noMethod: true, minRequestGap: 5, sidePolls: true, crashes: true, reconcileFaults: false };
+export = {
+  CI_SEED: 20240611,
+  CI_TRANSACTIONS: 2000,
+  CI_LANES: 8,
+  CI_OPTIONS: { sidePolls: true, crashes: true, reconcileFaults: false },
+  CI14_SEED: 20240611,
+  CI14_TRANSACTIONS: 1000,
+  CI14_LANES: 8,
+  CI14_OPTIONS: { firmware: '1.4', closeAfterAnswer: true, noMethod: true, minRequestGap: 5, sidePolls: true, crashes: true, reconcileFaults: false },
+};
