@@ -71,6 +71,8 @@ window.SsiEcrEditor = window.SsiEcrEditor || (function () {
     function numberSetting(key, rule) {
         var isNumber = RED.validators.number(!!rule.optional);
         return function (v, opt) {
+            // Missing from a flow written by hand or by a tool: the runtime applies the default.
+            if (v === undefined) return true;
             var text = textOf(v).trim();
             if (rule.optional && text === '') return true;
             var n = Number(text);
@@ -81,13 +83,28 @@ window.SsiEcrEditor = window.SsiEcrEditor || (function () {
     }
 
     /**
+     * A setting that takes one of `values`; missing from a flow written by hand or by a tool, the runtime applies
+     * the default, so the editor does not mark the node invalid either.
+     */
+    function oneOf(values) {
+        return function (v) {
+            return v === undefined || values.indexOf(v) >= 0;
+        };
+    }
+
+    /** A method name, or none in a flow written by hand: the node's default method applies. */
+    function methodName(v) {
+        return v === undefined || /^[A-Za-z]+$/.test(v);
+    }
+
+    /**
      * The settings of a payment node: units (amounts in minor or major units), then merchantId and currency,
      * TypedInputs that are fixed strings by default; a fixed currency must be three digits, else currencyKey.
      * The node names each of them in its own defaults (units: payment.units, ...).
      */
     function paymentSettings(currencyKey) {
         return {
-            units: { value: 'minor', validate: RED.validators.regex(/^(minor|major)$/) },
+            units: { value: 'minor', validate: oneOf(['minor', 'major']) },
             merchantId: { value: '', validate: typedValue('merchantId') },
             merchantIdType: { value: 'str' },
             currency: { value: '', validate: typedValue('currency', matching(/^\d{3}$/, currencyKey)) },
@@ -269,6 +286,8 @@ window.SsiEcrEditor = window.SsiEcrEditor || (function () {
         typedValue: typedValue,
         matching: matching,
         numberSetting: numberSetting,
+        oneOf: oneOf,
+        methodName: methodName,
         paymentSettings: paymentSettings,
         text: text,
         nameOr: nameOr,

@@ -16,12 +16,12 @@ import path = require('node:path');
 import { spawn } from 'node:child_process';
 import should = require('should');
 import fc = require('fast-check');
-import { normaliseResponse, normaliseParams, redactForLog, maskPan, maskTrack2, EcrError } from '../dist/core';
+import { normaliseResponse, normaliseParams, redactForLog, maskPan, maskTrack2, EcrError, errorJson } from '../dist/core';
 import { Journal } from '../dist/core/journal';
 import { jsonDocument, humanSummary, humanError } from '../dist/cli/output';
-import { financialOutcome } from '../dist/nodes/lib/outcome';
+import { financialOutcome } from '../dist/nodes/lib/payment-message';
 import { reportPayload } from '../dist/nodes/lib/report';
-import { errorDetails, type OperationContext } from '../dist/nodes/lib/flow-node';
+import type { OperationContext } from '../dist/nodes/lib/flow-node';
 import { setup, purchase, MERCHANT, MERCHANT2, FAST } from './support/fixtures';
 import type { Wire } from './support/wire';
 
@@ -237,7 +237,7 @@ async function everyOutput(raw, dir) {
     // The nodes: what leaves ssi-purchase, ssi-report, and what a Catch node gets.
     out.push(['ssi-purchase msg', JSON.stringify(financialOutcome({ topic: 't' }, 'Purchase', response, ctx))]);
     out.push(['ssi-report payload', JSON.stringify(reportPayload('XReport', response))]);
-    out.push(['msg.ecrError', JSON.stringify(errorDetails(err))]);
+    out.push(['msg.ecrError', JSON.stringify(errorJson(err))]);
   }
   // The journal file, with the result as the snapshot of the next operation.
   const file = path.join(dir, 'journal.json');

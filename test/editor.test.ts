@@ -27,7 +27,7 @@ const TYPES = {
     defaults: {
       name: '', transport: 'tcp', host: '127.0.0.1', port: 3000, httpPort: '', httpPath: '/', serialPort: '', baudRate: 115200,
       merchantId: '', currency: '980', polling: 'adaptive', pollInterval: 500, requestTimeout: '', minRequestGap: '', connectTimeout: 5000, overallTimeout: 180000, unackedGrace: 15000, allowWhileUnresolved: false,
-      lrcEncoding: 'decimal', protocol: 'auto', soleEcr: false,
+      lrcEncoding: 'decimal', protocol: 'auto', soleEcr: false, probeAtDeploy: true, watchInterval: 60,
     },
     choices: { lrcEncoding: ['decimal', 'hex'], protocol: ['auto', '1.1', '1.4'] },
   },
@@ -143,18 +143,24 @@ function registered(type) {
 
 /**
  * Opens the node's edit form against a stand-in jQuery that does nothing but record the TypedInputs made
- * (selector and options) and the method pickers set up (their options): { typedInputs, pickers, hintKeys }, with
- * the keys a picker reads under its hint stem.
+ * (selector and options), the method pickers set up (their options) and the element properties set (selector,
+ * name, value): { typedInputs, pickers, hintKeys, props }, with the keys a picker reads under its hint stem. The
+ * node has the editor's defaults, or `saved` in their place (a property set undefined: saved without it).
  */
-function editForm(type) {
+function editForm(type, saved = {}) {
   const { calls, sandbox } = load(type);
   const typedInputs: Wire[] = [];
   const pickers: Wire[] = [];
+  const props: Wire[] = [];
   const element = (selector) => new Proxy({}, {
     get(target, prop) {
       if (prop === 'length') return 0;
       if (prop === Symbol.toPrimitive) return () => '';
       if (prop === 'typedInput') return (options) => typedInputs.push({ selector, options: { ...options, types: [...options.types] } });
+      if (prop === 'prop') return (name, value) => {
+        if (value !== undefined) props.push({ selector, name, value });
+        return element(selector);
+      };
       return () => element(selector);
     },
   });
@@ -162,9 +168,9 @@ function editForm(type) {
   const hintKeys = [...sandbox.SsiEcrEditor.methodPicker.hints];
   sandbox.SsiEcrEditor.methodPicker = (node, options) => pickers.push(options);
   const def = calls[0].def;
-  const node = { ...Object.fromEntries(Object.entries<Wire>(def.defaults).map(([k, v]) => [k, v.value])), id: 'n1', _: (key) => key };
+  const node = { ...Object.fromEntries(Object.entries<Wire>(def.defaults).map(([k, v]) => [k, v.value])), ...saved, id: 'n1', _: (key) => key };
   if (def.oneditprepare) def.oneditprepare.call(node);
-  return { typedInputs, pickers, hintKeys };
+  return { typedInputs, pickers, hintKeys, props };
 }
 
 /** `this` for a definition's label functions: the node's settings and a _() over the given catalogue. */
@@ -405,6 +411,18 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
       for (const v of good) setting.validate.call({}, v).should.be.true(v);
       for (const v of bad) setting.validate.call({}, v).should.be.false(v);
     }
+  });
+
+  it('ssi-terminal: watch every 0 (never) to 86400 whole seconds, blank for 60; a configuration saved without "contact at deploy" opens ticked', () => {
+    const { calls } = load('ssi-terminal');
+    const { watchInterval } = calls[0].def.defaults;
+    for (const v of ['', '0', '1', '60', '86400']) watchInterval.validate.call({}, v).should.be.true(v);
+    for (const v of ['-1', '86401', '1.5', 'x']) watchInterval.validate.call({}, v).should.be.false(v);
+    const ticked = (saved) => editForm('ssi-terminal', saved).props.filter((p) => p.selector === '#node-config-input-probeAtDeploy');
+    ticked({ probeAtDeploy: undefined }).should.eql([{ selector: '#node-config-input-probeAtDeploy', name: 'checked', value: true }]);
+    // Saved either way, the box shows what was saved (Node-RED sets it from the node before oneditprepare).
+    ticked({ probeAtDeploy: false }).should.eql([]);
+    ticked({ probeAtDeploy: true }).should.eql([]);
   });
 
   it('the method pickers offer what the catalogue has: later firmware\'s methods in ssi-command, marked; financial ones in ssi-transaction', () => {

@@ -238,7 +238,8 @@ function prepared(file, sim) {
       const { d, ...enabled } = n;
       return enabled;
     }
-    if (n.type === 'ssi-terminal') return { ...n, port: sim.port, pollInterval: 10, unackedGrace: 300 };
+    // Not contacted at deploy nor watched: the requests these tests count are the flow's (deploy-probe.test.js).
+    if (n.type === 'ssi-terminal') return { ...n, port: sim.port, pollInterval: 10, unackedGrace: 300, probeAtDeploy: false, watchInterval: 0 };
     if (n.type === 'ssi-status' && n.watch) return { ...n, interval: 1 };
     return n;
   });

@@ -12,7 +12,7 @@ import http = require('node:http');
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import should = require('should');
 import { Terminal, Journal, JOURNAL_UNAVAILABLE, UNREADABLE_JOURNAL, getMethod, encodeFrame, FrameDecoder } from '../dist/core';
-import { judgeResult } from '../dist/core/outcome';
+import { judgeResult } from '../dist/core/result-judgement';
 import { setup, purchase, financialCount, waitFor, delay, MERCHANT } from './support/fixtures';
 import { startNodeRed } from './support/node-red';
 import nodes = require('./nodes/support');

@@ -6,7 +6,7 @@
  */
 import 'should';
 import { judgeResult, getMethod, normaliseResponse, FIRST_STEP_COMPLETED, type EcrResponse, type Params, type Verdict } from '../src/core';
-import type { JudgeContext } from '../src/core/outcome';
+import type { JudgeContext } from '../src/core/result-judgement';
 
 const MERCHANT = '000000060007176';
 const PURCHASE = { transAmount: '2450', transCurrency: '980', merchantId: MERCHANT };

@@ -10,7 +10,7 @@ import os = require('node:os');
 import path = require('node:path');
 import should = require('should');
 import { Terminal, judgeResult, getMethod, normaliseResponse, type EcrResponse, type Params, type Verdict } from '../src/core';
-import type { JudgeContext } from '../src/core/outcome';
+import type { JudgeContext } from '../src/core/result-judgement';
 import { scriptedTerminal, ok, result } from './support/scripted-terminal';
 import { setup, purchase, MERCHANT } from './support/fixtures';
 import type { Wire } from './support/wire';

@@ -2,7 +2,7 @@
 import should = require('should');
 import { nextPollDelay } from '../src/core';
 import { HUMAN_PHASES } from '../src/simulator/engine';
-import { terminalOptions } from '../src/nodes/lib/terminal-options';
+import { optionsFromSettings } from '../src/nodes/lib/terminal-settings';
 
 describe('poll schedule', () => {
   it('fixed polling waits the base interval whatever the status', () => {
@@ -57,8 +57,8 @@ describe('poll schedule', () => {
   });
 
   it('the ssi-terminal settings take adaptive or fixed, and name the field otherwise', () => {
-    should(terminalOptions({ host: 'h', polling: 'fixed' }).polling).equal('fixed');
-    (terminalOptions({ host: 'h' }).polling === undefined).should.be.true();
-    (() => terminalOptions({ host: 'h', polling: 'often' })).should.throw(/ssi-terminal: polling must be adaptive or fixed; got "often"/);
+    should(optionsFromSettings({ host: 'h', polling: 'fixed' }).polling).equal('fixed');
+    (optionsFromSettings({ host: 'h' }).polling === undefined).should.be.true();
+    (() => optionsFromSettings({ host: 'h', polling: 'often' })).should.throw(/ssi-terminal: polling must be adaptive or fixed; got "often"/);
   });
 });

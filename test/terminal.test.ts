@@ -239,7 +239,9 @@ for (const transport of ['tcp', 'http']) {
 
 describe('Terminal construction', () => {
   it('refuses options it cannot use, naming them', () => {
+    // @ts-expect-error: no host, as a JavaScript caller may forget it
     (() => new Terminal({ transport: 'tcp' })).should.throw(/host is required/);
+    // @ts-expect-error: no path, as a JavaScript caller may forget it
     (() => new Terminal({ transport: 'serial' })).should.throw(/path \(the serial device\) is required/);
     // @ts-expect-error: a transport the library does not have, as a JavaScript caller may give it
     (() => new Terminal({ transport: 'usb', host: 'x' })).should.throw(/transport must be tcp, http or serial/);

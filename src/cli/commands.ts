@@ -3,9 +3,7 @@
  * from the catalogue; this file only says which command runs which method and which flag fills which key.
  */
 import { readFileSync } from 'node:fs';
-import { getMethod, isPolled, METHOD_NAMES, REQUEST_KEYS, type MethodSpec } from '../core/catalogue';
-import type { Params } from '../core/validate';
-import { validateRequest } from '../core/validate';
+import { getMethod, isPolled, METHOD_NAMES, type MethodSpec, type Params, REQUEST_KEYS, type RequestMethod, type TransactSpec, validateRequest } from '../core';
 import { UsageError, type OptionSpecs } from './args';
 
 export interface Positional {
@@ -44,7 +42,7 @@ export const FLAG_OF_KEY: Readonly<Record<string, { flag: string; arg?: string }
 export const KEY_DEFAULTS: Readonly<Record<string, string>> = Object.freeze({ transCurrency: '980' });
 
 /** The receipt of an operation is read with the method that matches where its outcome is read. */
-export const RECEIPT_OF: Readonly<Record<string, string>> = Object.freeze({ GetLastResult: 'GetLastReceipt', GetLastReport: 'GetLastReportReceipt' });
+export const RECEIPT_OF = Object.freeze({ GetLastResult: 'GetLastReceipt', GetLastReport: 'GetLastReportReceipt' } as const satisfies Record<TransactSpec['resultMethod'], RequestMethod>);
 
 function command(name: string, method: string, args: Positional[] = []): Command {
   return { name, method, methods: [method], args };

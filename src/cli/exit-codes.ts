@@ -2,7 +2,7 @@
  * What `ssi-ecr` exits with. Each code answers the question a script (or a technician) has after a payment:
  * did the money move, may I try again, or must someone look at the terminal first?
  */
-import { isEcrError, LIB_CODES } from '../core/errors';
+import { isEcrError, LIB_CODES } from '../core';
 import { UsageError } from './args';
 
 export const EXIT = Object.freeze({
@@ -14,10 +14,10 @@ export const EXIT = Object.freeze({
   unknown: 5,
 });
 
-export type Outcome = keyof typeof EXIT;
+export type ExitOutcome = keyof typeof EXIT;
 
 /** The table shown by --help and in the README. */
-export const EXIT_DOCS: readonly (readonly [number, Outcome, string])[] = [
+export const EXIT_DOCS: readonly (readonly [number, ExitOutcome, string])[] = [
   [EXIT.ok, 'ok', 'approved (payments), settled (reports), done (everything else)'],
   [EXIT.declined, 'declined', 'the terminal answered: not approved (declined, cancelled, wrong PIN, card error, …) or the settlement failed'],
   [EXIT.usage, 'usage', 'bad command line or a value that breaks a protocol rule (the message names the field and the rule); the request was not sent'],
@@ -33,7 +33,7 @@ const LINE_CODES: ReadonlySet<string> = new Set([LIB_CODES.CONNECTION_FAILED, LI
  * The outcome of a command that failed. `movesMoney`: a financial or report request, whose outcome must never be
  * guessed: anything that is not a clear refusal after it may have been sent is unknown.
  */
-export function outcomeOfError(err: unknown, movesMoney: boolean): Outcome {
+export function outcomeOfError(err: unknown, movesMoney: boolean): ExitOutcome {
   if (err instanceof UsageError) return 'usage';
   if (!isEcrError(err)) return movesMoney ? 'unknown' : 'refused';
   if (USAGE_CODES.has(err.code)) return 'usage';

@@ -1,9 +1,5 @@
 /** The --help texts, built from the catalogue (methods, keys and their docs) and the exit-code table. */
-import { getMethod, isPolled, methodsIn, REQUEST_KEYS, type MethodGroup } from '../core/catalogue';
-import { DEFAULTS } from '../core/terminal';
-import { DEFAULT_HTTP_PORT } from '../core/transports/http';
-import { DEFAULT_BAUD_RATE } from '../core/transports/serial';
-import { DEFAULT_TCP_PORT } from '../core/transports/tcp';
+import { DEFAULT_BAUD_RATE, DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, getMethod, isPolled, type MethodGroup, methodsIn, REQUEST_KEYS, TERMINAL_DEFAULTS } from '../core';
 import { allowedFlags, COMMANDS, FLAG_OF_KEY, KEY_DEFAULTS, keyFlags, offersReceipt, RECEIPT_OF, type Command } from './commands';
 import { EXIT_DOCS } from './exit-codes';
 import { DEFAULT_HOST } from './run';
@@ -64,8 +60,8 @@ const OPTIONS = [
   ['--http', 'talk HTTP (POST JSON) instead of framed TCP'],
   ['--serial PATH', 'the terminal on a USB serial port instead, e.g. /dev/ttyACM0 or COM3'],
   ['--baud N', `serial baud rate (default ${DEFAULT_BAUD_RATE})`],
-  ['--connect-timeout MS', `give up connecting after MS ms (default ${DEFAULTS.connectTimeout}); nothing is sent`],
-  ['--poll MS', `GetStatus poll interval while an operation runs (default ${DEFAULTS.pollInterval})`],
+  ['--connect-timeout MS', `give up connecting after MS ms (default ${TERMINAL_DEFAULTS.connectTimeout}); nothing is sent`],
+  ['--poll MS', `GetStatus poll interval while an operation runs (default ${TERMINAL_DEFAULTS.pollInterval})`],
   ['--protocol P', 'auto (default: found out with a harmless question), 1.1 (v1.1.10) or 1.4 (later firmware, 1.3/1.4)'],
   ['--sole-ecr', 'no other cash register uses this terminal: after a lost acknowledgement a matching result is taken as ours'],
   ['--json', 'exactly one JSON document on stdout (card numbers masked, no track 2), for scripts'],

@@ -4,13 +4,13 @@
  * catalogue before anything is sent, runs it, prints the outcome, and exits with a code that tells approved,
  * declined, refused, unreachable and unknown apart (exit-codes.ts).
  */
-import { Terminal } from '../core/terminal';
+import { Terminal } from '../core';
 import { parseCommandLine, UsageError } from './args';
 import { commandFlagSpecs, COMMANDS, findCommand, plan, type Plan } from './commands';
 import { EXIT, outcomeOfError } from './exit-codes';
 import { commandHelp, mainHelp } from './help';
 import { humanError, humanSummary, jsonDocument, statusLine, type Report } from './output';
-import { execute, GLOBAL_FLAGS, movesMoney, terminalOptions } from './run';
+import { execute, GLOBAL_FLAGS, movesMoney, optionsFromFlags } from './run';
 
 const out = (text: string) => process.stdout.write(text);
 
@@ -65,7 +65,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     planned = plan(cmd, rest, values);
     report.method = planned.method;
     movingMoney = movesMoney(planned.method);
-    terminal = new Terminal(terminalOptions(values));
+    terminal = new Terminal(optionsFromFlags(values));
     if (movingMoney) {
       process.on('SIGINT', onInterrupt);
       process.on('SIGTERM', onTerminate);

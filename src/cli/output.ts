@@ -3,15 +3,9 @@
  * or with --json exactly one JSON document on stdout. Card data is masked everywhere (no track 2 at all): the
  * library's results are masked already, and whatever is printed is masked again (redactForLog).
  */
-import { getMethod, REPORT_TOTAL_KEYS } from '../core/catalogue';
-import { describeError, describeStatus, type StatusEvent } from '../core/codes';
-import { isEcrError } from '../core/errors';
-import { redactForLog } from '../core/mask';
-import { money } from '../core/money';
-import { isApproved, type EcrResponse } from '../core/normalise';
-import type { Params } from '../core/validate';
+import { describeError, describeStatus, type EcrResponse, errorJson, getMethod, isApproved, money, type Params, redactForLog, REPORT_TOTAL_KEYS, type StatusEvent } from '../core';
 import { UsageError } from './args';
-import { EXIT, type Outcome } from './exit-codes';
+import { EXIT, type ExitOutcome } from './exit-codes';
 import { RESULT_READS } from './run';
 
 export interface Report {
@@ -20,7 +14,7 @@ export interface Report {
   method?: string;
   /** The request's params as sent (or as they would have been). */
   params?: Params;
-  outcome: Outcome;
+  outcome: ExitOutcome;
   response?: EcrResponse;
   receipt?: unknown;
   receiptError?: string;
@@ -35,12 +29,10 @@ function resultMethodOf(method: string | undefined): string | undefined {
   return spec?.resultMethod ?? method;
 }
 
-function errorJson(err: unknown): Record<string, unknown> {
+/** The document's error: a mistake on the command line (USAGE), or the library's errorJson, INTERNAL for a bug. */
+function documentError(err: unknown): Record<string, unknown> {
   if (err instanceof UsageError) return { code: 'USAGE', message: err.message, field: err.field, rule: err.rule, sent: false };
-  if (isEcrError(err)) {
-    return { code: err.code, message: err.message, method: err.method, field: err.field, rule: err.rule, sent: err.sent, facts: err.facts, response: err.response };
-  }
-  return { code: 'INTERNAL', message: (err as Error)?.message ?? String(err) };
+  return errorJson(err, 'INTERNAL');
 }
 
 /** The one document --json prints. */
@@ -51,7 +43,7 @@ export function jsonDocument(r: Report): Record<string, unknown> {
   if (r.response) doc.response = r.response;
   if (r.receipt !== undefined) doc.receipt = r.receipt;
   if (r.receiptError !== undefined) doc.receiptError = r.receiptError;
-  if (r.error !== undefined) doc.error = errorJson(r.error);
+  if (r.error !== undefined) doc.error = documentError(r.error);
   return redactForLog(JSON.parse(JSON.stringify(doc)) as Record<string, unknown>);
 }
 

@@ -3,15 +3,7 @@
  * has only one, financial and report methods through transact() (live statuses, Ctrl-C as an Interrupt), the rest
  * through request(), and the receipt afterwards when asked.
  */
-import { getMethod, isPolled } from '../core/catalogue';
-import { describeError, type StatusEvent } from '../core/codes';
-import { isEcrError } from '../core/errors';
-import { money } from '../core/money';
-import { isApproved, type EcrResponse } from '../core/normalise';
-import { merchantIds, type Terminal, type TerminalOptions } from '../core/terminal';
-import { PROTOCOLS, type Protocol } from '../core/firmware';
-import { maskPan } from '../core/mask';
-import { validateRequest } from '../core/validate';
+import { describeError, type EcrResponse, getMethod, isApproved, isEcrError, isPolled, maskPan, merchantIds, money, type Protocol, PROTOCOLS, type RequestMethod, type StatusEvent, type Terminal, type TerminalOptions, unchecked, validateRequest } from '../core';
 import { UsageError, wholeNumber, type OptionSpecs } from './args';
 import { RECEIPT_OF, type Plan } from './commands';
 
@@ -47,7 +39,7 @@ function protocol(value: unknown): Protocol | undefined {
   return value as Protocol;
 }
 
-export function terminalOptions(values: Values): TerminalOptions {
+export function optionsFromFlags(values: Values): TerminalOptions {
   const timing = {
     connectTimeout: wholeNumber('connect-timeout', values['connect-timeout']),
     pollInterval: wholeNumber('poll', values.poll),
@@ -67,7 +59,7 @@ export function terminalOptions(values: Values): TerminalOptions {
 export const RESULT_READS: readonly string[] = ['GetLastResult', 'GetResultByUid'];
 
 /** Whether an answer is the outcome the command hoped for: approved payments, successful reports, anything else answered. */
-export function verdict(method: string, response: EcrResponse): 'ok' | 'declined' {
+export function answerOutcome(method: string, response: EcrResponse): 'ok' | 'declined' {
   const where = getMethod(method)?.resultMethod ?? method;
   if (RESULT_READS.includes(where)) return isApproved(response) ? 'ok' : 'declined';
   if (where === 'GetLastReport') return response.error ? 'declined' : 'ok';
@@ -80,7 +72,7 @@ export interface Hooks {
   status(s: StatusEvent): void;
 }
 
-export interface Done {
+export interface Executed {
   response: EcrResponse;
   outcome: 'ok' | 'declined';
   receipt?: unknown;
@@ -109,9 +101,10 @@ async function onlyMerchant(terminal: Terminal, plan: Plan, hooks: Hooks): Promi
 }
 
 /** GetLastResult and GetLastReport answer a declined or failed outcome with error: true; that is a result, not a refusal. */
-async function readAnswer(terminal: Terminal, method: string, params: Plan['params']): Promise<EcrResponse> {
+async function readAnswer(terminal: Terminal, method: RequestMethod, params: Plan['params']): Promise<EcrResponse> {
   try {
-    return await terminal.request(method, params);
+    // Params from the command line: checked by request() when it runs, as a JavaScript caller's.
+    return await terminal.request(method, unchecked(params));
   } catch (err) {
     const response = isEcrError(err) ? (err.response as EcrResponse | undefined) : undefined;
     const isBuffer = RESULT_READS.includes(method) || method === 'GetLastReport';
@@ -134,7 +127,7 @@ function cardRead(first: EcrResponse): string {
   return `  card read${card ? `: ${card}` : ''}; nothing charged yet, sending the second step`;
 }
 
-export async function execute(terminal: Terminal, plan: Plan, hooks: Hooks, signal: AbortSignal): Promise<Done> {
+export async function execute(terminal: Terminal, plan: Plan, hooks: Hooks, signal: AbortSignal): Promise<Executed> {
   if (plan.merchantFromTerminal) {
     plan.params = validateRequest(plan.method, { ...plan.params, merchantId: await onlyMerchant(terminal, plan, hooks) }).params;
   }
@@ -142,11 +135,11 @@ export async function execute(terminal: Terminal, plan: Plan, hooks: Hooks, sign
   let response: EcrResponse;
   if (isPolled(spec)) {
     hooks.note(describeRequest(plan, terminal.name));
-    response = await terminal.transact(plan.method, plan.params, { onStatus: hooks.status, signal, onFirstStep: (first) => hooks.note(cardRead(first)) });
+    response = await terminal.transact(spec.name, unchecked(plan.params), { onStatus: hooks.status, signal, onFirstStep: (first) => hooks.note(cardRead(first)) });
   } else {
-    response = await readAnswer(terminal, plan.method, plan.params);
+    response = await readAnswer(terminal, spec.name, plan.params);
   }
-  const done: Done = { response, outcome: verdict(plan.method, response) };
+  const done: Executed = { response, outcome: answerOutcome(plan.method, response) };
   if (plan.receipt && spec.resultMethod) {
     // The operation has happened: a receipt that cannot be read must not hide its outcome.
     try {

@@ -31,8 +31,8 @@ export interface KeySpec {
   since?: Generation;
 }
 
-/** Request keys (§4.3.2) that methods take. */
-export const REQUEST_KEYS: Readonly<Record<string, KeySpec>> = Object.freeze({
+/** Request keys (§4.3.2) that methods take; `as const` so that the public types (method-types.ts) follow from it. */
+const KEY_SPECS = {
   transAmount: {
     name: 'transAmount', format: 'amount', notation: 'n(12)', maxLength: 12, min: 1, example: '2450',
     doc: { en: 'Amount in minor units (kopecks) without separators: "2450" is 24.50', uk: 'Сума в копійках без роздільників: "2450" — це 24.50' },
@@ -97,7 +97,16 @@ export const REQUEST_KEYS: Readonly<Record<string, KeySpec>> = Object.freeze({
     name: 'url', format: 'url', notation: 'ans (http/https URL)', maxLength: 2048, example: 'https://example.com/receipt.pdf',
     doc: { en: 'http: or https: URL of the PDF to print (scaled to 57 mm paper)', uk: 'Посилання http: або https: на PDF для друку (масштабується під 57 мм)' },
   },
-});
+} as const satisfies Record<string, KeySpec>;
+
+/** A request key of the catalogue. */
+export type RequestKey = keyof typeof KEY_SPECS;
+
+/** How the catalogue writes key K (§4.1). */
+export type FormatOf<K extends RequestKey> = (typeof KEY_SPECS)[K]['format'];
+
+/** Request keys (§4.3.2) that methods take, looked up by a name from anywhere (a flow, a command line). */
+export const REQUEST_KEYS: Readonly<Record<string, KeySpec>> = Object.freeze(KEY_SPECS);
 
 export type Requirement = 'M' | 'O';
 
@@ -107,14 +116,11 @@ export type Phase = 'card' | 'pin' | 'host' | 'print';
 /** Batch totals a completed operation counts in (GetLastReport total*Count/Amount). */
 export type BatchCategory = 'Sale' | 'FinAuth' | 'Refund' | 'Cash' | 'Payment' | 'Void';
 
-export interface MethodSpec {
-  name: string;
-  group: MethodGroup;
+/** What every method's entry says, whatever its group. */
+interface SpecFields {
   title: Text;
   doc: Text;
   params: Readonly<Record<string, Requirement>>;
-  /** Where the outcome of an acknowledged financial or report request is read. */
-  resultMethod?: 'GetLastResult' | 'GetLastReport';
   /** May be sent while an operation runs (service methods, PingDevice, RestartPaymentApp). */
   whileBusy: boolean;
   androidOnly?: boolean;
@@ -137,30 +143,61 @@ export interface MethodSpec {
   twoStep?: boolean;
 }
 
+/** A financial or report method: acknowledged at once, then polled; its outcome is read from `resultMethod`. */
+export interface TransactSpec extends SpecFields {
+  name: TransactMethod;
+  group: 'financial' | 'report';
+  /** Where the outcome of an acknowledged financial or report request is read. */
+  resultMethod: 'GetLastResult' | 'GetLastReport';
+}
+
+/** A service or additional method: answered at once. */
+export interface RequestSpec extends SpecFields {
+  name: RequestMethod;
+  group: 'service' | 'additional';
+  resultMethod?: undefined;
+}
+
+export type MethodSpec = TransactSpec | RequestSpec;
+
 const FIN_RESULT = 'GetLastResult' as const;
 const REPORT_RESULT = 'GetLastReport' as const;
 
-function financial(
-  name: string, title: Text, doc: Text, params: Record<string, Requirement>, flow: Phase[], batch?: BatchCategory, twoStep?: boolean,
-): MethodSpec {
+/** The request keys a method takes, each mandatory or optional; a key the catalogue does not describe is refused. */
+type KeyRequirements<P> = { readonly [K in keyof P]: K extends RequestKey ? Requirement : never };
+
+function financial<const N extends string, const P extends KeyRequirements<P>>(
+  name: N, title: Text, doc: Text, params: P, flow: Phase[], batch?: BatchCategory, twoStep?: boolean,
+) {
   // Every financial request of later firmware may carry the ECR's id of the operation.
-  return { name, group: 'financial', title, doc, params: { ...params, transactionUid: 'O' }, resultMethod: FIN_RESULT, whileBusy: false, response: [], flow, batch, twoStep };
+  const all = { ...params, transactionUid: 'O' as const };
+  return { name, group: 'financial' as const, title, doc, params: all, resultMethod: FIN_RESULT, whileBusy: false, response: [], flow, batch, twoStep };
 }
 
-function report(name: string, title: Text, doc: Text, flow: Phase[]): MethodSpec {
-  return {
-    name, group: 'report', title, doc, params: { merchantId: 'M', isDetailReport: 'O' },
-    resultMethod: REPORT_RESULT, whileBusy: false, response: [], flow,
-  };
+function report<const N extends string>(name: N, title: Text, doc: Text, flow: Phase[]) {
+  const params = { merchantId: 'M', isDetailReport: 'O' } as const;
+  return { name, group: 'report' as const, title, doc, params, resultMethod: REPORT_RESULT, whileBusy: false, response: [], flow };
 }
 
-function immediate(
-  name: string, group: 'service' | 'additional', title: Text, doc: Text,
-  opts: { params?: Record<string, Requirement>; response?: string[]; whileBusy?: boolean; androidOnly?: boolean; flow?: Phase[]; since?: Generation; readOnly?: boolean } = {},
-): MethodSpec {
+interface ImmediateOptions<P, R> {
+  params?: P;
+  response?: R;
+  whileBusy?: boolean;
+  androidOnly?: boolean;
+  flow?: Phase[];
+  since?: Generation;
+  readOnly?: boolean;
+}
+
+function immediate<
+  const N extends string, const G extends 'service' | 'additional', const P extends KeyRequirements<P> = {}, const R extends readonly ResponseKey[] = [],
+>(name: N, group: G, title: Text, doc: Text, opts: ImmediateOptions<P, R> = {}) {
+  // A method without keys takes none: its entry says so by an empty object (P is {} then).
+  const params = (opts.params ?? {}) as P;
+  const response = (opts.response ?? []) as R;
   return {
-    name, group, title, doc, params: opts.params ?? {}, whileBusy: opts.whileBusy ?? group === 'service',
-    androidOnly: opts.androidOnly, response: opts.response ?? [], flow: opts.flow, since: opts.since, readOnly: opts.readOnly,
+    name, group, title, doc, params, whileBusy: opts.whileBusy ?? group === 'service',
+    androidOnly: opts.androidOnly, response, flow: opts.flow, since: opts.since, readOnly: opts.readOnly,
   };
 }
 
@@ -178,9 +215,45 @@ export const REPORT_TOTAL_KEYS = [
   'totalVoidCount', 'totalVoidAmount',
 ] as const;
 
+/**
+ * How a response key reaches the caller once normalise.ts has read it: `amount` a digit string in minor units without
+ * leading zeros ("80000"), `count` a number, `flag` a boolean, `code` an upper-case word (APPROVED_ONLINE), `text` a
+ * string as sent, `rows` a list of objects read the same way, `merchants` ids or { merchantId, … } rows, `json` any
+ * JSON the terminal sent (a receipt is text or JSON depending on the model, §4.3.5).
+ */
+export type ResponseFormat = 'amount' | 'count' | 'flag' | 'code' | 'text' | 'rows' | 'merchants' | 'json';
+
+const RESPONSE_FORMATS = {
+  originalTrnName: 'text', transAmount: 'amount', discount: 'amount', authCode: 'text', date: 'text', time: 'text',
+  invoiceNum: 'text', bankName: 'text', merchantId: 'text', terminalId: 'text', pan: 'text', responseCode: 'text',
+  rrn: 'text', transactionResult: 'code', posEntryMode: 'code', binName: 'text', track2: 'text', cardholderName: 'text',
+  parEnabled: 'flag', parValue: 'text', balance: 'amount', errorDetails: 'text', cashAmount: 'amount', endAmount: 'amount',
+  discountedAmount: 'amount', transactionUid: 'text', transactionDate: 'text', transactionTime: 'text',
+  transactions: 'rows', isBatchEmpty: 'flag', batchNumber: 'text',
+  totalSaleCount: 'count', totalSaleAmount: 'amount', totalFinAuthCount: 'count', totalFinAuthAmount: 'amount',
+  totalRefundCount: 'count', totalRefundAmount: 'amount', totalCashCount: 'count', totalCashAmount: 'amount',
+  totalPaymentCount: 'count', totalPaymentAmount: 'amount', totalVoidCount: 'count', totalVoidAmount: 'amount',
+  merchantCount: 'count', merchantList: 'merchants', receipt: 'json', status: 'text',
+  terminalModel: 'text', terminalSerialNumber: 'text', currentApp: 'json', paymentApps: 'json', model: 'text', pos_sn: 'text', os_version: 'text',
+} as const satisfies Record<string, ResponseFormat>;
+
+/** A response key the catalogue knows. */
+export type ResponseKey = keyof typeof RESPONSE_FORMATS;
+
+/** How response key K is read (see ResponseFormat). */
+export type ResponseFormatOf<K extends ResponseKey> = (typeof RESPONSE_FORMATS)[K];
+
+/** Response keys (§5) and how normalise.ts reads each. */
+export const RESPONSE_KEYS: Readonly<Record<string, ResponseFormat>> = Object.freeze(RESPONSE_FORMATS);
+
+/** The response keys read in one format. */
+export function responseKeysIn(format: ResponseFormat): string[] {
+  return Object.entries(RESPONSE_FORMATS).filter(([, f]) => f === format).map(([key]) => key);
+}
+
 const CARD_FLOW: Phase[] = ['card', 'pin', 'host', 'print'];
 
-const METHOD_LIST: MethodSpec[] = [
+const METHOD_LIST = [
   financial('Purchase', { en: 'Purchase', uk: 'Оплата' },
     { en: 'Card payment of transAmount; discountedAmount when the ECR computed a BIN discount', uk: 'Оплата карткою на суму transAmount; discountedAmount — якщо знижку для БІН рахує каса' },
     { transAmount: 'M', transCurrency: 'M', merchantId: 'M', discountedAmount: 'O' }, CARD_FLOW, 'Sale', true),
@@ -266,22 +339,46 @@ const METHOD_LIST: MethodSpec[] = [
     { response: ['terminalModel', 'terminalSerialNumber', 'currentApp', 'paymentApps', 'model', 'pos_sn', 'os_version'], readOnly: true }),
 ];
 
+type Entry = (typeof METHOD_LIST)[number];
+
+/** The name of a method of the catalogue. */
+export type MethodName = Entry['name'];
+
+/** The catalogue's entry for method M, with its literal group, keys and response keys. */
+export type SpecOf<M extends MethodName> = Extract<Entry, { name: M }>;
+
+/** The methods of one group. */
+export type MethodIn<G extends MethodGroup> = Extract<Entry, { group: G }>['name'];
+export type FinancialMethod = MethodIn<'financial'>;
+export type ReportMethod = MethodIn<'report'>;
+export type ServiceMethod = MethodIn<'service'>;
+export type AdditionalMethod = MethodIn<'additional'>;
+/** What `Terminal.transact()` takes: financial and report methods, acknowledged and then polled to their outcome. */
+export type TransactMethod = FinancialMethod | ReportMethod;
+/** What `Terminal.request()` takes: service and additional methods, answered at once. */
+export type RequestMethod = ServiceMethod | AdditionalMethod;
+
 export const METHODS: Readonly<Record<string, MethodSpec>> = Object.freeze(
-  Object.fromEntries(METHOD_LIST.map((m) => [m.name, Object.freeze(m)])),
+  Object.fromEntries(METHOD_LIST.map((m): [string, MethodSpec] => [m.name, Object.freeze(m)])),
 );
 
-export const METHOD_NAMES: readonly string[] = Object.freeze(METHOD_LIST.map((m) => m.name));
+export const METHOD_NAMES: readonly MethodName[] = Object.freeze(METHOD_LIST.map((m) => m.name));
 
-export function methodsIn(group: MethodGroup): string[] {
-  return METHOD_LIST.filter((m) => m.group === group).map((m) => m.name);
+export function methodsIn<G extends MethodGroup>(group: G): MethodIn<G>[] {
+  return METHOD_LIST.filter((m) => m.group === group).map((m) => m.name as MethodIn<G>);
 }
 
 export function getMethod(name: string): MethodSpec | undefined {
   return Object.prototype.hasOwnProperty.call(METHODS, name) ? METHODS[name] : undefined;
 }
 
+/** Whether `name` is a method of the catalogue: a name from a flow or a command line, before it is typed as one. */
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && getMethod(name) !== undefined;
+}
+
 /** Financial and report methods: acknowledged at once, then polled until the terminal is idle. */
-export function isPolled(spec: MethodSpec): boolean {
+export function isPolled(spec: MethodSpec): spec is TransactSpec {
   return spec.resultMethod !== undefined;
 }
 

@@ -11,37 +11,40 @@ export interface ErrorCodeInfo {
   category: ErrorCategory;
 }
 
-function e(code: string, description: string, en: string, uk: string, category: ErrorCategory): ErrorCodeInfo {
+function e<const C extends string>(code: C, description: string, en: string, uk: string, category: ErrorCategory): ErrorCodeInfo & { code: C } {
   return { code, description, en, uk, category };
 }
 
+const ERROR_LIST = [
+  e('E00', 'General error', 'General error', 'Загальна помилка', 'request'),
+  e('E01', 'Protocol version is not supported by the terminal', 'Protocol id or version not supported by the terminal', 'Версія протоколу не підтримується терміналом', 'request'),
+  e('E02', 'Checksum error', 'Checksum (LRC) error', 'Помилка контрольної суми', 'request'),
+  e('E03', 'Json message format error', 'Malformed JSON message', 'Помилка формату JSON повідомлення', 'request'),
+  e('E04', 'Required fields are missing', 'Required fields are missing', 'Відсутні обов’язкові поля', 'request'),
+  e('E05', 'Unknown method', 'Unknown method', 'Невідомий метод', 'request'),
+  e('E06', 'Terminal Busy', 'Terminal busy with another operation, retry later', 'Термінал зайнятий іншою операцією, повторіть запит пізніше', 'request'),
+  e('E07', 'Merchant Id is not found', 'Merchant id not found', 'Не знайдено торговця з вказаним Merchant ID', 'request'),
+  e('E08', 'Interrupt prohibited', 'Interrupt not allowed now', 'Переривання заборонено', 'request'),
+  e('E09', 'Format error', 'A value has the wrong format', 'Помилка у форматі даних', 'request'),
+  e('E10', 'Connection error', 'Connection error with the bank', 'Помилка зв’язку', 'transaction'),
+  e('E11', 'Verification error (pin, signature)', 'Cardholder verification failed (PIN, signature)', 'Помилка верифікації', 'transaction'),
+  e('E12', 'Transaction canceled', 'Transaction cancelled', 'Транзакцію скасовано', 'transaction'),
+  e('E13', 'MAC Error', 'MAC error', 'Помилка макування', 'transaction'),
+  e('E14', 'Key error', 'Keys missing or invalid', 'Помилка/відсутність ключів', 'transaction'),
+  e('E15', 'Need z report', 'Settlement (Z report) required', 'Необхідно виконати звірку', 'transaction'),
+  e('E16', 'Card error', 'Card read error', 'Помилка зчитування карти', 'transaction'),
+  e('E17', 'EMV error', 'EMV error', 'Помилка EMV', 'transaction'),
+  e('E18', 'Printer is out of paper or inoperational', 'Printer out of paper or not working', 'В принтері немає паперу або принтер не працює', 'request'),
+  e('E19', 'Transaction amount out of limit', 'Transaction amount out of limit', 'Сума транзакції поза лімітом', 'request'),
+  e('E20', 'No last transactions found', 'No last transaction found', 'Відсутні останні операції', 'transaction'),
+  e('E21', 'General error in transaction', 'General error in transaction', 'Загальна помилка в операції', 'transaction'),
+];
+
+/** An errorCode §4.3.3 documents. */
+export type DocumentedErrorCode = (typeof ERROR_LIST)[number]['code'];
+
 export const ERROR_CODES: Readonly<Record<string, ErrorCodeInfo>> = Object.freeze(
-  Object.fromEntries(
-    [
-      e('E00', 'General error', 'General error', 'Загальна помилка', 'request'),
-      e('E01', 'Protocol version is not supported by the terminal', 'Protocol id or version not supported by the terminal', 'Версія протоколу не підтримується терміналом', 'request'),
-      e('E02', 'Checksum error', 'Checksum (LRC) error', 'Помилка контрольної суми', 'request'),
-      e('E03', 'Json message format error', 'Malformed JSON message', 'Помилка формату JSON повідомлення', 'request'),
-      e('E04', 'Required fields are missing', 'Required fields are missing', 'Відсутні обов’язкові поля', 'request'),
-      e('E05', 'Unknown method', 'Unknown method', 'Невідомий метод', 'request'),
-      e('E06', 'Terminal Busy', 'Terminal busy with another operation, retry later', 'Термінал зайнятий іншою операцією, повторіть запит пізніше', 'request'),
-      e('E07', 'Merchant Id is not found', 'Merchant id not found', 'Не знайдено торговця з вказаним Merchant ID', 'request'),
-      e('E08', 'Interrupt prohibited', 'Interrupt not allowed now', 'Переривання заборонено', 'request'),
-      e('E09', 'Format error', 'A value has the wrong format', 'Помилка у форматі даних', 'request'),
-      e('E10', 'Connection error', 'Connection error with the bank', 'Помилка зв’язку', 'transaction'),
-      e('E11', 'Verification error (pin, signature)', 'Cardholder verification failed (PIN, signature)', 'Помилка верифікації', 'transaction'),
-      e('E12', 'Transaction canceled', 'Transaction cancelled', 'Транзакцію скасовано', 'transaction'),
-      e('E13', 'MAC Error', 'MAC error', 'Помилка макування', 'transaction'),
-      e('E14', 'Key error', 'Keys missing or invalid', 'Помилка/відсутність ключів', 'transaction'),
-      e('E15', 'Need z report', 'Settlement (Z report) required', 'Необхідно виконати звірку', 'transaction'),
-      e('E16', 'Card error', 'Card read error', 'Помилка зчитування карти', 'transaction'),
-      e('E17', 'EMV error', 'EMV error', 'Помилка EMV', 'transaction'),
-      e('E18', 'Printer is out of paper or inoperational', 'Printer out of paper or not working', 'В принтері немає паперу або принтер не працює', 'request'),
-      e('E19', 'Transaction amount out of limit', 'Transaction amount out of limit', 'Сума транзакції поза лімітом', 'request'),
-      e('E20', 'No last transactions found', 'No last transaction found', 'Відсутні останні операції', 'transaction'),
-      e('E21', 'General error in transaction', 'General error in transaction', 'Загальна помилка в операції', 'transaction'),
-    ].map((info) => [info.code, Object.freeze(info)]),
-  ),
+  Object.fromEntries(ERROR_LIST.map((info) => [info.code, Object.freeze(info)])),
 );
 
 export interface StatusInfo {

@@ -2,6 +2,7 @@
  * Every failure the library reports is an EcrError with a stable `.code`:
  * the terminal's E-code when the terminal refused, or one of LIB_CODES.
  */
+import type { DocumentedErrorCode } from './codes';
 
 export const LIB_CODES = Object.freeze({
   /** The request broke a rule of the method catalogue; nothing was sent. */
@@ -38,6 +39,28 @@ export const LIB_CODES = Object.freeze({
 
 export type LibCode = (typeof LIB_CODES)[keyof typeof LIB_CODES];
 
+/** Codes the Node-RED nodes of this package add (a flow's Catch node sees them); a Terminal never raises them. */
+export const NODE_CODES = Object.freeze({
+  /** The node refuses at once while the terminal's queue holds an operation (its busy policy); nothing was sent. */
+  BUSY: 'BUSY',
+  /** The node has no ssi-terminal configured; nothing was sent. */
+  NO_TERMINAL: 'NO_TERMINAL',
+});
+
+export type NodeCode = (typeof NODE_CODES)[keyof typeof NODE_CODES];
+
+type Digit = '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9';
+
+/**
+ * The terminal's errorCode when it refused, trimmed and upper-cased: E00–E21 as §4.3.3 documents them, or another
+ * two-digit code of later firmware (E22). A terminal that sends a code of another form breaks §4.3.3; its code is
+ * passed on as it came all the same, so that nothing it said is lost.
+ */
+export type TerminalErrorCode = DocumentedErrorCode | `E${Digit}${Digit}`;
+
+/** What EcrError.code holds. */
+export type EcrErrorCode = LibCode | NodeCode | TerminalErrorCode;
+
 export interface EcrErrorInit {
   method?: string;
   field?: string;
@@ -51,7 +74,7 @@ export interface EcrErrorInit {
 }
 
 export class EcrError extends Error {
-  readonly code: string;
+  readonly code: EcrErrorCode;
   readonly method?: string;
   readonly field?: string;
   readonly rule?: string;
@@ -59,7 +82,7 @@ export class EcrError extends Error {
   readonly sent: boolean;
   readonly facts?: Record<string, unknown>;
 
-  constructor(code: string, message: string, init: EcrErrorInit = {}) {
+  constructor(code: EcrErrorCode, message: string, init: EcrErrorInit = {}) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
     this.name = 'EcrError';
     this.code = code;

@@ -52,3 +52,47 @@ export function isUid(value: unknown): value is string {
 export function newUid(): string {
   return randomUUID();
 }
+
+/** The generation becoming known: which, and what told. */
+export interface FirmwareEvent {
+  generation: Generation;
+  reason: string;
+}
+
+/**
+ * What a Terminal knows of its terminal's generation: the one given, or with 'auto' the one found out (by the
+ * probe, or by what the terminal does: an S08, an E05 to GetResultByUid). `onFound` hears each change.
+ */
+export class GenerationWatch {
+  private detected: Generation | undefined;
+
+  constructor(
+    private readonly protocol: Protocol,
+    private readonly onFound: (event: FirmwareEvent) => void,
+  ) {}
+
+  /** The generation, given or found out; undefined until then. */
+  get current(): Generation | undefined {
+    return this.protocol === 'auto' ? this.detected : this.protocol;
+  }
+
+  note(generation: Generation, reason: string): void {
+    if (this.protocol !== 'auto' || this.detected === generation) return;
+    this.detected = generation;
+    this.onFound({ generation, reason });
+  }
+
+  /** The generation, found out by a harmless probe when not known yet; a probe that fails is tried again next time. */
+  async ensure(exchange: (method: string, params?: Record<string, unknown>) => Promise<EcrResponse>): Promise<Generation | undefined> {
+    if (this.current) return this.current;
+    const probe = probeRequest();
+    try {
+      const answer = await exchange(probe.method, probe.params);
+      const generation = generationFromProbe(answer);
+      if (generation) this.note(generation, `GetResultByUid, asked as a probe, was answered ${answer.error ? `${answer.errorCode || 'with an error'}` : 'with a result'}`);
+    } catch {
+      // Not known yet: an S08 will still be recognised, and the probe is tried again before the next operation.
+    }
+    return this.current;
+  }
+}

@@ -74,8 +74,11 @@ function errno(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? 'error';
 }
 
-function describeError(err: unknown): string {
-  return `${errno(err)}: ${(err as Error).message}`;
+/** "EROFS: read-only file system, rename '…' -> '…'": the OS code first, once. */
+export function osError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  return code && !message.startsWith(code) ? `${code}: ${message}` : message;
 }
 
 type Found = { state: 'missing' } | { state: 'owned'; owner: LockOwner; text: string } | { state: 'unreadable'; text: string; ageMs: number };
@@ -189,7 +192,7 @@ export function acquireLock(journal: string): LockOutcome {
   try {
     mkdirSync(dirname(path), { recursive: true });
   } catch (err) {
-    return { ok: false, code: errno(err), cause: err, reason: `its folder could not be made (${describeError(err)})` };
+    return { ok: false, code: errno(err), cause: err, reason: `its folder could not be made (${osError(err)})` };
   }
   let tookOver: string | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -206,13 +209,13 @@ export function acquireLock(journal: string): LockOutcome {
       }
       return { ok: true, lock, tookOver };
     } catch (err) {
-      if (errno(err) !== 'EEXIST') return { ok: false, code: errno(err), cause: err, reason: `its lock ${path} could not be created (${describeError(err)})` };
+      if (errno(err) !== 'EEXIST') return { ok: false, code: errno(err), cause: err, reason: `its lock ${path} could not be created (${osError(err)})` };
     }
     let found: Found;
     try {
       found = read(path);
     } catch (err) {
-      return { ok: false, code: errno(err), cause: err, reason: `its lock ${path} could not be read (${describeError(err)})` };
+      return { ok: false, code: errno(err), cause: err, reason: `its lock ${path} could not be read (${osError(err)})` };
     }
     if (found.state === 'missing') continue;
     const verdict = judge(path, found);
@@ -223,7 +226,7 @@ export function acquireLock(journal: string): LockOutcome {
       renameSync(path, aside);
     } catch (err) {
       if (errno(err) === 'ENOENT') continue;
-      return { ok: false, code: errno(err), cause: err, reason: `its stale lock ${path} could not be moved aside (${describeError(err)}); ${verdict.why}` };
+      return { ok: false, code: errno(err), cause: err, reason: `its stale lock ${path} could not be moved aside (${osError(err)}); ${verdict.why}` };
     }
     let moved: Found = { state: 'missing' };
     try {

@@ -16,99 +16,13 @@ import { readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isTempOf, writeFileAtomic, writeFileAtomicAsync } from './atomic-file';
 import { EcrError, LIB_CODES } from './errors';
-import { acquireLock, type JournalLock } from './journal-lock';
+import { parseJournal, type JournalFile } from './journal-file';
+import { acquireLock, osError, type JournalLock } from './journal-lock';
+import { JOURNAL_UNAVAILABLE, kept, keptChange, keptRef, keptRefs, syntheticRecord, UNREADABLE_JOURNAL, type JournalRecord, type SettledRef } from './journal-record';
 import type { EcrResponse } from './normalise';
-import { boundValue, keepSnapshot, type Bounds } from './snapshot';
+import type { OperationJournal, RecordChange } from './operation-journal';
 import type { TransportIssue } from './transports/transport';
 import type { Params } from './validate';
-
-export type JournalStep =
-  /** Written before the request went out; no acknowledgement seen (yet). */
-  | 'sending'
-  | 'acknowledged'
-  /** Later firmware: step 1 read the card (S08); step 2, the request that moves money, is written down before it goes. */
-  | 'second-step'
-  /** The client gave up establishing the outcome (OUTCOME_UNKNOWN): reconciliation must settle it. */
-  | 'unknown';
-
-export interface JournalRecord {
-  id: string;
-  method: string;
-  params: Params;
-  /** Who asked: e.g. the id of the Node-RED node, so a recovered outcome reaches it. */
-  tag?: string;
-  /** The caller's reference (an order number, a correlation id): one operation per ref. */
-  ref?: string;
-  startedAt: string;
-  updatedAt: string;
-  step: JournalStep;
-  /** The result buffer just before sending: a result equal to it is not this operation's. */
-  snapshot: EcrResponse | null;
-  /** When the request was handed to the connection: until unackedGrace has passed it may still arrive. */
-  sentAt?: string;
-  acknowledged?: boolean;
-  /** Set when later financial operations ran (allowed while this was open): its result can no longer tell. */
-  superseded?: boolean;
-  /** The last status seen while it ran: written with the record's next change, not on its own. */
-  lastStatus?: string;
-  reason?: string;
-  /** Two-step operations (later firmware): when step 2 was handed to the connection, and whether it was acknowledged. */
-  secondStep?: { sentAt: string; acknowledged?: boolean };
-}
-
-/** What is remembered of a settled operation that had a ref, so the same ref is not charged again. */
-export interface SettledRef {
-  ref: string;
-  method: string;
-  params: Params;
-  settledAt: string;
-  /** result: its outcome was delivered (summary below); resolved-by-hand: someone checked the terminal. */
-  how: 'result' | 'resolved-by-hand';
-  /** The result without card data: transactionResult, responseCode, approved, rrn, invoiceNum, authCode, amount. */
-  summary?: Record<string, unknown>;
-}
-
-/** A settled ref is remembered this long, and at most this many of them. */
-export const REF_MEMORY_MS = 24 * 60 * 60 * 1000;
-export const REF_MEMORY_MAX = 1000;
-
-/** The record an unreadable journal is replaced with (the file kept aside): markResolved() it once checked. */
-export const UNREADABLE_JOURNAL = 'unreadable-journal';
-/** The one record of a journal that cannot be used; its reason says why. It goes once the cause is fixed and the Terminal made again. */
-export const JOURNAL_UNAVAILABLE = 'journal-unavailable';
-
-/**
- * Nesting a journal file may have: far more than this library writes (params and snapshots read back are bounded
- * again), far less than JSON.stringify can write back.
- */
-const MAX_FILE_DEPTH = 1000;
-/** What is kept of request params: they passed validation (at most a frame), only their depth is bounded. */
-const PARAMS_BOUNDS: Bounds = { depth: 16, string: Infinity, size: Infinity };
-/** What is kept of a settled ref's summary. */
-const SUMMARY_BOUNDS: Bounds = { depth: 2, string: 256, size: 4096 };
-/** Characters kept of a reason, and of a status. */
-const MAX_REASON = 2000;
-const MAX_STATUS = 64;
-
-interface JournalFile {
-  version: 1;
-  records: JournalRecord[];
-  settled?: SettledRef[];
-}
-
-/** Settled refs still remembered at `now`, the newest `REF_MEMORY_MAX`. */
-export function keptRefs(settled: readonly SettledRef[], now = Date.now()): SettledRef[] {
-  return settled.filter((s) => now - Date.parse(s.settledAt) < REF_MEMORY_MS).slice(-REF_MEMORY_MAX);
-}
-
-const cap = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max)}… (cut: ${text.length} characters)`);
-
-/** "EROFS: read-only file system, rename '…' -> '…'": the OS code first. */
-function osError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException)?.code;
-  const message = err instanceof Error ? err.message : String(err);
-  return code && !message.startsWith(code) ? `${code}: ${message}` : message;
-}
 
 /** A file-system error of the journal as the library reports every failure: an EcrError, code JOURNAL. */
 function journalError(path: string, what: string, err: unknown): EcrError {
@@ -116,116 +30,12 @@ function journalError(path: string, what: string, err: unknown): EcrError {
   return new EcrError(LIB_CODES.JOURNAL, `the journal ${path} ${what} (${osError(err)})`, { cause: err, facts: { path, os: (err as NodeJS.ErrnoException)?.code } });
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/** Whether `value` nests no deeper than `max` levels; counted without recursion, whatever its depth. */
-function nestsWithin(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (depth >= max) return false;
-    for (const child of Object.values(v as object)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-  }
-  return true;
-}
-
-const STEPS: readonly unknown[] = ['sending', 'acknowledged', 'second-step', 'unknown'];
-const AMOUNT_KEYS = ['transAmount', 'discountedAmount', 'endAmount'];
-
-/** What is wrong with a record read from the file, or undefined. */
-function badRecord(r: unknown, i: number): string | undefined {
-  const at = `record ${i}`;
-  if (!isObject(r)) return `${at} is ${r === null ? 'null' : Array.isArray(r) ? 'an array' : typeof r}, not an object`;
-  if (typeof r.id !== 'string' || r.id === '') return `${at} has no id`;
-  if (typeof r.method !== 'string' || r.method === '') return `${at} (${r.id}) has no method`;
-  if (!isObject(r.params)) return `${at} (${r.id}) has no params object`;
-  for (const key of ['tag', 'ref', 'startedAt', 'updatedAt', 'sentAt', 'lastStatus', 'reason']) {
-    if (r[key] !== undefined && typeof r[key] !== 'string') return `${at} (${r.id}): ${key} is not a string`;
-  }
-  for (const key of ['acknowledged', 'superseded']) {
-    if (r[key] !== undefined && typeof r[key] !== 'boolean') return `${at} (${r.id}): ${key} is not true or false`;
-  }
-  if (r.step !== undefined && !STEPS.includes(r.step)) return `${at} (${r.id}): step is not one of ${STEPS.join(', ')}`;
-  const second = r.secondStep;
-  if (second !== undefined && !(isObject(second) && typeof second.sentAt === 'string' && (second.acknowledged === undefined || typeof second.acknowledged === 'boolean'))) {
-    return `${at} (${r.id}): secondStep is not { sentAt, acknowledged }`;
-  }
-  // The amounts reconciliation compares with the terminal's: whole numbers, as validation let them through.
-  for (const key of AMOUNT_KEYS) {
-    const v = r.params[key];
-    if (v !== undefined && !(typeof v === 'string' ? /^\s*\d+\s*$/.test(v) : Number.isSafeInteger(v) && (v as number) >= 0)) return `${at} (${r.id}): params.${key} is not an amount`;
-  }
-  const snap = r.snapshot;
-  if (snap !== undefined && snap !== null) {
-    if (!isObject(snap) || !isObject(snap.params)) return `${at} (${r.id}): snapshot is not a response with params`;
-    if (snap.errorCode !== undefined && typeof snap.errorCode !== 'string') return `${at} (${r.id}): snapshot.errorCode is not a string`;
-  }
-  return undefined;
-}
-
-function badSettled(s: unknown, i: number): string | undefined {
-  const at = `settled ref ${i}`;
-  if (!isObject(s)) return `${at} is not an object`;
-  if (typeof s.ref !== 'string') return `${at} has no ref`;
-  if (typeof s.method !== 'string') return `${at} (${s.ref}) has no method`;
-  if (!isObject(s.params)) return `${at} (${s.ref}) has no params object`;
-  if (typeof s.settledAt !== 'string') return `${at} (${s.ref}) has no settledAt`;
-  if (s.how !== 'result' && s.how !== 'resolved-by-hand') return `${at} (${s.ref}): how is not result or resolved-by-hand`;
-  if (s.summary !== undefined && !isObject(s.summary)) return `${at} (${s.ref}): summary is not an object`;
-  return undefined;
-}
-
-/** The journal a file holds; throws an Error saying what is wrong with it when it is not one. */
-function parseJournal(text: string): JournalFile {
-  const file = JSON.parse(text) as unknown;
-  if (!isObject(file)) throw new Error('it is not a JSON object');
-  if (file.version !== 1) throw new Error(`its version is ${JSON.stringify(file.version) ?? 'missing'}, not 1`);
-  if (!Array.isArray(file.records)) throw new Error('it has no records array');
-  if (file.settled !== undefined && !Array.isArray(file.settled)) throw new Error('its settled refs are not an array');
-  if (!nestsWithin(file, MAX_FILE_DEPTH)) throw new Error(`it nests deeper than ${MAX_FILE_DEPTH} levels`);
-  const ids = new Set<string>();
-  file.records.forEach((r: unknown, i: number) => {
-    const bad = badRecord(r, i);
-    if (bad) throw new Error(bad);
-    const id = (r as JournalRecord).id;
-    if (ids.has(id)) throw new Error(`two records have the id ${id}`);
-    ids.add(id);
-  });
-  (file.settled ?? []).forEach((s: unknown, i: number) => {
-    const bad = badSettled(s, i);
-    if (bad) throw new Error(bad);
-  });
-  return file as unknown as JournalFile;
-}
-
-function syntheticRecord(id: string, reason: string): JournalRecord {
-  const now = new Date().toISOString();
-  return { id, method: 'Unknown', params: {}, startedAt: now, updatedAt: now, step: 'unknown', snapshot: null, reason: cap(reason, MAX_REASON) };
-}
-
-/** A record as it is kept: what came from a terminal bounded, so that writing it never fails for depth or size. */
-function kept(record: JournalRecord, stored = false): JournalRecord {
-  const out: JournalRecord = { ...record, params: boundValue(record.params, PARAMS_BOUNDS) as Params, snapshot: keepSnapshot(record.snapshot ?? null, stored) };
-  if (out.reason !== undefined) out.reason = cap(out.reason, MAX_REASON);
-  if (out.lastStatus !== undefined) out.lastStatus = cap(out.lastStatus, MAX_STATUS);
-  return out;
-}
-
-function keptRef(s: SettledRef): SettledRef {
-  const out: SettledRef = { ...s, params: boundValue(s.params, PARAMS_BOUNDS) as Params };
-  if (s.summary !== undefined) out.summary = boundValue(s.summary, SUMMARY_BOUNDS) as Record<string, unknown>;
-  return out;
-}
-
 /**
  * Events: 'issue' ({ kind: 'journal', message }): something worth a log line that stops nothing, such as a stale
  * lock taken over or an unreadable journal kept aside. Emitted on the next tick, so a listener added right after
  * construction hears those of the construction.
  */
-export class Journal extends EventEmitter {
+export class Journal extends EventEmitter implements OperationJournal {
   private list: JournalRecord[] = [];
   private refs: SettledRef[] = [];
   /** The write that holds the latest change: resolves once it is on disk. */
@@ -280,7 +90,7 @@ export class Journal extends EventEmitter {
     return this.latest;
   }
 
-  update(id: string, change: Partial<Pick<JournalRecord, 'step' | 'lastStatus' | 'reason' | 'sentAt' | 'acknowledged' | 'superseded' | 'params' | 'secondStep'>>): void {
+  update(id: string, change: RecordChange): void {
     this.amend(id, change);
     this.save();
   }
@@ -291,9 +101,7 @@ export class Journal extends EventEmitter {
    */
   amend(id: string, change: Partial<Pick<JournalRecord, 'lastStatus'>>): void {
     if (this.failure) return;
-    const next = { ...change };
-    if (typeof next.lastStatus === 'string') next.lastStatus = cap(next.lastStatus, MAX_STATUS);
-    if (typeof (next as JournalRecord).reason === 'string') (next as JournalRecord).reason = cap((next as JournalRecord).reason!, MAX_REASON);
+    const next = keptChange(change as RecordChange);
     this.list = this.list.map((r) => (r.id === id ? { ...r, ...next, updatedAt: new Date().toISOString() } : r));
   }
 

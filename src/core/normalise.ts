@@ -2,26 +2,25 @@
  * Responses as the library hands them out: lenient about what terminals send (the spellings and forms §4.3 and
  * §5.5.1 leave open), strict about what callers get. Keys this library does not know are kept as they came.
  */
-import { REPORT_TOTAL_KEYS } from './catalogue';
+import { responseKeysIn } from './catalogue';
 import { maskCardData } from './mask';
 
-export interface EcrResponse {
+/** A response as the library hands it out; `P` is its params' type (ResultOf types them by method). */
+export interface EcrResponse<P extends object = Record<string, unknown>> {
   method: string;
   error: boolean;
   errorCode: string;
   errorDescription: string;
-  params: Record<string, unknown>;
+  params: P;
   status?: string;
   [key: string]: unknown;
 }
 
-const AMOUNT_KEYS = new Set([
-  'transAmount', 'discount', 'balance', 'cashAmount', 'endAmount', 'discountedAmount',
-  ...REPORT_TOTAL_KEYS.filter((k) => k.endsWith('Amount')),
-]);
-const COUNT_KEYS = new Set(['merchantCount', ...REPORT_TOTAL_KEYS.filter((k) => k.endsWith('Count'))]);
-const BOOLEAN_KEYS = new Set(['isBatchEmpty', 'parEnabled']);
-const ENUM_KEYS = new Set(['transactionResult', 'posEntryMode']);
+// How each key is read comes from the catalogue, which the public result types (ResultOf) follow too.
+const AMOUNT_KEYS = new Set(responseKeysIn('amount'));
+const COUNT_KEYS = new Set(responseKeysIn('count'));
+const BOOLEAN_KEYS = new Set(responseKeysIn('flag'));
+const ENUM_KEYS = new Set(responseKeysIn('code'));
 const RENAMED: Readonly<Record<string, string>> = { cardHolderName: 'cardholderName', MerchantList: 'merchantList', MerchantCount: 'merchantCount', Receipt: 'receipt' };
 
 /** "000000080000" and 80000 both become "80000"; anything that is not a whole number is kept as sent. */

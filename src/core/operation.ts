@@ -6,14 +6,16 @@
  */
 import { SECOND_STEP_STATUS, describeError, describeStatus, INTERRUPTIBLE_STATUSES, type StatusEvent } from './codes';
 import { REQUEST_KEYS, type MethodSpec, type Generation } from './catalogue';
-import { EcrError, LIB_CODES } from './errors';
+import { EcrError, LIB_CODES, type LibCode } from './errors';
 import { isUid, newUid } from './firmware';
-import type { Journal, JournalRecord, SettledRef } from './journal';
+import type { JournalRecord, SettledRef } from './journal-record';
 import type { EcrResponse } from './normalise';
-import { identicalButRan, judgeResult, readResultOf, type JudgeContext, type Verdict } from './outcome';
-import { nextPollDelay, type Polling } from './poll-schedule';
+import type { OperationJournal } from './operation-journal';
+import { identicalButRan, judgeResult, readResultOf, type JudgeContext, type Verdict } from './result-judgement';
+import { nextPollDelay } from './poll-schedule';
 import { isRefusal, refused } from './refusal';
 import type { RefBook } from './refs';
+import type { CheckedOptions } from './check-options';
 import { sleep } from './transports/transport';
 import { validateRequest, type Params, type ValidRequest } from './validate';
 
@@ -50,21 +52,14 @@ export interface TransactOptions {
   onFirstStep?: OnFirstStep;
 }
 
-export interface OperationSettings {
-  pollInterval: number;
-  polling: Polling;
-  overallTimeout: number;
-  operationCeiling: number;
-  settleGrace: number;
-  unackedGrace: number;
-  soleEcr: boolean;
-}
+/** The Terminal's options an operation runs by. */
+export type OperationSettings = Pick<CheckedOptions, 'pollInterval' | 'polling' | 'overallTimeout' | 'operationCeiling' | 'settleGrace' | 'unackedGrace' | 'soleEcr'>;
 
 /** What an operation needs of its Terminal. */
 export interface OperationHost {
   readonly settings: OperationSettings;
   readonly closing: AbortSignal;
-  readonly journal: Journal | undefined;
+  readonly journal: OperationJournal;
   readonly refs: RefBook;
   readonly generation: Generation | undefined;
   noteGeneration(generation: Generation, why: string): void;
@@ -124,7 +119,7 @@ export class Operation {
       const ack = await this.host.exchange(this.method, this.valid.params, { step: twoStep ? '1' : undefined });
       if (ack.error) throw refused(this.method, ack);
       this.acked = true;
-      if (this.record) await this.host.note(() => this.journal.update(this.record!.id, { step: 'acknowledged', acknowledged: true }));
+      await this.noteOnRecord((journal, id) => journal.update(id, { step: 'acknowledged', acknowledged: true }));
     } catch (err) {
       if (!(err instanceof EcrError) || !err.sent || isRefusal(err)) {
         await this.settle();
@@ -140,15 +135,21 @@ export class Operation {
     } catch (err) {
       if (err instanceof EcrError && err.code === LIB_CODES.NOT_PERFORMED) await this.settle();
       else if (this.record) {
-        await this.host.note(() => this.journal.update(this.record!.id, { step: 'unknown', reason: (err as Error).message }));
+        await this.noteOnRecord((journal, id) => journal.update(id, { step: 'unknown', reason: (err as Error).message }));
         this.host.emit('journal', this.journal.records.length);
       }
       throw err;
     }
   }
 
-  private get journal(): Journal {
-    return this.host.journal!;
+  private get journal(): OperationJournal {
+    return this.host.journal;
+  }
+
+  /** A journal write about this operation's record once the request is out (none when nothing was written down). */
+  private async noteOnRecord(change: (journal: OperationJournal, id: string) => void): Promise<void> {
+    const record = this.record;
+    if (record) await this.host.note(() => change(this.journal, record.id));
   }
 
   /**
@@ -199,8 +200,7 @@ export class Operation {
 
   /** Written down, durably, before anything reaches the wire: if that fails, nothing is sent. */
   private async writeDown(): Promise<void> {
-    const journal = this.host.journal;
-    if (!journal) return;
+    const journal = this.journal;
     const superseded: string[] = [];
     try {
       // Money moving now overwrites the result buffer: what is still open can no longer be told from it (unless a uid tells).
@@ -212,7 +212,7 @@ export class Operation {
         }
       }
       this.record = journal.open({ method: this.method, params: this.valid.params, tag: this.options.tag, ref: this.options.ref, snapshot: this.snapshot });
-      await journal.flush();
+      if (this.record) await journal.flush();
     } catch (err) {
       // Nothing was sent: nothing of it may stay in memory to block the next payment as unresolved.
       if (this.record) journal.discard(this.record.id, superseded);
@@ -229,11 +229,11 @@ export class Operation {
     if (result) settled = this.host.refs.settle(ref, this.method, this.valid.params, 'result', result);
     else this.host.refs.release(ref);
     if (!this.record) return;
-    await this.host.note(() => this.journal.close(this.record!.id, settled));
+    await this.noteOnRecord((journal, id) => journal.close(id, settled));
     this.host.emit('journal', this.journal.records.length);
   }
 
-  private unknown(reason: string, code: string = LIB_CODES.OUTCOME_UNKNOWN): EcrError {
+  private unknown(reason: string, code: LibCode = LIB_CODES.OUTCOME_UNKNOWN): EcrError {
     return new EcrError(code, `${this.method}: ${reason}`, {
       method: this.method,
       sent: true,
@@ -282,27 +282,9 @@ export class Operation {
       if (Date.now() >= deadline) {
         throw this.unknown(`outcome unknown: no status change for ${settings.overallTimeout} ms (last status ${facts.lastStatus ?? 'none'}); check the terminal before retrying`);
       }
-      const delay = failed ? settings.pollInterval : nextPollDelay(settings.polling, settings.pollInterval, facts.lastStatus, Date.now() - since);
-      failed = false;
-      try {
-        await sleep(delay, this.host.closing);
-      } catch {
-        throw this.unknown('outcome unknown: the terminal client was closed while the operation was running');
-      }
-      let status: StatusEvent;
-      try {
-        const response = await this.host.exchange('GetStatus');
-        if (response.error || response.status === undefined) {
-          facts.lastError = `GetStatus: ${response.errorCode || 'no status'} ${response.errorDescription}`.trim();
-          failed = true;
-          continue;
-        }
-        status = describeStatus(response.status);
-      } catch (err) {
-        facts.lastError = (err as Error).message;
-        failed = true;
-        continue;
-      }
+      const status = await this.pollStatus(failed ? settings.pollInterval : nextPollDelay(settings.polling, settings.pollInterval, facts.lastStatus, Date.now() - since));
+      failed = status === undefined;
+      if (!status) continue;
       if (status.status !== facts.lastStatus) {
         facts.lastStatus = status.status;
         since = Date.now();
@@ -369,6 +351,23 @@ export class Operation {
       }
       throw this.unknown(`outcome unknown: acknowledged, but the terminal is idle and its ${this.resultMethod} did not change`);
     }
+  }
+
+  /** One poll: after `delay` ms, the terminal's status; undefined when none came (facts.lastError says why). */
+  private async pollStatus(delay: number): Promise<StatusEvent | undefined> {
+    try {
+      await sleep(delay, this.host.closing);
+    } catch {
+      throw this.unknown('outcome unknown: the terminal client was closed while the operation was running');
+    }
+    try {
+      const response = await this.host.exchange('GetStatus');
+      if (!response.error && response.status !== undefined) return describeStatus(response.status);
+      this.facts.lastError = `GetStatus: ${response.errorCode || 'no status'} ${response.errorDescription}`.trim();
+    } catch (err) {
+      this.facts.lastError = (err as Error).message;
+    }
+    return undefined;
   }
 
   private async interrupt(): Promise<void> {
@@ -451,7 +450,8 @@ export class Operation {
       const ack = await this.host.exchange(this.method, params, { step: '2' });
       if (ack.error) return this.abort(refused(this.method, ack).message);
       this.step2.acked = true;
-      if (this.record) await this.host.note(() => this.journal.update(this.record!.id, { secondStep: { sentAt: new Date(this.step2!.sentAt).toISOString(), acknowledged: true } }));
+      const sentAt = new Date(this.step2.sentAt).toISOString();
+      await this.noteOnRecord((journal, id) => journal.update(id, { secondStep: { sentAt, acknowledged: true } }));
     } catch (err) {
       if (err instanceof EcrError && !err.sent) {
         // Nothing reached the terminal: step 2 may be tried again at the next poll.

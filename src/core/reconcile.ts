@@ -4,23 +4,47 @@
  * for that very operation's result (GetResultByUid), whatever ran after it; a Purchase left waiting between its two
  * steps is interrupted, as nothing was charged.
  */
-import { getMethod, type MethodSpec } from './catalogue';
+import { getMethod, type MethodSpec, type TransactMethod } from './catalogue';
 import { SECOND_STEP_STATUS } from './codes';
-import type { JournalRecord } from './journal';
+import type { JournalRecord } from './journal-record';
 import { FIRST_STEP_COMPLETED, type EcrResponse } from './normalise';
-import { judgeResult, readResultOf } from './outcome';
+import { resultOf, type ResultOf } from './method-types';
+import { judgeResult, readResultOf } from './result-judgement';
 import type { Params } from './validate';
 
-/** What reconcile() established for one unresolved operation. */
-export interface ReconcileReport {
+/** The outcome of a financial or report operation: its GetLastResult (or GetResultByUid) or GetLastReport. */
+export type OperationResult = ResultOf<TransactMethod>;
+
+/** reconcile() established the operation's outcome: `result` is it. */
+export interface RecoveredReport {
   record: JournalRecord;
-  /** ours: `result` is its outcome. not-performed: it never ran. unknown: still unresolved (`reason`). */
-  verdict: 'ours' | 'not-performed' | 'unknown';
-  result?: EcrResponse;
-  reason?: string;
-  /** For an unknown verdict: the terminal could not be asked; trying again later may settle it. */
+  verdict: 'ours';
+  result: OperationResult;
+  reason?: undefined;
+  retry?: undefined;
+}
+
+/** The operation never ran (`reason` says how that is known); `result` is what the terminal showed instead. */
+export interface NotPerformedReport {
+  record: JournalRecord;
+  verdict: 'not-performed';
+  reason: string;
+  result?: OperationResult;
+  retry?: undefined;
+}
+
+/** Still unresolved (`reason`); `result` is what the terminal showed, if it could be asked. */
+export interface UnknownReport {
+  record: JournalRecord;
+  verdict: 'unknown';
+  reason: string;
+  result?: OperationResult;
+  /** The terminal could not be asked, or not yet: trying again later may settle it. */
   retry?: boolean;
 }
+
+/** What reconcile() established for one unresolved operation, told apart by `verdict`. */
+export type ReconcileReport = RecoveredReport | NotPerformedReport | UnknownReport;
 
 export interface ReconcileHost {
   readonly settings: { unackedGrace: number; soleEcr: boolean };
@@ -55,10 +79,10 @@ export async function reconcileRecord(host: ReconcileHost, record: JournalRecord
   const spec = getMethod(record.method);
   if (!spec?.resultMethod) return { record, verdict: 'unknown', reason: record.reason ?? `${record.method} cannot be reconciled` };
   const uid = uidOf(record);
-  let result: EcrResponse;
+  let result: OperationResult;
   try {
     await host.untilIdle(`reconcile ${record.method}`, (status) => releaseSecondStep(host, spec, record, uid, status));
-    result = await readResultOf((m, p) => host.exchange(m, p), spec.resultMethod, uid);
+    result = resultOf<TransactMethod>(await readResultOf((m, p) => host.exchange(m, p), spec.resultMethod, uid));
   } catch (err) {
     return { record, verdict: 'unknown', retry: true, reason: `the terminal could not be asked: ${(err as Error).message}` };
   }

@@ -4,8 +4,10 @@
  * refused before anything is sent. A ref whose operation certainly did not run is let go, so it may be tried again.
  */
 import { EcrError, LIB_CODES } from './errors';
-import { keptRefs, type Journal, type JournalRecord, type SettledRef } from './journal';
+import { keptRefs, type JournalRecord, type SettledRef } from './journal-record';
+import type { OperationJournal } from './operation-journal';
 import { isApproved, type EcrResponse } from './normalise';
+import { shownValue } from './shown';
 import type { Params } from './validate';
 
 export const MAX_REF_LENGTH = 128;
@@ -23,7 +25,7 @@ export type PreviousUse = (Active & { ref: string }) | (SettledRef & { state: 's
 export function checkRef(method: string, ref: unknown): string | undefined {
   if (ref === undefined) return undefined;
   if (typeof ref !== 'string' || ref.length < 1 || ref.length > MAX_REF_LENGTH) {
-    throw new EcrError(LIB_CODES.VALIDATION, `${method}: ref must be a string of 1 to ${MAX_REF_LENGTH} characters; got ${JSON.stringify(ref)?.slice(0, 80)}`, {
+    throw new EcrError(LIB_CODES.VALIDATION, `${method}: ref must be a string of 1 to ${MAX_REF_LENGTH} characters; got ${shownValue(ref)}`, {
       method,
       field: 'ref',
       rule: `string of 1 to ${MAX_REF_LENGTH} characters`,
@@ -53,9 +55,9 @@ export class RefBook {
   private readonly active = new Map<string, Active>();
   private settled: SettledRef[];
 
-  constructor(journal?: Journal) {
-    this.settled = [...(journal?.settled ?? [])];
-    for (const r of journal?.records ?? []) this.unresolved(r);
+  constructor(journal: OperationJournal) {
+    this.settled = [...journal.settled];
+    for (const r of journal.records) this.unresolved(r);
   }
 
   /** Claims `ref` for a new operation, or refuses it with DUPLICATE naming the earlier use. */

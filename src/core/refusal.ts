@@ -1,7 +1,8 @@
 /** The errors an answer of the terminal turns into: a refusal (its E-code), and whether an operation may have run. */
 import { describeError } from './codes';
-import { EcrError, LIB_CODES } from './errors';
+import { EcrError, LIB_CODES, type TerminalErrorCode } from './errors';
 import type { EcrResponse } from './normalise';
+import { clip } from './shown';
 
 /** A terminal's detail, for a message: whatever it sent (even JSON nested too deep to write) gives a short text. */
 export function brief(details: unknown): string {
@@ -11,7 +12,7 @@ export function brief(details: unknown): string {
   } catch {
     text = '(details too deeply nested to show)';
   }
-  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+  return clip(text, 200);
 }
 
 export function refused(method: string, response: EcrResponse, sent = true, prefix?: string): EcrError {
@@ -19,7 +20,9 @@ export function refused(method: string, response: EcrResponse, sent = true, pref
   const text = response.errorDescription || info?.en || 'error';
   const details = response.params.details ?? response.errorParams ?? response.errorDetails;
   const message = `${prefix ?? `${method}: refused by the terminal`}: ${response.errorCode || 'error'} ${text}${details ? ` (${brief(details)})` : ''}`;
-  return new EcrError(response.errorCode || LIB_CODES.BAD_RESPONSE, message, {
+  // The terminal's own code, whatever its form (see TerminalErrorCode): what it said is passed on, not rewritten.
+  const code = (response.errorCode as TerminalErrorCode) || LIB_CODES.BAD_RESPONSE;
+  return new EcrError(code, message, {
     method,
     field: typeof response.errorParams === 'string' ? response.errorParams : undefined,
     response,

@@ -82,8 +82,9 @@ export function snapshotDigest(snapshot: EcrResponse): string {
   return typeof snapshot.keptDigest === 'string' && DIGEST.test(snapshot.keptDigest) ? snapshot.keptDigest : resultDigest(snapshot);
 }
 
-function cutString(value: string, bounds: Bounds): string {
-  return value.length <= bounds.string ? value : `${value.slice(0, bounds.string)}… (cut: ${value.length} characters)`;
+/** A text as a record keeps it: its first `max` characters and, where it was cut, how long it was. */
+export function cutText(value: string, max: number): string {
+  return value.length <= max ? value : `${value.slice(0, max)}… (cut: ${value.length} characters)`;
 }
 
 /**
@@ -94,7 +95,7 @@ export function boundValue(value: unknown, bounds: Bounds): unknown {
   let left = bounds.size;
   const copy = (v: unknown, depth: number): unknown => {
     if (typeof v === 'string') {
-      const s = cutString(v, bounds);
+      const s = cutText(v, bounds.string);
       left -= s.length + 2;
       return s;
     }
@@ -125,17 +126,17 @@ export function boundValue(value: unknown, bounds: Bounds): unknown {
         out['…'] = `(cut: ${entries.length - i} more keys)`;
         break;
       }
-      const kept = cutString(key, bounds);
+      const kept = cutText(key, bounds.string);
       left -= kept.length + 4;
       // A data property, so that a "__proto__" key stays a key.
-      Object.defineProperty(out, kept, { value: key === 'pan' && typeof item === 'string' ? maskPan(cutString(item, bounds)) : copy(item, depth + 1), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, kept, { value: key === 'pan' && typeof item === 'string' ? maskPan(cutText(item, bounds.string)) : copy(item, depth + 1), enumerable: true, writable: true, configurable: true });
     }
     return out;
   };
   return copy(value, 0);
 }
 
-const text = (value: unknown, max: number): string | undefined => (typeof value === 'string' ? cutString(value, { ...SNAPSHOT_BOUNDS, string: max }) : undefined);
+const text = (value: unknown, max: number): string | undefined => (typeof value === 'string' ? cutText(value, max) : undefined);
 const primitive = (value: unknown): unknown => (typeof value === 'string' ? text(value, 64) : value === null || typeof value !== 'object' ? value : undefined);
 
 /**

@@ -5,7 +5,9 @@
 import { getMethod, METHOD_NAMES, REQUEST_KEYS, type KeySpec, type MethodSpec } from './catalogue';
 import { EcrError, LIB_CODES } from './errors';
 import { MAX_BODY } from './frame';
+import { invalid } from './invalid';
 import { formatLrc, inspectReceiptXml, LRC_ENCODINGS, lrcMatches, parseLrc, receiptLrc, type LrcEncoding } from './receipt-xml';
+import { shownValue } from './shown';
 
 export type Params = Record<string, unknown>;
 
@@ -114,12 +116,6 @@ function checkValue(key: KeySpec, value: unknown, lrcEncoding: LrcEncoding): Che
   }
 }
 
-function fail(method: string, field: string | undefined, rule: string, value?: unknown, code: string = LIB_CODES.VALIDATION): never {
-  const got = value === undefined ? '' : `; got ${describe(value)}`;
-  const where = field ? `${field} ${rule}` : rule;
-  throw new EcrError(code, `${method}: ${where}${got}`, { method, field, rule });
-}
-
 /** The JSON text of an object, or null when it cannot be written as JSON. */
 function toJson(value: object): string | null {
   try {
@@ -127,12 +123,6 @@ function toJson(value: object): string | null {
   } catch {
     return null;
   }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
-  return Array.isArray(value) ? 'an array' : typeof value;
 }
 
 function suggest(method: string): string {
@@ -153,17 +143,17 @@ function isEmpty(value: object): boolean {
 export function validateRequest(method: unknown, params?: unknown, options: ValidateOptions = {}): ValidRequest {
   const lrcEncoding = options.lrcEncoding ?? 'decimal';
   if (!LRC_ENCODINGS.includes(lrcEncoding)) {
-    throw new EcrError(LIB_CODES.VALIDATION, `lrcEncoding must be ${LRC_ENCODINGS.join(' or ')}; got ${describe(lrcEncoding)}`, { field: 'lrcEncoding', rule: LRC_ENCODINGS.join(' | ') });
+    throw new EcrError(LIB_CODES.VALIDATION, `lrcEncoding must be ${LRC_ENCODINGS.join(' or ')}; got ${shownValue(lrcEncoding)}`, { field: 'lrcEncoding', rule: LRC_ENCODINGS.join(' | ') });
   }
   if (typeof method !== 'string' || method === '') {
-    throw new EcrError(LIB_CODES.UNKNOWN_METHOD, `method must be a non-empty string naming one of the ${METHOD_NAMES.length} protocol methods; got ${describe(method)}`, { field: 'method', rule: 'known method name' });
+    throw new EcrError(LIB_CODES.UNKNOWN_METHOD, `method must be a non-empty string naming one of the ${METHOD_NAMES.length} protocol methods; got ${shownValue(method)}`, { field: 'method', rule: 'known method name' });
   }
   const spec = getMethod(method);
   if (!spec) {
     throw new EcrError(LIB_CODES.UNKNOWN_METHOD, `${method}: unknown method.${suggest(method)} Known methods: ${METHOD_NAMES.join(', ')}`, { method, field: 'method', rule: 'known method name' });
   }
   if (params !== undefined && params !== null && (typeof params !== 'object' || Array.isArray(params))) {
-    fail(method, 'params', 'must be an object of request keys', params);
+    throw invalid(method, 'params', 'must be an object of request keys', { value: params, method });
   }
   // The common case of a poll: a method without keys, asked without keys. Nothing to check or to measure.
   if (isEmpty(spec.params) && (params === undefined || params === null || isEmpty(params as object))) return { method, spec, params: {} };
@@ -178,13 +168,13 @@ export function validateRequest(method: unknown, params?: unknown, options: Vali
       if (key.format === 'lrc' && typeof out.receipt === 'string') {
         value = formatLrc(receiptLrc(out.receipt), lrcEncoding);
       } else if (requirement === 'M' && !options.optional?.includes(name)) {
-        fail(method, name, `is required (${key.notation}, e.g. ${JSON.stringify(key.example)})`);
+        throw invalid(method, name, `is required (${key.notation}, e.g. ${JSON.stringify(key.example)})`, { method });
       } else {
         continue;
       }
     }
     const checked = checkValue(key, value, lrcEncoding);
-    if (checked.rule) fail(method, name, checked.rule, value);
+    if (checked.rule) throw invalid(method, name, checked.rule, { value, method });
     out[name] = checked.value;
     for (const issue of checked.issues ?? []) issues.push(`${method}: ${name} ${issue}; sent as it is`);
   }
@@ -195,7 +185,7 @@ export function validateRequest(method: unknown, params?: unknown, options: Vali
   for (const [key, value] of Object.entries(given)) {
     // Written at the depth it has in the request, so that the request as a whole can be written too.
     const json = toJson({ params: { [key]: value } });
-    if (json === null) fail(method, key, 'must be a JSON value (no BigInt, no cycles, not nested too deeply)', value);
+    if (json === null) throw invalid(method, key, 'must be a JSON value (no BigInt, no cycles, not nested too deeply)', { value, method });
     sizes.set(key, json.length);
     Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   }
@@ -204,16 +194,16 @@ export function validateRequest(method: unknown, params?: unknown, options: Vali
   if (size > MAX_BODY) {
     const length = (key: string, value: unknown) => sizes.get(key) ?? String(value).length;
     const largest = Object.entries(out).sort((a, b) => length(b[0], b[1]) - length(a[0], a[1]))[0]?.[0];
-    fail(method, largest, `makes the request ${size} bytes of UTF-8 JSON; a frame carries at most ${MAX_BODY}`, undefined, LIB_CODES.FRAME_TOO_LARGE);
+    throw invalid(method, largest ?? 'params', `makes the request ${size} bytes of UTF-8 JSON; a frame carries at most ${MAX_BODY}`, { method, code: LIB_CODES.FRAME_TOO_LARGE });
   }
   return issues.length > 0 ? { method, spec, params: out, issues } : { method, spec, params: out };
 }
 
 function crossCheck(method: string, p: Params, lrcEncoding: LrcEncoding): void {
   if (p.discountedAmount !== undefined && Number(p.discountedAmount) > Number(p.transAmount)) {
-    fail(method, 'discountedAmount', `must not exceed transAmount (${p.transAmount})`, p.discountedAmount);
+    throw invalid(method, 'discountedAmount', `must not exceed transAmount (${p.transAmount})`, { value: p.discountedAmount, method });
   }
   if (p.lrc !== undefined && typeof p.receipt === 'string' && !lrcMatches(String(p.lrc), p.receipt, lrcEncoding)) {
-    fail(method, 'lrc', `does not match receipt (its LRC is ${formatLrc(receiptLrc(p.receipt), lrcEncoding)}); leave lrc out to have it computed`, p.lrc);
+    throw invalid(method, 'lrc', `does not match receipt (its LRC is ${formatLrc(receiptLrc(p.receipt), lrcEncoding)}); leave lrc out to have it computed`, { value: p.lrc, method });
   }
 }

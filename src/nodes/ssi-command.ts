@@ -3,20 +3,18 @@
  * its params. Financial and report methods run to their outcome (msg.payload: the final GetLastResult or
  * GetLastReport, whatever it says); the others are one exchange (msg.payload: the normalised response).
  */
-import { getMethod, isPolled } from '../core/catalogue';
-import { isApproved } from '../core/normalise';
-import { validateRequest } from '../core/validate';
-import { badInput, settingOrMsg } from './lib/choice';
+import { type EcrResponse, getMethod, isApproved, isPolled, unchecked, validateRequest } from '../core';
+import { invalid } from '../core/internal';
+import { settingOrMsg } from './lib/choice';
 import { attachTerminal, type OperationContext } from './lib/flow-node';
 import { errorReason, outcomeReason } from './lib/reasons';
-import type { EcrResponse } from '../core/normalise';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './lib/red';
 
 /** msg.payload as params: an object, or nothing (also for a method without params, e.g. an inject timestamp). */
 function paramsOf(payload: unknown, method: string, takesParams: boolean): Record<string, unknown> | undefined {
   if (payload && typeof payload === 'object' && !Array.isArray(payload)) return payload as Record<string, unknown>;
   if (!takesParams || payload === undefined || payload === null || payload === '') return undefined;
-  throw badInput('ssi-command', 'payload', `must be an object of ${method} request keys`, payload, method);
+  throw invalid('ssi-command', 'payload', `must be an object of ${method} request keys`, { value: payload, method });
 }
 
 function shape(msg: NodeMessage, name: string, response: EcrResponse, ctx: OperationContext): NodeMessage {
@@ -37,7 +35,8 @@ export = function register(RED: NodeAPI): void {
       const spec = getMethod(String(method)) ?? validateRequest(method).spec;
       const name = spec.name;
       const params = paramsOf(msg.payload, name, Object.keys(spec.params).length > 0);
-      const response = isPolled(spec) ? await ctx.transact(name, params ?? {}) : await ctx.terminal.request(name, params);
+      // msg.payload's keys: checked when the call runs, as a JavaScript caller's (no payload and {} ask the same).
+      const response = isPolled(spec) ? await ctx.transact(spec.name, params ?? {}) : await ctx.terminal.request(spec.name, unchecked(params ?? {}));
       return shape(msg, name, response, ctx);
     }, shape);
   }

@@ -4,7 +4,8 @@
  */
 import { oneOf } from './lib/choice';
 import { attachTerminal } from './lib/flow-node';
-import { typedValues } from './lib/outcome';
+import { typedValues } from './lib/inputs';
+import { unchecked } from '../core';
 import { printXmlInput } from './lib/receipt-builder';
 import type { Node, NodeAPI, NodeDef } from './lib/red';
 
@@ -21,7 +22,7 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     attachTerminal(RED, node, def, async (msg, ctx) => {
       const mode = oneOf('ssi-print', 'mode', def.mode || 'xml', MODES);
-      let method: string;
+      let method: 'PrintPdfUrl' | 'PrintXml';
       let params: Record<string, unknown>;
       if (mode === 'pdf') {
         const { url } = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, node, msg), def, { url: 'url' });
@@ -33,7 +34,8 @@ export = function register(RED: NodeAPI): void {
         method = 'PrintXml';
         params = fontStyle === undefined ? { receipt: input.receipt } : { receipt: input.receipt, fontStyle };
       }
-      const response = await ctx.terminal.request(method, params);
+      // Values from the msg: checked by request() when it runs (a URL, a receipt's XML), as a JavaScript caller's.
+      const response = await ctx.terminal.request(method, unchecked(params));
       // What was printed beside the terminal's answer: the receipt XML (built from the lines) or the PDF's url.
       msg.payload = { ...response.params, ...(method === 'PrintPdfUrl' ? { url: params.url } : { receipt: params.receipt }) };
       msg.ecr = { method, response };

@@ -2,11 +2,13 @@
  * ssi-purchase: a card payment. Output 1: approved. Output 2: declined, cancelled or failed. With "price by card"
  * (later firmware), output 3: the card step 1 read, to be answered back into this node (see lib/price-by-card.ts).
  */
-import { METHODS } from '../core/catalogue';
-import { badInput, flag } from './lib/choice';
+import { METHODS } from '../core';
+import { busyPolicy, refuseWhenBusy } from './lib/busy-policy';
+import { invalid } from '../core/internal';
+import { flag } from './lib/choice';
 import { attachTerminal } from './lib/flow-node';
-import { buildParams, payloadObject, type AmountUnits } from './lib/inputs';
-import { attachReceipt, busyPolicy, financialOutcome, refuseWhenBusy, typedValues } from './lib/outcome';
+import { buildParams, payloadObject, typedValues, type AmountUnits } from './lib/inputs';
+import { attachReceipt, financialOutcome } from './lib/payment-message';
 import { CARD_READ_WAIT, CardReadDesk, cardReadPayload, SECOND_STEP_KEY } from './lib/price-by-card';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './lib/red';
 import { STATUS_NS } from './lib/status';
@@ -18,7 +20,7 @@ function cardReadWait(value: unknown): number {
   if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return CARD_READ_WAIT.fallback;
   const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
   if (Number.isInteger(n) && n >= CARD_READ_WAIT.min && n <= CARD_READ_WAIT.max) return n;
-  throw badInput('ssi-purchase', 'cardReadTimeout', `must be a whole number of seconds from ${CARD_READ_WAIT.min} to ${CARD_READ_WAIT.max}`, value, 'Purchase');
+  throw invalid('ssi-purchase', 'cardReadTimeout', `must be a whole number of seconds from ${CARD_READ_WAIT.min} to ${CARD_READ_WAIT.max}`, { value, method: 'Purchase' });
 }
 
 export = function register(RED: NodeAPI): void {

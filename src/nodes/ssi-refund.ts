@@ -2,11 +2,12 @@
  * ssi-refund: money back. Refund (rrn + amount), Void (invoiceNum) or PartialVoid (invoiceNum + the amount taken
  * off), fixed in the node or, with 'msg', from msg.payload.operation. Output 1: approved. Output 2: not approved.
  */
-import { METHODS } from '../core/catalogue';
+import { METHODS } from '../core';
+import { busyPolicy, refuseWhenBusy } from './lib/busy-policy';
 import { flag, oneOf, settingOrMsg } from './lib/choice';
 import { attachTerminal } from './lib/flow-node';
-import { buildParams, payloadObject, type AmountUnits } from './lib/inputs';
-import { attachReceipt, busyPolicy, financialOutcome, refuseWhenBusy, typedValues } from './lib/outcome';
+import { buildParams, payloadObject, typedValues, type AmountUnits } from './lib/inputs';
+import { attachReceipt, financialOutcome } from './lib/payment-message';
 import type { Node, NodeAPI, NodeDef } from './lib/red';
 
 const OPERATIONS = ['Refund', 'Void', 'PartialVoid'] as const;

@@ -2,12 +2,10 @@
  * ssi-report: an X report (interim totals) or a Z report (settlement), fixed in the node or, with 'msg', from
  * msg.payload.report. Output 1: the report's totals. Output 2: the settlement failed (the terminal says error).
  */
-import { METHODS } from '../core/catalogue';
+import { type EcrResponse, METHODS } from '../core';
 import { flag, oneOf, settingOrMsg } from './lib/choice';
 import { attachTerminal, type OperationContext } from './lib/flow-node';
-import type { EcrResponse } from '../core/normalise';
-import { buildParams, payloadObject } from './lib/inputs';
-import { typedValues } from './lib/outcome';
+import { buildParams, payloadObject, typedValues } from './lib/inputs';
 import { reportBadge, reportPayload } from './lib/report';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './lib/red';
 

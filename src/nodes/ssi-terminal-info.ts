@@ -2,7 +2,7 @@
  * ssi-terminal-info: what the terminal is. info: GetTerminalInfo plus platform (android | linux); merchants:
  * GetMerchantList; both: { info, merchants }.
  */
-import type { Terminal } from '../core/terminal';
+import type { Terminal } from '../core';
 import { oneOf } from './lib/choice';
 import { attachTerminal } from './lib/flow-node';
 import type { Node, NodeAPI, NodeDef } from './lib/red';

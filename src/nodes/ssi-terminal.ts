@@ -5,15 +5,13 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { redactForLog } from '../core/mask';
-import { METHODS, METHOD_NAMES, REQUEST_KEYS } from '../core/catalogue';
-import { describeStatus, ERROR_CODES, STATUS_CODES } from '../core/codes';
-import { DEFAULTS, merchantIds, Terminal } from '../core/terminal';
-import { loadSerialPort } from '../core/transports/serial';
-import { errorDetails, type TerminalConfigNode } from './lib/flow-node';
+import { describeStatus, ERROR_CODES, errorJson, type FirmwareEvent, merchantIds, METHOD_NAMES, METHODS, redactForLog, REQUEST_KEYS, STATUS_CODES, Terminal, TERMINAL_DEFAULTS } from '../core';
+import { loadSerialPort } from '../core/internal';
+import type { TerminalConfigNode } from './lib/flow-node';
 import type { Node, NodeAPI, NodeDef } from './lib/red';
-import { TerminalHub, type FirmwareEvent, type ProblemLevel } from './lib/terminal-hub';
-import { terminalOptions, type TerminalSettings } from './lib/terminal-options';
+import { TerminalHub, type ProblemLevel } from './lib/terminal-hub';
+import { optionsFromSettings, watchSettings, type TerminalSettings, type WatchSettings } from './lib/terminal-settings';
+import { TerminalWatch } from './lib/terminal-watch';
 
 const TEST_TIMEOUT = 5000;
 
@@ -43,7 +41,7 @@ async function listSerialPorts(): Promise<SerialPortInfo[]> {
 async function testConnection(settings: TerminalSettings, shared?: TerminalHub): Promise<Record<string, unknown>> {
   // A deployed node with these settings already holds the connection (a serial port cannot be opened twice).
   const own = !shared;
-  const terminal = shared ? shared.acquire('admin:test') : new Terminal({ ...terminalOptions(settings), requestTimeout: TEST_TIMEOUT, connectTimeout: TEST_TIMEOUT });
+  const terminal = shared ? shared.acquire('admin:test') : new Terminal({ ...optionsFromSettings(settings), requestTimeout: TEST_TIMEOUT, connectTimeout: TEST_TIMEOUT });
   const started = Date.now();
   try {
     const ping = await terminal.request('PingDevice');
@@ -61,7 +59,7 @@ async function testConnection(settings: TerminalSettings, shared?: TerminalHub):
     const firmware = idle ? await terminal.detectFirmware().catch(() => undefined) : terminal.firmware;
     return { ok: true, terminal: terminal.name, ms: Date.now() - started, ping: !ping.error, status: status.status, info, merchants, firmware };
   } catch (err) {
-    return { ok: false, terminal: terminal.name, ms: Date.now() - started, error: errorDetails(err) };
+    return { ok: false, terminal: terminal.name, ms: Date.now() - started, error: errorJson(err) };
   } finally {
     if (own) await terminal.close();
     else await shared!.release('admin:test');
@@ -81,15 +79,17 @@ function journalFile(RED: NodeAPI, id: string): string | undefined {
 }
 
 export = function register(RED: NodeAPI): void {
-  function SsiTerminalNode(this: TerminalConfigNode & { settings: TerminalSettings }, def: NodeDef) {
+  function SsiTerminalNode(this: TerminalConfigNode & { settings: TerminalSettings; watch?: TerminalWatch }, def: NodeDef) {
     RED.nodes.createNode(this, def);
     this.settings = def as TerminalSettings;
     this.defaults = {
       merchantId: typeof def.merchantId === 'string' && def.merchantId.trim() ? def.merchantId.trim() : undefined,
-      transCurrency: DEFAULTS.currency,
+      transCurrency: TERMINAL_DEFAULTS.currency,
     };
+    let watching: WatchSettings | undefined;
     try {
-      const options = terminalOptions(this.settings);
+      const options = optionsFromSettings(this.settings);
+      watching = watchSettings(this.settings);
       // The flow nodes fill transCurrency from here; the Terminal's own default covers ssi-command's requests.
       if (options.currency) this.defaults.transCurrency = options.currency;
       const journal = journalFile(RED, this.id);
@@ -98,7 +98,8 @@ export = function register(RED: NodeAPI): void {
     } catch (err) {
       // Flow nodes using a misconfigured terminal report this error on every message.
       this.error((err as Error).message);
-      this.hub = new TerminalHub({}, () => {
+      // A hub that cannot make its Terminal: the options are only its name among hubs, and no usable terminal has it.
+      this.hub = new TerminalHub({ transport: 'tcp', host: '' }, () => {
         throw err;
       });
     }
@@ -106,7 +107,15 @@ export = function register(RED: NodeAPI): void {
     this.hub.on('problem', (message: string, level: ProblemLevel) => (level === 'error' ? this.error(message) : this.warn(message)));
     // Which protocol the terminal turned out to speak, for whoever reads the log when a payment behaves oddly.
     this.hub.on('firmware', (event: FirmwareEvent) => this.log(`the terminal speaks ${event.generation === '1.4' ? 'later firmware (1.3/1.4)' : 'protocol v1.1.10'}: ${event.reason}`));
+    // Every node using the terminal shows, right after deploy and then as the watch finds it, whether it answers.
+    if (watching) {
+      this.watch = new TerminalWatch(this.hub, watching, {
+        unreachable: (message) => this.warn(`the terminal does not answer: ${message}`),
+        reachable: () => this.log('the terminal answers again'),
+      });
+    }
     this.on('close', (_removed: boolean, done: () => void) => {
+      this.watch?.stop();
       this.hub.close().then(done, done);
     });
   }
@@ -119,11 +128,11 @@ export = function register(RED: NodeAPI): void {
     let settings: TerminalSettings;
     try {
       settings = body;
-      if (!shared) terminalOptions(settings);
+      if (!shared) optionsFromSettings(settings);
     } catch (err) {
-      return res.json({ ok: false, error: errorDetails(err) });
+      return res.json({ ok: false, error: errorJson(err) });
     }
-    testConnection(settings, shared).then((r) => res.json(r), (err: Error) => res.json({ ok: false, error: errorDetails(err) }));
+    testConnection(settings, shared).then((r) => res.json(r), (err: Error) => res.json({ ok: false, error: errorJson(err) }));
   });
 
   const deployed = (id: string) => {

@@ -2,11 +2,12 @@
  * ssi-transaction: any financial method of the catalogue, fixed in the node or, with 'msg', named by msg.method.
  * msg.payload holds the method's keys (a bare number is transAmount). Output 1: approved. Output 2: not approved.
  */
-import { METHODS, methodsIn } from '../core/catalogue';
+import { METHODS, methodsIn } from '../core';
+import { busyPolicy, refuseWhenBusy } from './lib/busy-policy';
 import { flag, oneOf, settingOrMsg } from './lib/choice';
 import { attachTerminal } from './lib/flow-node';
-import { buildParams, payloadObject, type AmountUnits } from './lib/inputs';
-import { attachReceipt, busyPolicy, financialOutcome, refuseWhenBusy, typedValues } from './lib/outcome';
+import { buildParams, payloadObject, typedValues, type AmountUnits } from './lib/inputs';
+import { attachReceipt, financialOutcome } from './lib/payment-message';
 import type { Node, NodeAPI, NodeDef } from './lib/red';
 
 const FINANCIAL = Object.freeze(methodsIn('financial'));

@@ -4,7 +4,7 @@ import should = require('should');
 import { helper, terminalConfig, simulator, load, next, statuses, withoutTime, statusText, MERCHANT } from './support';
 import type { Simulator } from '../../dist/simulator';
 import { translator, readable } from '../../dist/nodes/lib/i18n';
-import { transactionTime } from '../../dist/nodes/lib/outcome';
+import { transactionTimestamp } from '../../dist/nodes/lib/payment-message';
 import { REASONS, outcomeReason } from '../../dist/nodes/lib/reasons';
 import type { Wire } from '../support/wire';
 
@@ -131,14 +131,14 @@ describe('the payment msg a flow author wants', function () {
     no.payload.errorDetails.should.be.a.String().and.not.be.empty();
   });
 
-  it('transactionTime: both firmware spellings; a date the calendar does not have is no time', () => {
+  it('transactionTimestamp: both firmware spellings; a date the calendar does not have is no time', () => {
     const pad = (n) => String(n).padStart(2, '0');
     const off = -new Date(2026, 11, 5, 10, 17, 3).getTimezoneOffset();
     const zone = `${off >= 0 ? '+' : '-'}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
-    should(transactionTime({ date: '05/12/2026', time: '10:17:03' })).equal(`2026-12-05T10:17:03${zone}`);
-    should(transactionTime({ transactionDate: '05122026', transactionTime: '101703' })).equal(`2026-12-05T10:17:03${zone}`);
-    (transactionTime({ date: '31/02/2026', time: '10:17:03' }) === undefined).should.be.true();
-    (transactionTime({ date: '05/12/2026' }) === undefined).should.be.true();
+    should(transactionTimestamp({ date: '05/12/2026', time: '10:17:03' })).equal(`2026-12-05T10:17:03${zone}`);
+    should(transactionTimestamp({ transactionDate: '05122026', transactionTime: '101703' })).equal(`2026-12-05T10:17:03${zone}`);
+    (transactionTimestamp({ date: '31/02/2026', time: '10:17:03' }) === undefined).should.be.true();
+    (transactionTimestamp({ date: '05/12/2026' }) === undefined).should.be.true();
   });
 
   it('with "attach the receipt", the receipt of the payment comes with it, approved or declined', async () => {

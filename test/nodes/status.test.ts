@@ -17,7 +17,7 @@ describe('ssi-status node', function () {
   before(() => {
     Terminal.prototype.request = function (method, ...rest) {
       calls.push(method);
-      return original.call(this, method, ...rest);
+      return Reflect.apply(original, this, [method, ...rest]);
     };
   });
   after(() => {
@@ -105,7 +105,7 @@ describe('ssi-status node', function () {
     msg.should.not.have.property('ecr');
     msg.topic.should.equal('probe');
     (await caught).should.equal('not caught');
-    withoutTime(seen[seen.length - 1]).should.eql({ fill: 'red', shape: 'ring', text: statusText('disconnected') });
+    withoutTime(seen[seen.length - 1]).should.eql({ fill: 'red', shape: 'ring', text: statusText('unreachable.refused') });
     sim = undefined;
   });
 

@@ -40,9 +40,12 @@ function nodeModules(flow: { type: string }[] = []) {
   return [...new Set(modules)].map((m) => require(m));
 }
 
-/** An ssi-terminal config node pointed at the simulator. */
+/**
+ * An ssi-terminal config node pointed at the simulator. It neither contacts the terminal at deploy nor watches it,
+ * so that the requests a test counts are its own: deploy-probe.test.ts tests the probe and the watch.
+ */
 function terminalConfig(sim: Simulator | { port: number }, extra: object = {}): FlowNode {
-  return { id: 'term', type: 'ssi-terminal', name: 'sim', transport: 'tcp', host: '127.0.0.1', port: sim.port, merchantId: MERCHANT, currency: '980', pollInterval: 10, ...extra };
+  return { id: 'term', type: 'ssi-terminal', name: 'sim', transport: 'tcp', host: '127.0.0.1', port: sim.port, merchantId: MERCHANT, currency: '980', pollInterval: 10, probeAtDeploy: false, watchInterval: 0, ...extra };
 }
 
 async function simulator(options: SimulatorOptions = {}) {
@@ -103,10 +106,10 @@ function withoutTime(status) {
   return { ...status, text: status.text.slice(0, m.index) };
 }
 
-/** The English text of a terminal status (ssi-terminal.status.<name>): what a node shows, and a Status node receives. */
+/** The English text of a terminal status (ssi-terminal.status.<name>, e.g. S00 or unreachable.refused): what a node shows, and a Status node receives. */
 const CATALOGUE = CATALOGUES['ssi-terminal'];
 function statusText(name: string) {
-  const text = (CATALOGUE.status as Record<string, string>)[name];
+  const text = name.split('.').reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], CATALOGUE.status);
   if (typeof text !== 'string') throw new Error(`no status ${name} in the catalogue`);
   return text;
 }

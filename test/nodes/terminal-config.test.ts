@@ -9,7 +9,7 @@ import { waitFor, MERCHANT } from '../support/fixtures';
 import { METHOD_NAMES } from '../../dist/core';
 import type { Wire } from '../support/wire';
 import type { SinonSpy, SinonSpyCall } from 'sinon';
-import { terminalOptions } from '../../dist/nodes/lib/terminal-options';
+import { optionsFromSettings } from '../../dist/nodes/lib/terminal-settings';
 
 /** Sockets of this process connected to `port`: what a redeploy must not leave behind. */
 function socketsTo(port) {
@@ -21,17 +21,17 @@ function socketsTo(port) {
 describe('ssi-terminal settings as Terminal options', function () {
 
   it('LRC encoding: decimal or hex; left blank, the Terminal\'s default (decimal)', () => {
-    should(terminalOptions({ host: 'h', lrcEncoding: 'hex' }).lrcEncoding).equal('hex');
-    should(terminalOptions({ host: 'h', lrcEncoding: 'decimal' }).lrcEncoding).equal('decimal');
-    should(terminalOptions({ transport: 'serial', serialPort: '/dev/ttyACM0', lrcEncoding: 'hex' }).lrcEncoding).equal('hex');
-    for (const blank of [undefined, null, '']) (terminalOptions({ host: 'h', lrcEncoding: blank }).lrcEncoding === undefined).should.be.true();
+    should(optionsFromSettings({ host: 'h', lrcEncoding: 'hex' }).lrcEncoding).equal('hex');
+    should(optionsFromSettings({ host: 'h', lrcEncoding: 'decimal' }).lrcEncoding).equal('decimal');
+    should(optionsFromSettings({ transport: 'serial', serialPort: '/dev/ttyACM0', lrcEncoding: 'hex' }).lrcEncoding).equal('hex');
+    for (const blank of [undefined, null, '']) (optionsFromSettings({ host: 'h', lrcEncoding: blank }).lrcEncoding === undefined).should.be.true();
   });
 
   it('LRC encoding: anything else is refused, naming the field and the rule', () => {
     for (const value of ['HEX', 'octal', 16, true]) {
       let err;
       try {
-        terminalOptions({ host: 'h', lrcEncoding: value });
+        optionsFromSettings({ host: 'h', lrcEncoding: value });
       } catch (e) {
         err = e;
       }
@@ -42,11 +42,11 @@ describe('ssi-terminal settings as Terminal options', function () {
   });
 
   it('protocol, request gap, sole ECR and currency: mapped as the Terminal takes them; blank is the Terminal\'s default', () => {
-    terminalOptions({ host: 'h', protocol: '1.4', minRequestGap: '300', soleEcr: true, currency: '840' }).should.match({ protocol: '1.4', minRequestGap: 300, soleEcr: true, currency: '840' });
-    terminalOptions({ host: 'h', protocol: 'auto', soleEcr: 'false', currency: 980 }).should.match({ protocol: 'auto', soleEcr: false, currency: '980' });
-    terminalOptions({ transport: 'serial', serialPort: '/dev/ttyACM0', protocol: '1.1', soleEcr: 'true' }).should.match({ protocol: '1.1', soleEcr: true });
+    optionsFromSettings({ host: 'h', protocol: '1.4', minRequestGap: '300', soleEcr: true, currency: '840' }).should.match({ protocol: '1.4', minRequestGap: 300, soleEcr: true, currency: '840' });
+    optionsFromSettings({ host: 'h', protocol: 'auto', soleEcr: 'false', currency: 980 }).should.match({ protocol: 'auto', soleEcr: false, currency: '980' });
+    optionsFromSettings({ transport: 'serial', serialPort: '/dev/ttyACM0', protocol: '1.1', soleEcr: 'true' }).should.match({ protocol: '1.1', soleEcr: true });
     // A configuration saved before these settings existed: every one left to the Terminal.
-    const old = terminalOptions({ host: 'h', requestTimeout: '' });
+    const old = optionsFromSettings({ host: 'h', requestTimeout: '' });
     for (const key of ['protocol', 'minRequestGap', 'soleEcr', 'currency', 'requestTimeout']) (old[key] === undefined).should.be.true(key);
   });
 
@@ -63,7 +63,7 @@ describe('ssi-terminal settings as Terminal options', function () {
     ]) {
       let err;
       try {
-        terminalOptions({ host: 'h', ...settings });
+        optionsFromSettings({ host: 'h', ...settings });
       } catch (e) {
         err = e;
       }
@@ -171,7 +171,7 @@ describe('ssi-terminal config node (in the test runtime)', function () {
     await waitFor(() => sim.connections === 0, 2000, 'the connection to close');
   });
 
-  it('flow nodes show the terminal status; when it is gone the failing node says why and the others show disconnected', async () => {
+  it('flow nodes show the terminal status; when it is gone the failing node says why and the others show it unreachable, and why', async () => {
     sim = await simulator();
     const port = sim.port;
     await load(twoBuyers());
@@ -189,11 +189,11 @@ describe('ssi-terminal config node (in the test runtime)', function () {
     (await caught).args[0].sent.should.be.false();
     // The node that failed says why; the other user of the terminal shows it is unreachable.
     await waitFor(() => seen1.some((s) => s.text.startsWith('✘ terminal not reachable at ')), 8000, 'the failure badge');
-    await waitFor(() => seen2.some((s) => s.text === statusText('disconnected')), 2000, 'the disconnected badge');
+    await waitFor(() => seen2.some((s) => s.text === statusText('unreachable.refused')), 2000, 'the unreachable badge');
     seen1.map((s) => s.text).should.containDeep([statusText('sending')]);
     seen1.some((s) => /^✔ 1\.00 at \d\d:\d\d$/.test(s.text)).should.be.true();
-    seen2.map((s) => s.text).should.containDeep([statusText('S00'), statusText('disconnected')]);
-    seen2.find((s) => s.text === statusText('disconnected')).should.match({ fill: 'red', shape: 'ring' });
+    seen2.map((s) => s.text).should.containDeep([statusText('S00'), statusText('unreachable.refused')]);
+    seen2.find((s) => s.text === statusText('unreachable.refused')).should.match({ fill: 'red', shape: 'ring' });
     port.should.be.above(0);
   });
 

@@ -38,7 +38,7 @@ import { mulberry32 } from './prng';
 import fs = require('node:fs');
 import os = require('node:os');
 import path = require('node:path');
-import { Terminal, normaliseResponse, isApproved, getMethod, FIRST_STEP_COMPLETED, type EcrError, type EcrResponse, type ReconcileReport, type TransactOptions } from '../../src/core';
+import { Terminal, normaliseResponse, isApproved, getMethod, FIRST_STEP_COMPLETED, type TransactMethod, type EcrError, type EcrResponse, type ReconcileReport, type TransactOptions } from '../../src/core';
 import { startSimulator, type Outcome, type Simulator, type SimulatorOptions } from '../../src/simulator';
 import { startFaultProxy, FINANCIAL, KINDS, type Fault, type FaultProxy, type FaultSpec } from './fault-proxy';
 
@@ -60,7 +60,7 @@ type Reconciled = Omit<Partial<ReconcileReport>, 'verdict'> & { verdict: Reconci
 interface Tx {
   lane?: number;
   i: number;
-  method: string;
+  method: TransactMethod;
   params: Record<string, unknown>;
   key: string;
   decline?: Outcome | null;
@@ -236,7 +236,7 @@ function planTransaction(rng: Rng, lane: number, i: number, targets: { voidable:
   const money = (transAmount: number) => ({ transAmount: String(transAmount), transCurrency: '980', merchantId: MERCHANT });
   const r = rng();
   const take = (list: Target[]) => list.splice(Math.floor(rng() * list.length), 1)[0];
-  let method: string;
+  let method: TransactMethod;
   let params: Record<string, unknown>;
   if (r < 0.08 && targets.voidable.length) {
     const target = take(targets.voidable);

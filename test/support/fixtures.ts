@@ -1,5 +1,5 @@
 'use strict';
-import { Terminal, type TerminalOptions } from '../../src/core';
+import { Terminal, type OperationOptions, type TerminalOptions } from '../../src/core';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
 
 const FAST = { S01: 0, S02: 0, S03: 0, S04: 0, S05: 0, S07: 0 };
@@ -10,7 +10,7 @@ const MERCHANT2 = '000000060007177';
 async function setup(simOptions: SimulatorOptions = {}) {
   const sim = await startSimulator({ port: 0, phases: FAST, ...simOptions });
   const terminals: Terminal[] = [];
-  const open = (transport: 'tcp' | 'http' = 'tcp', options: Partial<TerminalOptions> = {}) => {
+  const open = (transport: 'tcp' | 'http' = 'tcp', options: OperationOptions = {}) => {
     const t = new Terminal({
       transport,
       host: '127.0.0.1',

@@ -2,15 +2,7 @@
  * Node settings that pick one of a few values (an operation, a method, a mode), either fixed in the node or, with
  * the setting 'msg', carried by each msg. A value outside the list is refused before anything is sent.
  */
-import { EcrError, LIB_CODES } from '../../core/errors';
-
-/** A VALIDATION error naming the node (or method), the field and the rule, like the core's. */
-export function badInput(where: string, field: string, rule: string, value: unknown, method?: string): EcrError {
-  const got = JSON.stringify(value) ?? String(value);
-  // A whole receipt line with an image in it would drown the message.
-  const shown = got.length > 100 ? `${got.slice(0, 97)}...` : got;
-  return new EcrError(LIB_CODES.VALIDATION, `${where}: ${field} ${rule}; got ${shown}`, { method, field, rule });
-}
+import { invalid } from '../../core/internal';
 
 /** The node's setting, or with 'msg' the value the msg carries; `fallback` when either is empty. */
 export function settingOrMsg(setting: unknown, fromMsg: () => unknown, fallback?: string): unknown {
@@ -21,7 +13,7 @@ export function settingOrMsg(setting: unknown, fromMsg: () => unknown, fallback?
 /** `value` when it is one of `allowed`; otherwise a VALIDATION error that lists them. */
 export function oneOf<T extends string>(where: string, field: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  throw badInput(where, field, `must be one of ${allowed.join(', ')}`, value);
+  throw invalid(where, field, `must be one of ${allowed.join(', ')}`, { value });
 }
 
 /** A boolean node setting (the editor may store "true"/"false"). */

@@ -3,13 +3,8 @@
  * status, run one operation per msg with the (msg, send, done) contract, and let go of everything on close.
  */
 import type { EventEmitter } from 'node:events';
-import type { StatusEvent } from '../../core/codes';
-import { EcrError, LIB_CODES } from '../../core/errors';
-import { redactForLog } from '../../core/mask';
-import { MAX_REF_LENGTH } from '../../core/refs';
-import type { Terminal, TransactOptions } from '../../core/terminal';
-import type { EcrResponse } from '../../core/normalise';
-import type { Params } from '../../core/validate';
+import { EcrError, type EcrResponse, errorJson, LIB_CODES, MAX_REF_LENGTH, type Params, redactForLog, type StatusEvent, type Terminal, type TransactMethod, type TransactOptions, unchecked } from '../../core';
+import { shownValue } from '../../core/internal';
 import { SECOND_STEP_KEY, strayAnswer } from './price-by-card';
 import { clock, readable, translator } from './i18n';
 import { errorReason } from './reasons';
@@ -30,7 +25,7 @@ export interface OperationContext {
    * terminal.transact with this node's status display, its id in the journal (so a recovered outcome comes back
    * here) and msg.correlationId as the operation's ref (one payment per correlation id).
    */
-  transact(method: string, params: Params, options?: NodeTransactOptions): Promise<EcrResponse>;
+  transact(method: TransactMethod, params: Params, options?: NodeTransactOptions): Promise<EcrResponse>;
   config: TerminalConfigNode;
   /** Shows a status the terminal reported while this node's operation runs. */
   onStatus(status: StatusEvent): void;
@@ -57,7 +52,7 @@ export interface AttachOptions {
 }
 
 /** Returns what to send: one msg for one output, or an array with a slot per output. */
-export type Operation = (msg: NodeMessage, ctx: OperationContext) => Promise<NodeMessage | (NodeMessage | null)[] | null>;
+export type MessageHandler = (msg: NodeMessage, ctx: OperationContext) => Promise<NodeMessage | (NodeMessage | null)[] | null>;
 
 /** Shapes an outcome into what the node sends; also used for outcomes recovered after a restart. */
 export type Shape = (msg: NodeMessage, method: string, result: EcrResponse, ctx: OperationContext) => NodeMessage | (NodeMessage | null)[];
@@ -70,15 +65,7 @@ export function correlationRef(method: string, msg: NodeMessage): string | undef
   if (id === undefined || id === null) return undefined;
   const ref = typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? String(id) : undefined;
   if (ref !== undefined && ref.length >= 1 && ref.length <= MAX_REF_LENGTH) return ref;
-  throw new EcrError(LIB_CODES.VALIDATION, `${method}: msg.correlationId must be a string or a number of 1 to ${MAX_REF_LENGTH} characters; got ${JSON.stringify(id)?.slice(0, 80) ?? typeof id}`, { method, field: 'msg.correlationId', rule: `string or number, 1 to ${MAX_REF_LENGTH} characters`, sent: false });
-}
-
-/** What a Catch node and the debug sidebar need to know about a failure, on msg.ecrError (card data masked once more). */
-export function errorDetails(err: unknown): Record<string, unknown> {
-  if (err instanceof EcrError) {
-    return redactForLog({ code: err.code, message: err.message, method: err.method, field: err.field, rule: err.rule, sent: err.sent, facts: err.facts, response: err.response });
-  }
-  return { code: 'ERROR', message: redactForLog(err instanceof Error ? err.message : String(err)) };
+  throw new EcrError(LIB_CODES.VALIDATION, `${method}: msg.correlationId must be a string or a number of 1 to ${MAX_REF_LENGTH} characters; got ${shownValue(id)}`, { method, field: 'msg.correlationId', rule: `string or number, 1 to ${MAX_REF_LENGTH} characters`, sent: false });
 }
 
 /**
@@ -131,7 +118,7 @@ function destinations(RED: NodeAPI, node: Node, out: NodeMessage | (NodeMessage 
  * `recover`, for nodes that run financial or report operations: the outcome of an operation this node started
  * before a restart (or whose outcome was unknown) is sent with it, marked msg.recovered = payload.recovered = true.
  */
-export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Operation, recover?: Shape, options: AttachOptions = {}): OperationContext | null {
+export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: MessageHandler, recover?: Shape, options: AttachOptions = {}): OperationContext | null {
   const translate = translator(RED);
   const t = (key: string, values?: Record<string, unknown>) => translate(`${SHARED_NS}ssi-terminal.${key}`, values);
   // Texts, not keys: a Status node passes on what it receives, untranslated.
@@ -140,7 +127,7 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
   const unusable = (err: Error) => {
     say({ fill: 'red', shape: 'ring', text: `${STATUS_NS}${config ? 'config-error' : 'no-config'}` });
     node.on('input', (msg: NodeMessage, _send: Send, done: Done) => {
-      msg.ecrError = errorDetails(err);
+      msg.ecrError = errorJson(err);
       done(err);
     });
     return null;
@@ -171,7 +158,8 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
   const transactFor =
     (msg?: NodeMessage): OperationContext['transact'] =>
     async (method, params, extra) =>
-      terminal.transact(method, params, { ...extra, onStatus: ctx.onStatus, tag: node.id, ref: msg && correlationRef(method, msg) });
+      // Params built from a msg: checked by transact() when it runs, as a JavaScript caller's.
+      terminal.transact(method, unchecked(params), { ...extra, onStatus: ctx.onStatus, tag: node.id, ref: msg && correlationRef(method, msg) });
   const ctx: OperationContext = {
     terminal,
     transact: transactFor(),
@@ -201,7 +189,7 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
     const { record, result } = report;
     const msg: NodeMessage = { topic: 'recovered', recovered: true, journal: redactForLog(record) };
     if (record.ref !== undefined) msg.correlationId = record.ref;
-    const out = recover!(msg, record.method, result!, ctx);
+    const out = recover!(msg, record.method, result, ctx);
     if (msg.payload && typeof msg.payload === 'object') (msg.payload as Record<string, unknown>).recovered = true;
     node.warn(`recovered the outcome of ${record.method} started ${record.startedAt}: ${JSON.stringify(redactForLog(msg.payload))}`);
     node.send(out);
@@ -255,7 +243,7 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
     // An answer to a card read that nobody waits for (any more) must never start an operation of its own.
     if (msg[SECOND_STEP_KEY] !== undefined) {
       const err = strayAnswer(node.type, msg);
-      msg.ecrError = errorDetails(err);
+      msg.ecrError = errorJson(err);
       done(err);
       return;
     }
@@ -279,7 +267,7 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
       })
       .catch((err: unknown) => {
         if (closed) cutOff(err);
-        msg.ecrError = errorDetails(err);
+        msg.ecrError = errorJson(err);
         const code = err instanceof EcrError ? err.code : 'ERROR';
         const reason = errorReason(code);
         ctx.badge({ fill: 'red', shape: code === LIB_CODES.OUTCOME_UNKNOWN ? 'dot' : 'ring', text: `✘ ${reason ? t(`reason.${reason}`) : `${t('reason.failed')} (${code})`}` });
@@ -297,7 +285,7 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Oper
     starts?.waiting.delete(flushEarly);
     // Removed from the flows, this node will not start again: what still waits for it is said, not kept.
     if (!removed) for (const item of early.splice(0)) hub.keep(node.id, item);
-    else for (const item of [...early.splice(0), ...hub.forget(node.id)]) node.error(`an outcome waited for this node, which was removed: ${JSON.stringify(redactForLog(item.kept ? { method: item.kept.method, arrivedAt: item.kept.arrivedAt, payload: item.kept.payload } : { method: item.report.record.method, startedAt: item.report.record.startedAt, payload: item.report.result?.params }))}`);
+    else for (const item of [...early.splice(0), ...hub.forget(node.id)]) node.error(`an outcome waited for this node, which was removed: ${JSON.stringify(redactForLog(item.kept ? { method: item.kept.method, arrivedAt: item.kept.arrivedAt, payload: item.kept.payload } : { method: item.report.record.method, startedAt: item.report.record.startedAt, payload: item.report.result.params }))}`);
     hub.removeListener('state', onState);
     node.status({});
     hub.release(node.id).then(done, (err: Error) => {

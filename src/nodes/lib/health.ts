@@ -2,10 +2,7 @@
  * A terminal health check (GetStatus or PingDevice) as one plain object. An unreachable terminal is an answer
  * here (online: false), not a failure; a refusal or an invalid request still is one.
  */
-import { describeStatus } from '../../core/codes';
-import { EcrError, LIB_CODES } from '../../core/errors';
-import type { EcrResponse } from '../../core/normalise';
-import type { Terminal } from '../../core/terminal';
+import { describeStatus, EcrError, type EcrResponse, LIB_CODES, type Terminal } from '../../core';
 import { Poller } from './poller';
 
 export const HEALTH_MODES = ['GetStatus', 'PingDevice'] as const;
@@ -40,12 +37,13 @@ export function offlineHealth(error: string): Health {
   return { status: null, text: 'the terminal does not answer', uk: 'термінал не відповідає', known: false, idle: false, online: false, needsZReport: false, error };
 }
 
-export async function checkHealth(terminal: Terminal, mode: HealthMode): Promise<{ health: Health; response?: EcrResponse }> {
+/** `error`: why the terminal is offline (its cause tells the reason, see unreachableReason). */
+export async function checkHealth(terminal: Terminal, mode: HealthMode): Promise<{ health: Health; response?: EcrResponse; error?: EcrError }> {
   let response: EcrResponse;
   try {
     response = await terminal.request(mode);
   } catch (err) {
-    if (err instanceof EcrError && UNREACHABLE.has(err.code)) return { health: offlineHealth(err.message) };
+    if (err instanceof EcrError && UNREACHABLE.has(err.code)) return { health: offlineHealth(err.message), error: err };
     throw err;
   }
   if (mode === 'PingDevice') return { health: pingHealth(), response };

@@ -2,17 +2,12 @@
  * Turning an incoming msg into request params. Everything here is checked before anything is sent; the core's
  * validation then checks the protocol rules and names the field.
  */
-import { EcrError, LIB_CODES } from '../../core/errors';
-import { REQUEST_KEYS } from '../../core/catalogue';
-import type { Params } from '../../core/validate';
+import { type Params, REQUEST_KEYS } from '../../core';
+import { invalid } from '../../core/internal';
 
 export type AmountUnits = 'minor' | 'major';
 
 export const AMOUNT_KEYS = Object.freeze(Object.values(REQUEST_KEYS).filter((k) => k.format === 'amount').map((k) => k.name));
-
-function invalid(method: string, field: string, rule: string, value: unknown): EcrError {
-  return new EcrError(LIB_CODES.VALIDATION, `${method}: ${field} ${rule}; got ${JSON.stringify(value) ?? String(value)}`, { method, field, rule });
-}
 
 /**
  * An amount as the user gave it, in the wire form (minor units as a digit string). Major units take a dot
@@ -22,7 +17,7 @@ export function toMinorUnits(value: unknown, units: AmountUnits, method: string,
   if (units === 'minor') return value;
   const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
   const m = typeof text === 'string' ? /^(\d{1,10})(?:\.(\d{1,2}))?$/.exec(text.trim()) : null;
-  if (!m) throw invalid(method, field, 'must be an amount in major units with at most two decimals, e.g. 24.50', value);
+  if (!m) throw invalid(method, field, 'must be an amount in major units with at most two decimals, e.g. 24.50', { value, method });
   return String(BigInt(m[1]) * 100n + BigInt((m[2] ?? '').padEnd(2, '0')));
 }
 
@@ -74,4 +69,21 @@ export function amountNumber(value: unknown): number {
   if (typeof value === 'number') return value;
   if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
   return 0;
+}
+
+/** TypedInput settings of a node evaluated for this msg; empty settings are left out. */
+export function typedValues(
+  evaluate: (value: unknown, type: string) => unknown,
+  def: Record<string, unknown>,
+  keys: Readonly<Record<string, string>>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [setting, param] of Object.entries(keys)) {
+    const value = def[setting];
+    const type = typeof def[`${setting}Type`] === 'string' ? (def[`${setting}Type`] as string) : 'str';
+    if (value === undefined || value === null || (value === '' && type !== 'env')) continue;
+    const v = evaluate(value, type);
+    if (v !== undefined && v !== null && v !== '') out[param] = v;
+  }
+  return out;
 }

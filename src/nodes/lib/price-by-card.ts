@@ -6,9 +6,8 @@
  * (the terminal is told to Interrupt), so nothing is charged. Step 2 may change discountedAmount only.
  */
 import { randomUUID } from 'node:crypto';
-import { EcrError, LIB_CODES } from '../../core/errors';
-import type { EcrResponse } from '../../core/normalise';
-import type { FirstStepDecision } from '../../core/terminal';
+import { EcrError, type EcrResponse, errorJson, type FirstStepDecision, LIB_CODES } from '../../core';
+import { invalid, shownValue } from '../../core/internal';
 import { amountNumber, toMinorUnits, type AmountUnits } from './inputs';
 import type { Done, NodeMessage } from './red';
 
@@ -46,14 +45,14 @@ export function strayAnswer(where: string, msg: NodeMessage): EcrError {
   const id = msg[SECOND_STEP_KEY];
   return new EcrError(
     LIB_CODES.VALIDATION,
-    `${where}: msg.${SECOND_STEP_KEY} ${JSON.stringify(id)?.slice(0, 80)} answers a card read this node is not waiting for (it was answered already, its wait ran out, or it came from another node); nothing was sent. Send the answer back into the purchase node that read the card, once, in time`,
+    `${where}: msg.${SECOND_STEP_KEY} ${shownValue(id)} answers a card read this node is not waiting for (it was answered already, its wait ran out, or it came from another node); nothing was sent. Send the answer back into the purchase node that read the card, once, in time`,
     { field: `msg.${SECOND_STEP_KEY}`, rule: 'the answer to a card read this node waits for', sent: false },
   );
 }
 
-function invalid(field: string, rule: string, value: unknown): EcrError {
-  const shown = JSON.stringify(value)?.slice(0, 80) ?? String(value);
-  return new EcrError(LIB_CODES.VALIDATION, `ssi-purchase: ${field} ${rule}; got ${shown}. The payment was aborted: nothing is charged`, { method: 'Purchase', field, rule, sent: false });
+/** An answer that cannot be used: the payment is aborted. */
+function unusable(field: string, rule: string, value: unknown): EcrError {
+  return invalid('ssi-purchase', field, rule, { value, method: 'Purchase', consequence: 'The payment was aborted: nothing is charged' });
 }
 
 function minorAmount(value: unknown): bigint | undefined {
@@ -71,19 +70,19 @@ export function cardReadPayload(first: EcrResponse): Record<string, unknown> {
 /** An answer's payload as the decision it asks for; throws (VALIDATION) when it cannot be used. */
 export function readAnswer(payload: unknown, units: AmountUnits, transAmount: bigint): Answer {
   if (!payload || typeof payload !== 'object' || Array.isArray(payload)) {
-    throw invalid('msg.payload', 'must be an object with discountedAmount or abort: true (or nothing to change)', payload);
+    throw unusable('msg.payload', 'must be an object with discountedAmount or abort: true (or nothing to change)', payload);
   }
   const p = payload as Record<string, unknown>;
   if (p.abort === true || p.abort === 'true') return { decision: 'aborted', reason: 'the flow answered abort' };
-  if (p.abort !== undefined && p.abort !== null && p.abort !== false && p.abort !== 'false') throw invalid('msg.payload.abort', 'must be true or false', p.abort);
+  if (p.abort !== undefined && p.abort !== null && p.abort !== false && p.abort !== 'false') throw unusable('msg.payload.abort', 'must be true or false', p.abort);
   const raw = p.discountedAmount;
   if (raw === undefined || raw === null || raw === '') return { decision: 'unchanged' };
   const minor = toMinorUnits(raw, units, 'Purchase', 'msg.payload.discountedAmount');
   const text = typeof minor === 'number' && Number.isSafeInteger(minor) ? String(minor) : typeof minor === 'string' ? minor.trim() : '';
   const unitsRule = units === 'major' ? 'an amount in hryvnias with at most two decimals' : 'a whole number of kopecks';
-  if (!/^\d{1,12}$/.test(text) || BigInt(text) < 1n) throw invalid('msg.payload.discountedAmount', `must be ${unitsRule}, at least 1 kopeck`, raw);
+  if (!/^\d{1,12}$/.test(text) || BigInt(text) < 1n) throw unusable('msg.payload.discountedAmount', `must be ${unitsRule}, at least 1 kopeck`, raw);
   if (BigInt(text) > transAmount) {
-    throw invalid('msg.payload.discountedAmount', `must not exceed the amount asked (${transAmount} kopecks): a discount lowers the price`, raw);
+    throw unusable('msg.payload.discountedAmount', `must not exceed the amount asked (${transAmount} kopecks): a discount lowers the price`, raw);
   }
   return { decision: 'discounted', discountedAmount: String(BigInt(text)) };
 }
@@ -148,7 +147,7 @@ export class CardReadDesk {
       answer = readAnswer(msg.payload, this.units, wait.transAmount);
     } catch (err) {
       wait.settle({ decision: 'invalid', reason: (err as Error).message });
-      msg.ecrError = { code: (err as EcrError).code, message: (err as Error).message, field: (err as EcrError).field, rule: (err as EcrError).rule, sent: false };
+      msg.ecrError = errorJson(err);
       done(err as Error);
       return true;
     }

@@ -2,8 +2,8 @@
  * PrintXml receipts from plain data: lines of text, left/right pairs and images become the <receipt> XML of
  * §5.5.7. Each line is checked on its own with the core's receipt checker, so an error names the line.
  */
-import { checkReceiptXml, escapeXmlText } from '../../core/receipt-xml';
-import { badInput } from './choice';
+import { checkReceiptXml, escapeXmlText } from '../../core';
+import { invalid } from '../../core/internal';
 
 export type ReceiptLine =
   | string
@@ -42,20 +42,20 @@ export function lineElement(line: unknown, field: string, where = 'PrintXml'): s
     const keys = Object.keys(l);
     const shape = SHAPES.find((s) => s[0] in l && (s[0] !== 'left' || 'right' in l));
     const unknown = shape && keys.find((k) => !shape.includes(k));
-    if (unknown) throw badInput(where, field, `has unknown key "${unknown}" (allowed: ${shape.join(', ')})`, line);
+    if (unknown) throw invalid(where, field, `has unknown key "${unknown}" (allowed: ${shape.join(', ')})`, { value: line });
     if (shape?.[0] === 'image' && typeof l.image === 'string' && l.image.trim() !== '') element = `<image>${l.image}</image>`;
     else if (shape?.[0] === 'text' && plain(l.text)) element = textElement(String(l.text), l);
     else if (shape?.[0] === 'left' && plain(l.left) && plain(l.right)) element = textElement(`${String(l.left)}||${String(l.right)}`, l);
   }
-  if (element === undefined) throw badInput(where, field, SHAPE_RULE, line);
+  if (element === undefined) throw invalid(where, field, SHAPE_RULE, { value: line });
   const problem = checkReceiptXml(`<receipt>${element}</receipt>`);
-  if (problem) throw badInput(where, field, `makes invalid receipt XML: ${problem}`, line);
+  if (problem) throw invalid(where, field, `makes invalid receipt XML: ${problem}`, { value: line });
   return element;
 }
 
 /** The <receipt> XML of a list of lines. */
 export function receiptXml(lines: unknown, where = 'PrintXml'): string {
-  if (!Array.isArray(lines) || lines.length === 0) throw badInput(where, 'lines', 'must be a non-empty array of lines', lines);
+  if (!Array.isArray(lines) || lines.length === 0) throw invalid(where, 'lines', 'must be a non-empty array of lines', { value: lines });
   return `<receipt>${lines.map((line, i) => lineElement(line, `lines[${i}]`, where)).join('')}</receipt>`;
 }
 
@@ -69,5 +69,5 @@ export function printXmlInput(payload: unknown, where = 'PrintXml'): { receipt: 
     const p = payload as { lines: unknown; fontStyle?: unknown };
     return { receipt: receiptXml(p.lines, where), fontStyle: p.fontStyle };
   }
-  throw badInput(where, 'payload', 'must be receipt XML, an array of lines or { lines: [...], fontStyle? }', payload);
+  throw invalid(where, 'payload', 'must be receipt XML, an array of lines or { lines: [...], fontStyle? }', { value: payload });
 }

@@ -1,8 +1,5 @@
 /** Shaping a GetLastReport (X or Z report) into the msg that leaves ssi-report. */
-import { REPORT_TOTAL_KEYS } from '../../core/catalogue';
-import { redactForLog } from '../../core/mask';
-import { money } from '../../core/money';
-import type { EcrResponse } from '../../core/normalise';
+import { type EcrResponse, money, redactForLog, REPORT_TOTAL_KEYS } from '../../core';
 import { amountNumber } from './inputs';
 import type { NodeStatus } from './red';
 import { outcomeReason } from './reasons';

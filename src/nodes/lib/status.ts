@@ -3,6 +3,7 @@
  * editor shows them in each user's language; outcomes are shown as ✔ 24.50 / ✘ DECLINED_ONLINE (05).
  */
 import type { HubState } from './terminal-hub';
+import type { UnreachableReason } from './unreachable';
 import type { NodeStatus } from './red';
 
 export const STATUS_NS = '@ssi-ecr/node-red/ssi-terminal:ssi-terminal.status.';
@@ -25,6 +26,11 @@ export function terminalBadge(status: string): NodeStatus {
   return TERMINAL_BADGES[status] ?? { fill: 'yellow', shape: 'ring', text: status };
 }
 
+/** The terminal cannot be reached: why, in words (a wrong address, nothing listening, no answer). */
+export function unreachableBadge(reason: UnreachableReason | undefined): NodeStatus {
+  return { fill: 'red', shape: 'ring', text: `${STATUS_NS}unreachable.${reason ?? 'other'}` };
+}
+
 export function hubBadge(state: HubState): NodeStatus {
   // A journal that cannot be used refuses every payment: nothing else the node could show matters as much.
   if (state.journal !== undefined) return { fill: 'red', shape: 'ring', text: `${STATUS_NS}journal-error` };
@@ -36,7 +42,7 @@ export function hubBadge(state: HubState): NodeStatus {
     case 'connecting':
       return { fill: 'yellow', shape: 'ring', text: `${STATUS_NS}connecting` };
     case 'disconnected':
-      return { fill: 'red', shape: 'ring', text: `${STATUS_NS}disconnected` };
+      return unreachableBadge(state.reason);
     case 'connected':
       return state.status ? terminalBadge(state.status.status) : { fill: 'green', shape: 'dot', text: `${STATUS_NS}connected` };
   }

@@ -5,13 +5,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { getMethod } from '../../core/catalogue';
-import { redactForLog } from '../../core/mask';
-import { JOURNAL_UNAVAILABLE, UNREADABLE_JOURNAL, type JournalRecord } from '../../core/journal';
-import { Terminal, type ReconcileReport, type TerminalOptions } from '../../core/terminal';
-import type { Generation } from '../../core/catalogue';
-import type { StatusEvent } from '../../core/codes';
-import type { ConnectionEvent, TransportIssue } from '../../core/transports/transport';
+import { type ConnectionEvent, type FirmwareEvent, getMethod, JOURNAL_UNAVAILABLE, type JournalRecord, type ReconcileReport, type RecoveredReport, redactForLog, type StatusEvent, Terminal, type TerminalOptions, type TransportIssue, UNREADABLE_JOURNAL } from '../../core';
+import { unreachableReason, type UnreachableReason } from './unreachable';
 
 /** Whether a journal file holds operations to reconcile (an unreadable one counts: the Terminal will flag it). */
 function journalHasRecords(path: string | undefined): boolean {
@@ -49,7 +44,7 @@ export interface KeptOutcome {
 }
 
 /** A recovered outcome (reconciled from the terminal) or a kept one: what a node is handed when it listens. */
-export type Recovered = { report: ReconcileReport; kept?: undefined } | { kept: KeptOutcome; report?: undefined };
+export type Recovered = { report: RecoveredReport; kept?: undefined } | { kept: KeptOutcome; report?: undefined };
 
 export type RecoveredHandler = (recovered: Recovered) => void;
 
@@ -65,14 +60,14 @@ const waitingFor = new Map<string, Map<string, Recovered[]>>();
 
 /** A waiting outcome for the log: what was done and its result, card data masked. */
 function summary(item: Recovered): string {
-  const what = item.report ? { method: item.report.record.method, startedAt: item.report.record.startedAt, result: item.report.result?.params } : { method: item.kept.method, arrivedAt: item.kept.arrivedAt, payload: item.kept.payload };
+  const what = item.report ? { method: item.report.record.method, startedAt: item.report.record.startedAt, result: item.report.result.params } : { method: item.kept.method, arrivedAt: item.kept.arrivedAt, payload: item.kept.payload };
   return JSON.stringify(redactForLog(what)) ?? '';
 }
 
 function hubKey(options: TerminalOptions): string {
   if (options.journal) return `journal:${options.journal}`;
   const transport = typeof options.transport === 'object' ? 'own transport' : (options.transport ?? 'tcp');
-  return `terminal:${JSON.stringify([transport, options.host, options.port, options.httpPath, options.path])}`;
+  return `terminal:${JSON.stringify([transport, options.host, options.port, 'httpPath' in options ? options.httpPath : undefined, options.path])}`;
 }
 
 export type Reachability = 'unknown' | 'connecting' | 'connected' | 'disconnected';
@@ -81,18 +76,14 @@ export interface HubState {
   reachability: Reachability;
   /** The last status the terminal reported. */
   status?: StatusEvent;
-  /** Why the terminal is unreachable. */
+  /** Why the terminal is unreachable: the failure's message, for the log. */
   error?: string;
+  /** Why the terminal is unreachable, in words the status shows (see unreachableReason). */
+  reason?: UnreachableReason;
   /** Operations whose outcome is not established yet (see the journal). */
   unresolved: number;
   /** Why the journal cannot be used: every payment is refused (JOURNAL) until the cause is fixed and the flows restarted. */
   journal?: string;
-}
-
-/** A 'firmware' event: the protocol generation the terminal turned out to speak, and how that was told. */
-export interface FirmwareEvent {
-  generation: Generation;
-  reason: string;
 }
 
 /** A 'problem' event: something the config node reports (node.error or node.warn). */
@@ -101,7 +92,8 @@ export type ProblemLevel = 'error' | 'warn';
 /**
  * Events: 'state' (HubState), 'recovered' (ReconcileReport), 'problem' (message, ProblemLevel): the journal cannot
  * be used or was kept aside, a stale lock was taken over, reconciling failed, an outcome was recovered for a node
- * that is not running (it waits for it); 'firmware' (FirmwareEvent).
+ * that is not running (it waits for it); 'firmware' (FirmwareEvent); 'open' (Terminal): a Terminal was made, as a
+ * node started using the terminal; 'shut': it is being closed, as the last one stopped.
  */
 export class TerminalHub extends EventEmitter {
   private terminal: Terminal | null = null;
@@ -321,12 +313,13 @@ export class TerminalHub extends EventEmitter {
    */
   acquire(user: string): Terminal {
     if (this.closed) throw new Error('the terminal configuration was closed');
+    const made = !this.terminal;
     if (!this.terminal) {
       const terminal = this.create(this.options);
       terminal.on('connection', (event: ConnectionEvent) => this.onConnection(event));
-      terminal.on('status', (status: StatusEvent) => this.update({ status, reachability: 'connected', error: undefined }));
+      terminal.on('status', (status: StatusEvent) => this.update({ status, reachability: 'connected', error: undefined, reason: undefined }));
       terminal.on('journal', (unresolved: number) => this.journalChanged(terminal, unresolved));
-      terminal.on('recovered', (report: ReconcileReport) => {
+      terminal.on('recovered', (report: RecoveredReport) => {
         this.deliver(report.record.tag, { report });
         this.emit('recovered', report);
       });
@@ -347,6 +340,7 @@ export class TerminalHub extends EventEmitter {
       }
     }
     this.users.add(user);
+    if (made) this.emit('open', this.terminal);
     return this.terminal;
   }
 
@@ -369,12 +363,13 @@ export class TerminalHub extends EventEmitter {
     const terminal = this.terminal;
     if (!terminal) return;
     this.terminal = null;
+    this.emit('shut');
     const stopping = (async () => {
       // A payment still running gets time to end (Node-RED allows a node 15 s to close) before it is cut off.
       await terminal.whenIdle(this.drainTimeout);
       terminal.removeAllListeners();
       await terminal.close();
-      this.update({ reachability: 'unknown', status: undefined, error: undefined, unresolved: 0, journal: undefined });
+      this.update({ reachability: 'unknown', status: undefined, error: undefined, reason: undefined, unresolved: 0, journal: undefined });
       // A payment the drain cut off stays open in the journal: reconciled on the schedule, even with no node left.
       this.openRecords = terminal.unresolved().filter(reconcilable).length;
       this.schedule(false);
@@ -388,15 +383,32 @@ export class TerminalHub extends EventEmitter {
   }
 
   private onConnection(event: ConnectionEvent): void {
-    // Some terminals close the socket after every answer: a close without an error is not "unreachable".
-    if (event.state === 'connected') this.update({ reachability: 'connected', error: undefined });
-    else if (event.state === 'connecting' && this.current.reachability !== 'connected') this.update({ reachability: 'connecting' });
-    else if (event.state === 'disconnected' && event.error) this.update({ reachability: 'disconnected', error: event.error.message });
+    // Some terminals close the socket after every answer: a close without an error is not "unreachable". Attempts
+    // to connect again after a failure do not turn "unreachable" into "connecting" and back at every try.
+    if (event.state === 'connected') this.update({ reachability: 'connected', error: undefined, reason: undefined });
+    else if (event.state === 'connecting' && this.current.reachability === 'unknown') this.update({ reachability: 'connecting' });
+    else if (event.state === 'disconnected' && event.error) this.markUnreachable(event.error);
+  }
+
+  /** The terminal answered (a watch's check): whatever it answered, it is there. */
+  markReachable(): void {
+    this.update({ reachability: 'connected', error: undefined, reason: undefined });
+  }
+
+  /**
+   * The terminal could not be reached, or did not answer (a watch's check, a failed connection). A failure that
+   * does not tell why (a connection not tried again yet) keeps the reason seen before; one for the same reason is
+   * no news (the nodes, and a Status node's flow, would hear the same words again).
+   */
+  markUnreachable(err: Error): void {
+    const reason = unreachableReason(err);
+    if (this.current.reachability === 'disconnected' && (reason === undefined || reason === this.current.reason)) return;
+    this.update({ reachability: 'disconnected', error: err.message, reason: reason ?? 'other' });
   }
 
   private update(change: Partial<HubState>): void {
     const next = { ...this.current, ...change };
-    const same = next.reachability === this.current.reachability && next.status?.status === this.current.status?.status && next.error === this.current.error && next.journal === this.current.journal;
+    const same = next.reachability === this.current.reachability && next.status?.status === this.current.status?.status && next.error === this.current.error && next.reason === this.current.reason && next.journal === this.current.journal;
     if (same && next.unresolved === this.current.unresolved) return;
     this.current = next;
     this.emit('state', next);

@@ -1,10 +1,7 @@
-/** Shaping a terminal outcome into the msg that leaves a node. */
-import { EcrError } from '../../core/errors';
-import { redactForLog } from '../../core/mask';
-import { money } from '../../core/money';
-import { classifyResult, isApproved, type EcrResponse } from '../../core/normalise';
-import { amountNumber } from './inputs';
+/** The msg a payment's outcome leaves a node as: on the approved or the declined output, with the receipt on request. */
+import { classifyResult, type EcrResponse, isApproved, money, redactForLog } from '../../core';
 import type { OperationContext } from './flow-node';
+import { amountNumber } from './inputs';
 import type { NodeMessage } from './red';
 import { outcomeReason, REASONS } from './reasons';
 
@@ -13,7 +10,7 @@ import { outcomeReason, REASONS } from './reasons';
  * from v1.1.10's date (dd/MM/yyyy) and time (HH:mm:ss) or later firmware's transactionDate (DDMMYYYY) and
  * transactionTime (HHMMSS); undefined when the result carries neither.
  */
-export function transactionTime(params: Record<string, unknown>): string | undefined {
+export function transactionTimestamp(params: Record<string, unknown>): string | undefined {
   const d = /^(\d{2})\/?(\d{2})\/?(\d{4})$/.exec(String(params.date ?? params.transactionDate ?? '').trim());
   const t = /^(\d{2}):?(\d{2}):?(\d{2})$/.exec(String(params.time ?? params.transactionTime ?? '').trim());
   if (!d || !t) return undefined;
@@ -46,7 +43,7 @@ export function financialOutcome(msg: NodeMessage, method: string, outcome: EcrR
   const approved = isApproved(result);
   const amount = amountNumber(result.params.transAmount);
   const payload: Record<string, unknown> = { ...result.params, approved, outcome: classifyResult(result), amount, amountMajor: majorUnits(amount) };
-  const time = transactionTime(result.params);
+  const time = transactionTimestamp(result.params);
   if (time !== undefined) payload.timestamp = time;
   const reason = approved ? undefined : outcomeReason(result.params, result.errorCode);
   if (!approved) {
@@ -59,23 +56,6 @@ export function financialOutcome(msg: NodeMessage, method: string, outcome: EcrR
   msg.ecr = { method, response: result };
   ctx.badge(approved ? { fill: 'green', shape: 'dot', text: `✔ ${money(amount)}` } : { fill: 'red', shape: 'ring', text: `✘ ${ctx.t(`reason.${reason!}`)}` });
   return approved ? [msg, null] : [null, msg];
-}
-
-/** TypedInput settings of a node evaluated for this msg; empty settings are left out. */
-export function typedValues(
-  evaluate: (value: unknown, type: string) => unknown,
-  def: Record<string, unknown>,
-  keys: Readonly<Record<string, string>>,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [setting, param] of Object.entries(keys)) {
-    const value = def[setting];
-    const type = typeof def[`${setting}Type`] === 'string' ? (def[`${setting}Type`] as string) : 'str';
-    if (value === undefined || value === null || (value === '' && type !== 'env')) continue;
-    const v = evaluate(value, type);
-    if (v !== undefined && v !== null && v !== '') out[param] = v;
-  }
-  return out;
 }
 
 /**
@@ -104,22 +84,4 @@ export async function attachReceipt(msg: NodeMessage, ctx: OperationContext): Pr
     payload.receipt = null;
     payload.receiptError = redactForLog((err as Error).message);
   }
-}
-
-/** The busy policy of a paying node: 'queue' (wait behind the operations ahead, the default) or 'refuse'. */
-export type BusyPolicy = 'queue' | 'refuse';
-
-export function busyPolicy(value: unknown): BusyPolicy {
-  return value === 'refuse' ? 'refuse' : 'queue';
-}
-
-/**
- * With 'refuse' (a kiosk: the customer must not stand waiting for someone else's payment), a payment while the
- * terminal's queue holds an operation is refused at once with BUSY, nothing sent. Called right before transact,
- * with nothing awaited in between, so no other operation can slip into the queue after the check.
- */
-export function refuseWhenBusy(policy: BusyPolicy, method: string, ctx: OperationContext): void {
-  const pending = ctx.terminal.pending;
-  if (policy !== 'refuse' || pending === 0) return;
-  throw new EcrError('BUSY', `${method}: the terminal is busy (${pending} operation${pending === 1 ? '' : 's'} in its queue) and this node refuses at once when busy; nothing was sent`, { method, sent: false, facts: { pending } });
 }

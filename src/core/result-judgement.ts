@@ -41,7 +41,7 @@ export function sameResult(a: EcrResponse | null, b: EcrResponse): boolean {
 }
 
 /** An answer that says what became of an operation (§4.3.3's transaction codes), rather than that it cannot say. */
-export function readable(result: EcrResponse): boolean {
+function tellsAnOutcome(result: EcrResponse): boolean {
   return !result.error || OUTCOME_ERROR_CODES.has(result.errorCode);
 }
 
@@ -65,7 +65,7 @@ function uidOf(result: EcrResponse): string | undefined {
 }
 
 export function judgeResult(spec: MethodSpec, params: Params, snapshot: EcrResponse | null, result: EcrResponse, ctx: JudgeContext = { acked: true }): Verdict {
-  if (!readable(result)) {
+  if (!tellsAnOutcome(result)) {
     return { kind: 'unreadable', reason: `${result.errorCode || 'an error without a code'}${result.errorDescription ? ` ${result.errorDescription}` : ''}` };
   }
   const p = result.params;
