@@ -4,9 +4,9 @@
  * points. Here typedoc checks the same sources without writing: a broken {@link}, or a comment that points at
  * something the reference leaves out, fails (typedoc.json treats warnings as errors).
  */
-const { execFileSync } = require('node:child_process');
-const path = require('node:path');
-require('should');
+import { execFileSync } from 'node:child_process';
+import path = require('node:path');
+import 'should';
 
 describe('the API reference', function () {
   this.timeout(120_000);

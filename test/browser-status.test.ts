@@ -5,13 +5,19 @@
  * outcomes with the time they came), never a method name, an E-code or a message key. The picture of it is the
  * README's (docs/status-texts.png, rewritten when SSI_ECR_SCREENSHOTS=1).
  */
-const fs = require('node:fs');
-const path = require('node:path');
-require('should');
-const { startNodeRed, freePort } = require('./support/node-red');
-const { openBrowser } = require('./support/browser');
-const { MERCHANT } = require('./support/fixtures');
-const { startSimulator } = require('../dist/simulator');
+import fs = require('node:fs');
+import path = require('node:path');
+import should = require('should');
+import { startNodeRed, freePort } from './support/node-red';
+import { openBrowser } from './support/browser';
+import { MERCHANT } from './support/fixtures';
+import { startSimulator } from '../dist/simulator';
+import type { Wire } from './support/wire';
+
+/** The editor's own global, as the page.evaluate callbacks below use it inside the browser. */
+declare const RED: {
+  nodes: { eachNode(visit: (n: Wire) => void): void; eachConfig(visit: (n: Wire) => void): void; filterNodes(filter: { z: string }): Wire[] };
+};
 
 const SKIP = process.env.SSI_ECR_SKIP_BROWSER === '1';
 const SCREENSHOT = path.join(__dirname, '..', 'docs', 'status-texts.png');
@@ -74,7 +80,7 @@ describe('status texts on the canvas, in a real browser (Node-RED 4, simulator, 
   const statusOf = async (label, pattern) => {
     const el = await node(label).locator('.red-ui-flow-node-status-label').elementHandle();
     await ui.page.waitForFunction(({ el, source }) => new RegExp(source).test(el.textContent), { el, source: pattern.source });
-    return { text: await el.textContent(), colour: /dot-(\w+)|ring-(\w+)/.exec(await node(label).locator('rect.red-ui-flow-node-status').getAttribute('class')).slice(1).find(Boolean) };
+    return { text: await el.textContent(), colour: /dot-(\w+)|ring-(\w+)/.exec(await node(label).locator('rect.red-ui-flow-node-status').getAttribute('class'))!.slice(1).find(Boolean) };
   };
   const click = (label) => node(label).locator('.red-ui-flow-node-button-button').click();
 
@@ -86,7 +92,7 @@ describe('status texts on the canvas, in a real browser (Node-RED 4, simulator, 
     await click('card of 100.05');
     const declined = await statusOf('snack machine', /^✘/);
     declined.text.should.match(new RegExp(`^✘ declined by the bank at ${TIME}$`));
-    declined.colour.should.equal('red');
+    should(declined.colour).equal('red');
     await click('end of shift');
     (await statusOf('shift report', /^✔/)).text.should.match(new RegExp(`^✔ X report .* at ${TIME}$`));
     // What the other nodes of the same terminal did replaced no one's outcome.
@@ -99,7 +105,7 @@ describe('status texts on the canvas, in a real browser (Node-RED 4, simulator, 
     const box = await ui.page.locator('#red-ui-workspace-chart').boundingBox();
     // A hand-written flow whose nodes the editor would mark as invalid would not be a fair picture.
     (await ui.page.evaluate(() => {
-      const invalid = [];
+      const invalid: string[] = [];
       const check = (n) => n.valid !== true && invalid.push(`${n.type} ${n.name}: ${n.valid} ${JSON.stringify(n.validationErrors)}`);
       RED.nodes.eachNode(check);
       RED.nodes.eachConfig(check);
@@ -113,7 +119,7 @@ describe('status texts on the canvas, in a real browser (Node-RED 4, simulator, 
 
   it('a flow written by hand with only the required properties: the editor marks none of the pack\'s nodes invalid', async () => {
     const invalid = await ui.page.evaluate(() => {
-      const found = [];
+      const found: string[] = [];
       const check = (n) => n.z !== 'tab' && /^ssi-/.test(n.type) && n.valid !== true && found.push(`${n.type}: ${JSON.stringify(n.validationErrors)}`);
       RED.nodes.eachNode(check);
       RED.nodes.eachConfig(check);

@@ -1,11 +1,11 @@
 'use strict';
 /** npm run shape: the longest files and functions, counted by the TypeScript compiler's reading of the code. */
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { execFileSync } = require('node:child_process');
-require('should');
-const { shape } = require('../scripts/code-shape');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import { execFileSync } from 'node:child_process';
+import 'should';
+import { shape } from '../scripts/code-shape';
 
 describe('npm run shape', function () {
   let dir;

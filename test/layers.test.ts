@@ -5,10 +5,11 @@
  * library's public API, and `core/internal.ts`, what the pack's own layers share beyond it. The simulator is
  * reached through `simulator/index.ts`. So a core file can be split or renamed without touching a node.
  */
-const fs = require('node:fs');
-const path = require('node:path');
-const ts = require('typescript');
-require('should');
+import fs = require('node:fs');
+import path = require('node:path');
+import ts = require('typescript');
+import 'should';
+import type { Wire } from './support/wire';
 
 const SRC = path.join(__dirname, '..', 'src');
 
@@ -41,7 +42,7 @@ function breach(layer, target) {
 }
 
 function breaches(files) {
-  const out = [];
+  const out: Wire[] = [];
   for (const [file, text] of files) {
     for (const target of localImports(file, text)) {
       const why = breach(layerOf(file), target);

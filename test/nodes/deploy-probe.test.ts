@@ -4,14 +4,16 @@
  * first customer, without any message; the watch never sends between the steps of an operation; switched off, it
  * sends nothing.
  */
-require('should');
-const net = require('node:net');
-const { Terminal, EcrError } = require('../../dist/core');
-const { unreachableReason, UNREACHABLE_REASONS } = require('../../dist/nodes/lib/unreachable');
-const { unreachableBadge } = require('../../dist/nodes/lib/status');
-const { translator, readable } = require('../../dist/nodes/lib/i18n');
-const { helper, terminalConfig, simulator, load, next, statusText, NODES, MERCHANT } = require('./support');
-const { delay, waitFor, purchase } = require('../support/fixtures');
+import should = require('should');
+import net = require('node:net');
+import { Terminal, EcrError } from '../../dist/core';
+import { unreachableReason, UNREACHABLE_REASONS } from '../../dist/nodes/lib/unreachable';
+import { unreachableBadge } from '../../dist/nodes/lib/status';
+import { translator, readable } from '../../dist/nodes/lib/i18n';
+import { helper, terminalConfig, simulator, load, next, statusText, NODES, MERCHANT, type FlowNode } from './support';
+import type { SinonSpy } from 'sinon';
+import { delay, waitFor, purchase } from '../support/fixtures';
+import type { Wire } from '../support/wire';
 
 const EN = require('../../src/nodes/locales/en-US/ssi-terminal.json')['ssi-terminal'];
 const UK = require('../../src/nodes/locales/uk/ssi-terminal.json')['ssi-terminal'];
@@ -21,8 +23,8 @@ const READY = statusText('S00');
 /** A TCP port nothing listens on. */
 async function closedPort() {
   const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
@@ -30,7 +32,7 @@ async function closedPort() {
 /** Every status node `id` showed (the helper spies on status once per node type: the calls are told by their node). */
 const shownAll = (id) => {
   const node = helper.getNode(id);
-  return node.status.getCalls().filter((c) => c.thisValue === node).map((c) => c.args[0]);
+  return (node.status as SinonSpy).getCalls().filter((c) => c.thisValue === node).map((c) => c.args[0]);
 };
 /** The status node `id` shows now. */
 const shown = (id) => shownAll(id).slice(-1)[0];
@@ -62,7 +64,7 @@ function buyer(config, watch = {}) {
 }
 
 describe('the terminal contacted at deploy and watched', function () {
-  let sims = [];
+  let sims: Wire[] = [];
   /** Every Terminal.request call (the watch's GetStatus; operations do not use it), with when it was made. */
   let calls;
   /**
@@ -75,12 +77,12 @@ describe('the terminal contacted at deploy and watched', function () {
     Terminal.prototype.request = function (method, ...rest) {
       calls.push({ method, at: Date.now() });
       events.push({ event: 'request', method, at: Date.now() });
-      return request.call(this, method, ...rest);
+      return Reflect.apply(request, this, [method, ...rest]);
     };
     Terminal.prototype.transact = function (method, ...rest) {
       events.push({ event: 'start', method, at: Date.now() });
       const settled = () => events.push({ event: 'end', method, at: Date.now() });
-      const outcome = transact.call(this, method, ...rest);
+      const outcome = Reflect.apply(transact, this, [method, ...rest]);
       outcome.then(settled, settled);
       return outcome;
     };
@@ -97,7 +99,7 @@ describe('the terminal contacted at deploy and watched', function () {
     await Promise.all(sims.map((s) => s.stop()));
     sims = [];
   });
-  const sim = async (options) => {
+  const sim = async (options?) => {
     const s = await simulator(options);
     sims.push(s);
     return s;
@@ -106,7 +108,7 @@ describe('the terminal contacted at deploy and watched', function () {
   it('a terminal at a closed port: the purchase node shows it red, with the reason, right after deploy and without any message', async () => {
     const port = await closedPort();
     await load(buyer({ id: 'term', type: 'ssi-terminal', name: 'wrong port', transport: 'tcp', host: '127.0.0.1', port }));
-    const caught = [];
+    const caught: Wire[] = [];
     helper.getNode('caught').on('input', (msg) => caught.push(msg));
     (await showing('buy', REFUSED, 2000)).should.eql({ fill: 'red', shape: 'ring', text: 'not reachable: connection refused' });
     await waitFor(() => silent().length === 1, 2000, 'the warning');
@@ -119,7 +121,7 @@ describe('the terminal contacted at deploy and watched', function () {
 
   it('every flow node type shows the unreachable terminal', async () => {
     const port = await closedPort();
-    const flow = [{ id: 'term', type: 'ssi-terminal', transport: 'tcp', host: '127.0.0.1', port, connectTimeout: 300 }];
+    const flow: FlowNode[] = [{ id: 'term', type: 'ssi-terminal', transport: 'tcp', host: '127.0.0.1', port, connectTimeout: 300 }];
     const types = NODES.filter((t) => t !== 'ssi-terminal');
     types.length.should.equal(8);
     for (const type of types) flow.push({ id: `n-${type}`, type, terminal: 'term', wires: [] });
@@ -239,7 +241,7 @@ describe('the terminal contacted at deploy and watched', function () {
       const theirs = other.transact('Purchase', purchase('500'));
       await waitFor(() => [statusText('S01'), statusText('S02')].includes(shown('buy').text), 3000, 'the busy terminal');
       shown('buy').fill.should.equal('blue');
-      (await theirs).params.transAmount.should.equal('500');
+      should((await theirs).params.transAmount).equal('500');
       await showing('buy', READY, 3000);
       shownAll('buy').map((b) => b.fill).should.not.containEql('red');
     } finally {
@@ -280,7 +282,7 @@ describe('the terminal contacted at deploy and watched', function () {
     const [, ...nodes] = buyer(terminalConfig(s));
     await load([{ id: 'term', type: 'ssi-terminal', host: '127.0.0.1', port: s.port, merchantId: MERCHANT }, ...nodes]);
     await showing('buy', READY);
-    helper.getNode('term').watch.settings.should.eql({ probeAtDeploy: true, every: 60000 });
+    helper.getNode('term').watch!.settings.should.eql({ probeAtDeploy: true, every: 60000 });
     s.counts.GetStatus.should.equal(1);
   });
 
@@ -297,24 +299,24 @@ describe('the terminal contacted at deploy and watched', function () {
     Object.keys(EN.status.unreachable).sort().should.eql([...UNREACHABLE_REASONS].sort());
     Object.keys(UK.status.unreachable).sort().should.eql([...UNREACHABLE_REASONS].sort());
     const uk = { _: (key) => key.split(':')[1].split('.').slice(1).reduce((at, part) => at?.[part], UK) ?? key };
-    readable(translator(uk), unreachableBadge('refused')).should.eql({ fill: 'red', shape: 'ring', text: 'недоступний: з’єднання відхилено' });
-    readable(translator(uk), unreachableBadge(undefined)).text.should.equal('недоступний');
+    readable(translator(uk as unknown as Parameters<typeof translator>[0]), unreachableBadge('refused')).should.eql({ fill: 'red', shape: 'ring', text: 'недоступний: з’єднання відхилено' });
+    should(readable(translator(uk as unknown as Parameters<typeof translator>[0]), unreachableBadge(undefined)).text).equal('недоступний');
   });
 
   it('the reason is told from the system\'s code of the failure or of its cause', () => {
     const sys = (code) => Object.assign(new Error(code), { code });
     const failed = (cause) => new EcrError('CONNECTION_FAILED', 'GetStatus: cannot connect', { cause });
-    unreachableReason(failed(sys('ECONNREFUSED'))).should.equal('refused');
-    unreachableReason(failed(sys('EHOSTUNREACH'))).should.equal('no-route');
-    unreachableReason(failed(sys('ENOTFOUND'))).should.equal('unknown-host');
-    unreachableReason(failed(new Error('connect timed out after 300 ms'))).should.equal('no-answer');
-    unreachableReason(failed(sys('ENOENT'))).should.equal('port-missing');
-    unreachableReason(failed(sys('EACCES'))).should.equal('port-denied');
-    unreachableReason(sys('ECONNRESET')).should.equal('lost');
-    unreachableReason(new EcrError('TIMEOUT', 'GetStatus: no response within 10000 ms')).should.equal('no-answer');
-    unreachableReason(new EcrError('BAD_RESPONSE', 'answered HTTP 404 without a JSON object')).should.equal('not-a-terminal');
+    should(unreachableReason(failed(sys('ECONNREFUSED')))).equal('refused');
+    should(unreachableReason(failed(sys('EHOSTUNREACH')))).equal('no-route');
+    should(unreachableReason(failed(sys('ENOTFOUND')))).equal('unknown-host');
+    should(unreachableReason(failed(new Error('connect timed out after 300 ms')))).equal('no-answer');
+    should(unreachableReason(failed(sys('ENOENT')))).equal('port-missing');
+    should(unreachableReason(failed(sys('EACCES')))).equal('port-denied');
+    should(unreachableReason(sys('ECONNRESET'))).equal('lost');
+    should(unreachableReason(new EcrError('TIMEOUT', 'GetStatus: no response within 10000 ms'))).equal('no-answer');
+    should(unreachableReason(new EcrError('BAD_RESPONSE', 'answered HTTP 404 without a JSON object'))).equal('not-a-terminal');
     // During the backoff no connection is tried: the failure does not tell why.
     (unreachableReason(new EcrError('CONNECTION_FAILED', 'GetStatus: waiting 2000 ms before the next attempt')) === undefined).should.be.true();
-    unreachableReason(new Error('something else')).should.equal('other');
+    should(unreachableReason(new Error('something else'))).equal('other');
   });
 });

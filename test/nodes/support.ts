@@ -6,14 +6,15 @@ import { startSimulator } from '../../dist/simulator';
 import { FAST, MERCHANT } from '../support/fixtures';
 import type { Simulator, SimulatorOptions } from '../../dist/simulator';
 import type { TerminalConfigNode } from '../../dist/nodes/lib/flow-node';
+import type { TerminalWatch } from '../../dist/nodes/lib/terminal-watch';
 import type { Wire } from '../support/wire';
 import CATALOGUES = require('../../src/nodes/locales/en-US/ssi-terminal.json');
 
 /**
  * The test helper, with what its published types leave out: the config node terminalConfig() makes ('term') is the
- * pack's config node (its hub), and the runtime's log takes handlers (the helper's own spy stops when it unloads).
+ * pack's config node (its hub, and its watch when it watches), and the runtime's log takes handlers (the helper's own spy stops when it unloads).
  */
-const helper = nodeRedHelper as { getNode(id: 'term'): TerminalConfigNode; _RED: { log: { addHandler(h: EventEmitter): void; removeHandler(h: EventEmitter): void } } } & typeof nodeRedHelper;
+const helper = nodeRedHelper as { getNode(id: 'term'): TerminalConfigNode & { watch?: TerminalWatch }; _RED: { log: { addHandler(h: EventEmitter): void; removeHandler(h: EventEmitter): void } } } & typeof nodeRedHelper;
 
 helper.init(require.resolve('node-red'));
 

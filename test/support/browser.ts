@@ -4,8 +4,9 @@
  * page that reaches nothing but loopback, and the problems it meets: page errors, and console errors or failed
  * requests that concern the pack (or any, with `ours: null`).
  */
-const { chromium } = require('playwright-core');
-const tools = require('./tools');
+import { chromium } from 'playwright-core';
+import tools = require('./tools');
+import { KEEP_NAMES } from './keep-names';
 
 /** Anything of the pack in a console message or a failed request: its URLs, types, or its editor script. */
 const OURS = /@ssi-ecr|ssi-(terminal|purchase|refund|transaction|status|report|print|command)|SsiEcr/i;
@@ -13,9 +14,10 @@ const OURS = /@ssi-ecr|ssi-(terminal|purchase|refund|transaction|status|report|p
 async function openBrowser({ viewport = { width: 1440, height: 900 }, step = 90000, ours = OURS } = {}) {
   const browser = await chromium.launch({ executablePath: tools.get('chromium').path, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
   const page = await browser.newPage({ viewport });
+  await page.addInitScript(KEEP_NAMES);
   page.setDefaultTimeout(step);
   await page.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort());
-  const problems = [];
+  const problems: string[] = [];
   const concerns = (text) => !ours || ours.test(text);
   page.on('pageerror', (err) => problems.push(`page error: ${err.stack || err.message}`));
   page.on('console', (m) => {
@@ -28,4 +30,4 @@ async function openBrowser({ viewport = { width: 1440, height: 900 }, step = 900
   return { browser, page, problems, close: () => browser.close().catch(() => {}) };
 }
 
-module.exports = { openBrowser, OURS };
+export { openBrowser, OURS };
