@@ -1,16 +1,18 @@
 'use strict';
-/** Copies what the editor loads next to the compiled nodes (their HTML, locales and icons) and makes the bins executable. */
+/**
+ * Puts what the editor loads next to the compiled nodes: their HTML and help (made from the sources by
+ * scripts/node-html.js), their message catalogues and icons; and makes the bins executable.
+ */
 const fs = require('node:fs');
 const path = require('node:path');
+const nodeHtml = require('./node-html');
 
 const root = path.join(__dirname, '..');
 const out = path.join(root, 'dist', 'nodes');
 fs.mkdirSync(out, { recursive: true });
-for (const file of fs.readdirSync(path.join(root, 'src', 'nodes'))) {
-  if (file.endsWith('.html')) fs.copyFileSync(path.join(root, 'src', 'nodes', file), path.join(out, file));
-}
 fs.rmSync(path.join(out, 'locales'), { recursive: true, force: true });
 fs.cpSync(path.join(root, 'src', 'nodes', 'locales'), path.join(out, 'locales'), { recursive: true });
+nodeHtml.write(root);
 fs.rmSync(path.join(out, 'icons'), { recursive: true, force: true });
 fs.cpSync(path.join(root, 'icons'), path.join(out, 'icons'), { recursive: true });
 

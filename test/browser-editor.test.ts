@@ -247,7 +247,17 @@ describe('the editor in a real browser (headless Chromium, Node-RED 4, simulator
     await dialog.locator('.ssi-terminal-test-row').waitFor({ state: 'hidden' });
     (await result.textContent()).should.equal('');
     (await dialog.locator('.ssi-terminal-merchants-row').isVisible()).should.be.false();
+    // USB serial: the search button lists the ports the Node-RED host sees (what it finds depends on the machine).
+    await dialog.locator('#node-config-input-transport').selectOption('serial');
+    await dialog.locator('#node-config-ssi-terminal-list-ports').click();
+    const portsText = dialog.locator('.ssi-terminal-ports-text');
+    await page.waitForFunction(([el, searching]) => el.textContent !== '' && el.textContent !== searching, [await portsText.elementHandle(), TERMINAL.ports.searching]);
+    const said = await portsText.textContent();
+    const saying = (text) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/__\w+__/g, '.+')}$`);
+    [TERMINAL.ports.found, TERMINAL.ports.none, TERMINAL.ports.error].some((t) => saying(t).test(said)).should.be.true(said);
+    (await dialog.locator('#node-config-ssi-terminal-list-ports').isEnabled()).should.be.true();
     await dialog.locator('#node-config-input-transport').selectOption('tcp');
+    (await dialog.locator('.ssi-terminal-ports-note').isVisible()).should.be.false();
     await dialog.locator('#node-config-input-transport').evaluate((el) => el.scrollIntoView({ block: 'start' }));
     await shot('config-dialog.png');
 

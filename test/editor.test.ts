@@ -11,6 +11,7 @@ import vm = require('node:vm');
 import { execFileSync } from 'node:child_process';
 import should = require('should');
 import { startNodeRed, request } from './support/node-red';
+import nodeHtml = require('../scripts/node-html');
 import type { Wire } from './support/wire';
 
 const ROOT = path.join(__dirname, '..');
@@ -82,7 +83,10 @@ const NAMES = Object.keys(TYPES);
 
 const read = (file) => fs.readFileSync(file, 'utf8');
 const catalogue = (lang, type) => JSON.parse(read(path.join(SRC, 'locales', lang, `${type}.json`)));
-const helpFile = (lang, type) => path.join(SRC, 'locales', lang, `${type}.html`);
+/** The HTML the sources make (scripts/node-html.js), by its path in dist/: what Node-RED is given. */
+const GENERATED = Object.fromEntries(nodeHtml.nodeHtml().map((f) => [f.out, f.text]));
+const editorHtml = (type) => GENERATED[path.join('dist', 'nodes', `${type}.html`)];
+const helpHtml = (lang, type) => GENERATED[path.join('dist', 'nodes', 'locales', lang, `${type}.html`)];
 
 /** The value at a dotted key of a catalogue (undefined when absent). */
 function lookup(cat, key) {
@@ -100,7 +104,7 @@ function leaves(obj, prefix = '', out: string[] = []) {
 
 /** Splits a node's HTML into its edit template and its script. */
 function parts(type) {
-  const html = read(path.join(SRC, `${type}.html`));
+  const html = editorHtml(type);
   const templates = [...html.matchAll(/<script type="text\/html" data-template-name="([^"]+)">([\s\S]*?)<\/script>/g)];
   const scripts = [...html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)].map((m) => m[1]);
   return { html, templates, scripts };
@@ -208,6 +212,11 @@ function keysUsed(type) {
     if (m[2].endsWith('.')) prefixes.add(m[2].slice(0, -1));
     else add(m[2]);
   }
+  // The node's dialog, in resources/editor.js, names its keys there.
+  for (const m of read(EDITOR_JS).matchAll(new RegExp(`(['"])(${type}\\.[\\w.-]*)\\1`, 'g'))) {
+    if (m[2].endsWith('.')) prefixes.add(m[2].slice(0, -1));
+    else add(m[2]);
+  }
   for (const m of js.matchAll(/RED\._\(\s*NS\s*\+\s*(['"])([^'"]+)\1\s*[,)]/g)) {
     if (!ns) throw new Error(`${type}: RED._(NS + ...) without var NS`);
     add(ns[1] + m[2]);
@@ -231,7 +240,7 @@ function topLevelItems(html) {
   return items;
 }
 
-describe('editor: node definitions (src/nodes/*.html)', () => {
+describe('editor: node definitions (src/nodes/*.html, as the build makes them)', () => {
   for (const type of NAMES) {
     const spec = TYPES[type];
     describe(type, () => {
@@ -353,9 +362,8 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
 
       it('has help in English and Ukrainian, in the help style, describing every output', () => {
         for (const lang of LANGS) {
-          const file = helpFile(lang, type);
-          fs.existsSync(file).should.be.true(file);
-          const help = read(file);
+          const help = helpHtml(lang, type);
+          (typeof help).should.equal('string', `no src/nodes/help/${lang}/${type}.html`);
           help.should.match(new RegExp(`^<script type="text/html" data-help-name="${type}">[\\s\\S]*</script>\\s*$`));
           help.should.match(/^\s*<script[^>]*>\s*<p>/, 'starts with a summary paragraph');
           help.should.match(/<h3>/);
@@ -381,6 +389,18 @@ describe('editor: node definitions (src/nodes/*.html)', () => {
       });
     });
   }
+
+  it('each dialog\'s logic is a named function of resources/editor.js: oneditprepare is one call to it', () => {
+    const api = load('ssi-purchase').sandbox.SsiEcrEditor;
+    for (const type of NAMES) {
+      const { def } = registered(type)[0];
+      if (!def.oneditprepare) continue;
+      const body = /^function \(\) \{\s*([\s\S]*?)\s*\}$/.exec(def.oneditprepare.toString())![1];
+      body.should.match(/^(ssi\.\w+Dialog|dialog\.prepare)\(this\);$/, type);
+      const name = type === 'ssi-terminal' ? 'terminalDialog' : /^ssi\.(\w+)\(/.exec(body)![1];
+      (typeof (name === 'terminalDialog' ? api.terminalDialog.prepare : api[name])).should.equal('function', `${type}: ${name}`);
+    }
+  });
 
   it('paying nodes: busy is queue or refuse, and a node saved before the setting existed is valid (it queues)', () => {
     for (const type of ['ssi-purchase', 'ssi-refund', 'ssi-transaction']) {
@@ -529,12 +549,11 @@ describe('editor: the package in a real Node-RED 4', function () {
 
   before(async () => {
     // `npm test` builds first; a bare `mocha` run after an edit builds here, so the check is never stale.
-    const stale = NAMES.some((type) => !fs.existsSync(path.join(DIST, `${type}.js`)) || !fs.existsSync(path.join(DIST, `${type}.html`)) ||
-      read(path.join(DIST, `${type}.html`)) !== read(path.join(SRC, `${type}.html`)) ||
-      LANGS.some((lang) => ['json', 'html'].some((ext) => {
-        const built = path.join(DIST, 'locales', lang, `${type}.${ext}`);
-        return !fs.existsSync(built) || read(built) !== read(path.join(SRC, 'locales', lang, `${type}.${ext}`));
-      })));
+    const stale = nodeHtml.stale().length > 0 || NAMES.some((type) => !fs.existsSync(path.join(DIST, `${type}.js`)) ||
+      LANGS.some((lang) => {
+        const built = path.join(DIST, 'locales', lang, `${type}.json`);
+        return !fs.existsSync(built) || read(built) !== read(path.join(SRC, 'locales', lang, `${type}.json`));
+      }));
     if (stale) execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
     red = await startNodeRed();
   });

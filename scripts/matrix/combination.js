@@ -2,8 +2,8 @@
 /**
  * One combination of the compatibility matrix, the way a user gets there: that Node.js runs its own npm to install
  * that Node-RED into a folder of its own, and then to install the pack's tarball into a fresh user directory with
- * the arguments the palette manager uses. Node-RED starts with that Node; the admin API must list all nine types,
- * loaded without error; a deployed flow then makes a purchase over TCP and one over a serial line (a socat pty
+ * the arguments the palette manager uses. Node-RED starts with that Node; the admin API must list all nine types
+ * and the editor plugin, loaded without error; a deployed flow then makes a purchase over TCP and one over a serial line (a socat pty
  * pair), and the simulator must have seen exactly one Purchase on each.
  */
 const fs = require('node:fs');
@@ -169,6 +169,13 @@ async function run({ runtime, nodeRed, serialport, tarball, dir, socat, startSim
     check(broken.length === 0, `node sets not loaded: ${broken.join('; ')}`);
     const types = sets.flatMap((s) => s.types).sort();
     check(JSON.stringify(types) === JSON.stringify(TYPES), `types loaded: ${types.join(', ')}; expected ${TYPES.join(', ')}`);
+
+    // The editor plugins (the SSI ECR sidebar), loaded from the installed module, none with an error.
+    const plugins = await request(`${red.url}/plugins`, { headers: { accept: 'application/json' } });
+    for (const name of Object.keys(PKG['node-red'].plugins)) {
+      const set = (Array.isArray(plugins.body) ? plugins.body : []).find((p) => p.id === `${PKG.name}/${name}`);
+      check(set && set.enabled && !set.err, `plugin ${name} not loaded: ${JSON.stringify(set ?? plugins.body).slice(0, 300)}`);
+    }
 
     const deployed = await request(`${red.url}/flows`, { method: 'POST', headers: { 'Node-RED-Deployment-Type': 'full' }, body: flow(sim.port, ecrEnd) });
     check(deployed.status === 204 || deployed.status === 200, `deploy: HTTP ${deployed.status} ${JSON.stringify(deployed.body).slice(0, 300)}`);

@@ -8,7 +8,7 @@ export { merchantIds } from './request-defaults';
 export { PROTOCOLS, GENERATION_DEFAULTS, isUid, type Protocol, type Generation, type FirmwareEvent } from './firmware';
 export { nextPollDelay, POLLING_MODES, type Polling } from './poll-schedule';
 export { Journal } from './journal';
-export { JOURNAL_UNAVAILABLE, UNREADABLE_JOURNAL, type JournalRecord, type JournalStep, type SettledRef } from './journal-record';
+export { JOURNAL_UNAVAILABLE, UNREADABLE_JOURNAL, HAND_VERDICTS, type JournalRecord, type JournalStep, type SettledRef, type HandSettlement, type HandVerdict, type HandNote } from './journal-record';
 export { MAX_REF_LENGTH, type PreviousUse } from './refs';
 export { EcrError, isEcrError, LIB_CODES, NODE_CODES, type LibCode, type NodeCode, type TerminalErrorCode, type EcrErrorCode } from './errors';
 export { errorJson } from './error-json';

@@ -2,7 +2,7 @@
  * Reading a journal file back: what it must hold to be trusted. A file that is not a journal this library wrote
  * (hand-edited, half-written by another program, hostile) is refused with the reason, never half-read.
  */
-import type { JournalRecord, SettledRef } from './journal-record';
+import { HAND_VERDICTS, type HandSettlement, type JournalRecord, type SettledRef } from './journal-record';
 
 /**
  * Nesting a journal file may have: far more than this library writes (params and snapshots read back are bounded
@@ -14,6 +14,7 @@ export interface JournalFile {
   version: 1;
   records: JournalRecord[];
   settled?: SettledRef[];
+  byHand?: HandSettlement[];
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -78,6 +79,16 @@ function badSettled(s: unknown, i: number): string | undefined {
   return undefined;
 }
 
+function badHand(h: unknown, i: number): string | undefined {
+  const at = `settlement by hand ${i}`;
+  if (!isObject(h)) return `${at} is not an object`;
+  for (const key of ['id', 'method', 'startedAt', 'settledAt']) if (typeof h[key] !== 'string') return `${at} has no ${key}`;
+  if (!isObject(h.params)) return `${at} (${String(h.id)}) has no params object`;
+  for (const key of ['ref', 'tag', 'by']) if (h[key] !== undefined && typeof h[key] !== 'string') return `${at} (${String(h.id)}): ${key} is not a string`;
+  if (!(HAND_VERDICTS as readonly unknown[]).includes(h.verdict)) return `${at} (${String(h.id)}): verdict is not one of ${HAND_VERDICTS.join(', ')}`;
+  return undefined;
+}
+
 /** The journal a file holds; throws an Error saying what is wrong with it when it is not one. */
 export function parseJournal(text: string): JournalFile {
   const file = JSON.parse(text) as unknown;
@@ -85,6 +96,7 @@ export function parseJournal(text: string): JournalFile {
   if (file.version !== 1) throw new Error(`its version is ${JSON.stringify(file.version) ?? 'missing'}, not 1`);
   if (!Array.isArray(file.records)) throw new Error('it has no records array');
   if (file.settled !== undefined && !Array.isArray(file.settled)) throw new Error('its settled refs are not an array');
+  if (file.byHand !== undefined && !Array.isArray(file.byHand)) throw new Error('its settlements by hand are not an array');
   if (!nestsWithin(file, MAX_FILE_DEPTH)) throw new Error(`it nests deeper than ${MAX_FILE_DEPTH} levels`);
   const ids = new Set<string>();
   file.records.forEach((r: unknown, i: number) => {
@@ -96,6 +108,10 @@ export function parseJournal(text: string): JournalFile {
   });
   (file.settled ?? []).forEach((s: unknown, i: number) => {
     const bad = badSettled(s, i);
+    if (bad) throw new Error(bad);
+  });
+  (file.byHand ?? []).forEach((h: unknown, i: number) => {
+    const bad = badHand(h, i);
     if (bad) throw new Error(bad);
   });
   return file as unknown as JournalFile;

@@ -51,6 +51,39 @@ export interface SettledRef {
   summary?: Record<string, unknown>;
 }
 
+/** What a person said became of an operation they crossed out by hand, kept for whoever checks later. */
+export interface HandSettlement {
+  /** The journal record's id, method, params, ref, tag and start. */
+  id: string;
+  method: string;
+  params: Params;
+  ref?: string;
+  tag?: string;
+  startedAt: string;
+  /** approved or not-performed: the person's verdict; checked: crossed out without one. */
+  verdict: HandVerdict;
+  /** Who, when the caller knows (Node-RED's adminAuth user). */
+  by?: string;
+  settledAt: string;
+}
+
+export const HAND_VERDICTS = ['approved', 'not-performed', 'checked'] as const;
+export type HandVerdict = (typeof HAND_VERDICTS)[number];
+/** Settlements by hand kept in the journal: the newest this many. */
+export const HAND_MEMORY_MAX = 100;
+
+/** What a person says of an operation they cross out by hand (Terminal.markResolved, resolveByHand). */
+export interface HandNote {
+  verdict?: Exclude<HandVerdict, 'checked'>;
+  by?: string;
+}
+
+/** The settlement by hand of `record`, as the journal keeps it. */
+export function handSettlement(record: JournalRecord, hand: HandNote): HandSettlement {
+  const { id, method, params, ref, tag, startedAt } = record;
+  return { id, method, params, ref, tag, startedAt, verdict: hand.verdict ?? 'checked', by: hand.by, settledAt: new Date().toISOString() };
+}
+
 /** A settled ref is remembered this long, and at most this many of them. */
 export const REF_MEMORY_MS = 24 * 60 * 60 * 1000;
 export const REF_MEMORY_MAX = 1000;
@@ -85,6 +118,10 @@ export function kept(record: JournalRecord, stored = false): JournalRecord {
   if (out.reason !== undefined) out.reason = cutText(out.reason, MAX_REASON);
   if (out.lastStatus !== undefined) out.lastStatus = cutText(out.lastStatus, MAX_STATUS);
   return out;
+}
+
+export function keptHand(h: HandSettlement): HandSettlement {
+  return { ...h, params: boundValue(h.params, PARAMS_BOUNDS) as Params };
 }
 
 export function keptRef(s: SettledRef): SettledRef {

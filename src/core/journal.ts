@@ -18,7 +18,7 @@ import { isTempOf, writeFileAtomic, writeFileAtomicAsync } from './atomic-file';
 import { EcrError, LIB_CODES } from './errors';
 import { parseJournal, type JournalFile } from './journal-file';
 import { acquireLock, osError, type JournalLock } from './journal-lock';
-import { JOURNAL_UNAVAILABLE, kept, keptChange, keptRef, keptRefs, syntheticRecord, UNREADABLE_JOURNAL, type JournalRecord, type SettledRef } from './journal-record';
+import { HAND_MEMORY_MAX, JOURNAL_UNAVAILABLE, kept, keptChange, keptHand, keptRef, keptRefs, syntheticRecord, UNREADABLE_JOURNAL, type HandSettlement, type JournalRecord, type SettledRef } from './journal-record';
 import type { EcrResponse } from './normalise';
 import type { OperationJournal, RecordChange } from './operation-journal';
 import type { TransportIssue } from './transports/transport';
@@ -38,6 +38,7 @@ function journalError(path: string, what: string, err: unknown): EcrError {
 export class Journal extends EventEmitter implements OperationJournal {
   private list: JournalRecord[] = [];
   private refs: SettledRef[] = [];
+  private hand: HandSettlement[] = [];
   /** The write that holds the latest change: resolves once it is on disk. */
   private latest: Promise<void> = Promise.resolve();
   /** Set while a write waits for the one before it: changes made meanwhile go with it. */
@@ -67,6 +68,11 @@ export class Journal extends EventEmitter implements OperationJournal {
   /** Refs of settled operations, remembered so a repeat is refused after a restart too. */
   get settled(): readonly SettledRef[] {
     return this.refs;
+  }
+
+  /** Operations crossed out by hand, the newest last: what the person said became of each. */
+  get byHand(): readonly HandSettlement[] {
+    return this.hand;
   }
 
   /** Why this journal takes no writes (an EcrError, code JOURNAL), or undefined while it does. */
@@ -105,8 +111,11 @@ export class Journal extends EventEmitter implements OperationJournal {
     this.list = this.list.map((r) => (r.id === id ? { ...r, ...next, updatedAt: new Date().toISOString() } : r));
   }
 
-  /** Crosses a record out; `settled` (its ref's outcome) is remembered in the same write. */
-  close(id: string, settled?: SettledRef): void {
+  /**
+   * Crosses a record out; `settled` (its ref's outcome) and `byHand` (what a person said of it) are remembered in
+   * the same write.
+   */
+  close(id: string, settled?: SettledRef, byHand?: HandSettlement): void {
     if (this.failure) {
       this.save();
       return;
@@ -114,7 +123,8 @@ export class Journal extends EventEmitter implements OperationJournal {
     const before = this.list.length;
     this.list = this.list.filter((r) => r.id !== id);
     if (settled) this.refs = keptRefs([...this.refs, keptRef(settled)]);
-    if (this.list.length !== before || settled) this.save();
+    if (byHand) this.hand = [...this.hand, keptHand(byHand)].slice(-HAND_MEMORY_MAX);
+    if (this.list.length !== before || settled || byHand) this.save();
   }
 
   /**
@@ -129,15 +139,17 @@ export class Journal extends EventEmitter implements OperationJournal {
    * Crosses a record out once that is on disk. If the write fails the record stays, in memory as in the file, so
    * it is settled again later, and the write's error (code JOURNAL) is thrown.
    */
-  async closeDurably(id: string, settled?: SettledRef): Promise<void> {
+  async closeDurably(id: string, settled?: SettledRef, byHand?: HandSettlement): Promise<void> {
     const record = this.list.find((r) => r.id === id);
     const refs = this.refs;
-    this.close(id, settled);
+    const hand = this.hand;
+    this.close(id, settled, byHand);
     try {
       await this.flush();
     } catch (err) {
       if (record && !this.list.some((r) => r.id === id)) this.list = [...this.list, record];
       this.refs = refs;
+      this.hand = hand;
       throw err;
     }
   }
@@ -169,6 +181,7 @@ export class Journal extends EventEmitter implements OperationJournal {
     this.failure = new EcrError(LIB_CODES.JOURNAL, message, { cause: facts.cause, facts: { path: this.path, os: facts.os, holder: facts.holder } });
     this.list = [syntheticRecord(JOURNAL_UNAVAILABLE, message)];
     this.refs = [];
+    this.hand = [];
   }
 
   /** Temp files a crash left mid-write: nobody else writes this journal (it is locked), so they are nobody's. */
@@ -196,6 +209,7 @@ export class Journal extends EventEmitter implements OperationJournal {
       return this.keepAside((err as Error).message);
     }
     this.refs = keptRefs(file.settled ?? []).map(keptRef);
+    this.hand = (file.byHand ?? []).slice(-HAND_MEMORY_MAX).map(keptHand);
     return file.records.map((r) => kept(r, true));
   }
 
@@ -211,6 +225,7 @@ export class Journal extends EventEmitter implements OperationJournal {
     }
     this.list = [syntheticRecord(UNREADABLE_JOURNAL, `the journal could not be read (${why}); it was kept as ${aside}: check the terminal's last operations, then mark this record resolved`)];
     this.refs = [];
+    this.hand = [];
     try {
       writeFileAtomic(path, this.text());
     } catch (err) {
@@ -230,6 +245,7 @@ export class Journal extends EventEmitter implements OperationJournal {
 
   private text(): string {
     const body: JournalFile = { version: 1, records: this.list, settled: this.refs };
+    if (this.hand.length > 0) body.byHand = this.hand;
     return `${JSON.stringify(body, null, 1)}\n`;
   }
 

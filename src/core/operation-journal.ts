@@ -3,7 +3,7 @@
  * keeps none, NO_JOURNAL, which holds nothing and writes nothing, so the code that writes down never asks which.
  */
 import type { EcrError } from './errors';
-import type { JournalRecord, SettledRef } from './journal-record';
+import type { HandSettlement, JournalRecord, SettledRef } from './journal-record';
 import type { EcrResponse } from './normalise';
 import type { Params } from './validate';
 
@@ -23,10 +23,10 @@ export interface OperationJournal {
   update(id: string, change: RecordChange): void;
   /** Changes a record without a write of its own: for what no decision rests on (the last status seen). */
   amend(id: string, change: Partial<Pick<JournalRecord, 'lastStatus'>>): void;
-  /** Crosses a record out; `settled` (its ref's outcome) is remembered in the same write. */
-  close(id: string, settled?: SettledRef): void;
+  /** Crosses a record out; `settled` (its ref's outcome) and `byHand` (what a person said of it) go in the same write. */
+  close(id: string, settled?: SettledRef, byHand?: HandSettlement): void;
   /** Crosses a record out once that is on disk; if the write fails the record stays, and the error is thrown. */
-  closeDurably(id: string, settled?: SettledRef): Promise<void>;
+  closeDurably(id: string, settled?: SettledRef, byHand?: HandSettlement): Promise<void>;
   /** Takes back, in memory only, a record whose first write failed, and the superseded marks written with it. */
   discard(id: string, unsupersede?: readonly string[]): void;
   /** No more writes; another Terminal may open the journal. Never rejects. */

@@ -11,7 +11,7 @@ import { EcrError, LIB_CODES } from './errors';
 import { exchangeOnce } from './exchange';
 import { GENERATION_DEFAULTS, GenerationWatch, type Protocol } from './firmware';
 import { Journal } from './journal';
-import type { JournalRecord } from './journal-record';
+import { handSettlement, type HandNote, type JournalRecord } from './journal-record';
 import type { EcrResponse } from './normalise';
 import { Operation, type OperationHost, type TransactOptions } from './operation';
 import { NO_JOURNAL, type OperationJournal } from './operation-journal';
@@ -210,13 +210,40 @@ export class Terminal extends EventEmitter {
     return this.queue.add('reconcile', () => this.unresolvedOps.reconcile());
   }
 
-  /** Crosses out an unresolved operation by hand, once someone has checked the terminal. */
-  markResolved(id: string): boolean {
+  /**
+   * Crosses out an unresolved operation by hand, once someone has checked the terminal. What they found (`verdict`:
+   * approved or not-performed; checked when left out) and who they are (`by`) are written into the journal with it.
+   * Its ref stays taken (for 24 hours), whatever the verdict: a person may be wrong, and a repeat is refused rather
+   * than charged twice. The journal is written in the background (see resolveByHand).
+   */
+  markResolved(id: string, hand: HandNote = {}): boolean {
     const record = this.journal.records.find((r) => r.id === id);
     if (!record) return false;
     const settled = this.refs.settle(record.ref, record.method, record.params, 'resolved-by-hand');
-    void this.note(() => this.journal.close(id, settled));
+    void this.note(() => this.journal.close(id, settled, handSettlement(record, hand)));
     this.emit('journal', this.journal.records.length);
+    return true;
+  }
+
+  /**
+   * markResolved, resolving once the journal has it on disk: for a caller who acts on the verdict (sends it on as
+   * the outcome), which must not happen for a record a restart would find open again. The record is crossed out at
+   * once, so nothing settles it meanwhile; false when there is no such record. Rejects (code JOURNAL) when the
+   * write fails, and the record stays open.
+   */
+  async resolveByHand(id: string, hand: HandNote = {}): Promise<boolean> {
+    const journal = this.journal;
+    const record = journal.records.find((r) => r.id === id);
+    if (!record) return false;
+    const settled = this.refs.settle(record.ref, record.method, record.params, 'resolved-by-hand');
+    try {
+      await journal.closeDurably(id, settled, handSettlement(record, hand));
+    } catch (err) {
+      this.refs.unresolved(record);
+      throw err;
+    } finally {
+      this.emit('journal', journal.records.length);
+    }
     return true;
   }
 

@@ -45,6 +45,8 @@ export class UnresolvedOperations {
     const reports: ReconcileReport[] = [];
     for (const record of [...journal.records]) {
       const report = await reconcileRecord(this.host, record);
+      // Settled by hand while the terminal was asked: that person's verdict went out; this one must not as well.
+      if (!journal.records.some((r) => r.id === record.id)) continue;
       reports.push(report);
       const failure = await this.writeDown(record, report);
       // Delivered once the record is crossed out on disk; if the disk refuses, delivered all the same, and only once:

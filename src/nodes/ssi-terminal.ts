@@ -7,6 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeStatus, ERROR_CODES, errorJson, type FirmwareEvent, merchantIds, METHOD_NAMES, METHODS, redactForLog, REQUEST_KEYS, STATUS_CODES, Terminal, TERMINAL_DEFAULTS } from '../core';
 import { loadSerialPort } from '../core/internal';
+import { settleRequest } from './lib/by-hand';
 import type { TerminalConfigNode } from './lib/flow-node';
 import type { Node, NodeAPI, NodeDef } from './lib/red';
 import { TerminalHub, type ProblemLevel } from './lib/terminal-hub';
@@ -16,6 +17,8 @@ import { TerminalWatch } from './lib/terminal-watch';
 const TEST_TIMEOUT = 5000;
 
 type AdminResponse = { json(body: unknown): void; status(code: number): { json(body: unknown): void } };
+/** With adminAuth, `user` is who made the request. */
+type AdminRequest = { params?: Record<string, string>; body?: unknown; user?: { username?: unknown } };
 
 interface SerialPortInfo {
   path: string;
@@ -144,12 +147,11 @@ export = function register(RED: NodeAPI): void {
     if (!node) return res.status(404).json({ error: 'no deployed ssi-terminal with this id' });
     res.json({ unresolved: node.hub.unresolved().map((r) => redactForLog(r)) });
   });
-  RED.httpAdmin.post('/ssi-ecr/journal/:id/resolve/:record', RED.auth.needsPermission('ssi-terminal.write'), (req: { params?: Record<string, string> }, res: AdminResponse) => {
+  // Body { verdict: 'approved' | 'not-performed' }: the node that started a payment sends that as its outcome (by-hand.ts).
+  RED.httpAdmin.post('/ssi-ecr/journal/:id/resolve/:record', RED.auth.needsPermission('ssi-terminal.write'), (req: AdminRequest, res: AdminResponse) => {
     const node = deployed(req.params?.id ?? '');
     if (!node) return res.status(404).json({ error: 'no deployed ssi-terminal with this id' });
-    const done = node.hub.markResolved(req.params?.record ?? '');
-    if (done) node.warn(`journal record ${req.params?.record} marked resolved by hand`);
-    res.status(done ? 200 : 404).json({ resolved: done, unresolved: node.hub.unresolved().length });
+    void settleRequest(node, req.params?.record ?? '', req.body, req.user).then(({ status, body }) => res.status(status).json(body));
   });
 
   RED.httpAdmin.get('/ssi-ecr/serial-ports', RED.auth.needsPermission('ssi-terminal.read'), (_req: unknown, res: { json(b: unknown): void }) => {

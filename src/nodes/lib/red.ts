@@ -40,7 +40,14 @@ export interface NodeAPI {
     createNode(node: object, def: NodeDef): void;
     registerType(type: string, ctor: (this: Node, def: NodeDef) => void, options?: object): void;
     getNode(id: string): Node | null;
+    /** Every node of the deployed flows, as defined (config nodes too). */
+    eachNode?(cb: (def: NodeDef) => void): void;
   };
+  /** Messages to every connected editor (RED.comms.subscribe there). */
+  comms?: { publish(topic: string, data: unknown, retain?: boolean): void };
+  /** A plugin's runtime part registers itself here (Node-RED 1.3 and later). */
+  plugins?: { registerPlugin(id: string, definition: Record<string, unknown>): void };
+  events?: EventEmitter;
   httpAdmin: {
     get(path: string, ...handlers: unknown[]): void;
     post(path: string, ...handlers: unknown[]): void;

@@ -5,7 +5,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { type ConnectionEvent, type FirmwareEvent, getMethod, JOURNAL_UNAVAILABLE, type JournalRecord, type ReconcileReport, type RecoveredReport, redactForLog, type StatusEvent, Terminal, type TerminalOptions, type TransportIssue, UNREADABLE_JOURNAL } from '../../core';
+import { type ConnectionEvent, type EcrResponse, type FirmwareEvent, type Generation, getMethod, JOURNAL_UNAVAILABLE, type JournalRecord, type ReconcileReport, type RecoveredReport, redactForLog, type StatusEvent, Terminal, type TerminalOptions, type TransportIssue, UNREADABLE_JOURNAL } from '../../core';
+import type { ByHand } from './by-hand';
+import { outcomeOfResult, recall, remember, type OutcomeEntry } from './last-outcomes';
 import { unreachableReason, type UnreachableReason } from './unreachable';
 
 /** Whether a journal file holds operations to reconcile (an unreadable one counts: the Terminal will flag it). */
@@ -43,8 +45,14 @@ export interface KeptOutcome {
   arrivedAt: string;
 }
 
-/** A recovered outcome (reconciled from the terminal) or a kept one: what a node is handed when it listens. */
-export type Recovered = { report: RecoveredReport; kept?: undefined } | { kept: KeptOutcome; report?: undefined };
+/**
+ * A recovered outcome (reconciled from the terminal; or settled by hand, `byHand`, its result made of what the
+ * journal knew) or a kept one: what a node is handed when it listens.
+ */
+export type Recovered =
+  | { report: RecoveredReport; byHand?: undefined; kept?: undefined }
+  | { report: { record: JournalRecord; result: EcrResponse }; byHand: ByHand; kept?: undefined }
+  | { kept: KeptOutcome; report?: undefined; byHand?: undefined };
 
 export type RecoveredHandler = (recovered: Recovered) => void;
 
@@ -93,7 +101,8 @@ export type ProblemLevel = 'error' | 'warn';
  * Events: 'state' (HubState), 'recovered' (ReconcileReport), 'problem' (message, ProblemLevel): the journal cannot
  * be used or was kept aside, a stale lock was taken over, reconciling failed, an outcome was recovered for a node
  * that is not running (it waits for it); 'firmware' (FirmwareEvent); 'open' (Terminal): a Terminal was made, as a
- * node started using the terminal; 'shut': it is being closed, as the last one stopped.
+ * node started using the terminal; 'shut': it is being closed, as the last one stopped; 'journal' (its records may
+ * have changed); 'outcome' (OutcomeEntry, see noteOutcome).
  */
 export class TerminalHub extends EventEmitter {
   private terminal: Terminal | null = null;
@@ -110,6 +119,8 @@ export class TerminalHub extends EventEmitter {
   private running: Promise<ReconcileReport[]> | undefined;
   /** A Terminal being closed (waiting for its running operation first). */
   private stopping: Promise<void> | undefined;
+  /** The protocol generation the terminal was last found to speak. */
+  private detected: Generation | undefined;
 
   /** ms a closing hub waits for running operations. */
   drainTimeout = 10_000;
@@ -232,6 +243,7 @@ export class TerminalHub extends EventEmitter {
   /** The journal may have changed: its open records decide whether reconciliation is scheduled. */
   private journalChanged(terminal: Terminal, unresolved: number): void {
     this.update({ unresolved });
+    this.emit('journal');
     if (this.current.journal !== undefined) return;
     this.openRecords = unresolved === 0 ? 0 : terminal.unresolved().filter(reconcilable).length;
     this.schedule(false);
@@ -259,6 +271,27 @@ export class TerminalHub extends EventEmitter {
     } finally {
       void this.releaseSafely('hub:admin');
     }
+  }
+
+  /** Hands node `tag` an outcome established outside reconcile (settled by hand): now, or when it listens again. */
+  handOver(tag: string | undefined, item: Recovered): void {
+    this.deliver(tag, item);
+  }
+
+  /** Keeps an outcome among this configuration's last ones (see last-outcomes.ts) and says so ('outcome'). */
+  noteOutcome(entry: OutcomeEntry): void {
+    remember(this.key, entry);
+    this.emit('outcome', entry);
+  }
+
+  /** This configuration's last outcomes, the newest first. */
+  lastOutcomes(): OutcomeEntry[] {
+    return recall(this.key);
+  }
+
+  /** The protocol generation the terminal speaks: as configured, or as last found out. */
+  get firmware(): Generation | undefined {
+    return this.terminal?.firmware ?? (this.options.protocol === '1.1' || this.options.protocol === '1.4' ? this.options.protocol : this.detected);
   }
 
   private recoverSafely(): void {
@@ -320,10 +353,15 @@ export class TerminalHub extends EventEmitter {
       terminal.on('status', (status: StatusEvent) => this.update({ status, reachability: 'connected', error: undefined, reason: undefined }));
       terminal.on('journal', (unresolved: number) => this.journalChanged(terminal, unresolved));
       terminal.on('recovered', (report: RecoveredReport) => {
+        const { method, tag, ref, params } = report.record;
+        this.noteOutcome(outcomeOfResult({ method, node: tag, ref, params, recovered: true }, report.result));
         this.deliver(report.record.tag, { report });
         this.emit('recovered', report);
       });
-      terminal.on('firmware', (event: FirmwareEvent) => this.emit('firmware', event));
+      terminal.on('firmware', (event: FirmwareEvent) => {
+        this.detected = event.generation;
+        this.emit('firmware', event);
+      });
       terminal.on('issue', (issue: TransportIssue) => {
         if (issue.kind === 'journal') this.problem(issue.message, 'warn');
       });
