@@ -10,15 +10,15 @@
  * Screenshots go to test/artifacts/; with SSI_ECR_SCREENSHOTS=1 the tab's is also written to docs/sidebar.png (the README's).
  * SSI_ECR_SKIP_BROWSER=1 skips this test knowingly, as test/browser-editor.test.js.
  */
-const fs = require('node:fs');
-const path = require('node:path');
-require('should');
-const bcrypt = require('bcryptjs');
-const { chromium } = require('playwright-core');
-const { startNodeRed } = require('./support/node-red');
-const { MERCHANT } = require('./support/fixtures');
-const { startSimulator } = require('../dist/simulator');
-const tools = require('./support/tools');
+import fs = require('node:fs');
+import path = require('node:path');
+import 'should';
+import bcrypt = require('bcryptjs');
+import { chromium } from 'playwright-core';
+import { startNodeRed } from './support/node-red';
+import { MERCHANT } from './support/fixtures';
+import { startSimulator } from '../dist/simulator';
+import tools = require('./support/tools');
 
 const ROOT = path.join(__dirname, '..');
 const ARTIFACTS = path.join(__dirname, 'artifacts');
@@ -46,7 +46,7 @@ describe('the SSI ECR sidebar in a real browser (headless Chromium, Node-RED 4, 
   let browser;
   let admin;
   let viewer;
-  const problems = [];
+  const problems: string[] = [];
 
   /** A page logged in as `username`, with the editor loaded. */
   async function editorAs(username) {
@@ -132,7 +132,7 @@ describe('the SSI ECR sidebar in a real browser (headless Chromium, Node-RED 4, 
   });
 
   afterEach(async function () {
-    if (this.currentTest.state === 'failed' && admin) await admin.screenshot({ path: path.join(ARTIFACTS, 'failure-sidebar.png') }).catch(() => {});
+    if (this.currentTest!.state === 'failed' && admin) await admin.screenshot({ path: path.join(ARTIFACTS, 'failure-sidebar.png') }).catch(() => {});
   });
 
   after(async () => {
@@ -151,7 +151,7 @@ describe('the SSI ECR sidebar in a real browser (headless Chromium, Node-RED 4, 
     await outcome.waitFor();
     (await outcome.locator('.ssi-ecr-outcome-main').textContent()).should.match(/^\d\d:\d\d:\d\d Purchase 24\.50 UAH · approved$/);
     (await outcome.locator('.ssi-ecr-outcome-detail').textContent()).should.match(/^\d{4,6}X+\d{4} · rrn \d+ · auth code \w+ · card payment$/);
-    await admin.waitForFunction(() => document.querySelector('.ssi-ecr-terminal[data-id="cfg1"] .ssi-ecr-status').textContent === 'ready');
+    await admin.waitForFunction(() => document.querySelector('.ssi-ecr-terminal[data-id="cfg1"] .ssi-ecr-status')!.textContent === 'ready');
     (await card.locator('.ssi-ecr-dot').getAttribute('class')).should.match(/ssi-ecr-dot-green/);
     (await card.locator('.ssi-ecr-firmware').textContent()).should.equal(TEXTS.firmware.v11);
   });

@@ -5,12 +5,12 @@
  * language does what it says and refuses what it cannot fill; the built files are what the sources make; each shared
  * block is written in one place only, is shared, and stands in every file that includes it, in both languages.
  */
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-require('should');
-const { renderFile, renderInclude } = require('../scripts/templates');
-const nodeHtml = require('../scripts/node-html');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import 'should';
+import { renderFile, renderInclude } from '../scripts/templates';
+import nodeHtml = require('../scripts/node-html');
 
 const ROOT = path.join(__dirname, '..');
 const NODES = path.join(ROOT, 'src', 'nodes');
@@ -59,7 +59,7 @@ describe('editor and help HTML: the template language (scripts/templates.js)', (
   });
 
   it('refuses what it cannot fill, naming the file: no such block, no value, a value nothing uses, an include of itself, a stray brace', () => {
-    const cases = [
+    const cases: [string, Record<string, string>, RegExp][] = [
       ['{{> missing}}', {}, /node\.html:1: \{\{> missing\}\}: no .*_shared\/missing\.html/],
       ['{{> row}}', { 'row.html': '<b>{{field}}</b>' }, /row\.html:1: \{\{field\}\} has no value and no default/],
       ['{{> row field="a" feild="b"}}', { 'row.html': '<b>{{field}}</b>' }, /row\.html: given feild, which it does not use/],

@@ -4,11 +4,12 @@
  * said (approved, not performed) and who they are go into the journal, and reconciling never delivers an outcome
  * for a record someone settled while it was asking the terminal.
  */
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-require('should');
-const { setup, purchase, waitFor, MERCHANT } = require('./support/fixtures');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import 'should';
+import { setup, purchase, waitFor, MERCHANT } from './support/fixtures';
+import type { Wire } from './support/wire';
 
 const onDisk = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
 
@@ -113,7 +114,7 @@ describe('Settling an unresolved operation by hand (library)', function () {
     const snapshot = { method: 'GetLastResult', error: false, errorCode: '', errorDescription: '', params: { transAmount: '1' } };
     fs.writeFileSync(file, JSON.stringify({ version: 1, records: [{ id: 'r4242', method: 'Purchase', params: purchase('4242'), tag: 'buy', startedAt: now, updatedAt: now, sentAt: now, acknowledged: true, step: 'unknown', snapshot }] }));
     const t = env.open('tcp', { journal: file });
-    const recovered = [];
+    const recovered: Wire[] = [];
     t.on('recovered', (r) => recovered.push(r));
     const reconciling = t.reconcile();
     // reconcile waits for the terminal to be idle; meanwhile a person settles it.

@@ -4,26 +4,27 @@
  * Ukrainian for every key the tab uses, its script registers the plugin without touching the page while it loads,
  * and a real Node-RED serves the tab and its messages in both languages. (The tab at work: browser-sidebar.test.js.)
  */
-const fs = require('node:fs');
-const path = require('node:path');
-const vm = require('node:vm');
-require('should');
-const { startNodeRed, request } = require('./support/node-red');
+import fs = require('node:fs');
+import path = require('node:path');
+import vm = require('node:vm');
+import 'should';
+import { startNodeRed, request } from './support/node-red';
 
 const ROOT = path.join(__dirname, '..');
 const SRC = path.join(ROOT, 'src', 'nodes');
-const PKG = require('../package.json');
+import PKG = require('../package.json');
+import type { Wire } from './support/wire';
 const NAME = 'ssi-ecr-sidebar';
 const read = (file) => fs.readFileSync(file, 'utf8');
 const catalogue = (lang) => JSON.parse(read(path.join(SRC, 'locales', lang, `${NAME}.json`)));
 const HTML = read(path.join(SRC, `${NAME}.html`));
-const REGISTRATION = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(HTML)[1];
+const REGISTRATION = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(HTML)![1];
 /** The tab's code, which the plugin's HTML loads first by its relative URL. */
 const SIDEBAR_JS = read(path.join(ROOT, 'resources', 'sidebar.js'));
 const SIDEBAR_TAG = '<script type="text/javascript" src="resources/@ssi-ecr/node-red/sidebar.js"></script>';
 const SCRIPT = `${SIDEBAR_JS}\n${REGISTRATION}`;
 
-function leaves(obj, prefix = '', out = []) {
+function leaves(obj, prefix = '', out: string[] = []) {
   for (const [k, v] of Object.entries(obj)) {
     if (v && typeof v === 'object') leaves(v, `${prefix}${k}.`, out);
     else out.push(`${prefix}${k}`);
@@ -58,25 +59,25 @@ describe('the SSI ECR sidebar plugin: its files', () => {
     const missing = [...used, ...made].filter((k) => typeof lookup(sidebar, k) !== 'string');
     missing.should.eql([]);
     // What the runtime says an outcome is has a word in the tab (last-outcomes.ts, OutcomeKind).
-    const kinds = /export type OutcomeKind = ([^;]+);/.exec(read(path.join(SRC, 'lib', 'last-outcomes.ts')))[1].match(/'[\w-]+'/g).map((q) => q.slice(1, -1));
+    const kinds = /export type OutcomeKind = ([^;]+);/.exec(read(path.join(SRC, 'lib', 'last-outcomes.ts')))![1].match(/'[\w-]+'/g)!.map((q) => q.slice(1, -1));
     kinds.forEach((k) => lookup(sidebar, `outcomes.${k}`).should.be.a.String());
   });
 
   it('registers the plugin and touches the page only once Node-RED adds it', () => {
-    const registered = [];
+    const registered: Wire[] = [];
     const $ = () => {
       throw new Error('the script touches the DOM while it loads');
     };
     const RED = { plugins: { registerPlugin: (id, def) => registered.push({ id, def }) }, _: (k) => k };
     HTML.indexOf(SIDEBAR_TAG).should.be.above(-1);
     HTML.indexOf(SIDEBAR_TAG).should.be.below(HTML.indexOf(REGISTRATION));
-    const window = {};
+    const window: { SsiEcrSidebar?: object } = {};
     const context = vm.createContext({ RED, $, console, window });
     vm.runInContext(SIDEBAR_JS, context, { filename: 'resources/sidebar.js' });
     vm.runInContext(REGISTRATION, context, { filename: `${NAME}.html` });
     registered.map((r) => r.id).should.eql([NAME]);
     (typeof registered[0].def.onadd).should.equal('function');
-    Object.keys(window.SsiEcrSidebar).sort().should.eql(['changed', 'content', 'refresh', 't']);
+    Object.keys(window.SsiEcrSidebar!).sort().should.eql(['changed', 'content', 'refresh', 't']);
   });
 
   it('writes every text from a flow as text: no html() or HTML built from data', () => {

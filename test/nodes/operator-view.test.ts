@@ -4,25 +4,26 @@
  * GET /ssi-ecr/terminals shows of each deployed terminal, what POST /ssi-ecr/journal/<id>/resolve/<record> with a
  * verdict sends to the flow (once, never twice), and who may do what.
  */
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-require('should');
-const bcrypt = require('bcryptjs');
-const { helper, nodeModules, simulator, next, buyerFlow } = require('./support');
-const { startNodeRed, request, freePort } = require('../support/node-red');
-const { waitFor, delay, MERCHANT } = require('../support/fixtures');
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import 'should';
+import bcrypt = require('bcryptjs');
+import { helper, nodeModules, simulator, next, buyerFlow } from './support';
+import { startNodeRed, request, freePort } from '../support/node-red';
+import { waitFor, delay, MERCHANT } from '../support/fixtures';
 
-const sidebar = require('../../dist/nodes/ssi-ecr-sidebar.js');
+import sidebar = require('../../dist/nodes/ssi-ecr-sidebar.js');
+import type { Wire } from '../support/wire';
 
 /** Loads a flow with the pack's nodes and the sidebar plugin, resolves when it is started. */
 function load(flow) {
-  return new Promise((resolve, reject) => helper.load([...nodeModules(flow), sidebar], flow, (err) => (err ? reject(err) : resolve())));
+  return new Promise<void>((resolve, reject) => helper.load([...nodeModules(flow), sidebar], flow, (err) => (err ? reject(err) : resolve())));
 }
 
 /** What a helper node receives from now on. */
 function collect(node) {
-  const got = [];
+  const got: Wire[] = [];
   node.on('input', (msg) => got.push(msg));
   return got;
 }
@@ -219,7 +220,7 @@ describe('the operator\'s view in Node-RED (admin API)', function () {
 
   it('tells the editors (RED.comms) when a terminal changes and when flows start; the notice carries nothing but the id', async () => {
     sim = await simulator({ phases: LIVE });
-    const notices = [];
+    const notices: Wire[] = [];
     const listen = (event) => notices.push(event);
     helper._events.on('comms', listen);
     try {

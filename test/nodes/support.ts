@@ -12,9 +12,10 @@ import CATALOGUES = require('../../src/nodes/locales/en-US/ssi-terminal.json');
 
 /**
  * The test helper, with what its published types leave out: the config node terminalConfig() makes ('term') is the
- * pack's config node (its hub, and its watch when it watches), and the runtime's log takes handlers (the helper's own spy stops when it unloads).
+ * pack's config node (its hub, and its watch when it watches), the runtime's log takes handlers (the helper's own spy
+ * stops when it unloads), and the runtime's events (comms) are on _events.
  */
-const helper = nodeRedHelper as { getNode(id: 'term'): TerminalConfigNode & { watch?: TerminalWatch }; _RED: { log: { addHandler(h: EventEmitter): void; removeHandler(h: EventEmitter): void } } } & typeof nodeRedHelper;
+const helper = nodeRedHelper as { getNode(id: 'term'): TerminalConfigNode & { watch?: TerminalWatch }; _RED: { log: { addHandler(h: EventEmitter): void; removeHandler(h: EventEmitter): void } }; _events: EventEmitter } & typeof nodeRedHelper;
 
 helper.init(require.resolve('node-red'));
 
