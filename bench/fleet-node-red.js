@@ -13,7 +13,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { child, pool } = require('./fleet-lib');
-const { freePort, request } = require('../test/support/node-red');
+// The tests' helpers are TypeScript: loaded through tsx.
+const { freePort, request } = require('tsx/cjs/api').require('../test/support/node-red', __filename);
 
 const root = path.join(__dirname, '..');
 const AMOUNT = 2450;

@@ -6,8 +6,8 @@
  */
 const { fork } = require('node:child_process');
 const path = require('node:path');
-/** A seeded PRNG: the same data every run. */
-const { mulberry32: prng } = require('../test/support/prng');
+/** A seeded PRNG: the same data every run (the tests' own, in TypeScript: loaded through tsx). */
+const { mulberry32: prng } = require('tsx/cjs/api').require('../test/support/prng', __filename);
 
 const T0 = process.hrtime.bigint();
 

@@ -74,7 +74,7 @@ async function pool(tasks, jobs, done) {
 
 async function main() {
   const { values } = parseArgs({ options: { jobs: { type: 'string', default: '2' }, keep: { type: 'boolean', default: false }, 'no-readme': { type: 'boolean', default: false }, only: { type: 'string' } } });
-  const tools = require('../test/support/tools');
+  const tools = require('tsx/cjs/api').require('../test/support/tools', __filename); // the tests' helpers are TypeScript
   const { nodeRuntime, npm, CACHE } = require('./matrix/runtime');
   const { runCombination, ROOT } = require('./matrix/combination');
   const started = Date.now();

@@ -10,8 +10,10 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { runtimeEnv } = require('./runtime');
-const { request, freePort } = require('../../test/support/node-red');
-const { ptyPair } = require('../../test/support/pty');
+// The tests' helpers are TypeScript: loaded through tsx.
+const tsx = require('tsx/cjs/api');
+const { request, freePort } = tsx.require('../../test/support/node-red', __filename);
+const { ptyPair } = tsx.require('../../test/support/pty', __filename);
 
 const ROOT = path.join(__dirname, '..', '..');
 const PKG = require('../../package.json');

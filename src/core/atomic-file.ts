@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 /** The temp file of one write of `path`. */
@@ -90,7 +90,8 @@ class WriterThread {
   }
 
   private start(): Worker {
-    const worker = new Worker(join(__dirname, 'atomic-file-worker.js'));
+    // The worker beside this module in its own form: .js when built, .ts when the tests run the sources (through tsx).
+    const worker = new Worker(join(__dirname, `atomic-file-worker${extname(__filename)}`));
     worker.unref();
     worker.on('message', ({ id, error }: { id: number; error?: { message: string; code?: string } }) => {
       const waiting = this.pending.get(id);
