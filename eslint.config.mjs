@@ -1,5 +1,6 @@
-// Lint for the whole repository: typescript-eslint's recommended type-aware rules on src/, the recommended
-// JavaScript rules on scripts, bench, tests and the editor's browser code; Prettier owns the layout.
+// Lint for the whole repository: typescript-eslint's recommended type-aware rules on src/ and the public-types test,
+// its recommended syntactic rules on the tests (which handle untyped wire data on purpose), the recommended
+// JavaScript rules on scripts, bench and the editor's browser code; Prettier owns the layout.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
@@ -11,12 +12,33 @@ export default tseslint.config(
   js.configs.recommended,
   {
     files: ['**/*.ts'],
+    ignores: ['test/**/*.ts', 'bench/**/*.ts'],
     extends: [...tseslint.configs.recommendedTypeChecked],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       // Passing on what was caught, or an AbortSignal's reason, keeps the error as it was; only-throw-error allows the
       // same for throw. A literal (reject('timeout')) is still refused.
       '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingAny: true, allowThrowingUnknown: true }],
+    },
+  },
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    extends: [...tseslint.configs.recommended],
+    languageOptions: { globals: { ...globals.node, ...globals.mocha } },
+    rules: {
+      // Tests load package.json, examples and modules where they need them (a lazy require() in a test), and
+      // `import x = require(...)` is TypeScript's own CommonJS import, typed like any other.
+      '@typescript-eslint/no-require-imports': 'off',
+    },
+  },
+  {
+    files: ['test/types/**/*.ts'],
+    extends: [...tseslint.configs.recommendedTypeChecked],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // The types test declares values to read their types, and calls wrong things on purpose (@ts-expect-error).
+      '@typescript-eslint/no-unused-vars': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
     },
   },
   {

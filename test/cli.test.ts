@@ -203,7 +203,7 @@ describe('ssi-ecr (the command line)', function () {
     it('refused by the terminal (unknown merchant, E07): exit 3, no money moved', async () => {
       const r = await ecr(['purchase', '100', '--merchant', '123456']);
       r.code.should.equal(3);
-      r.stderr.should.match(/^NOT PERFORMED  Purchase: refused by the terminal: E07/m).and.containEql('No money moved.');
+      r.stderr.should.match(/^NOT PERFORMED {2}Purchase: refused by the terminal: E07/m).and.containEql('No money moved.');
       sent('Purchase').should.have.length(1);
     });
 
@@ -248,7 +248,7 @@ describe('ssi-ecr (the command line)', function () {
       await simulator({ phases: { S02: 10000 } });
       const r = await ecr(['purchase', '2450', '--merchant', MERCHANT], {
         during: (child, stderr) => {
-          if (/S02  insert/.test(stderr) && !child.pressed) child.pressed = child.kill('SIGINT');
+          if (/S02 {2}insert/.test(stderr) && !child.pressed) child.pressed = child.kill('SIGINT');
         },
       });
       r.code.should.equal(1);
@@ -263,7 +263,7 @@ describe('ssi-ecr (the command line)', function () {
       let presses = 0;
       const r = await ecr(['purchase', '2450', '--merchant', MERCHANT, '--json'], {
         during: (child, stderr) => {
-          if (presses === 0 && /S04  connecting/.test(stderr)) presses += child.kill('SIGINT') ? 1 : 0;
+          if (presses === 0 && /S04 {2}connecting/.test(stderr)) presses += child.kill('SIGINT') ? 1 : 0;
           else if (presses === 1 && /Ctrl-C again stops waiting/.test(stderr)) presses += child.kill('SIGINT') ? 1 : 0;
         },
       });
@@ -278,7 +278,7 @@ describe('ssi-ecr (the command line)', function () {
       await simulator({ phases: { S04: 10000 } });
       const r = await ecr(['purchase', '2450', '--merchant', MERCHANT, '--json'], {
         during: (child, stderr) => {
-          if (/S04  connecting/.test(stderr) && !child.terminated) child.terminated = child.kill('SIGTERM');
+          if (/S04 {2}connecting/.test(stderr) && !child.terminated) child.terminated = child.kill('SIGTERM');
         },
       });
       r.code.should.equal(5);
@@ -321,7 +321,7 @@ describe('ssi-ecr (the command line)', function () {
       await later({ phases: { S02: 300 } });
       const r = await ecr(['purchase', '2450', '--merchant', MERCHANT], {
         during: (child, stderr) => {
-          if (/S08  waiting for the second step/.test(stderr) && !child.pressed) child.pressed = child.kill('SIGINT');
+          if (/S08 {2}waiting for the second step/.test(stderr) && !child.pressed) child.pressed = child.kill('SIGINT');
         },
       });
       r.code.should.equal(1);

@@ -14,7 +14,7 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import should = require('should');
+import 'should';
 import { chromium } from 'playwright-core';
 import { startNodeRed, request } from './support/node-red';
 import { startSimulator, type Simulator } from '../dist/simulator';

@@ -514,7 +514,7 @@ describe('editor: node definitions (src/nodes/*.html, as the build makes them)',
     };
     at('node-config-ssi-terminal-test').should.be.above(at('node-config-input-baudRate'));
     at('node-config-ssi-terminal-test').should.be.below(at('node-config-input-merchantId'));
-    const advanced = /<div class="ssi-terminal-advanced" style="display:none;">([\s\S]*?)\n    <\/div>\n/.exec(template);
+    const advanced = /<div class="ssi-terminal-advanced" style="display:none;">([\s\S]*?)\n {4}<\/div>\n/.exec(template);
     (advanced !== null).should.be.true('a collapsed Advanced section');
     const inside = [...advanced![1].matchAll(/id="node-config-input-(\w+)"/g)].map((m) => m[1]);
     inside.should.eql(['polling', 'pollInterval', 'requestTimeout', 'minRequestGap', 'connectTimeout', 'overallTimeout', 'unackedGrace', 'lrcEncoding']);

@@ -235,7 +235,8 @@ describe('example flows: the files', () => {
 function prepared(file, sim) {
   return read(file).map((n) => {
     if (MQTT_TYPES.has(n.type)) {
-      const { d, ...enabled } = n;
+      const enabled = { ...n };
+      delete enabled.d;
       return enabled;
     }
     // Not contacted at deploy nor watched: the requests these tests count are the flow's (deploy-probe.test.js).

@@ -36,7 +36,6 @@ const limit = (runs, usPerRun) => Math.max(60_000, Math.ceil((runs * usPerRun) /
 const timings: Record<string, { runs: number; ms: number; outcomes?: Record<string, number> }> = {};
 function report() {
   const parts = Object.entries(timings).map(([name, t]) => `${name} ${t.runs} runs in ${t.ms} ms`);
-  // eslint-disable-next-line no-console
   if (parts.length) console.log(`      fuzz: seed ${SEED}: ${parts.join('; ')}`);
   for (const name of Object.keys(timings)) delete timings[name];
 }
@@ -387,7 +386,6 @@ describe(`fuzz: validateRequest (seed ${SEED})`, function () {
     outcomes.UNKNOWN_METHOD.should.be.above(RUNS.validation * 0.02);
     outcomes.FRAME_TOO_LARGE.should.be.above(RUNS.validation * 0.01);
     timings.validation.outcomes = outcomes;
-    // eslint-disable-next-line no-console
     console.log(`      validation outcomes: ${JSON.stringify(outcomes)}`);
   });
 });

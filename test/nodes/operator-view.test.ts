@@ -232,7 +232,7 @@ describe('the operator\'s view in Node-RED (admin API)', function () {
       await waitFor(() => notices.some((n) => n.topic === 'ssi-ecr/terminal/term'), 2000, 'the terminal notice');
       for (const n of notices.filter((x) => x.topic.startsWith('ssi-ecr/'))) {
         n.should.have.property('retain', undefined);
-        (n.topic === 'ssi-ecr/terminal' ? n.data.should.eql({}) : n.data.should.eql({ id: 'term' }));
+        n.data.should.eql(n.topic === 'ssi-ecr/terminal' ? {} : { id: 'term' });
       }
       // A payment's statuses come in bursts: they are told as a few notices, not one per status.
       notices.filter((n) => n.topic === 'ssi-ecr/terminal/term').length.should.be.below(6);

@@ -6,7 +6,7 @@ import http = require('node:http');
 import should = require('should');
 import { helper, simulator, load, next, buyerFlow, statusText } from './support';
 import type { EventEmitter } from 'node:events';
-import { startNodeRed, request } from '../support/node-red';
+import { startNodeRed } from '../support/node-red';
 import { waitFor, MERCHANT } from '../support/fixtures';
 import type { AddressInfo } from 'node:net';
 import type { Wire } from '../support/wire';

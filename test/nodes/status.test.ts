@@ -6,7 +6,6 @@ import { purchases } from './seed';
 import { delay, waitFor } from '../support/fixtures';
 import type { Wire } from '../support/wire';
 
-const NS = '@ssi-ecr/node-red/ssi-terminal:ssi-terminal.status.';
 const S00 = { status: 'S00', text: 'idle', uk: 'термінал в режимі очікування', known: true, idle: true, online: true, needsZReport: false };
 
 describe('ssi-status node', function () {

@@ -293,7 +293,7 @@ async function healthy(terminal: Terminal, ms = 8000) {
     try {
       await terminal.request('PingDevice');
       return true;
-    } catch (err) {
+    } catch {
       if (Date.now() > until) return false;
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -1,5 +1,5 @@
 'use strict';
-import { Terminal, type OperationOptions, type TerminalOptions } from '../../src/core';
+import { Terminal, type OperationOptions } from '../../src/core';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
 
 const FAST = { S01: 0, S02: 0, S03: 0, S04: 0, S05: 0, S07: 0 };
