@@ -80,7 +80,7 @@ function garbage(size, rand) {
     '"{", right LRC': repeat(frameOf('{'), size),
     'bad LRC / 7 B': repeat([0x02, 0x66, 0x01, 0x00, 0x01, 0x41, 0x42], size),
     'start bytes': repeat([0x02], size),
-    'random': noise,
+    random: noise,
   };
 }
 
@@ -128,7 +128,7 @@ async function run({ quick }) {
   }
   const stream = Buffer.concat(frames);
   const chunks = [];
-  for (let at = 0; at < stream.length; ) {
+  for (let at = 0; at < stream.length;) {
     const size = 1 + Math.floor(rand() * 64);
     chunks.push(stream.subarray(at, at + size));
     at += size;
@@ -195,7 +195,11 @@ async function run({ quick }) {
     for (let i = 0; i < list.length; i++) decoder.push(list[i]);
   };
   // Throughput ratio per round: (garbage bytes / its time) / (valid bytes / its time), in %.
-  const throughput = (r, bytes) => ({ ratio: median(r.ours.map((t, k) => ((bytes / t) / (stream.length / r.base[k])) * 100)), mbps: bytes / 1e3 / median(r.ours), validMbps: stream.length / 1e3 / median(r.base) });
+  const throughput = (r, bytes) => ({
+    ratio: median(r.ours.map((t, k) => (bytes / t / (stream.length / r.base[k])) * 100)),
+    mbps: bytes / 1e3 / median(r.ours),
+    validMbps: stream.length / 1e3 / median(r.base),
+  });
   const perPattern = [];
   for (const [name, bytes] of patterns) {
     const chunked = in4k(bytes);

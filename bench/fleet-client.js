@@ -21,7 +21,10 @@ async function profiler() {
     async stop() {
       const { profile } = await post('Profiler.stop');
       session.disconnect();
-      require('node:fs').writeFileSync(require('node:path').join(process.env.FLEET_PROFILE, `fleet-client-${process.pid}.cpuprofile`), JSON.stringify(profile));
+      require('node:fs').writeFileSync(
+        require('node:path').join(process.env.FLEET_PROFILE, `fleet-client-${process.pid}.cpuprofile`),
+        JSON.stringify(profile),
+      );
     },
   };
 }

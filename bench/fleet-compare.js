@@ -24,7 +24,9 @@ async function compare({ a, b, rounds = 3, terminals, quick = false, log = () =>
     for (let i = 0; i < rounds; i++) {
       for (const side of i % 2 === 0 ? ['a', 'b'] : ['b', 'a']) {
         const r = await nodeRedRound({ ports, merchant, pollInterval: quick ? 50 : undefined, resolution: RESOLUTION, pack: side === 'a' ? a : b });
-        log(`${side} round ${i + 1}: ${r.approved}/${n} approved, delay p99 ${round(r.busy.p99, 2)} ms, max ${round(r.busy.max, 1)} ms, CPU ${round(r.cpuMs / 1000, 2)} s in ${round(r.wallMs / 1000, 2)} s, idle p99 ${round(r.idle.p99, 2)} ms`);
+        log(
+          `${side} round ${i + 1}: ${r.approved}/${n} approved, delay p99 ${round(r.busy.p99, 2)} ms, max ${round(r.busy.max, 1)} ms, CPU ${round(r.cpuMs / 1000, 2)} s in ${round(r.wallMs / 1000, 2)} s, idle p99 ${round(r.idle.p99, 2)} ms`,
+        );
         results[side].push(r);
       }
     }
@@ -53,7 +55,14 @@ if (require.main === module) {
     console.error('usage: node bench/fleet-compare.js --a DIR --b DIR [--rounds R] [--terminals N] [--quick]');
     process.exit(2);
   }
-  compare({ a, b, rounds: Number(opt('--rounds') ?? 3), terminals: opt('--terminals') && Number(opt('--terminals')), quick: args.includes('--quick'), log: (line) => console.error(line) }).then(
+  compare({
+    a,
+    b,
+    rounds: Number(opt('--rounds') ?? 3),
+    terminals: opt('--terminals') && Number(opt('--terminals')),
+    quick: args.includes('--quick'),
+    log: (line) => console.error(line),
+  }).then(
     (r) => console.log(JSON.stringify(r, null, 1)),
     (err) => {
       console.error(err);

@@ -28,11 +28,38 @@ function baseFlow(n) {
   const fan = `const out = new Array(${n});\nfor (let i = 0; i < ${n}; i++) out[i] = { payload: ${AMOUNT}, fleet: i };\nreturn out;`;
   return placed([
     { id: 'fleet-tab', type: 'tab', label: 'fleet' },
-    { id: 'fleet-go', type: 'inject', z: 'fleet-tab', name: 'all pay now', props: [{ p: 'payload' }], payload: '', payloadType: 'date', repeat: '', once: false, wires: [['fleet-fan']] },
+    {
+      id: 'fleet-go',
+      type: 'inject',
+      z: 'fleet-tab',
+      name: 'all pay now',
+      props: [{ p: 'payload' }],
+      payload: '',
+      payloadType: 'date',
+      repeat: '',
+      once: false,
+      wires: [['fleet-fan']],
+    },
     { id: 'fleet-fan', type: 'function', z: 'fleet-tab', name: 'fan out', func: n > 0 ? fan : 'return null;', outputs: n, wires: [] },
-    { id: 'fleet-count', type: 'function', z: 'fleet-tab', name: 'count', func: "global.get('fleet').record(msg, 'outcome');\nreturn null;", outputs: 0, wires: [] },
+    {
+      id: 'fleet-count',
+      type: 'function',
+      z: 'fleet-tab',
+      name: 'count',
+      func: "global.get('fleet').record(msg, 'outcome');\nreturn null;",
+      outputs: 0,
+      wires: [],
+    },
     { id: 'catch', type: 'catch', z: 'fleet-tab', name: '', scope: null, uncaught: false, wires: [['fleet-count-error']] },
-    { id: 'fleet-count-error', type: 'function', z: 'fleet-tab', name: 'count errors', func: "global.get('fleet').record(msg, 'error');\nreturn null;", outputs: 0, wires: [] },
+    {
+      id: 'fleet-count-error',
+      type: 'function',
+      z: 'fleet-tab',
+      name: 'count errors',
+      func: "global.get('fleet').record(msg, 'error');\nreturn null;",
+      outputs: 0,
+      wires: [],
+    },
   ]);
 }
 
@@ -52,8 +79,33 @@ function fleetFlow(ports, merchant, pollInterval) {
   const flow = baseFlow(ports.length);
   const fan = flow.find((n) => n.id === 'fleet-fan');
   ports.forEach((port, i) => {
-    flow.push({ id: `t${i}`, type: 'ssi-terminal', name: `terminal ${i}`, transport: 'tcp', host: '127.0.0.1', port, merchantId: merchant, currency: '980', pollInterval: pollInterval ?? '' });
-    flow.push(...placed([{ id: `p${i}`, type: 'ssi-purchase', z: 'fleet-tab', name: `till ${i}`, terminal: `t${i}`, units: 'minor', wires: [['fleet-count'], ['fleet-count']] }], 5 + i));
+    flow.push({
+      id: `t${i}`,
+      type: 'ssi-terminal',
+      name: `terminal ${i}`,
+      transport: 'tcp',
+      host: '127.0.0.1',
+      port,
+      merchantId: merchant,
+      currency: '980',
+      pollInterval: pollInterval ?? '',
+    });
+    flow.push(
+      ...placed(
+        [
+          {
+            id: `p${i}`,
+            type: 'ssi-purchase',
+            z: 'fleet-tab',
+            name: `till ${i}`,
+            terminal: `t${i}`,
+            units: 'minor',
+            wires: [['fleet-count'], ['fleet-count']],
+          },
+        ],
+        5 + i,
+      ),
+    );
     fan.wires.push([`p${i}`]);
   });
   return flow;
@@ -66,12 +118,22 @@ async function startNodeRed(flows, pack = root) {
   fs.symlinkSync(pack, path.join(userDir, 'node_modules', '@ssi-ecr', 'node-red'), 'dir');
   fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
   const port = await freePort();
-  const settings = { uiPort: port, uiHost: '127.0.0.1', flowFile: 'flows.json', credentialSecret: false, logging: { console: { level: 'warn' } }, telemetry: { enabled: false } };
+  const settings = {
+    uiPort: port,
+    uiHost: '127.0.0.1',
+    flowFile: 'flows.json',
+    credentialSecret: false,
+    logging: { console: { level: 'warn' } },
+    telemetry: { enabled: false },
+  };
   fs.writeFileSync(
     path.join(userDir, 'settings.js'),
     `const { fleet } = require(${JSON.stringify(path.join(__dirname, 'fleet-probe.js'))});\nmodule.exports = { ...${JSON.stringify(settings)}, functionGlobalContext: { fleet } };\n`,
   );
-  const red = child(path.join(root, 'node_modules', 'node-red', 'red.js'), { args: ['--userDir', userDir], execArgv: ['--expose-gc', ...(process.env.FLEET_NODE_RED_ARGS ? process.env.FLEET_NODE_RED_ARGS.split(' ') : [])] });
+  const red = child(path.join(root, 'node_modules', 'node-red', 'red.js'), {
+    args: ['--userDir', userDir],
+    execArgv: ['--expose-gc', ...(process.env.FLEET_NODE_RED_ARGS ? process.env.FLEET_NODE_RED_ARGS.split(' ') : [])],
+  });
   // FLEET_NODE_RED_LOG=dir: everything the process writes (e.g. what --trace-gc says), whole, in dir/node-red-<pid>.log.
   if (process.env.FLEET_NODE_RED_LOG) {
     const log = fs.createWriteStream(path.join(process.env.FLEET_NODE_RED_LOG, `node-red-${red.proc.pid}.log`));
@@ -82,7 +144,10 @@ async function startNodeRed(flows, pack = root) {
   const until = Date.now() + 60_000;
   for (;;) {
     if (red.proc.exitCode !== null) throw new Error(`Node-RED exited early:\n${red.output()}`);
-    const ok = await request(`${url}/settings`).then((r) => r.status === 200, () => false);
+    const ok = await request(`${url}/settings`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > until) {
       red.proc.kill('SIGKILL');
@@ -114,7 +179,11 @@ async function nodeRedRound({ ports, merchant, pollInterval, resolution, pack, l
     const mem0 = await red.call('memory');
 
     const deployStart = Date.now();
-    const deploy = await request(`${url}/flows`, { method: 'POST', headers: { 'Node-RED-Deployment-Type': 'full', 'Node-RED-API-Version': 'v1' }, body: fleetFlow(ports, merchant, pollInterval) });
+    const deploy = await request(`${url}/flows`, {
+      method: 'POST',
+      headers: { 'Node-RED-Deployment-Type': 'full', 'Node-RED-API-Version': 'v1' },
+      body: fleetFlow(ports, merchant, pollInterval),
+    });
     if (deploy.status !== 204 && deploy.status !== 200) throw new Error(`deploy failed: ${deploy.status} ${JSON.stringify(deploy.body)}`);
     for (const id of ['t0', `t${n - 1}`]) {
       const until = Date.now() + 30_000;
@@ -126,7 +195,9 @@ async function nodeRedRound({ ports, merchant, pollInterval, resolution, pack, l
     const deployMs = Date.now() - deployStart;
 
     const connectStart = Date.now();
-    const tests = await pool(ports, 32, (port, i) => request(`${url}/ssi-ecr/test-connection`, { method: 'POST', body: { id: `t${i}`, transport: 'tcp', host: '127.0.0.1', port } }));
+    const tests = await pool(ports, 32, (port, i) =>
+      request(`${url}/ssi-ecr/test-connection`, { method: 'POST', body: { id: `t${i}`, transport: 'tcp', host: '127.0.0.1', port } }),
+    );
     const connectMs = Date.now() - connectStart;
     const connectFailed = tests.filter((t) => !t.body || t.body.ok !== true).map((t) => JSON.stringify(t.body).slice(0, 200));
     const mem1 = await red.call('memory');
@@ -138,7 +209,18 @@ async function nodeRedRound({ ports, merchant, pollInterval, resolution, pack, l
     if (click.status !== 200) throw new Error(`inject failed: ${click.status} ${JSON.stringify(click.body)}\n${red.output()}`);
     const result = await red.call('wait', { timeout: 240_000 }, 300_000);
     const mem2 = await red.call('memory');
-    return { n, mem0, mem1, mem2, idle, deployMs, connectMs, connected: n - connectFailed.length, connectFailed: connectFailed.slice(0, 3), ...result };
+    return {
+      n,
+      mem0,
+      mem1,
+      mem2,
+      idle,
+      deployMs,
+      connectMs,
+      connected: n - connectFailed.length,
+      connectFailed: connectFailed.slice(0, 3),
+      ...result,
+    };
   } finally {
     await nr.stop();
   }

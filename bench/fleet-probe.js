@@ -40,7 +40,21 @@ serve({
     const histogram = monitorEventLoopDelay({ resolution });
     let finish;
     const finished = new Promise((resolve) => (finish = resolve));
-    run = { expected, amount, resolution, histogram, approved: 0, other: 0, errors: [], seen: [], doneAt: [], started: process.hrtime.bigint(), cpu: process.cpuUsage(), finish, finished };
+    run = {
+      expected,
+      amount,
+      resolution,
+      histogram,
+      approved: 0,
+      other: 0,
+      errors: [],
+      seen: [],
+      doneAt: [],
+      started: process.hrtime.bigint(),
+      cpu: process.cpuUsage(),
+      finish,
+      finished,
+    };
     histogram.enable();
     if (profiling) {
       profiling.connect();

@@ -37,7 +37,12 @@ function where(url) {
 }
 
 function label(frame) {
-  const file = frame.url ? frame.url.replace(/^file:\/\//, '').replace(`${root}/`, '').replace(/^.*\/node_modules\//, '') : '';
+  const file = frame.url
+    ? frame.url
+        .replace(/^file:\/\//, '')
+        .replace(`${root}/`, '')
+        .replace(/^.*\/node_modules\//, '')
+    : '';
   return `${frame.functionName || '(anonymous)'} ${file ? `${file}:${frame.lineNumber + 1}` : ''}`.trim();
 }
 
@@ -68,7 +73,9 @@ function summarise(profile, top = 25) {
     ...rows(byPlace, 20),
     '',
     `top ${top} functions by self time:`,
-    ...rows(byFunction, top + 1).filter((r) => !/\(idle\)$/.test(r)).slice(0, top),
+    ...rows(byFunction, top + 1)
+      .filter((r) => !/\(idle\)$/.test(r))
+      .slice(0, top),
   ].join('\n');
 }
 
@@ -86,7 +93,11 @@ function callers(profile, name, depth = 6, top = 8) {
     const key = chain.join(' < ');
     paths.set(key, (paths.get(key) ?? 0) + ms);
   }
-  return [...paths.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, ms]) => `${ms.toFixed(1).padStart(9)} ms  ${name} < ${k}`).join('\n');
+  return [...paths.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([k, ms]) => `${ms.toFixed(1).padStart(9)} ms  ${name} < ${k}`)
+    .join('\n');
 }
 
 /**
@@ -119,7 +130,13 @@ function bursts(profile, ms, top = 25) {
   // selfTimes() takes the delta after each sample: give each kept sample its own as the next one.
   sub.timeDeltas = [0, ...sub.timeDeltas];
   const sorted = lengths.slice().sort((a, b) => b - a);
-  return [`${lengths.length} turns without idle longer than ${ms} ms (longest ${sorted.slice(0, 8).map((x) => x.toFixed(1)).join(', ')} ms; ${lengths.reduce((a, b) => a + b, 0).toFixed(0)} ms in all):`, summarise(sub, top)].join('\n');
+  return [
+    `${lengths.length} turns without idle longer than ${ms} ms (longest ${sorted
+      .slice(0, 8)
+      .map((x) => x.toFixed(1))
+      .join(', ')} ms; ${lengths.reduce((a, b) => a + b, 0).toFixed(0)} ms in all):`,
+    summarise(sub, top),
+  ].join('\n');
 }
 
 module.exports = { summarise, selfTimes, callers, bursts };

@@ -9,7 +9,14 @@ const { serve, pool } = require('./fleet-lib');
 let sims = [];
 
 function counts() {
-  return sims.map((s) => ({ Purchase: s.counts.Purchase ?? 0, GetStatus: s.counts.GetStatus ?? 0, GetLastResult: s.counts.GetLastResult ?? 0, connections: s.totalConnections, open: s.connections, status: s.status }));
+  return sims.map((s) => ({
+    Purchase: s.counts.Purchase ?? 0,
+    GetStatus: s.counts.GetStatus ?? 0,
+    GetLastResult: s.counts.GetLastResult ?? 0,
+    connections: s.totalConnections,
+    open: s.connections,
+    status: s.status,
+  }));
 }
 
 async function stopAll() {

@@ -110,7 +110,10 @@ function rows(side, ids, n, results) {
       detail:
         `approved per round: ${completed.join(', ')}; Purchase requests at the simulators: ${results.map((r) => r.sim.requests).join(', ')} (terminals with ≠ 1: ${results.map((r) => r.sim.wrong).join(', ')}` +
         `${results.some((r) => r.duplicates) ? `; outcomes delivered twice: ${results.map((r) => r.duplicates).join(', ')}` : ''}); ` +
-        `last outcome after ${list(results.map((r) => r.lastDoneMs / 1000), 2)} s` +
+        `last outcome after ${list(
+          results.map((r) => r.lastDoneMs / 1000),
+          2,
+        )} s` +
         (errors.length ? `; errors: ${errors.slice(0, 2).join(' | ')}` : ''),
     },
     {
@@ -121,8 +124,23 @@ function rows(side, ids, n, results) {
       target: `≤ ${TARGET.delayMs} ms`,
       pass: judge(median(p99) <= TARGET.delayMs),
       detail:
-        `rounds: ${list(p99, 2)} ms; max ${list(results.map((r) => r.busy.max), 1)} ms; CPU ${list(results.map((r) => r.cpuMs / 1000), 2)} s in ${list(results.map((r) => r.wallMs / 1000), 2)} s; idle with all connected p99 ${list(results.map((r) => r.idle.p99), 2)} ms ` +
-        `(delay = timer interval − ${RESOLUTION} ms resolution; raw interval p99 ${list(results.map((r) => r.busy.rawP99), 2)} ms)`,
+        `rounds: ${list(p99, 2)} ms; max ${list(
+          results.map((r) => r.busy.max),
+          1,
+        )} ms; CPU ${list(
+          results.map((r) => r.cpuMs / 1000),
+          2,
+        )} s in ${list(
+          results.map((r) => r.wallMs / 1000),
+          2,
+        )} s; idle with all connected p99 ${list(
+          results.map((r) => r.idle.p99),
+          2,
+        )} ms ` +
+        `(delay = timer interval − ${RESOLUTION} ms resolution; raw interval p99 ${list(
+          results.map((r) => r.busy.rawP99),
+          2,
+        )} ms)`,
     },
     {
       id: ids[2],
@@ -133,7 +151,10 @@ function rows(side, ids, n, results) {
       pass: results.every((r) => r.connected === n) ? judge(median(perTerminal) <= TARGET.kibPerTerminal) : false,
       detail:
         `(RSS with ${n} connected − RSS with none) / ${n}, after gc: rounds ${list(perTerminal)} KiB; ` +
-        `connected ${results.map((r) => r.connected).join(', ')} in ${list(results.map((r) => r.connectMs / 1000), 2)} s${results.some((r) => r.connectFailed.length) ? ` (${results.flatMap((r) => r.connectFailed)[0]})` : ''}; ` +
+        `connected ${results.map((r) => r.connected).join(', ')} in ${list(
+          results.map((r) => r.connectMs / 1000),
+          2,
+        )} s${results.some((r) => r.connectFailed.length) ? ` (${results.flatMap((r) => r.connectFailed)[0]})` : ''}; ` +
         `RSS ${list(results.map((r) => r.mem0.rss / 2 ** 20))} → ${list(results.map((r) => r.mem1.rss / 2 ** 20))} MiB; ` +
         `of it JS heap ${round(median(heapPer))}, external ${round(median(extPer))} KiB/terminal; after the purchases ${round(median(afterPer))} KiB/terminal`,
     },
@@ -144,7 +165,9 @@ async function run({ quick = false, terminals, rounds, only, log = () => {} } = 
   if (only !== undefined && only !== 'library' && only !== 'node-red') throw new Error(`fleet: --only takes library or node-red; got ${only}`);
   const p = plan({ quick, terminals, rounds });
   const limit = checkFileLimit(p.n);
-  log(`fleet: ${p.n} terminals, ${p.rounds} rounds; open files: ${limit ? `limit ${limit.hard} per process` : 'limit unknown'}, about ${files(p.n, 2)} needed by the simulators' process, ${files(p.n, 1)} by the client and by Node-RED`);
+  log(
+    `fleet: ${p.n} terminals, ${p.rounds} rounds; open files: ${limit ? `limit ${limit.hard} per process` : 'limit unknown'}, about ${files(p.n, 2)} needed by the simulators' process, ${files(p.n, 1)} by the client and by Node-RED`,
+  );
   const sims = child(path.join(__dirname, 'fleet-sims.js'));
   try {
     const { ports, merchant, ms } = await sims.call('start', { count: p.n, phases: p.phases }, 120_000);
@@ -152,7 +175,9 @@ async function run({ quick = false, terminals, rounds, only, log = () => {} } = 
     const lib = [];
     for (let i = 0; i < (only === 'node-red' ? 0 : p.rounds); i++) {
       const r = await libraryRound(sims, ports, merchant, p);
-      log(`fleet: library round ${i + 1}: ${r.approved}/${p.n} approved in ${round(r.lastDoneMs / 1000, 2)} s, delay p99 ${round(r.busy.p99, 2)} ms, ${round(kib(r.mem1.rss - r.mem0.rss) / p.n, 1)} KiB/terminal`);
+      log(
+        `fleet: library round ${i + 1}: ${r.approved}/${p.n} approved in ${round(r.lastDoneMs / 1000, 2)} s, delay p99 ${round(r.busy.p99, 2)} ms, ${round(kib(r.mem1.rss - r.mem0.rss) / p.n, 1)} KiB/terminal`,
+      );
       lib.push(r);
     }
     const red = [];
@@ -161,10 +186,15 @@ async function run({ quick = false, terminals, rounds, only, log = () => {} } = 
       const r = await nodeRedRound({ ports, merchant, pollInterval: p.pollInterval, resolution: RESOLUTION, log });
       const after = (await sims.call('counts')).counts;
       r.sim = purchaseCheck(before, after);
-      log(`fleet: Node-RED round ${i + 1}: ${r.approved}/${p.n} approved in ${round(r.lastDoneMs / 1000, 2)} s, delay p99 ${round(r.busy.p99, 2)} ms, ${round(kib(r.mem1.rss - r.mem0.rss) / p.n, 1)} KiB/terminal`);
+      log(
+        `fleet: Node-RED round ${i + 1}: ${r.approved}/${p.n} approved in ${round(r.lastDoneMs / 1000, 2)} s, delay p99 ${round(r.busy.p99, 2)} ms, ${round(kib(r.mem1.rss - r.mem0.rss) / p.n, 1)} KiB/terminal`,
+      );
       red.push(r);
     }
-    const list = [...(lib.length ? rows('library', ['5a', '5b', '5c'], p.n, lib) : []), ...(red.length ? rows('Node-RED', ['5d', '5e', '5f'], p.n, red) : [])];
+    const list = [
+      ...(lib.length ? rows('library', ['5a', '5b', '5c'], p.n, lib) : []),
+      ...(red.length ? rows('Node-RED', ['5d', '5e', '5f'], p.n, red) : []),
+    ];
     list[0].detail += `; simulators in another process, ${ports.length} TCP listeners; open-file limit ${limit ? limit.hard : 'unknown'} per process`;
     return list;
   } finally {

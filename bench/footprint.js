@@ -26,10 +26,15 @@ function coldRequire(what) {
 function npmPack() {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   return new Promise((resolve, reject) => {
-    execFile(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, maxBuffer: 16 * 1024 * 1024, shell: process.platform === 'win32' }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`npm pack --dry-run failed: ${stderr || err.message}`));
-      resolve(JSON.parse(stdout)[0]);
-    });
+    execFile(
+      npm,
+      ['pack', '--dry-run', '--json', '--ignore-scripts'],
+      { cwd: root, maxBuffer: 16 * 1024 * 1024, shell: process.platform === 'win32' },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`npm pack --dry-run failed: ${stderr || err.message}`));
+        resolve(JSON.parse(stdout)[0]);
+      },
+    );
   });
 }
 

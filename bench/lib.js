@@ -85,7 +85,9 @@ function fmt(value, digits = 3) {
 /** A simulator (`startSimulator(options)`) in a child process, so the bench measures only the client's work. */
 function simulatorProcess(options = {}) {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, 'sim-process.js'), [JSON.stringify({ port: 0, httpPort: false, ...options })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(path.join(__dirname, 'sim-process.js'), [JSON.stringify({ port: 0, httpPort: false, ...options })], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const fail = (err) => reject(err instanceof Error ? err : new Error(`simulator process exited (${err})`));
     child.once('error', fail);
     child.once('exit', fail);

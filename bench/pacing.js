@@ -52,8 +52,13 @@ async function purchase(minRequestGap, phases) {
     const result = await terminal.transact('Purchase', PARAMS);
     const done = hrMs();
     if (result.params.transactionResult !== 'APPROVED') throw new Error(`pacing bench: purchase not approved (${result.params.transactionResult})`);
-    const delta = Object.fromEntries(Object.entries(sim.counts).map(([m, c]) => [m, c - (before[m] || 0)]).filter(([, c]) => c > 0));
-    if (delta.Purchase !== 2 || delta['Purchase#2'] !== 1) throw new Error(`pacing bench: a purchase is one step 1 and one step 2; the simulator got ${JSON.stringify(delta)}`);
+    const delta = Object.fromEntries(
+      Object.entries(sim.counts)
+        .map(([m, c]) => [m, c - (before[m] || 0)])
+        .filter(([, c]) => c > 0),
+    );
+    if (delta.Purchase !== 2 || delta['Purchase#2'] !== 1)
+      throw new Error(`pacing bench: a purchase is one step 1 and one step 2; the simulator got ${JSON.stringify(delta)}`);
     if (idleAt === undefined) throw new Error('pacing bench: the simulator never reported S00');
     return { total: done - started, latency: done - idleAt, requests: requests(delta), byMethod: delta };
   } finally {

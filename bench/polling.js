@@ -34,7 +34,8 @@ async function purchase(polling, phases, base) {
   try {
     const result = await terminal.transact('Purchase', PARAMS);
     const done = hrMs();
-    if (result.params.transactionResult !== 'APPROVED_ONLINE') throw new Error(`polling bench: purchase not approved (${result.params.transactionResult})`);
+    if (result.params.transactionResult !== 'APPROVED_ONLINE')
+      throw new Error(`polling bench: purchase not approved (${result.params.transactionResult})`);
     if (idleAt === undefined) throw new Error('polling bench: the simulator never reported S00');
     if (sim.counts.Purchase !== 1) throw new Error('polling bench: Purchase sent more than once');
     return { latency: done - idleAt, polls: sim.counts.GetStatus };

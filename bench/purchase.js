@@ -97,7 +97,18 @@ async function nodeVsLibrary({ quick }) {
   helper.settings({ logging: { console: { level: 'off' } } });
   const sim = await simulatorProcess({ phases: FAST });
   const flow = [
-    { id: 'term', type: 'ssi-terminal', name: 'sim', transport: 'tcp', host: '127.0.0.1', port: sim.port, merchantId: MERCHANT, currency: '980', pollInterval: POLL, polling: POLLING },
+    {
+      id: 'term',
+      type: 'ssi-terminal',
+      name: 'sim',
+      transport: 'tcp',
+      host: '127.0.0.1',
+      port: sim.port,
+      merchantId: MERCHANT,
+      currency: '980',
+      pollInterval: POLL,
+      polling: POLLING,
+    },
     { id: 'buy', type: 'ssi-purchase', terminal: 'term', units: 'minor', wires: [['ok'], ['no']] },
     { id: 'ok', type: 'helper' },
     { id: 'no', type: 'helper' },

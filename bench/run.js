@@ -47,7 +47,8 @@ async function main() {
     try {
       const got = await require(file).run({ quick });
       const bad = (Array.isArray(got) ? got : [got]).filter((r) => !validRow(r));
-      if (!Array.isArray(got) || bad.length) throw new Error(`returned rows that are not { id, figure, value (a number), unit, target, pass }: ${JSON.stringify(bad.length ? bad : got)}`);
+      if (!Array.isArray(got) || bad.length)
+        throw new Error(`returned rows that are not { id, figure, value (a number), unit, target, pass }: ${JSON.stringify(bad.length ? bad : got)}`);
       rows.push(...got);
       process.stderr.write(`${fmt((Date.now() - started) / 1000)} s\n`);
     } catch (err) {
@@ -56,11 +57,21 @@ async function main() {
       console.error(`bench ${name} failed:`, err);
     }
   }
-  const report = { date: new Date().toISOString(), node: process.version, platform: `${process.platform} ${process.arch}`, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, quick, rows };
+  const report = {
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    quick,
+    rows,
+  };
   fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\n${formatTable(rows)}\n`);
   const missed = rows.filter((r) => r.pass === false).length;
-  console.log(`${rows.length} figures, ${missed} target${missed === 1 ? '' : 's'} missed; node ${process.version}, ${report.cpus} CPUs${quick ? '; QUICK MODE: sizes too small to mean anything' : ''}; written to ${out.startsWith(process.cwd() + path.sep) ? path.relative(process.cwd(), out) : out}`);
+  console.log(
+    `${rows.length} figures, ${missed} target${missed === 1 ? '' : 's'} missed; node ${process.version}, ${report.cpus} CPUs${quick ? '; QUICK MODE: sizes too small to mean anything' : ''}; written to ${out.startsWith(process.cwd() + path.sep) ? path.relative(process.cwd(), out) : out}`,
+  );
   if (failures.length) {
     console.error(`bench failed: ${failures.map((f) => f.name).join(', ')}`);
     process.exitCode = 1;

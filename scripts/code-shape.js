@@ -63,9 +63,11 @@ function nameOf(node, source) {
   if (node.kind === ts.SyntaxKind.Constructor) return `${cls}constructor`;
   if (own) return `${cls}${own}`;
   const parent = node.parent;
-  if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) && parent.name) return parent.name.getText(source);
+  if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) && parent.name)
+    return parent.name.getText(source);
   if (parent && ts.isParenthesizedExpression(parent) && ts.isCallExpression(parent.parent)) return '(called at once)';
-  if (parent && (ts.isCallExpression(parent) || ts.isNewExpression(parent))) return `(callback of ${ts.isNewExpression(parent) ? 'new ' : ''}${parent.expression.getText(source).slice(0, 40)})`;
+  if (parent && (ts.isCallExpression(parent) || ts.isNewExpression(parent)))
+    return `(callback of ${ts.isNewExpression(parent) ? 'new ' : ''}${parent.expression.getText(source).slice(0, 40)})`;
   return '(anonymous)';
 }
 

@@ -13,7 +13,10 @@ const README = path.join(__dirname, '..', 'README.md');
 function methodTable() {
   const rows = METHOD_NAMES.map((name) => {
     const m = METHODS[name];
-    const params = Object.entries(m.params).map(([k, r]) => `${k}${r === 'O' ? '?' : ''} (${REQUEST_KEYS[k].notation})`).join(', ') || '—';
+    const params =
+      Object.entries(m.params)
+        .map(([k, r]) => `${k}${r === 'O' ? '?' : ''} (${REQUEST_KEYS[k].notation})`)
+        .join(', ') || '—';
     const how = m.resultMethod
       ? `\`transact\` → ${m.resultMethod}`
       : `\`request\`${m.whileBusy ? ', also while busy' : ''}${busyAfterAnswer(m) ? ', done when printed' : ''}`;
@@ -23,7 +26,9 @@ function methodTable() {
 }
 
 function amountTable() {
-  const rows = Object.entries(TEST_AMOUNTS).map(([amount, o]) => `| \`${amount}\` (${(Number(amount) / 100).toFixed(2)}) | ${o.result} | ${o.errorCode ?? ''} | ${o.doc} |`);
+  const rows = Object.entries(TEST_AMOUNTS).map(
+    ([amount, o]) => `| \`${amount}\` (${(Number(amount) / 100).toFixed(2)}) | ${o.result} | ${o.errorCode ?? ''} | ${o.doc} |`,
+  );
   return ['| transAmount | transactionResult | errorCode | what happens |', '|---|---|---|---|', ...rows].join('\n');
 }
 

@@ -21,12 +21,21 @@ function types(root = ROOT) {
 
 /** The help languages: the folders of src/nodes/help but _shared. */
 function languages(root = ROOT) {
-  return fs.readdirSync(path.join(root, 'src', 'nodes', 'help'), { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith('_')).map((d) => d.name).sort();
+  return fs
+    .readdirSync(path.join(root, 'src', 'nodes', 'help'), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('_'))
+    .map((d) => d.name)
+    .sort();
 }
 
 /** The templates in dir, by name: every .html file directly in it. */
-const templates = (dir) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.html')).sort() : []);
+const templates = (dir) =>
+  fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.html'))
+        .sort()
+    : [];
 
 /**
  * Every generated file: [{ source, out, type, lang, text, includes }], out relative to root, includes the shared
@@ -52,10 +61,12 @@ function nodeHtml(root = ROOT) {
 
 /** The generated files whose copy in dist/ is missing or differs from what the sources make now. */
 function stale(root = ROOT) {
-  return nodeHtml(root).filter((f) => {
-    const built = path.join(root, f.out);
-    return !fs.existsSync(built) || fs.readFileSync(built, 'utf8') !== f.text;
-  }).map((f) => f.out);
+  return nodeHtml(root)
+    .filter((f) => {
+      const built = path.join(root, f.out);
+      return !fs.existsSync(built) || fs.readFileSync(built, 'utf8') !== f.text;
+    })
+    .map((f) => f.out);
 }
 
 /** Writes every generated file into dist/, and removes the HTML there that no source makes any more. */

@@ -16,7 +16,7 @@ const CATALOGUE = 'https://catalogue.nodered.org/catalogue.json';
 const toolDir = path.dirname(require.resolve('node-red-dev/package.json'));
 const axios = require(require.resolve('axios', { paths: [toolDir] }));
 const realAdapter = axios.defaults.adapter;
-if (typeof realAdapter !== 'function') throw new Error('offline-catalogue: node-red-dev\'s axios has no default adapter to wrap');
+if (typeof realAdapter !== 'function') throw new Error("offline-catalogue: node-red-dev's axios has no default adapter to wrap");
 
 axios.defaults.adapter = function offlineCatalogue(config) {
   if (String(config.method).toLowerCase() !== 'get' || config.url !== CATALOGUE) return realAdapter(config);

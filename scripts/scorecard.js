@@ -37,13 +37,7 @@ const CHECKS = {
 const OFFLINE = ['P08', 'N01'];
 
 /** Output lines that are not problems: the tool's headings, its passes, the preload's notes and its last word. */
-const FINE = [
-  /^ {4}---Validating (Package|Nodes|Dependencies)---$/,
-  /^ {3}\S+@\S+$/,
-  /^✅ /,
-  /^offline-catalogue: answered GET /,
-  /^Complete$/,
-];
+const FINE = [/^ {4}---Validating (Package|Nodes|Dependencies)---$/, /^ {3}\S+@\S+$/, /^✅ /, /^offline-catalogue: answered GET /, /^Complete$/];
 
 /**
  * Runs the tool on dir; resolves { output, code, scorecard, failed, problems, answered }: the whole output
@@ -61,8 +55,11 @@ async function scorecard(dir = ROOT) {
     let code;
     try {
       code = await new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ['-r', PRELOAD, TOOL, 'validate', '--path', path.resolve(dir), '--output', cardFile],
-          { cwd: dir, stdio: ['ignore', fd, fd], env: { ...process.env, FORCE_COLOR: '0' } });
+        const child = spawn(process.execPath, ['-r', PRELOAD, TOOL, 'validate', '--path', path.resolve(dir), '--output', cardFile], {
+          cwd: dir,
+          stdio: ['ignore', fd, fd],
+          env: { ...process.env, FORCE_COLOR: '0' },
+        });
         child.on('error', reject);
         child.on('exit', (c, signal) => resolve(signal ? signal : c));
       });
@@ -86,16 +83,19 @@ async function scorecard(dir = ROOT) {
 module.exports = { scorecard, CHECKS, OFFLINE, ROOT };
 
 if (require.main === module) {
-  scorecard(process.argv[2] || ROOT).then((result) => {
-    process.stdout.write(result.output);
-    console.log('\nScorecard (catalogue.nodered.org answered offline with an empty catalogue, so %s pass without it):', OFFLINE.join(' and '));
-    for (const [id, what] of Object.entries(CHECKS)) {
-      console.log(`  ${result.failed.includes(id) ? 'FAIL' : 'pass'} ${id} ${what}${OFFLINE.includes(id) ? ' (offline)' : ''}`);
-    }
-    for (const line of result.problems) console.log(`  problem: ${line}`);
-    process.exitCode = result.failed.length === 0 && result.problems.length === 0 ? 0 : 1;
-  }, (err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
+  scorecard(process.argv[2] || ROOT).then(
+    (result) => {
+      process.stdout.write(result.output);
+      console.log('\nScorecard (catalogue.nodered.org answered offline with an empty catalogue, so %s pass without it):', OFFLINE.join(' and '));
+      for (const [id, what] of Object.entries(CHECKS)) {
+        console.log(`  ${result.failed.includes(id) ? 'FAIL' : 'pass'} ${id} ${what}${OFFLINE.includes(id) ? ' (offline)' : ''}`);
+      }
+      for (const line of result.problems) console.log(`  problem: ${line}`);
+      process.exitCode = result.failed.length === 0 && result.problems.length === 0 ? 0 : 1;
+    },
+    (err) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -49,7 +49,8 @@ function ensureFree(port, host, what, hint) {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', (err) => {
-      if (err.code === 'EADDRINUSE' || err.code === 'EACCES') reject(new StartError(`Port ${port} is in use (${what} cannot listen on ${host}:${port}): stop what runs there or ${hint}`));
+      if (err.code === 'EADDRINUSE' || err.code === 'EACCES')
+        reject(new StartError(`Port ${port} is in use (${what} cannot listen on ${host}:${port}): stop what runs there or ${hint}`));
       else reject(err);
     });
     server.listen(port, host, () => server.close(resolve));
@@ -93,7 +94,11 @@ function readExamples() {
     .readdirSync(EXAMPLES)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((file) => ({ file, title: file.replace(/\.json$/, '').replace(/^\d+\s*[-–]?\s*/, ''), nodes: JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8')) }));
+    .map((file) => ({
+      file,
+      title: file.replace(/\.json$/, '').replace(/^\d+\s*[-–]?\s*/, ''),
+      nodes: JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8')),
+    }));
 }
 
 /** Replaces every string equal to a key of `ids` in a node's properties (wires, z, scope, config references, …). */
@@ -109,7 +114,13 @@ function otherTerminalPorts(examples) {
   const ports = new Set();
   for (const ex of examples) {
     for (const n of ex.nodes) {
-      if (n.type === 'ssi-terminal' && (n.transport || 'tcp') === 'tcp' && n.host === DEFAULT_TERMINAL.host && Number(n.port) !== DEFAULT_TERMINAL.port) ports.add(Number(n.port));
+      if (
+        n.type === 'ssi-terminal' &&
+        (n.transport || 'tcp') === 'tcp' &&
+        n.host === DEFAULT_TERMINAL.host &&
+        Number(n.port) !== DEFAULT_TERMINAL.port
+      )
+        ports.add(Number(n.port));
     }
   }
   return [...ports].sort((a, b) => a - b);
@@ -131,10 +142,21 @@ function flowsFromExamples(examples, sims, { mqttUp }) {
   for (const ex of examples) {
     const tab = hexId('tab', ex.file);
     const comment = ex.nodes.find((n) => n.type === 'comment');
-    flows.push({ id: tab, type: 'tab', label: ex.title, disabled: false, info: comment ? `${comment.name}\n\n${comment.info ?? ''}`.trim() : '', env: [] });
+    flows.push({
+      id: tab,
+      type: 'tab',
+      label: ex.title,
+      disabled: false,
+      info: comment ? `${comment.name}\n\n${comment.info ?? ''}`.trim() : '',
+      env: [],
+    });
     const ids = new Map();
     for (const n of ex.nodes) {
-      if (simulated(n, sims)) ids.set(n.id, Number(n.port) === DEFAULT_TERMINAL.port ? hexId('ssi-terminal', 'simulator') : hexId('ssi-terminal', 'simulator', String(n.port)));
+      if (simulated(n, sims))
+        ids.set(
+          n.id,
+          Number(n.port) === DEFAULT_TERMINAL.port ? hexId('ssi-terminal', 'simulator') : hexId('ssi-terminal', 'simulator', String(n.port)),
+        );
       // Brokers alike in every setting are one connection; the fleet's (MQTT 5, a last will) stays its own.
       else if (n.type === 'mqtt-broker') ids.set(n.id, hexId('mqtt-broker', JSON.stringify({ ...n, id: undefined, name: undefined })));
       else ids.set(n.id, hexId(tab, n.id));
@@ -165,7 +187,8 @@ function flowsFromExamples(examples, sims, { mqttUp }) {
     }
   }
   const withMqtt = examples.filter((ex) => ex.nodes.some((n) => n.type === 'mqtt in' || n.type === 'mqtt out')).map((ex) => `"${ex.title}"`);
-  if (!mqttUp && withMqtt.length) notes.push(`the MQTT nodes (tab ${withMqtt.join(', ')}) are disabled: no MQTT broker answers on 127.0.0.1:1883; enable them when you run one`);
+  if (!mqttUp && withMqtt.length)
+    notes.push(`the MQTT nodes (tab ${withMqtt.join(', ')}) are disabled: no MQTT broker answers on 127.0.0.1:1883; enable them when you run one`);
   return { flows: [...flows, ...shared.values()], notes };
 }
 
@@ -245,7 +268,10 @@ function prepareUserDir(userDir, examples, sims, { mqttUp }) {
   const pkgFile = path.join(userDir, 'package.json');
   if (!fs.existsSync(pkgFile)) {
     const rel = path.relative(userDir, root).split(path.sep).join('/') || '.';
-    fs.writeFileSync(pkgFile, `${JSON.stringify({ name: 'node-red-project', description: 'Node-RED of npm start (@ssi-ecr/node-red)', version: '0.0.1', private: true, dependencies: { [pkg.name]: `file:${rel}` } }, null, 4)}\n`);
+    fs.writeFileSync(
+      pkgFile,
+      `${JSON.stringify({ name: 'node-red-project', description: 'Node-RED of npm start (@ssi-ecr/node-red)', version: '0.0.1', private: true, dependencies: { [pkg.name]: `file:${rel}` } }, null, 4)}\n`,
+    );
   }
   const settingsFile = path.join(userDir, 'settings.js');
   if (!fs.existsSync(settingsFile)) fs.writeFileSync(settingsFile, SETTINGS);
@@ -277,7 +303,9 @@ function prepareUserDir(userDir, examples, sims, { mqttUp }) {
     const flows = JSON.parse(fs.readFileSync(flowFile, 'utf8'));
     const terminals = Array.isArray(flows) ? flows.filter((n) => n && n.type === 'ssi-terminal') : [];
     if (terminals.length && !terminals.some((n) => (n.transport || 'tcp') === 'tcp' && Number(n.port) === sim.port)) {
-      notes.push(`no ssi-terminal in ${flowFile} points at port ${sim.port}: open its settings and set port ${sim.port}, or delete flows.json to start again from the examples`);
+      notes.push(
+        `no ssi-terminal in ${flowFile} points at port ${sim.port}: open its settings and set port ${sim.port}, or delete flows.json to start again from the examples`,
+      );
     }
   } catch (err) {
     notes.push(`${flowFile} could not be read (${err.message}); Node-RED will say more`);
@@ -329,14 +357,19 @@ async function main() {
   try {
     sim = await startSimulator({ port: simPort, stateFile });
   } catch (err) {
-    if (err.code === 'EADDRINUSE') throw new StartError(`Port ${err.port} is in use (the terminal simulator cannot listen on it): stop what runs there or set SIM_PORT (e.g. SIM_PORT=4000 npm start)`);
+    if (err.code === 'EADDRINUSE')
+      throw new StartError(
+        `Port ${err.port} is in use (the terminal simulator cannot listen on it): stop what runs there or set SIM_PORT (e.g. SIM_PORT=4000 npm start)`,
+      );
     throw err;
   }
 
   // An example whose module is not installed would stop every flow (Node-RED waits for its node types): left out.
   const all = readExamples();
   const examples = all.filter((ex) => missingModules(ex).length === 0);
-  const skipped = all.filter((ex) => !examples.includes(ex)).map((ex) => `the example "${ex.title}" is not loaded: it needs ${missingModules(ex).join(', ')} (npm install, or install it from the palette)`);
+  const skipped = all
+    .filter((ex) => !examples.includes(ex))
+    .map((ex) => `the example "${ex.title}" is not loaded: it needs ${missingModules(ex).join(', ')} (npm install, or install it from the palette)`);
   const sims = new Map([[DEFAULT_TERMINAL.port, sim]]);
   let child = null;
   let stopping = null;
@@ -370,11 +403,17 @@ async function main() {
         serialNumber: `SIM${n}`,
         merchants: [{ merchantId: '000000060007176', terminalIds: [`T${n}`] }],
       };
-      if (options.port > 65535) throw new StartError(`SIM_PORT ${simPort} leaves no port for the simulator of the example terminal at 127.0.0.1:${port} (SIM_PORT + ${port - DEFAULT_TERMINAL.port})`);
+      if (options.port > 65535)
+        throw new StartError(
+          `SIM_PORT ${simPort} leaves no port for the simulator of the example terminal at 127.0.0.1:${port} (SIM_PORT + ${port - DEFAULT_TERMINAL.port})`,
+        );
       try {
         sims.set(port, await startSimulator(options));
       } catch (err) {
-        if (err.code === 'EADDRINUSE') throw new StartError(`Port ${err.port} is in use (the simulator of the example terminal at 127.0.0.1:${port} cannot listen on it): stop what runs there or set SIM_PORT (e.g. SIM_PORT=4000 npm start)`);
+        if (err.code === 'EADDRINUSE')
+          throw new StartError(
+            `Port ${err.port} is in use (the simulator of the example terminal at 127.0.0.1:${port} cannot listen on it): stop what runs there or set SIM_PORT (e.g. SIM_PORT=4000 npm start)`,
+          );
         throw err;
       }
       others.push({ port, options });
@@ -403,7 +442,9 @@ async function main() {
     console.log('');
     console.log(`SSI ECR terminal simulator: ${tcp} (framed) and http://127.0.0.1:${sim.httpPort}/ (POST JSON), state in ${stateFile}`);
     for (const { port, options } of others) {
-      console.log(`  and a simulator for the example terminal at 127.0.0.1:${port}: tcp://127.0.0.1:${sims.get(port).port}, state in ${options.stateFile}`);
+      console.log(
+        `  and a simulator for the example terminal at 127.0.0.1:${port}: tcp://127.0.0.1:${sims.get(port).port}, state in ${options.stateFile}`,
+      );
     }
     console.log(`Node-RED ${nodeRedVersion} (pid ${child.pid}), user directory ${userDir}`);
     console.log(`  flows: ${prepared.flowFile}${prepared.created ? ' (from the examples, one tab each, terminal → ' + tcp + ')' : ' (yours, kept)'}`);
@@ -413,8 +454,15 @@ async function main() {
     console.log(`  click the inject 'buy coffee 24.50' on the Vending tab, then watch the debug sidebar.`);
     console.log(`  The examples are also under Menu › Import › Examples › ${pkg.name}.`);
     const dashboard = examples.find((ex) => ex.nodes.some((n) => n.type === 'ui-base'));
-    if (dashboard) console.log(`The venue dashboard ("${dashboard.title}"): ${editorUrl}${dashboard.nodes.find((n) => n.type === 'ui-base').path.replace(/^\//, '')}`);
-    console.log(`Test amounts: ${Object.entries(TEST_AMOUNTS).map(([a, o]) => `${a} ${o.result}`).join(', ')}; every other amount is approved.`);
+    if (dashboard)
+      console.log(
+        `The venue dashboard ("${dashboard.title}"): ${editorUrl}${dashboard.nodes.find((n) => n.type === 'ui-base').path.replace(/^\//, '')}`,
+      );
+    console.log(
+      `Test amounts: ${Object.entries(TEST_AMOUNTS)
+        .map(([a, o]) => `${a} ${o.result}`)
+        .join(', ')}; every other amount is approved.`,
+    );
     console.log('Or a purchase from a shell, without Node-RED (the ssi-ecr command line):');
     console.log(`  node dist/cli/main.js purchase 2450 --port ${sim.port} --merchant 000000060007176`);
     console.log('Ctrl-C stops the simulators and Node-RED.');

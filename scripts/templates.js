@@ -39,7 +39,10 @@ function parseInclude(body, where) {
 
 /** Every line of text but the empty ones, prefixed with indent. */
 function indent(text, prefix) {
-  return text.split('\n').map((line) => (line === '' ? line : prefix + line)).join('\n');
+  return text
+    .split('\n')
+    .map((line) => (line === '' ? line : prefix + line))
+    .join('\n');
 }
 
 /**
@@ -60,8 +63,11 @@ function renderFile(file, values, options = {}) {
       const shared = path.join(options.shared || path.join(path.dirname(file), '_shared'), `${name}.html`);
       if (!fs.existsSync(shared)) throw new Error(`${where}: {{> ${name}}}: no ${path.relative(process.cwd(), shared)}`);
       if (options.includes) options.includes(shared, params);
-      const inner = renderFile(shared, { type: values.type, ...params }, { ...options, shared: path.dirname(shared), stack: [...stack, file], given: Object.keys(params) })
-        .replace(/\n$/, '');
+      const inner = renderFile(
+        shared,
+        { type: values.type, ...params },
+        { ...options, shared: path.dirname(shared), stack: [...stack, file], given: Object.keys(params) },
+      ).replace(/\n$/, '');
       return alone ? `${indent(inner, lineStart)}\n` : (lineStart || '') + inner + (lineEnd || '');
     }
     const ref = /^\s*([\w-]+)(?:=([\s\S]*))?$/.exec(body);

@@ -44,7 +44,9 @@ const END = '<!-- /compatibility -->';
 
 /** The README table for `results` (one per combination, in order). */
 function table(results) {
-  const rows = results.map((r) => `| ${r.node} | ${r.nodeRed || `${r.nodeRedRange} (not installed)`} | ${r.serialport || '—'} | ${r.npm} | ${r.ok ? 'pass' : 'FAIL'} |`);
+  const rows = results.map(
+    (r) => `| ${r.node} | ${r.nodeRed || `${r.nodeRedRange} (not installed)`} | ${r.serialport || '—'} | ${r.npm} | ${r.ok ? 'pass' : 'FAIL'} |`,
+  );
   return [START, '| Node.js | Node-RED | serialport (as npm picked it) | npm | result |', '|---|---|---|---|---|', ...rows, END].join('\n');
 }
 
@@ -73,7 +75,14 @@ async function pool(tasks, jobs, done) {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { jobs: { type: 'string', default: '2' }, keep: { type: 'boolean', default: false }, 'no-readme': { type: 'boolean', default: false }, only: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      jobs: { type: 'string', default: '2' },
+      keep: { type: 'boolean', default: false },
+      'no-readme': { type: 'boolean', default: false },
+      only: { type: 'string' },
+    },
+  });
   const tools = require('tsx/cjs/api').require('../test/support/tools', __filename); // the tests' helpers are TypeScript
   const { nodeRuntime, npm, CACHE } = require('./matrix/runtime');
   const { runCombination, ROOT } = require('./matrix/combination');
@@ -102,7 +111,9 @@ async function main() {
     const since = Date.now();
     runtimes[major] = nodeRuntime(major, NPM_FOR[major]);
     const r = runtimes[major];
-    console.log(`test:matrix: Node.js ${r.version} with npm ${r.npmVersion} (${r.fetched ? `fetched from the npm registry, ${secs(since)} s` : 'cached'})`);
+    console.log(
+      `test:matrix: Node.js ${r.version} with npm ${r.npmVersion} (${r.fetched ? `fetched from the npm registry, ${secs(since)} s` : 'cached'})`,
+    );
   }
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ssi-ecr-matrix-'));
@@ -122,7 +133,16 @@ async function main() {
       const r = await runCombination({ runtime, nodeRed: c.nodeRed, serialport: c.serialport, tarball, dir, socat: socat.path, startSimulator });
       return { ...r, ok: true, seconds: secs(since) };
     } catch (err) {
-      return { node: runtime.version, npm: runtime.npmVersion, nodeRedRange: c.nodeRed, ...err.partial, ok: false, seconds: secs(since), error: err.message, log: path.join(dir, 'log.txt') };
+      return {
+        node: runtime.version,
+        npm: runtime.npmVersion,
+        nodeRedRange: c.nodeRed,
+        ...err.partial,
+        ok: false,
+        seconds: secs(since),
+        error: err.message,
+        log: path.join(dir, 'log.txt'),
+      };
     }
   });
   await pool(tasks, Math.max(1, Number(values.jobs) || 1), (i, result) => {
@@ -130,7 +150,9 @@ async function main() {
     // In the table's order, each as soon as it and those before it are done.
     while (printed < results.length && results[printed]) {
       const r = results[printed++];
-      console.log(`${label(r)} ${r.ok ? 'pass' : 'FAIL'} ${String(r.seconds).padStart(4)} s${r.ok ? '' : `\n    ${r.error.split('\n').join('\n    ')}\n    log: ${r.log}`}`);
+      console.log(
+        `${label(r)} ${r.ok ? 'pass' : 'FAIL'} ${String(r.seconds).padStart(4)} s${r.ok ? '' : `\n    ${r.error.split('\n').join('\n    ')}\n    log: ${r.log}`}`,
+      );
     }
   });
 
@@ -139,7 +161,9 @@ async function main() {
   const pkg = require(path.join(ROOT, 'package.json'));
   const claimed = { node: pkg.engines.node, nodeRed: pkg['node-red'].version };
   const exact = claimed.node === expected.node && claimed.nodeRed === expected.nodeRed;
-  console.log(`test:matrix: package.json claims node ${claimed.node}, node-red ${claimed.nodeRed}: ${exact ? 'exactly what the matrix runs' : `NOT what the matrix runs (node ${expected.node}, node-red ${expected.nodeRed})`}`);
+  console.log(
+    `test:matrix: package.json claims node ${claimed.node}, node-red ${claimed.nodeRed}: ${exact ? 'exactly what the matrix runs' : `NOT what the matrix runs (node ${expected.node}, node-red ${expected.nodeRed})`}`,
+  );
 
   if (!values['no-readme'] && !values.only) {
     const file = path.join(ROOT, 'README.md');
@@ -157,10 +181,13 @@ async function main() {
 }
 
 if (require.main === module) {
-  main().then((code) => process.exit(code), (err) => {
-    console.error(`test:matrix: ${err.stack || err.message}`);
-    process.exit(1);
-  });
+  main().then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(`test:matrix: ${err.stack || err.message}`);
+      process.exit(1);
+    },
+  );
 }
 
 module.exports = { COMBINATIONS, NPM_FOR, claims, table, withTable, START, END };

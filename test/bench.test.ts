@@ -53,7 +53,10 @@ describe('npm run bench -- --quick', function () {
     }
     // Every item of the issue reports a figure.
     [...ids].should.eql(['1a', '1b', '1c', '1d', '2', '3a', '3b', '4a', '4b', '5a', '5b', '5c', '5d', '5e', '5f', '6a', '6b', '6c', '7a', '7b']);
-    report.rows.filter((r) => r.id.startsWith('5')).map((r) => r.unit).should.eql(['count', 'ms', 'KiB', 'count', 'ms', 'KiB']);
+    report.rows
+      .filter((r) => r.id.startsWith('5'))
+      .map((r) => r.unit)
+      .should.eql(['count', 'ms', 'KiB', 'count', 'ms', 'KiB']);
   });
 
   it('prints one table with each figure, its target and pass/FAIL', function () {

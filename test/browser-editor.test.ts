@@ -79,13 +79,17 @@ describe('the editor in a real browser (headless Chromium, Node-RED 4, simulator
 
   const chart = () => page.locator('#red-ui-workspace-chart');
   /** The flow node on the workspace whose label is `label`. */
-  const flowNode = (label) => chart().locator('g.red-ui-flow-node-group').filter({ has: page.locator('text.red-ui-flow-node-label-text', { hasText: label }) });
+  const flowNode = (label) =>
+    chart()
+      .locator('g.red-ui-flow-node-group')
+      .filter({ has: page.locator('text.red-ui-flow-node-label-text', { hasText: label }) });
   const shot = (name) => page.screenshot({ path: path.join(ARTIFACTS, name) });
-  const count = () => page.evaluate(() => {
-    let n = 0;
-    RED.nodes.eachNode(() => n++);
-    return n;
-  });
+  const count = () =>
+    page.evaluate(() => {
+      let n = 0;
+      RED.nodes.eachNode(() => n++);
+      return n;
+    });
 
   before(async function () {
     if (SKIP) {
@@ -99,15 +103,23 @@ describe('the editor in a real browser (headless Chromium, Node-RED 4, simulator
       // No first-run tour, telemetry question or remote palette catalogue: the editor stays on loopback.
       settings: { telemetry: { enabled: false }, editorTheme: { tours: false, palette: { catalogues: [] } } },
     });
-    browser = await chromium.launch({ executablePath: tools.get('chromium').path, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    browser = await chromium.launch({
+      executablePath: tools.get('chromium').path,
+      headless: true,
+      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+    });
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.addInitScript(KEEP_NAMES);
     page.setDefaultTimeout(STEP);
-    await page.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort());
+    await page.route(
+      (url) => url.hostname !== '127.0.0.1',
+      (route) => route.abort(),
+    );
     page.on('pageerror', (err) => problems.push(`page error: ${err.stack || err.message}`));
     page.on('console', (m) => {
       const where = m.location().url || '';
-      if (OURS.test(m.text() + where) && (m.type() === 'error' || m.type() === 'warning' || /error/i.test(m.text()))) problems.push(`console ${m.type()}: ${m.text()} (${where})`);
+      if (OURS.test(m.text() + where) && (m.type() === 'error' || m.type() === 'warning' || /error/i.test(m.text())))
+        problems.push(`console ${m.type()}: ${m.text()} (${where})`);
     });
     page.on('response', (r) => {
       if (r.status() >= 400 && OURS.test(r.url())) problems.push(`HTTP ${r.status()} ${r.url()}`);
@@ -134,22 +146,35 @@ describe('the editor in a real browser (headless Chromium, Node-RED 4, simulator
 
     const category = page.locator('.red-ui-palette-category').filter({ has: page.locator('.red-ui-palette-header', { hasText: CATEGORY }) });
     (await category.count()).should.equal(1);
-    const listed = await category.locator('.red-ui-palette-node').evaluateAll((nodes) => nodes.map((n) => [n.getAttribute('data-palette-type'), n.getAttribute('data-palette-label')]));
+    const listed = await category
+      .locator('.red-ui-palette-node')
+      .evaluateAll((nodes) => nodes.map((n) => [n.getAttribute('data-palette-type'), n.getAttribute('data-palette-label')]));
     listed.should.eql(FLOW_TYPES.map((t) => [t, messages(t).paletteLabel]));
 
     // What a user types in the palette's filter finds them all, and only them.
     await page.locator('#red-ui-palette-search input').pressSequentially('ssi');
-    await page.waitForFunction((n) => document.querySelectorAll('#red-ui-palette-container .red-ui-palette-node:not([data-filter])').length === n, FLOW_TYPES.length);
-    const shown = await page.locator('#red-ui-palette-container .red-ui-palette-node:not([data-filter])').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-palette-type')));
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('#red-ui-palette-container .red-ui-palette-node:not([data-filter])').length === n,
+      FLOW_TYPES.length,
+    );
+    const shown = await page
+      .locator('#red-ui-palette-container .red-ui-palette-node:not([data-filter])')
+      .evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-palette-type')));
     shown.should.eql(FLOW_TYPES);
     // Each one's icon is an image the browser could load.
     const icons = await category.locator('.red-ui-palette-icon').evaluateAll((els) =>
-      Promise.all(els.map((el) => new Promise((resolve) => {
-        const img = new Image();
-        img.onload = () => resolve(img.naturalWidth > 0);
-        img.onerror = () => resolve(false);
-        img.src = getComputedStyle(el).backgroundImage.replace(/^url\("?|"?\)$/g, '');
-      }))));
+      Promise.all(
+        els.map(
+          (el) =>
+            new Promise((resolve) => {
+              const img = new Image();
+              img.onload = () => resolve(img.naturalWidth > 0);
+              img.onerror = () => resolve(false);
+              img.src = getComputedStyle(el).backgroundImage.replace(/^url\("?|"?\)$/g, '');
+            }),
+        ),
+      ),
+    );
     icons.should.eql(FLOW_TYPES.map(() => true));
     await shot('palette.png');
   });
@@ -188,7 +213,11 @@ describe('the editor in a real browser (headless Chromium, Node-RED 4, simulator
     await page.locator('#red-ui-clipboard-dialog-import-tabs li', { hasText: 'Examples' }).click();
     const examples = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
     await examples.locator('.red-ui-treeList-label', { hasText: '@ssi-ecr/node-red' }).click();
-    const names = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+    const names = fs
+      .readdirSync(path.join(ROOT, 'examples'))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.slice(0, -5))
+      .sort();
     await examples.locator('.red-ui-treeList-label', { hasText: names[names.length - 1] }).waitFor();
     (await examples.locator('.red-ui-treeList-label-text').allTextContents()).should.containDeep(names);
     await examples.locator('.red-ui-treeList-label', { hasText: EXAMPLE }).click();
@@ -208,8 +237,9 @@ describe('the editor in a real browser (headless Chromium, Node-RED 4, simulator
     await flowNode('card payment').waitFor();
     await flowNode('buy coffee 24.50').waitFor();
     (await count()).should.equal(flow.length);
-    (await page.evaluate(() => RED.nodes.filterNodes({ type: 'inject' }).map((n) => [n.name, n.x, n.y])))
-      .should.eql(flow.filter((n) => n.type === 'inject').map((n) => [n.name, n.x, n.y]));
+    (await page.evaluate(() => RED.nodes.filterNodes({ type: 'inject' }).map((n) => [n.name, n.x, n.y]))).should.eql(
+      flow.filter((n) => n.type === 'inject').map((n) => [n.name, n.x, n.y]),
+    );
   });
 
   it('adds an ssi-terminal through its dialog, and "Test connection" reports the simulator\'s terminal', async () => {
@@ -239,7 +269,9 @@ describe('the editor in a real browser (headless Chromium, Node-RED 4, simulator
     (await result.locator('.fa-check').count()).should.equal(1);
     // The merchant id payments need: the terminal's own, picked with a click.
     const merchants = dialog.locator('.ssi-terminal-merchants');
-    (await merchants.textContent()).should.match(/^payments need a merchant id; the terminal has 2 \(click one to use it\): 000000060007176, 000000060007177$/);
+    (await merchants.textContent()).should.match(
+      /^payments need a merchant id; the terminal has 2 \(click one to use it\): 000000060007176, 000000060007177$/,
+    );
     await merchants.locator('a.ssi-terminal-merchant', { hasText: MERCHANT }).click();
     (await dialog.locator('#node-config-input-merchantId').inputValue()).should.equal(MERCHANT);
     // Another transport: the result and the merchants it listed belong to the old settings, and go.
@@ -251,7 +283,10 @@ describe('the editor in a real browser (headless Chromium, Node-RED 4, simulator
     await dialog.locator('#node-config-input-transport').selectOption('serial');
     await dialog.locator('#node-config-ssi-terminal-list-ports').click();
     const portsText = dialog.locator('.ssi-terminal-ports-text');
-    await page.waitForFunction(([el, searching]) => el.textContent !== '' && el.textContent !== searching, [await portsText.elementHandle(), TERMINAL.ports.searching]);
+    await page.waitForFunction(
+      ([el, searching]) => el.textContent !== '' && el.textContent !== searching,
+      [await portsText.elementHandle(), TERMINAL.ports.searching],
+    );
     const said = await portsText.textContent();
     const saying = (text) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/__\w+__/g, '.+')}$`);
     [TERMINAL.ports.found, TERMINAL.ports.none, TERMINAL.ports.error].some((t) => saying(t).test(said)).should.be.true(said);
@@ -274,7 +309,7 @@ describe('the editor in a real browser (headless Chromium, Node-RED 4, simulator
     terminal.should.eql({ name: 'simulator', host: '127.0.0.1', port: String(sim.port), merchantId: MERCHANT, valid: true });
   });
 
-  it('deploys; the inject button pays 24.50: the node shows the terminal\'s steps, then the approval, and the debug sidebar the result', async () => {
+  it("deploys; the inject button pays 24.50: the node shows the terminal's steps, then the approval, and the debug sidebar the result", async () => {
     // The closed dialog's tray slides away before the shade over the header, and the Deploy button, lifts.
     await page.locator('.red-ui-tray').waitFor({ state: 'detached' });
     await page.locator('#red-ui-header-shade').waitFor({ state: 'hidden' });
@@ -303,29 +338,40 @@ describe('the editor in a real browser (headless Chromium, Node-RED 4, simulator
     seen.some((t) => BUSY_TEXTS.includes(t)).should.be.true(`a terminal step among ${JSON.stringify(seen)}`);
     seen.filter((t) => /ssi-terminal\.|\bS0\d\b/.test(t)).should.eql([]);
     // One payment of 24.50 reached the terminal.
-    sim.requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transAmount).should.eql(['2450']);
+    sim.requests
+      .filter((r) => r.method === 'Purchase')
+      .map((r) => r.params.transAmount)
+      .should.eql(['2450']);
 
     await page.click('#red-ui-tab-debug-link-button');
     const message = page.locator('.red-ui-debug-msg').filter({ hasText: 'dispensed' });
     await message.waitFor();
     (await page.locator('.red-ui-debug-msg').count()).should.equal(1);
     const shown = await message.textContent();
-    shown.should.match(/ok: true/).and.match(/dispense: "A1"/).and.match(/amount: 2450/);
+    shown.should
+      .match(/ok: true/)
+      .and.match(/dispense: "A1"/)
+      .and.match(/amount: 2450/);
     // Opened, as a user would to read it: the receipt's identifiers and the masked card number.
     await message.locator('.red-ui-debug-msg-object-handle').first().click();
-    const card = message.locator('.red-ui-debug-msg-object-entry').filter({ has: page.locator('.red-ui-debug-msg-object-key', { hasText: /^card$/ }) });
+    const card = message
+      .locator('.red-ui-debug-msg-object-entry')
+      .filter({ has: page.locator('.red-ui-debug-msg-object-key', { hasText: /^card$/ }) });
     await card.waitFor();
     (await card.textContent()).should.match(/^card: "\d{4}[X*]+\d{4}"$/);
 
     // The picture: the palette hidden to make room for the whole flow, a little smaller, nothing selected.
     await page.keyboard.press('Control+p');
     await page.locator('#red-ui-main-container.red-ui-palette-closed').waitFor();
-    await page.waitForFunction(() => new Promise((resolve) => {
-      // Settled: the workspace no longer moves from one frame to the next.
-      const left = () => document.querySelector('#red-ui-workspace')!.getBoundingClientRect().left;
-      const before = left();
-      requestAnimationFrame(() => requestAnimationFrame(() => resolve(left() === before && before < 20)));
-    }));
+    await page.waitForFunction(
+      () =>
+        new Promise((resolve) => {
+          // Settled: the workspace no longer moves from one frame to the next.
+          const left = () => document.querySelector('#red-ui-workspace')!.getBoundingClientRect().left;
+          const before = left();
+          requestAnimationFrame(() => requestAnimationFrame(() => resolve(left() === before && before < 20)));
+        }),
+    );
     await page.click('#red-ui-view-zoom-out');
     await page.click('#red-ui-view-zoom-out');
     const box = await chart().boundingBox();

@@ -33,7 +33,16 @@ const OURS = /@ssi-ecr|ssi-(terminal|purchase|ecr)|SsiEcr/i;
 const PHASES = { S01: 50, S02: 150, S03: 150, S04: 150, S05: 50, S07: 0 };
 /** What the editor saves of an inject and a debug node, so the flow shows as a user's would (nothing marked invalid). */
 const INJECT = { repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '' };
-const DEBUG = { active: true, tosidebar: true, console: false, tostatus: false, complete: 'payload', targetType: 'msg', statusVal: '', statusType: 'auto' };
+const DEBUG = {
+  active: true,
+  tosidebar: true,
+  console: false,
+  tostatus: false,
+  complete: 'payload',
+  targetType: 'msg',
+  statusVal: '',
+  statusType: 'auto',
+};
 /** px the sidebar is made wider by: room for the tab's facts, and for the flow beside it. */
 const SIDEBAR_WIDER = 130;
 /** The picture's size: the flow on the left, the tab on the right. */
@@ -53,11 +62,15 @@ describe('the SSI ECR sidebar in a real browser (headless Chromium, Node-RED 4, 
     const context = await browser.newContext({ viewport: VIEWPORT });
     const page = await context.newPage();
     page.setDefaultTimeout(STEP);
-    await page.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort());
+    await page.route(
+      (url) => url.hostname !== '127.0.0.1',
+      (route) => route.abort(),
+    );
     page.on('pageerror', (err) => problems.push(`${username}: page error: ${err.stack || err.message}`));
     page.on('console', (m) => {
       const where = m.location().url || '';
-      if (OURS.test(m.text() + where) && (m.type() === 'error' || m.type() === 'warning')) problems.push(`${username}: console ${m.type()}: ${m.text()} (${where})`);
+      if (OURS.test(m.text() + where) && (m.type() === 'error' || m.type() === 'warning'))
+        problems.push(`${username}: console ${m.type()}: ${m.text()} (${where})`);
     });
     page.on('response', (r) => {
       if (r.status() >= 400 && OURS.test(r.url())) problems.push(`${username}: HTTP ${r.status()} ${r.url()}`);
@@ -94,7 +107,10 @@ describe('the SSI ECR sidebar in a real browser (headless Chromium, Node-RED 4, 
     return page.locator('.ssi-ecr-terminal[data-id="cfg1"]');
   }
 
-  const flowNode = (page, label) => page.locator('#red-ui-workspace-chart g.red-ui-flow-node-group').filter({ has: page.locator('text.red-ui-flow-node-label-text', { hasText: label }) });
+  const flowNode = (page, label) =>
+    page
+      .locator('#red-ui-workspace-chart g.red-ui-flow-node-group')
+      .filter({ has: page.locator('text.red-ui-flow-node-label-text', { hasText: label }) });
 
   before(async function () {
     if (SKIP) {
@@ -107,14 +123,73 @@ describe('the SSI ECR sidebar in a real browser (headless Chromium, Node-RED 4, 
     const flows = [
       { id: 'f1', type: 'tab', label: 'Kiosk' },
       {
-        id: 'cfg1', type: 'ssi-terminal', name: 'Kiosk terminal', transport: 'tcp', host: '127.0.0.1', port: sim.port, httpPort: '', httpPath: '/', serialPort: '', baudRate: 115200,
-        merchantId: MERCHANT, currency: '980', polling: 'adaptive', pollInterval: 20, requestTimeout: '', connectTimeout: 5000, overallTimeout: 180000, unackedGrace: 15000, allowWhileUnresolved: false,
+        id: 'cfg1',
+        type: 'ssi-terminal',
+        name: 'Kiosk terminal',
+        transport: 'tcp',
+        host: '127.0.0.1',
+        port: sim.port,
+        httpPort: '',
+        httpPath: '/',
+        serialPort: '',
+        baudRate: 115200,
+        merchantId: MERCHANT,
+        currency: '980',
+        polling: 'adaptive',
+        pollInterval: 20,
+        requestTimeout: '',
+        connectTimeout: 5000,
+        overallTimeout: 180000,
+        unackedGrace: 15000,
+        allowWhileUnresolved: false,
       },
-      { id: 'inj1', type: 'inject', z: 'f1', name: 'coffee 24.50', ...INJECT, props: [{ p: 'payload' }], payload: '2450', payloadType: 'num', x: 110, y: 80, wires: [['buy1']] },
-      { id: 'inj2', type: 'inject', z: 'f1', name: 'order 778: 7.78', ...INJECT, props: [{ p: 'payload' }, { p: 'correlationId', v: 'order-778', vt: 'str' }], payload: '778', payloadType: 'num', x: 120, y: 140, wires: [['buy1']] },
       {
-        id: 'buy1', type: 'ssi-purchase', z: 'f1', name: 'card payment', terminal: 'cfg1', units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str', busy: 'queue', receipt: false,
-        discountedAmount: '', discountedAmountType: 'msg', priceByCard: false, cardReadTimeout: 30, outputs: 2, x: 300, y: 110, wires: [['ok1'], ['no1']],
+        id: 'inj1',
+        type: 'inject',
+        z: 'f1',
+        name: 'coffee 24.50',
+        ...INJECT,
+        props: [{ p: 'payload' }],
+        payload: '2450',
+        payloadType: 'num',
+        x: 110,
+        y: 80,
+        wires: [['buy1']],
+      },
+      {
+        id: 'inj2',
+        type: 'inject',
+        z: 'f1',
+        name: 'order 778: 7.78',
+        ...INJECT,
+        props: [{ p: 'payload' }, { p: 'correlationId', v: 'order-778', vt: 'str' }],
+        payload: '778',
+        payloadType: 'num',
+        x: 120,
+        y: 140,
+        wires: [['buy1']],
+      },
+      {
+        id: 'buy1',
+        type: 'ssi-purchase',
+        z: 'f1',
+        name: 'card payment',
+        terminal: 'cfg1',
+        units: 'minor',
+        merchantId: '',
+        merchantIdType: 'str',
+        currency: '',
+        currencyType: 'str',
+        busy: 'queue',
+        receipt: false,
+        discountedAmount: '',
+        discountedAmountType: 'msg',
+        priceByCard: false,
+        cardReadTimeout: 30,
+        outputs: 2,
+        x: 300,
+        y: 110,
+        wires: [['ok1'], ['no1']],
       },
       { id: 'ok1', type: 'debug', z: 'f1', name: 'dispense', ...DEBUG, x: 445, y: 50, wires: [] },
       { id: 'no1', type: 'debug', z: 'f1', name: 'not paid', ...DEBUG, x: 445, y: 190, wires: [] },
@@ -124,10 +199,20 @@ describe('the SSI ECR sidebar in a real browser (headless Chromium, Node-RED 4, 
       settings: {
         telemetry: { enabled: false },
         editorTheme: { tours: false, palette: { catalogues: [] } },
-        adminAuth: { type: 'credentials', users: [{ username: 'admin', password: hash, permissions: '*' }, { username: 'viewer', password: hash, permissions: 'read' }] },
+        adminAuth: {
+          type: 'credentials',
+          users: [
+            { username: 'admin', password: hash, permissions: '*' },
+            { username: 'viewer', password: hash, permissions: 'read' },
+          ],
+        },
       },
     });
-    browser = await chromium.launch({ executablePath: tools.get('chromium').path, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    browser = await chromium.launch({
+      executablePath: tools.get('chromium').path,
+      headless: true,
+      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+    });
     admin = await editorAs('admin');
   });
 
@@ -174,7 +259,9 @@ describe('the SSI ECR sidebar in a real browser (headless Chromium, Node-RED 4, 
     (await record.locator('.ssi-ecr-settle-not-performed').textContent()).trim().should.equal(TEXTS.button.notPerformed);
     const unknown = card.locator('.ssi-ecr-outcome').first();
     (await unknown.getAttribute('data-outcome')).should.equal('error');
-    (await unknown.locator('.ssi-ecr-outcome-main').textContent()).should.match(/^\d\d:\d\d:\d\d Purchase 7\.78 UAH · outcome unknown: check the terminal$/);
+    (await unknown.locator('.ssi-ecr-outcome-main').textContent()).should.match(
+      /^\d\d:\d\d:\d\d Purchase 7\.78 UAH · outcome unknown: check the terminal$/,
+    );
 
     // The picture: the palette hidden to make room for the flow (Node-RED 3.1 and 4), no notification over the header.
     if (await admin.locator('#red-ui-sidebar-separator').isVisible()) {
@@ -204,7 +291,10 @@ describe('the SSI ECR sidebar in a real browser (headless Chromium, Node-RED 4, 
     const confirm = admin.locator('.red-ui-notification').filter({ has: admin.locator('.ssi-ecr-confirm-ok') });
     await confirm.waitFor();
     const [before, after] = TEXTS.confirm.notPerformed.question.split('__what__');
-    (await confirm.textContent()).should.match(/Purchase 7\.78 UAH, \d\d:\d\d:\d\d/).and.containEql(before).and.containEql(after);
+    (await confirm.textContent()).should
+      .match(/Purchase 7\.78 UAH, \d\d:\d\d:\d\d/)
+      .and.containEql(before)
+      .and.containEql(after);
     // Nothing is settled before the confirmation.
     (await card.locator('.ssi-ecr-record').count()).should.equal(1);
     await confirm.locator('.ssi-ecr-confirm-ok').click();
@@ -212,14 +302,21 @@ describe('the SSI ECR sidebar in a real browser (headless Chromium, Node-RED 4, 
     (await card.locator('.ssi-ecr-unresolved .ssi-ecr-section-title').textContent()).should.equal(fill(TEXTS.unresolved.title, { count: 0 }));
     const settled = card.locator('.ssi-ecr-outcome').first();
     (await settled.getAttribute('data-outcome')).should.equal('failed');
-    (await settled.locator('.ssi-ecr-outcome-main').textContent()).should.match(/^\d\d:\d\d:\d\d Purchase 7\.78 UAH · failed: not performed by the terminal$/);
-    (await settled.locator('.ssi-ecr-outcome-detail').textContent()).should.equal('correlation id order-778 · NOT_PERFORMED · settled by hand by admin: not performed · card payment');
+    (await settled.locator('.ssi-ecr-outcome-main').textContent()).should.match(
+      /^\d\d:\d\d:\d\d Purchase 7\.78 UAH · failed: not performed by the terminal$/,
+    );
+    (await settled.locator('.ssi-ecr-outcome-detail').textContent()).should.equal(
+      'correlation id order-778 · NOT_PERFORMED · settled by hand by admin: not performed · card payment',
+    );
     // The purchase node sent it: its status shows the outcome.
     const status = flowNode(admin, 'card payment').locator('.red-ui-flow-node-status-label');
     await admin.waitForFunction((el) => /^✘ not performed by the terminal at \d\d:\d\d$/.test(el.textContent), await status.elementHandle());
     // The viewer's tab follows too, without a reload.
     await viewer.locator('.ssi-ecr-terminal[data-id="cfg1"] .ssi-ecr-record').waitFor({ state: 'detached' });
-    sim.requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transAmount).should.eql(['2450', '778']);
+    sim.requests
+      .filter((r) => r.method === 'Purchase')
+      .map((r) => r.params.transAmount)
+      .should.eql(['2450', '778']);
     await admin.screenshot({ path: path.join(ARTIFACTS, 'sidebar-settled.png') });
   });
 

@@ -95,12 +95,33 @@ const TRACK2 = `${MASTERCARD}=26092011881002000001`;
 /** A terminal's answer as the test builds it: tests plant values anywhere in it, so its shape is open. */
 function lastResult(extra = {}, params = {}): Wire {
   return {
-    method: 'GetLastResult', error: false, errorCode: '', errorDescription: '',
+    method: 'GetLastResult',
+    error: false,
+    errorCode: '',
+    errorDescription: '',
     params: {
-      originalTrnName: 'Purchase', transAmount: '2450', discount: '0', authCode: '0A1B2C', date: '14/03/2025', time: '12:00:00',
-      invoiceNum: '000017', bankName: 'SIMULATED BANK', merchantId: MERCHANT, terminalId: 'T0000001', pan: '4725XXXXXXXX1627',
-      responseCode: '00', rrn: '250000000017', transactionResult: 'APPROVED_ONLINE', posEntryMode: 'CONTACTLESS', binName: 'VISA',
-      cardholderName: 'IVAN PETRENKO', parEnabled: false, parValue: '', balance: '', errorDetails: '', ...params,
+      originalTrnName: 'Purchase',
+      transAmount: '2450',
+      discount: '0',
+      authCode: '0A1B2C',
+      date: '14/03/2025',
+      time: '12:00:00',
+      invoiceNum: '000017',
+      bankName: 'SIMULATED BANK',
+      merchantId: MERCHANT,
+      terminalId: 'T0000001',
+      pan: '4725XXXXXXXX1627',
+      responseCode: '00',
+      rrn: '250000000017',
+      transactionResult: 'APPROVED_ONLINE',
+      posEntryMode: 'CONTACTLESS',
+      binName: 'VISA',
+      cardholderName: 'IVAN PETRENKO',
+      parEnabled: false,
+      parValue: '',
+      balance: '',
+      errorDetails: '',
+      ...params,
     },
     ...extra,
   };
@@ -121,7 +142,9 @@ describe('card data: what normaliseResponse hands out', function () {
   });
 
   it('masks a PAN at the top level of the response, and at any depth under any key', function () {
-    const r = normaliseResponse(lastResult({ pan: VISA, card: { numbers: [{ value: MASTERCARD }, Number(AMEX)] } }, { extra: { deeper: [[`card ${VISA} ok`]] } }));
+    const r = normaliseResponse(
+      lastResult({ pan: VISA, card: { numbers: [{ value: MASTERCARD }, Number(AMEX)] } }, { extra: { deeper: [[`card ${VISA} ok`]] } }),
+    );
     should(r.pan).equal('411111XXXXXX1111');
     should(r.card).eql({ numbers: [{ value: '555555XXXXXX4444' }, '378282XXXXX0005'] });
     should(r.params.extra).eql({ deeper: [['card 411111XXXXXX1111 ok']] });
@@ -129,7 +152,9 @@ describe('card data: what normaliseResponse hands out', function () {
   });
 
   it('masks a PAN followed by its expiry date, and one padded with zeros', function () {
-    normaliseResponse(lastResult({ errorDescription: `card ${VISA.replace(/(\d{4})(?=\d)/g, '$1 ')} 09/26 refused` })).errorDescription.should.equal('card 4111 11XX XXXX 1111 09/26 refused');
+    normaliseResponse(lastResult({ errorDescription: `card ${VISA.replace(/(\d{4})(?=\d)/g, '$1 ')} 09/26 refused` })).errorDescription.should.equal(
+      'card 4111 11XX XXXX 1111 09/26 refused',
+    );
     should(normaliseResponse(lastResult({}, { account: `000${VISA}` })).params.account).equal('000411111XXXXXX1111');
   });
 
@@ -144,10 +169,9 @@ describe('card data: what normaliseResponse hands out', function () {
   });
 
   it('replaces track 2 found under any other key, whole or inside a text, by its masked PAN', function () {
-    const r = normaliseResponse(lastResult(
-      { errorDescription: `;${TRACK2}?` },
-      { errorDetails: `read ;${TRACK2}? twice`, emv: `${MASTERCARD}D2609201F`, list: [TRACK2] },
-    ));
+    const r = normaliseResponse(
+      lastResult({ errorDescription: `;${TRACK2}?` }, { errorDetails: `read ;${TRACK2}? twice`, emv: `${MASTERCARD}D2609201F`, list: [TRACK2] }),
+    );
     r.errorDescription.should.equal('555555XXXXXX4444');
     should(r.params.errorDetails).equal('read 555555XXXXXX4444 twice');
     should(r.params.emv).equal('555555XXXXXX4444');
@@ -166,17 +190,40 @@ describe('card data: what normaliseResponse hands out', function () {
   it('leaves what is not a card number alone: rrn, invoiceNum, amounts, merchant IDs (Luhn-valid ones too), serials', function () {
     luhn(MERCHANT).should.be.true();
     const luhnSerial = withCheckDigit('123456789012345');
-    const raw = lastResult({}, {
-      rrn: '987612344098', invoiceNum: '000000000456', transAmount: '999999999999', merchantId: MERCHANT, terminalId: luhnSerial,
-      balance: 999999999999, totalSaleAmount: '000000080000', batchNumber: luhnSerial, transactionUid: luhnSerial,
-      terminalSerialNumber: luhnSerial, merchantList: [MERCHANT, MERCHANT2], serial: '1234567890123456', note: `merchant ${MERCHANT}`,
-      receipt: `MERCHANT ${MERCHANT}\nRRN 987612344098 INV 000456\nTOTAL 24.50 UAH`,
-    });
+    const raw = lastResult(
+      {},
+      {
+        rrn: '987612344098',
+        invoiceNum: '000000000456',
+        transAmount: '999999999999',
+        merchantId: MERCHANT,
+        terminalId: luhnSerial,
+        balance: 999999999999,
+        totalSaleAmount: '000000080000',
+        batchNumber: luhnSerial,
+        transactionUid: luhnSerial,
+        terminalSerialNumber: luhnSerial,
+        merchantList: [MERCHANT, MERCHANT2],
+        serial: '1234567890123456',
+        note: `merchant ${MERCHANT}`,
+        receipt: `MERCHANT ${MERCHANT}\nRRN 987612344098 INV 000456\nTOTAL 24.50 UAH`,
+      },
+    );
     const r = normaliseResponse(raw);
     r.params.should.match({
-      rrn: '987612344098', invoiceNum: '000000000456', transAmount: '999999999999', merchantId: MERCHANT, terminalId: luhnSerial,
-      balance: '999999999999', batchNumber: luhnSerial, transactionUid: luhnSerial, terminalSerialNumber: luhnSerial,
-      merchantList: [MERCHANT, MERCHANT2], serial: '1234567890123456', note: `merchant ${MERCHANT}`, receipt: raw.params.receipt,
+      rrn: '987612344098',
+      invoiceNum: '000000000456',
+      transAmount: '999999999999',
+      merchantId: MERCHANT,
+      terminalId: luhnSerial,
+      balance: '999999999999',
+      batchNumber: luhnSerial,
+      transactionUid: luhnSerial,
+      terminalSerialNumber: luhnSerial,
+      merchantList: [MERCHANT, MERCHANT2],
+      serial: '1234567890123456',
+      note: `merchant ${MERCHANT}`,
+      receipt: raw.params.receipt,
     });
     luhn('1234567890123456').should.be.false();
   });
@@ -224,12 +271,23 @@ async function everyOutput(raw, dir) {
   out.push(['redactForLog', JSON.stringify(redactForLog(result))]);
   // The command line: its own results, and a response no library normalised (the second guard).
   for (const response of [result, raw]) {
-    for (const [command, method] of [['purchase', 'Purchase'], ['last-result', 'GetLastResult'], ['raw', 'GetLastResult'], ['xreport', 'XReport'], ['info', 'GetTerminalInfo']]) {
+    for (const [command, method] of [
+      ['purchase', 'Purchase'],
+      ['last-result', 'GetLastResult'],
+      ['raw', 'GetLastResult'],
+      ['xreport', 'XReport'],
+      ['info', 'GetTerminalInfo'],
+    ]) {
       const report = { command, method, outcome: 'ok' as const, response, receipt: raw.params?.receipt ?? raw.errorDescription };
       out.push([`ssi-ecr ${command} --json`, JSON.stringify(jsonDocument(report), null, 2)]);
       out.push([`ssi-ecr ${command}`, humanSummary(report)]);
     }
-    const err = new EcrError('OUTCOME_UNKNOWN', `Purchase: ${raw.errorDescription}`, { method: 'Purchase', sent: true, response, facts: { lastResult: response, lastStatus: 'S03', acknowledged: true } });
+    const err = new EcrError('OUTCOME_UNKNOWN', `Purchase: ${raw.errorDescription}`, {
+      method: 'Purchase',
+      sent: true,
+      response,
+      facts: { lastResult: response, lastStatus: 'S03', acknowledged: true },
+    });
     for (const outcome of ['unknown', 'refused'] as const) {
       out.push([`ssi-ecr (${outcome}) stderr`, humanError({ command: 'purchase', method: 'Purchase', outcome, error: err }, true)]);
       out.push([`ssi-ecr (${outcome}) --json`, JSON.stringify(jsonDocument({ command: 'purchase', method: 'Purchase', outcome, error: err }))]);
@@ -261,10 +319,16 @@ describe('card data: no consumer shows it', function () {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('the issue\'s cases: a numeric, spaced, dashed, top-level PAN and track 2, through every consumer', async function () {
+  it("the issue's cases: a numeric, spaced, dashed, top-level PAN and track 2, through every consumer", async function () {
     const raw = lastResult(
       { pan: VISA, track2: TRACK2, errorDescription: `;${TRACK2}?` },
-      { pan: Number(VISA), track2: Number(MASTERCARD), spaced: '4111 1111 1111 1111', dashed: '5555-5555-5555-4444', receipt: `CARD ${AMEX}\n;${TRACK2}?` },
+      {
+        pan: Number(VISA),
+        track2: Number(MASTERCARD),
+        spaced: '4111 1111 1111 1111',
+        dashed: '5555-5555-5555-4444',
+        receipt: `CARD ${AMEX}\n;${TRACK2}?`,
+      },
     );
     for (const [what, text] of await everyOutput(raw, dir)) clean(text, what);
   });
@@ -272,23 +336,28 @@ describe('card data: no consumer shows it', function () {
   // Generated responses: Luhn-valid PANs of 13–19 digits planted at random depths, under random keys (or as keys),
   // as strings, numbers, with spaces or dashes, padded, inside texts, followed by an expiry date, and as track 2.
   const digit = fc.integer({ min: 0, max: 9 });
-  const pan = fc.integer({ min: 13, max: 19 }).chain((length) => fc.tuple(fc.integer({ min: 1, max: 9 }), fc.array(digit, { minLength: length - 2, maxLength: length - 2 })))
+  const pan = fc
+    .integer({ min: 13, max: 19 })
+    .chain((length) => fc.tuple(fc.integer({ min: 1, max: 9 }), fc.array(digit, { minLength: length - 2, maxLength: length - 2 })))
     .map(([first, rest]) => withCheckDigit(`${first}${rest.join('')}`));
-  const grouped = (p, sep) => fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 8 }).map((sizes) => {
-    const parts: string[] = [];
-    let at = 0;
-    for (const size of sizes) {
-      if (at >= p.length) break;
-      parts.push(p.slice(at, at + size));
-      at += size;
-    }
-    if (at < p.length) parts.push(p.slice(at));
-    return parts.join(sep);
-  });
+  const grouped = (p, sep) =>
+    fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 8 }).map((sizes) => {
+      const parts: string[] = [];
+      let at = 0;
+      for (const size of sizes) {
+        if (at >= p.length) break;
+        parts.push(p.slice(at, at + size));
+        at += size;
+      }
+      if (at < p.length) parts.push(p.slice(at));
+      return parts.join(sep);
+    });
   const word = fc.constantFrom('card', 'ok', 'PAN:', 'номер', 'картка', '(', ')', ';', 'x', '09/26', '12:00', 'RRN');
-  const track2 = fc.tuple(pan, fc.boolean(), fc.constantFrom('=', 'D'), fc.integer({ min: 2501, max: 3912 }), fc.array(digit, { maxLength: 20 }), fc.boolean())
+  const track2 = fc
+    .tuple(pan, fc.boolean(), fc.constantFrom('=', 'D'), fc.integer({ min: 2501, max: 3912 }), fc.array(digit, { maxLength: 20 }), fc.boolean())
     .map(([p, start, sep, yymm, rest, end]) => `${start ? ';' : ''}${p}${sep}${yymm}${rest.join('')}${end ? '?' : ''}`);
-  const text = (inner) => fc.tuple(fc.array(word, { maxLength: 3 }), inner, fc.array(word, { maxLength: 3 })).map(([a, x, b]) => [...a, x, ...b].join(' '));
+  const text = (inner) =>
+    fc.tuple(fc.array(word, { maxLength: 3 }), inner, fc.array(word, { maxLength: 3 })).map(([a, x, b]) => [...a, x, ...b].join(' '));
   const planted = fc.oneof(
     pan,
     pan.map(Number),
@@ -302,7 +371,10 @@ describe('card data: no consumer shows it', function () {
   );
   // Keys of the pack's own vocabulary where a card number may turn up, and made-up ones; never an amount or an
   // identifier key, whose values are left alone by design.
-  const key = fc.oneof(fc.constantFrom('pan', 'track2', 'Track2', 'errorDetails', 'receipt', 'note', 'card', 'data', 'cardholderName', 'bankName'), fc.stringMatching(/^[a-z]{1,8}$/).filter((k) => !['rrn', 'date', 'time', 'amount', 'discount', 'balance'].includes(k)));
+  const key = fc.oneof(
+    fc.constantFrom('pan', 'track2', 'Track2', 'errorDetails', 'receipt', 'note', 'card', 'data', 'cardholderName', 'bankName'),
+    fc.stringMatching(/^[a-z]{1,8}$/).filter((k) => !['rrn', 'date', 'time', 'amount', 'discount', 'balance'].includes(k)),
+  );
   const where = fc.record({
     top: fc.boolean(),
     path: fc.array(fc.oneof(key, fc.nat(3)), { maxLength: 5 }),
@@ -332,15 +404,18 @@ describe('card data: no consumer shows it', function () {
   });
 
   it('for generated responses, neither the library, the journal file, the command line nor the nodes show a full PAN or track 2 (300 runs)', async function () {
-    await fc.assert(fc.asyncProperty(response, async (raw) => {
-      // The generator must plant something the check would find, or a PAN that JSON rounded (beyond 2^53, its
-      // digits fail the check: the masker masks such numbers whatever the check says).
-      const sent = JSON.stringify(raw, (_k, v) => (Number.isInteger(v) && !Number.isSafeInteger(v) ? 'rounded' : v));
-      (fullPans(sent).length > 0 || TRACK2_TEXT.test(sent) || /"track_?2/i.test(sent) || sent.includes('"rounded"')).should.be.true();
-      for (const [what, out] of await everyOutput(raw, dir)) clean(out, what);
-      cleanJson(normaliseResponse(raw), 'normaliseResponse');
-      redactForLog(normaliseResponse(raw)).should.eql(normaliseResponse(raw));
-    }), { numRuns: 300, seed: 0xca4d });
+    await fc.assert(
+      fc.asyncProperty(response, async (raw) => {
+        // The generator must plant something the check would find, or a PAN that JSON rounded (beyond 2^53, its
+        // digits fail the check: the masker masks such numbers whatever the check says).
+        const sent = JSON.stringify(raw, (_k, v) => (Number.isInteger(v) && !Number.isSafeInteger(v) ? 'rounded' : v));
+        (fullPans(sent).length > 0 || TRACK2_TEXT.test(sent) || /"track_?2/i.test(sent) || sent.includes('"rounded"')).should.be.true();
+        for (const [what, out] of await everyOutput(raw, dir)) clean(out, what);
+        cleanJson(normaliseResponse(raw), 'normaliseResponse');
+        redactForLog(normaliseResponse(raw)).should.eql(normaliseResponse(raw));
+      }),
+      { numRuns: 300, seed: 0xca4d },
+    );
   });
 
   // ------------------------------------------------------------------------------------------------------------
@@ -352,13 +427,17 @@ describe('card data: no consumer shows it', function () {
     sim.engine.handle = (message) => {
       const response = handle(message);
       if (message.method === 'GetLastResult' && response.params?.transactionResult) return plant(JSON.parse(JSON.stringify(response)));
-      if (message.method === 'GetLastReceipt') return { ...response, params: { ...response.params, receipt: `${response.params.receipt}\nCARD ${VISA} ;${TRACK2}?` } };
+      if (message.method === 'GetLastReceipt')
+        return { ...response, params: { ...response.params, receipt: `${response.params.receipt}\nCARD ${VISA} ;${TRACK2}?` } };
       return response;
     };
   }
 
   const issueCases = (r) => ({
-    ...r, pan: VISA, track2: TRACK2, errorDescription: r.errorDescription || `card ${MASTERCARD.replace(/(\d{4})(?=\d)/g, '$1-')}`,
+    ...r,
+    pan: VISA,
+    track2: TRACK2,
+    errorDescription: r.errorDescription || `card ${MASTERCARD.replace(/(\d{4})(?=\d)/g, '$1-')}`,
     params: { ...r.params, pan: Number(VISA), track2: Number(MASTERCARD), card: { number: '4111 1111 1111 1111', track: `;${TRACK2}?` } },
   });
 
@@ -396,10 +475,13 @@ describe('card data: no consumer shows it', function () {
       plantIn(env.sim, (r) => current ?? r);
       const t = env.open('tcp');
       await t.transact('Purchase', purchase('100'));
-      await fc.assert(fc.asyncProperty(response, async (raw) => {
-        current = raw;
-        cleanJson(await t.request('GetLastResult'), 'request(GetLastResult)');
-      }), { numRuns: 40, seed: 0xca4e });
+      await fc.assert(
+        fc.asyncProperty(response, async (raw) => {
+          current = raw;
+          cleanJson(await t.request('GetLastResult'), 'request(GetLastResult)');
+        }),
+        { numRuns: 40, seed: 0xca4e },
+      );
     } finally {
       await env.cleanup();
     }
@@ -410,16 +492,28 @@ describe('card data: no consumer shows it', function () {
     try {
       plantIn(env.sim, issueCases);
       const bin = path.join(root, require('../package.json').bin['ssi-ecr']);
-      const run = (args: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [bin, ...args, '--port', String(env.sim.port), '--poll', '10'], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d) => (stdout += d));
-        child.stderr.on('data', (d) => (stderr += d));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code, stdout, stderr }));
-      });
-      for (const args of [['purchase', '2450', '--merchant', MERCHANT], ['purchase', '2450', '--merchant', MERCHANT, '--json'], ['last-result'], ['last-result', '--json'], ['raw', 'GetLastResult'], ['raw', 'GetLastResult', '--json'], ['last-receipt'], ['last-receipt', '--json']]) {
+      const run = (args: string[]) =>
+        new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+          const child = spawn(process.execPath, [bin, ...args, '--port', String(env.sim.port), '--poll', '10'], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          let stdout = '';
+          let stderr = '';
+          child.stdout.on('data', (d) => (stdout += d));
+          child.stderr.on('data', (d) => (stderr += d));
+          child.on('error', reject);
+          child.on('close', (code) => resolve({ code, stdout, stderr }));
+        });
+      for (const args of [
+        ['purchase', '2450', '--merchant', MERCHANT],
+        ['purchase', '2450', '--merchant', MERCHANT, '--json'],
+        ['last-result'],
+        ['last-result', '--json'],
+        ['raw', 'GetLastResult'],
+        ['raw', 'GetLastResult', '--json'],
+        ['last-receipt'],
+        ['last-receipt', '--json'],
+      ]) {
         const r = await run(args);
         should(r.code).equal(0, `${args.join(' ')}: ${r.stderr}`);
         clean(r.stdout, `ssi-ecr ${args.join(' ')} (stdout)`);

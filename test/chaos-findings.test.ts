@@ -35,8 +35,15 @@ describe('chaos findings: outcome certainty under network faults', function () {
 
   const open = (options = {}) => {
     const t = new Terminal({
-      host: '127.0.0.1', port: proxy.port, journal: path.join(dir, 'journal.json'),
-      pollInterval: 5, requestTimeout: 150, settleGrace: 80, connectTimeout: 200, overallTimeout: 300, ...options,
+      host: '127.0.0.1',
+      port: proxy.port,
+      journal: path.join(dir, 'journal.json'),
+      pollInterval: 5,
+      requestTimeout: 150,
+      settleGrace: 80,
+      connectTimeout: 200,
+      overallTimeout: 300,
+      ...options,
     });
     terminals.push(t);
     return t;
@@ -82,7 +89,7 @@ describe('chaos findings: outcome certainty under network faults', function () {
     should((await t.transact('Purchase', purchase('2003'))).params.transAmount).equal('2003');
   });
 
-  it('allowWhileUnresolved: a later operation\'s result is never taken as the outcome of an unresolved one', async () => {
+  it("allowWhileUnresolved: a later operation's result is never taken as the outcome of an unresolved one", async () => {
     const t = open({ allowWhileUnresolved: true });
     await t.transact('Purchase', purchase('3000'));
     // A vending machine: every sale is the same price. The first one never reaches the terminal.
@@ -91,7 +98,9 @@ describe('chaos findings: outcome certainty under network faults', function () {
     proxy.inject({ kind: 'drop-before-request', method: 'GetStatus' });
     const second = await t.transact('Purchase', purchase('2450'));
     should(second.params.transactionResult).equal('APPROVED_ONLINE');
-    purchases().filter((a) => a === '2450').should.have.length(1);
+    purchases()
+      .filter((a) => a === '2450')
+      .should.have.length(1);
     const reports = await t.reconcile();
     reports.should.have.length(1);
     // The terminal performed one 2450 sale, and it was delivered to the second caller: the first must not get it too.
@@ -144,6 +153,9 @@ describe('chaos findings: outcome certainty under network faults', function () {
     await delay(800);
     const performed = purchases().includes('5001');
     performed.should.be.true();
-    report.verdict.should.not.equal('not-performed', `reconciled as not performed ${report.reason ? `(${report.reason})` : ''}, yet the terminal performed it`);
+    report.verdict.should.not.equal(
+      'not-performed',
+      `reconciled as not performed ${report.reason ? `(${report.reason})` : ''}, yet the terminal performed it`,
+    );
   });
 });

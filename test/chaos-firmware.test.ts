@@ -25,7 +25,15 @@ async function rawClient(port, sockets) {
   const socket = net.connect({ host: '127.0.0.1', port, noDelay: true });
   sockets.push(socket);
   await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  const client = { socket, messages: [] as Wire[], at: [] as number[], ended: false, endedAt: 0, closed: false, send: (message: object) => socket.write(encodeFrame(message)) };
+  const client = {
+    socket,
+    messages: [] as Wire[],
+    at: [] as number[],
+    ended: false,
+    endedAt: 0,
+    closed: false,
+    send: (message: object) => socket.write(encodeFrame(message)),
+  };
   const decoder = new FrameDecoder({ onMessage: (m: Wire) => client.messages.push(m) && client.at.push(Date.now()) });
   socket.on('data', (d) => decoder.push(d));
   socket.on('error', () => undefined);
@@ -89,7 +97,11 @@ describe('fault proxy: a terminal that closes the connection after every answer 
   });
 
   it('split (random) and junk: the whole answer arrives in pieces, then the close', async () => {
-    for (const fault of [{ kind: 'split', mode: 'random' }, { kind: 'junk', bytes: 9 }, { kind: 'merge', with: 'junk' }]) {
+    for (const fault of [
+      { kind: 'split', mode: 'random' },
+      { kind: 'junk', bytes: 9 },
+      { kind: 'merge', with: 'junk' },
+    ]) {
       proxy.inject({ ...fault, method: 'GetLastResult' });
       const c = await once(proxy.port, sockets, { method: 'GetLastResult' });
       await waitFor(() => c.closed, 2000, 'the close');
@@ -228,7 +240,9 @@ describe('chaos judge on later firmware (self-test)', function () {
       const e = await buy('7005');
       should(c.final.params.transAmount).equal('6000');
       should(d.final.params.transactionResult).equal('CANCELLED');
-      const seen = (x) => [{ uid: x.first.params.transactionUid, transactionResult: x.first.params.transactionResult, transAmount: x.first.params.transAmount }];
+      const seen = (x) => [
+        { uid: x.first.params.transactionUid, transactionResult: x.first.params.transactionResult, transAmount: x.first.params.transAmount },
+      ];
       const tx = (i, amount, extra) => ({ i, method: 'Purchase', params: p(amount), key: `amt:${amount}`, fault: 'none', ...extra });
       const txs = [
         tx(0, '7001', { outcome: 'result', result: a.final }),
@@ -281,7 +295,17 @@ describe('chaos findings on later firmware', function () {
   });
 
   const open = () => {
-    const t = new Terminal({ host: '127.0.0.1', port: sim.port, journal: path.join(dir, 'journal.json'), pollInterval: 5, requestTimeout: 150, settleGrace: 80, overallTimeout: 600, unackedGrace: 300, minRequestGap: 5 });
+    const t = new Terminal({
+      host: '127.0.0.1',
+      port: sim.port,
+      journal: path.join(dir, 'journal.json'),
+      pollInterval: 5,
+      requestTimeout: 150,
+      settleGrace: 80,
+      overallTimeout: 600,
+      unackedGrace: 300,
+      minRequestGap: 5,
+    });
     terminals.push(t);
     return t;
   };
@@ -333,8 +357,16 @@ describe('chaos against later firmware: randomised transactions, firmware 1.4 cl
 
   const gap = CI14_OPTIONS.minRequestGap;
   it(`${CI14_TRANSACTIONS} transactions over ${CI14_LANES} lanes, seed ${CI14_SEED}, close-after-answer, no "method", minRequestGap ${gap} ms (the simulator does not enforce 250 ms): nothing lost, no step 2 sent twice, nothing misattributed`, async () => {
-    console.log(`      chaos seed ${CI14_SEED} (CHAOS_FIRMWARE=1.4 CHAOS_CLOSE_AFTER_ANSWER=1 CHAOS_SEED=${CI14_SEED} CHAOS_TRANSACTIONS=${CI14_TRANSACTIONS} npm run chaos reproduces the choices)`);
-    const totals = await runChaos({ transactions: CI14_TRANSACTIONS, lanes: CI14_LANES, seed: CI14_SEED, ...CI14_OPTIONS, log: (line) => console.log(`      ${line}`) });
+    console.log(
+      `      chaos seed ${CI14_SEED} (CHAOS_FIRMWARE=1.4 CHAOS_CLOSE_AFTER_ANSWER=1 CHAOS_SEED=${CI14_SEED} CHAOS_TRANSACTIONS=${CI14_TRANSACTIONS} npm run chaos reproduces the choices)`,
+    );
+    const totals = await runChaos({
+      transactions: CI14_TRANSACTIONS,
+      lanes: CI14_LANES,
+      seed: CI14_SEED,
+      ...CI14_OPTIONS,
+      log: (line) => console.log(`      ${line}`),
+    });
     console.log(`      ${totals.line}`);
     totals.transactions.should.equal(CI14_TRANSACTIONS);
     // The faults really happened, every kind of them; two-step Purchases really ran, discounted and aborted among them.

@@ -57,7 +57,16 @@ runChaos({ transactions, lanes, seed, ...options, progress: 500, log: (line) => 
   (totals) => {
     console.log(totals.line);
     for (const err of unhandled) console.log('unhandled rejection:', err);
-    const bad = totals.problems.length > 0 || unhandled.length > 0 || totals.lost || totals.duplicates || totals.misattributed || totals.hangs || totals.unwanted || totals.wrongStep2 || totals.abandoned;
+    const bad =
+      totals.problems.length > 0 ||
+      unhandled.length > 0 ||
+      totals.lost ||
+      totals.duplicates ||
+      totals.misattributed ||
+      totals.hangs ||
+      totals.unwanted ||
+      totals.wrongStep2 ||
+      totals.abandoned;
     process.exitCode = bad ? 1 : 0;
   },
   (err) => {

@@ -41,7 +41,11 @@ describe('chaos: randomised transactions through fault-injecting proxies', funct
       r.duplicates.should.equal(1);
       r.misattributed.should.be.aboveOrEqual(2);
       r.lost.should.equal(1);
-      r.problems.join('\n').should.match(/duplicate.*amt:7001/).and.match(/misattributed.*transAmount 7001, requested 7002/).and.match(/lost.*NOT_PERFORMED/);
+      r.problems
+        .join('\n')
+        .should.match(/duplicate.*amt:7001/)
+        .and.match(/misattributed.*transAmount 7001, requested 7002/)
+        .and.match(/lost.*NOT_PERFORMED/);
     } finally {
       await t.close();
       await sim.stop();
@@ -50,7 +54,13 @@ describe('chaos: randomised transactions through fault-injecting proxies', funct
 
   it(`${CI_TRANSACTIONS} transactions over ${CI_LANES} lanes, seed ${CI_SEED}: nothing lost, nothing sent twice, nothing misattributed`, async () => {
     console.log(`      chaos seed ${CI_SEED} (CHAOS_SEED=${CI_SEED} npm run chaos reproduces the choices)`);
-    const totals = await runChaos({ transactions: CI_TRANSACTIONS, lanes: CI_LANES, seed: CI_SEED, ...CI_OPTIONS, log: (line) => console.log(`      ${line}`) });
+    const totals = await runChaos({
+      transactions: CI_TRANSACTIONS,
+      lanes: CI_LANES,
+      seed: CI_SEED,
+      ...CI_OPTIONS,
+      log: (line) => console.log(`      ${line}`),
+    });
     console.log(`      ${totals.line}`);
     totals.transactions.should.equal(CI_TRANSACTIONS);
     // The faults really happened, every kind of them, and reconciliation was really exercised.

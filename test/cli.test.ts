@@ -24,7 +24,10 @@ const RECEIPT = '<receipt><text align="center" size="large" weight="bold" darkne
  * Runs `ssi-ecr args…`; resolves with { code, stdout, stderr } (code -1: killed by `signal`, no exit code). `during(child, stderrSoFar)` is called on every
  * chunk of stderr (to press Ctrl-C at the right moment).
  */
-function run(args: string[], { input, during }: { input?: string; during?: (child: ChildProcess & { pressed?: boolean; terminated?: boolean }, stderr: string) => void } = {}) {
+function run(
+  args: string[],
+  { input, during }: { input?: string; during?: (child: ChildProcess & { pressed?: boolean; terminated?: boolean }, stderr: string) => void } = {},
+) {
   return new Promise<{ code: number; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -66,14 +69,29 @@ describe('ssi-ecr (the command line)', function () {
     it('--help lists every command, the connection options and the exit codes, and exits 0', async () => {
       const r = await run(['--help']);
       r.code.should.equal(0);
-      for (const c of ['status', 'ping', 'info', 'merchants', 'purchase AMOUNT', 'refund AMOUNT --rrn RRN', 'void INVOICE', 'xreport', 'zreport', 'last-result', 'result-by-uid UID', 'last-receipt', 'print FILE|URL', 'raw METHOD [JSON]']) {
+      for (const c of [
+        'status',
+        'ping',
+        'info',
+        'merchants',
+        'purchase AMOUNT',
+        'refund AMOUNT --rrn RRN',
+        'void INVOICE',
+        'xreport',
+        'zreport',
+        'last-result',
+        'result-by-uid UID',
+        'last-receipt',
+        'print FILE|URL',
+        'raw METHOD [JSON]',
+      ]) {
         r.stdout.should.containEql(`  ${c} `);
       }
       for (const flag of ['--host', '--port', '--http', '--serial', '--json', '--protocol P', '--sole-ecr']) r.stdout.should.containEql(flag);
       for (const [code, name, meaning] of EXIT_DOCS) r.stdout.should.containEql(`${code}  ${name.padEnd(12)} ${meaning}`);
     });
 
-    it('a command\'s --help comes from the catalogue: the method\'s doc and each key\'s doc', async () => {
+    it("a command's --help comes from the catalogue: the method's doc and each key's doc", async () => {
       const r = await run(['purchase', '--help']);
       r.code.should.equal(0);
       r.stdout.should.startWith('Usage: ssi-ecr purchase AMOUNT [--currency CODE] [--merchant ID] [--discounted AMOUNT] [--uid UID] [--receipt]');
@@ -145,7 +163,13 @@ describe('ssi-ecr (the command line)', function () {
       r.stdout.should.startWith('APPROVED  Purchase 24.50\n');
       r.stdout.should.match(/transactionResult +APPROVED_ONLINE/);
       r.stderr.should.containEql(`Purchase 24.50 → tcp://127.0.0.1:${sim.port} (transAmount 2450, transCurrency 980, merchantId ${MERCHANT})`);
-      for (const line of ['S02  insert, tap or swipe card', 'S03  enter PIN', 'S04  connecting to the bank', 'S05  printing the receipt', 'S00  idle']) {
+      for (const line of [
+        'S02  insert, tap or swipe card',
+        'S03  enter PIN',
+        'S04  connecting to the bank',
+        'S05  printing the receipt',
+        'S00  idle',
+      ]) {
         r.stderr.should.match(new RegExp(`^ +\\d+\\.\\ds  ${line}$`, 'm'));
       }
       sent('Purchase').should.have.length(1);
@@ -163,7 +187,14 @@ describe('ssi-ecr (the command line)', function () {
       const r = await ecr(['purchase', '2450', '--merchant', MERCHANT, '--json', '--receipt']);
       r.code.should.equal(0);
       const doc = JSON.parse(r.stdout);
-      doc.should.match({ command: 'purchase', method: 'Purchase', exitCode: 0, outcome: 'ok', approved: true, params: { transAmount: '2450', transCurrency: '980', merchantId: MERCHANT } });
+      doc.should.match({
+        command: 'purchase',
+        method: 'Purchase',
+        exitCode: 0,
+        outcome: 'ok',
+        approved: true,
+        params: { transAmount: '2450', transCurrency: '980', merchantId: MERCHANT },
+      });
       doc.response.should.match({ method: 'GetLastResult', error: false, params: { transactionResult: 'APPROVED_ONLINE', transAmount: '2450' } });
       doc.response.params.pan.should.match(/^\d{4,6}X+\d{4}$/);
       doc.receipt.should.match(/СХВАЛЕНО/);
@@ -172,7 +203,12 @@ describe('ssi-ecr (the command line)', function () {
       r.stderr.should.not.match(/4725760000001627|5168740000004402/);
 
       const declined = JSON.parse((await ecr(['purchase', '10005', '--merchant', MERCHANT, '--json', '-q'])).stdout);
-      declined.should.match({ exitCode: 1, outcome: 'declined', approved: false, response: { error: true, errorCode: 'E21', params: { transactionResult: 'DECLINED_ONLINE' } } });
+      declined.should.match({
+        exitCode: 1,
+        outcome: 'declined',
+        approved: false,
+        response: { error: true, errorCode: 'E21', params: { transactionResult: 'DECLINED_ONLINE' } },
+      });
 
       const usage = await ecr(['purchase', '12.50', '--json']);
       usage.code.should.equal(2);
@@ -207,7 +243,7 @@ describe('ssi-ecr (the command line)', function () {
       sent('Purchase').should.have.length(1);
     });
 
-    it('without --merchant: the terminal\'s only merchant, or exit 2 naming the merchants when it has several', async () => {
+    it("without --merchant: the terminal's only merchant, or exit 2 naming the merchants when it has several", async () => {
       let r = await ecr(['purchase', '100']);
       r.code.should.equal(2);
       r.stderr.should.containEql(`Purchase needs --merchant ID: the terminal has 2 merchants: ${MERCHANT}, ${MERCHANT2}`);
@@ -238,7 +274,12 @@ describe('ssi-ecr (the command line)', function () {
       r.code.should.equal(1);
       r = await ecr(['last-result', '--json']);
       r.code.should.equal(1); // the last operation was not approved: a result, not a refusal
-      JSON.parse(r.stdout).should.match({ method: 'GetLastResult', outcome: 'declined', approved: false, response: { error: true, params: { transactionResult: 'FAILED' } } });
+      JSON.parse(r.stdout).should.match({
+        method: 'GetLastResult',
+        outcome: 'declined',
+        approved: false,
+        response: { error: true, params: { transactionResult: 'FAILED' } },
+      });
       r = await ecr(['last-receipt']);
       r.code.should.equal(0);
       r.stdout.should.match(/ЧЕК № \d+/);
@@ -269,12 +310,16 @@ describe('ssi-ecr (the command line)', function () {
       });
       r.code.should.equal(5);
       const doc = JSON.parse(r.stdout);
-      doc.should.match({ exitCode: 5, outcome: 'unknown', error: { code: 'OUTCOME_UNKNOWN', sent: true, facts: { acknowledged: true, lastStatus: 'S04' } } });
+      doc.should.match({
+        exitCode: 5,
+        outcome: 'unknown',
+        error: { code: 'OUTCOME_UNKNOWN', sent: true, facts: { acknowledged: true, lastStatus: 'S04' } },
+      });
       r.stderr.should.containEql('OUTCOME UNKNOWN').and.containEql('before charging again; do not simply retry');
       sent('Interrupt').should.have.length(0);
     });
 
-    it('SIGTERM during a payment (a script\'s timeout): stops waiting and says the outcome is unknown, exit 5', async () => {
+    it("SIGTERM during a payment (a script's timeout): stops waiting and says the outcome is unknown, exit 5", async () => {
       await simulator({ phases: { S04: 10000 } });
       const r = await ecr(['purchase', '2450', '--merchant', MERCHANT, '--json'], {
         during: (child, stderr) => {
@@ -299,13 +344,23 @@ describe('ssi-ecr (the command line)', function () {
       r.stderr.should.match(/^ +\d+\.\ds {2}S08 {2}waiting for the second step$/m);
       r.stderr.should.match(/^ {2}card read: (VISA|MASTERCARD) \d{4}X+\d{4} SIMULATED BANK; nothing charged yet, sending the second step$/m);
       sim.counts['Purchase#2'].should.equal(1);
-      sent('Purchase').map((q) => q.step).should.eql(['1', '2']);
-      sent('Purchase').every((q) => q.params.transactionUid === 'order-1001').should.be.true();
+      sent('Purchase')
+        .map((q) => q.step)
+        .should.eql(['1', '2']);
+      sent('Purchase')
+        .every((q) => q.params.transactionUid === 'order-1001')
+        .should.be.true();
       sim.ignoredAfterAnswer.should.equal(0);
 
       r = await ecr(['result-by-uid', 'order-1001', '--json']);
       r.code.should.equal(0);
-      JSON.parse(r.stdout).should.match({ command: 'result-by-uid', method: 'GetResultByUid', outcome: 'ok', approved: true, response: { params: { transactionUid: 'order-1001', transAmount: '2450', transactionResult: 'APPROVED' } } });
+      JSON.parse(r.stdout).should.match({
+        command: 'result-by-uid',
+        method: 'GetResultByUid',
+        outcome: 'ok',
+        approved: true,
+        response: { params: { transactionUid: 'order-1001', transAmount: '2450', transactionResult: 'APPROVED' } },
+      });
       r = await ecr(['result-by-uid', 'order-404']);
       r.code.should.equal(1);
       r.stdout.should.equal('NO SUCH OPERATION  the terminal has no result for this transactionUid\n');
@@ -336,11 +391,14 @@ describe('ssi-ecr (the command line)', function () {
       await later();
       let r = await ecr(['merchants', '--detailed']);
       r.code.should.equal(0);
-      r.stdout.split('\n').filter(Boolean).should.eql([
-        `${MERCHANT}  T0000001    ТОВ "ТЕСТОВИЙ МАГАЗИН"`,
-        `${MERCHANT2}  T0000002    ТОВ "ТЕСТОВИЙ МАГАЗИН"`,
-        `${MERCHANT2}  T0000003    ТОВ "ТЕСТОВИЙ МАГАЗИН"`,
-      ]);
+      r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .should.eql([
+          `${MERCHANT}  T0000001    ТОВ "ТЕСТОВИЙ МАГАЗИН"`,
+          `${MERCHANT2}  T0000002    ТОВ "ТЕСТОВИЙ МАГАЗИН"`,
+          `${MERCHANT2}  T0000003    ТОВ "ТЕСТОВИЙ МАГАЗИН"`,
+        ]);
       (await ecr(['merchants'])).stdout.should.equal(`${MERCHANT}\n${MERCHANT2}\n`);
       await simulator();
       r = await ecr(['merchants', '--detailed']);
@@ -421,7 +479,11 @@ describe('ssi-ecr (the command line)', function () {
     it('print refuses a missing file or bad XML before anything is sent (exit 2)', async () => {
       // Not XML (an unclosed element). An element the protocol does not describe, well-formed, would be sent.
       fs.writeFileSync(path.join(dir, 'bad.xml'), '<receipt><table></receipt>');
-      for (const args of [['print', path.join(dir, 'missing.xml')], ['print', path.join(dir, 'bad.xml')], ['print', 'https://example.com/a.pdf', '--font', 'x.ttf']]) {
+      for (const args of [
+        ['print', path.join(dir, 'missing.xml')],
+        ['print', path.join(dir, 'bad.xml')],
+        ['print', 'https://example.com/a.pdf', '--font', 'x.ttf'],
+      ]) {
         const r = await ecr(args);
         r.code.should.equal(2, args.join(' '));
       }
@@ -434,14 +496,24 @@ describe('ssi-ecr (the command line)', function () {
       JSON.parse(r.stdout).should.match({ method: 'GetStatus', status: 'S00' });
       r = await ecr(['raw', 'Purchase', JSON.stringify({ transAmount: '700', transCurrency: '980', merchantId: MERCHANT }), '--json']);
       r.code.should.equal(0);
-      JSON.parse(r.stdout).should.match({ command: 'raw', method: 'Purchase', approved: true, response: { method: 'GetLastResult', params: { transAmount: '700' } } });
+      JSON.parse(r.stdout).should.match({
+        command: 'raw',
+        method: 'Purchase',
+        approved: true,
+        response: { method: 'GetLastResult', params: { transAmount: '700' } },
+      });
       r = await ecr(['raw', 'Interrupt']);
       r.code.should.equal(3);
       r.stderr.should.match(/E08/);
       r = await ecr(['raw', 'Purchase', '{"transAmount":"700"}']);
       r.code.should.equal(2); // raw adds no defaults: transCurrency is missing
       r.stderr.should.containEql('transCurrency is required');
-      for (const args of [['raw', 'Purchse', '{}'], ['raw', 'GetStatus', '[1]'], ['raw', 'GetStatus', '{oops']]) (await ecr(args)).code.should.equal(2);
+      for (const args of [
+        ['raw', 'Purchse', '{}'],
+        ['raw', 'GetStatus', '[1]'],
+        ['raw', 'GetStatus', '{oops'],
+      ])
+        (await ecr(args)).code.should.equal(2);
       sent('Purchase').should.have.length(1);
     });
   });
@@ -462,7 +534,7 @@ describe('ssi-ecr (the command line)', function () {
       pair = await ptyPair(term, ecrEnd);
       await sim.serveSerial(term);
       let r;
-      for (const until = Date.now() + 10000; Date.now() < until; ) {
+      for (const until = Date.now() + 10000; Date.now() < until;) {
         r = await run(['status', '--serial', ecrEnd]);
         if (r.code === 0) break;
       }

@@ -13,13 +13,22 @@ describe('npm run shape', function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shape-'));
     const body = (n) => Array.from({ length: n }, (_, i) => `  const v${i} = ${i};`).join('\n');
     fs.writeFileSync(path.join(dir, 'a.ts'), `export class Till {\n  pay(): void {\n${body(10)}\n  }\n}\nexport const short = () => 1;\n`);
-    fs.writeFileSync(path.join(dir, 'b.html'), `<script type="text/html" data-template-name="x"><div>${'\n'.repeat(3)}</div></script>\n<script type="text/javascript">\nRED.nodes.registerType('x', {\n  oneditprepare: function () {\n${body(4)}\n  },\n});\n</script>\n`);
+    fs.writeFileSync(
+      path.join(dir, 'b.html'),
+      `<script type="text/html" data-template-name="x"><div>${'\n'.repeat(3)}</div></script>\n<script type="text/javascript">\nRED.nodes.registerType('x', {\n  oneditprepare: function () {\n${body(4)}\n  },\n});\n</script>\n`,
+    );
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('counts each file, and each function from its first line to its last, in TypeScript and in editor scripts', function () {
     const { files, functions } = shape([dir]);
-    files.map((f) => [path.basename(f.file), f.lines]).sort().should.eql([['a.ts', 15], ['b.html', 14]]);
+    files
+      .map((f) => [path.basename(f.file), f.lines])
+      .sort()
+      .should.eql([
+        ['a.ts', 15],
+        ['b.html', 14],
+      ]);
     const found = Object.fromEntries(functions.map((f) => [`${path.basename(f.file)} ${f.name}`, [f.line, f.lines]]));
     found.should.eql({ 'a.ts Till.pay': [2, 12], 'a.ts short': [15, 1], 'b.html oneditprepare': [7, 6] });
   });

@@ -1,9 +1,7 @@
 'use strict';
 
 import should = require('should');
-import {
-  ERROR_CODES, STATUS_CODES, IDLE_STATUSES, INTERRUPTIBLE_STATUSES, describeStatus, describeError,
-} from '../src/core/codes';
+import { ERROR_CODES, STATUS_CODES, IDLE_STATUSES, INTERRUPTIBLE_STATUSES, describeStatus, describeError } from '../src/core/codes';
 
 const CYRILLIC = /[\u0400-\u04FF]/;
 

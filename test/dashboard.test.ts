@@ -52,8 +52,40 @@ function venueFlow(sims) {
   const till2 = nodes.find((n) => n.type === 'ssi-terminal' && n.name === 'till-2').id;
   const own = [
     { id: OWN.tab, type: 'tab', label: 'Our tills', disabled: false, info: '' },
-    { id: OWN.inject, type: 'inject', z: OWN.tab, name: 'pay 10.00 at till-2', props: [{ p: 'payload' }, { p: 'topic', vt: 'str' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: 'till-2', payload: '{"amount":1000}', payloadType: 'json', x: 150, y: 60, wires: [[OWN.pay]] },
-    { id: OWN.pay, type: 'ssi-purchase', z: OWN.tab, name: 'our till-2 payment', terminal: till2, units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str', discountedAmount: '', discountedAmountType: 'msg', x: 350, y: 60, wires: [[OWN.link], [OWN.link]] },
+    {
+      id: OWN.inject,
+      type: 'inject',
+      z: OWN.tab,
+      name: 'pay 10.00 at till-2',
+      props: [{ p: 'payload' }, { p: 'topic', vt: 'str' }],
+      repeat: '',
+      crontab: '',
+      once: false,
+      onceDelay: 0.1,
+      topic: 'till-2',
+      payload: '{"amount":1000}',
+      payloadType: 'json',
+      x: 150,
+      y: 60,
+      wires: [[OWN.pay]],
+    },
+    {
+      id: OWN.pay,
+      type: 'ssi-purchase',
+      z: OWN.tab,
+      name: 'our till-2 payment',
+      terminal: till2,
+      units: 'minor',
+      merchantId: '',
+      merchantIdType: 'str',
+      currency: '',
+      currencyType: 'str',
+      discountedAmount: '',
+      discountedAmountType: 'msg',
+      x: 350,
+      y: 60,
+      wires: [[OWN.link], [OWN.link]],
+    },
     { id: OWN.link, type: 'link out', z: OWN.tab, name: 'to the dashboard', mode: 'link', links: [count], x: 550, y: 60, wires: [] },
   ];
   return { tab, flow: [{ id: tab, type: 'tab', label: 'Venue dashboard', disabled: false, info: '' }, ...flow, ...own] };
@@ -80,7 +112,8 @@ describe('the venue dashboard example in a real browser (Dashboard 2, headless C
   /** What the flow keeps in its context (the admin API's view of it). */
   const context = async (key) => {
     const r = await request(`${nr.url}/context/flow/${tab}/${key}`);
-    if (r.status !== 200 || typeof r.body !== 'object' || typeof r.body.msg !== 'string') throw new Error(`flow context ${key}: ${r.status} ${JSON.stringify(r.body)}`);
+    if (r.status !== 200 || typeof r.body !== 'object' || typeof r.body.msg !== 'string')
+      throw new Error(`flow context ${key}: ${r.status} ${JSON.stringify(r.body)}`);
     return JSON.parse(r.body.msg);
   };
 
@@ -91,16 +124,33 @@ describe('the venue dashboard example in a real browser (Dashboard 2, headless C
     }
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     for (const old of fs.readdirSync(ARTIFACTS).filter((f) => f.startsWith('dashboard-failure-'))) fs.rmSync(path.join(ARTIFACTS, old));
-    sims['till-1'] = await startSimulator({ port: 0, httpPort: false, phases: PHASES, merchants: [{ merchantId: MERCHANT, terminalIds: ['T0000001'] }] });
-    sims['till-2'] = await startSimulator({ port: 0, httpPort: false, phases: PHASES, merchants: [{ merchantId: MERCHANT, terminalIds: ['T0000002'] }] });
+    sims['till-1'] = await startSimulator({
+      port: 0,
+      httpPort: false,
+      phases: PHASES,
+      merchants: [{ merchantId: MERCHANT, terminalIds: ['T0000001'] }],
+    });
+    sims['till-2'] = await startSimulator({
+      port: 0,
+      httpPort: false,
+      phases: PHASES,
+      merchants: [{ merchantId: MERCHANT, terminalIds: ['T0000002'] }],
+    });
     const venue = venueFlow(sims);
     tab = venue.tab;
     nr = await startNodeRed({ flows: venue.flow, settings: { telemetry: { enabled: false } } });
-    browser = await chromium.launch({ executablePath: tools.get('chromium').path, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    browser = await chromium.launch({
+      executablePath: tools.get('chromium').path,
+      headless: true,
+      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+    });
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     await page.addInitScript(KEEP_NAMES);
     page.setDefaultTimeout(STEP);
-    await page.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort());
+    await page.route(
+      (url) => url.hostname !== '127.0.0.1',
+      (route) => route.abort(),
+    );
     page.on('pageerror', (err) => problems.push(`page error: ${err.stack || err.message}`));
     page.on('console', (m) => {
       if (m.type() === 'error') problems.push(`console error: ${m.text()} (${m.location().url || ''})`);
@@ -121,19 +171,24 @@ describe('the venue dashboard example in a real browser (Dashboard 2, headless C
   it('/dashboard opens the venue page: a tile per terminal, online; nothing taken yet', async () => {
     await page.waitForURL(/\/dashboard\/venue$/);
     for (const till of ['till-1', 'till-2']) {
-      await tile(till).locator('.venue-tile-online', { hasText: /^online$/ }).waitFor();
+      await tile(till)
+        .locator('.venue-tile-online', { hasText: /^online$/ })
+        .waitFor();
       (await tile(till).getAttribute('class')).should.match(/venue-idle/);
       (await tile(till).locator('.venue-tile-status').textContent()).should.match(/\(S00\)/);
     }
     (await page.locator('.venue-tile').count()).should.equal(2);
     await page.locator('.venue-takings', { hasText: '0.00 UAH' }).waitFor();
     (await text('.venue-count')).should.equal('0');
-    for (const title of ['Terminals', 'Today', 'Actions', 'Sales per hour', 'Last reports', 'Last 20 payments']) (await group(title).count()).should.equal(1, title);
+    for (const title of ['Terminals', 'Today', 'Actions', 'Sales per hour', 'Last reports', 'Last 20 payments'])
+      (await group(title).count()).should.equal(1, title);
   });
 
   it("a click on the test sale pays 24.50 at till-1: it is the newest of the last payments, and in today's takings", async () => {
     await page.getByRole('button', { name: 'Test sale 24.50 · till-1' }).click();
-    await group('Last 20 payments').locator('td', { hasText: /^approved$/ }).waitFor();
+    await group('Last 20 payments')
+      .locator('td', { hasText: /^approved$/ })
+      .waitFor();
     const [newest, ...rest] = await table();
     rest.should.eql([]);
     newest.should.have.length(6);
@@ -145,7 +200,10 @@ describe('the venue dashboard example in a real browser (Dashboard 2, headless C
     (await text('.venue-count')).should.equal('1');
     (await text('.venue-not-approved')).should.equal('0');
     // One payment, on till-1's terminal; the takings in the flow context, in the hour it was paid.
-    sims['till-1'].requests.filter((r) => r.method === 'Purchase').map((r) => (r.params as Record<string, unknown>).transAmount).should.eql(['2450']);
+    sims['till-1'].requests
+      .filter((r) => r.method === 'Purchase')
+      .map((r) => (r.params as Record<string, unknown>).transAmount)
+      .should.eql(['2450']);
     sims['till-2'].requests.filter((r) => r.method === 'Purchase').should.eql([]);
     const day = await context('venueDay');
     day.should.match({ count: 1, amount: 2450, notApproved: 0 });
@@ -175,8 +233,12 @@ describe('the venue dashboard example in a real browser (Dashboard 2, headless C
     const report = (till) => page.locator('.venue-report').filter({ hasText: till });
     await report('till-1').filter({ hasText: 'X report' }).waitFor();
     await report('till-2').filter({ hasText: 'X report' }).waitFor();
-    (await report('till-1').textContent()).should.match(/^\s*till-1 · X report at \d\d:\d\d:\d\d: sales 1 \(24\.50 UAH\), refunds 0 \(0\.00 UAH\)\s*$/);
-    (await report('till-2').textContent()).should.match(/^\s*till-2 · X report at \d\d:\d\d:\d\d: sales 0 \(0\.00 UAH\), refunds 0 \(0\.00 UAH\)\s*$/);
+    (await report('till-1').textContent()).should.match(
+      /^\s*till-1 · X report at \d\d:\d\d:\d\d: sales 1 \(24\.50 UAH\), refunds 0 \(0\.00 UAH\)\s*$/,
+    );
+    (await report('till-2').textContent()).should.match(
+      /^\s*till-2 · X report at \d\d:\d\d:\d\d: sales 0 \(0\.00 UAH\), refunds 0 \(0\.00 UAH\)\s*$/,
+    );
     sims['till-1'].engine.batch.length.should.equal(1);
   });
 
@@ -209,7 +271,10 @@ describe('the venue dashboard example in a real browser (Dashboard 2, headless C
     await second.addInitScript(KEEP_NAMES);
     try {
       second.setDefaultTimeout(STEP);
-      await second.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort());
+      await second.route(
+        (url) => url.hostname !== '127.0.0.1',
+        (route) => route.abort(),
+      );
       await second.goto(`${nr.url}/dashboard`);
       await second.locator('.venue-takings', { hasText: '24.50 UAH' }).waitFor();
       await second.locator('.venue-tile').nth(1).waitFor();
@@ -222,13 +287,18 @@ describe('the venue dashboard example in a real browser (Dashboard 2, headless C
     }
   });
 
-  it("a payment of the venue's own flows, sent to the link \"count a payment\", is counted and listed too", async () => {
+  it('a payment of the venue\'s own flows, sent to the link "count a payment", is counted and listed too', async () => {
     (await nr.inject(OWN.inject)).status.should.equal(200);
-    await group('Last 20 payments').locator('td', { hasText: /^10\.00$/ }).waitFor();
+    await group('Last 20 payments')
+      .locator('td', { hasText: /^10\.00$/ })
+      .waitFor();
     (await table())[0].slice(1, 4).should.eql(['till-2', '10.00', 'approved']);
     await page.locator('.venue-takings', { hasText: '34.50 UAH' }).waitFor();
     (await text('.venue-count')).should.equal('2');
-    sims['till-2'].requests.filter((r) => r.method === 'Purchase').map((r) => (r.params as Record<string, unknown>).transAmount).should.eql(['2450', '1000']);
+    sims['till-2'].requests
+      .filter((r) => r.method === 'Purchase')
+      .map((r) => (r.params as Record<string, unknown>).transAmount)
+      .should.eql(['2450', '1000']);
     (await context('venueDay')).should.match({ count: 2, amount: 3450, notApproved: 1 });
   });
 

@@ -26,9 +26,29 @@ const TYPES = {
   'ssi-terminal': {
     category: 'config',
     defaults: {
-      name: '', transport: 'tcp', host: '127.0.0.1', port: 3000, httpPort: '', httpPath: '/', serialPort: '', baudRate: 115200,
-      merchantId: '', currency: '980', polling: 'adaptive', pollInterval: 500, requestTimeout: '', minRequestGap: '', connectTimeout: 5000, overallTimeout: 180000, unackedGrace: 15000, allowWhileUnresolved: false,
-      lrcEncoding: 'decimal', protocol: 'auto', soleEcr: false, probeAtDeploy: true, watchInterval: 60,
+      name: '',
+      transport: 'tcp',
+      host: '127.0.0.1',
+      port: 3000,
+      httpPort: '',
+      httpPath: '/',
+      serialPort: '',
+      baudRate: 115200,
+      merchantId: '',
+      currency: '980',
+      polling: 'adaptive',
+      pollInterval: 500,
+      requestTimeout: '',
+      minRequestGap: '',
+      connectTimeout: 5000,
+      overallTimeout: 180000,
+      unackedGrace: 15000,
+      allowWhileUnresolved: false,
+      lrcEncoding: 'decimal',
+      protocol: 'auto',
+      soleEcr: false,
+      probeAtDeploy: true,
+      watchInterval: 60,
     },
     choices: { lrcEncoding: ['decimal', 'hex'], protocol: ['auto', '1.1', '1.4'] },
   },
@@ -36,19 +56,56 @@ const TYPES = {
     outputs: 2,
     /** With price by card on, a third: the card read. */
     ports: 3,
-    defaults: { name: '', terminal: '', units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str', discountedAmount: '', discountedAmountType: 'msg', busy: 'queue', receipt: false, priceByCard: false, cardReadTimeout: 30, outputs: 2 },
+    defaults: {
+      name: '',
+      terminal: '',
+      units: 'minor',
+      merchantId: '',
+      merchantIdType: 'str',
+      currency: '',
+      currencyType: 'str',
+      discountedAmount: '',
+      discountedAmountType: 'msg',
+      busy: 'queue',
+      receipt: false,
+      priceByCard: false,
+      cardReadTimeout: 30,
+      outputs: 2,
+    },
     choices: { busy: ['queue', 'refuse'] },
     typed: { merchantId: TEXT, currency: TEXT, discountedAmount: ['msg', 'flow', 'global', 'num', 'str', 'env'] },
   },
   'ssi-refund': {
     outputs: 2,
-    defaults: { name: '', terminal: '', operation: 'Refund', units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str', busy: 'queue', receipt: false },
+    defaults: {
+      name: '',
+      terminal: '',
+      operation: 'Refund',
+      units: 'minor',
+      merchantId: '',
+      merchantIdType: 'str',
+      currency: '',
+      currencyType: 'str',
+      busy: 'queue',
+      receipt: false,
+    },
     choices: { operation: ['Refund', 'Void', 'PartialVoid', 'msg'], units: ['minor', 'major'], busy: ['queue', 'refuse'] },
     typed: { merchantId: TEXT, currency: TEXT },
   },
   'ssi-transaction': {
     outputs: 2,
-    defaults: { name: '', terminal: '', method: 'Purchase', units: 'minor', merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str', busy: 'queue', receipt: false },
+    defaults: {
+      name: '',
+      terminal: '',
+      method: 'Purchase',
+      units: 'minor',
+      merchantId: '',
+      merchantIdType: 'str',
+      currency: '',
+      currencyType: 'str',
+      busy: 'queue',
+      receipt: false,
+    },
     choices: { busy: ['queue', 'refuse'] },
     typed: { merchantId: TEXT, currency: TEXT },
   },
@@ -120,7 +177,10 @@ const EDITOR_TAG = '<script type="text/javascript" src="resources/@ssi-ecr/node-
  */
 function load(type) {
   const calls: { name: string; def: Wire }[] = [];
-  const validator = () => function () { return true; };
+  const validator = () =>
+    function () {
+      return true;
+    };
   const RED = {
     nodes: { registerType: (name, def) => calls.push({ name, def }) },
     validators: { number: validator, regex: validator, typedInput: validator },
@@ -156,18 +216,23 @@ function editForm(type, saved = {}) {
   const typedInputs: Wire[] = [];
   const pickers: Wire[] = [];
   const props: Wire[] = [];
-  const element = (selector) => new Proxy({}, {
-    get(target, prop) {
-      if (prop === 'length') return 0;
-      if (prop === Symbol.toPrimitive) return () => '';
-      if (prop === 'typedInput') return (options) => typedInputs.push({ selector, options: { ...options, types: [...options.types] } });
-      if (prop === 'prop') return (name, value) => {
-        if (value !== undefined) props.push({ selector, name, value });
-        return element(selector);
-      };
-      return () => element(selector);
-    },
-  });
+  const element = (selector) =>
+    new Proxy(
+      {},
+      {
+        get(target, prop) {
+          if (prop === 'length') return 0;
+          if (prop === Symbol.toPrimitive) return () => '';
+          if (prop === 'typedInput') return (options) => typedInputs.push({ selector, options: { ...options, types: [...options.types] } });
+          if (prop === 'prop')
+            return (name, value) => {
+              if (value !== undefined) props.push({ selector, name, value });
+              return element(selector);
+            };
+          return () => element(selector);
+        },
+      },
+    );
   sandbox.$ = Object.assign((selector) => element(selector), { ajax: () => element('ajax') });
   const hintKeys = [...sandbox.SsiEcrEditor.methodPicker.hints];
   sandbox.SsiEcrEditor.methodPicker = (node, options) => pickers.push(options);
@@ -180,10 +245,13 @@ function editForm(type, saved = {}) {
 /** `this` for a definition's label functions: the node's settings and a _() over the given catalogue. */
 function labelContext(type, lang, settings) {
   const cat = catalogue(lang, type);
-  return { ...settings, _: (key, values = {}) => {
-    const text = lookup(cat, key);
-    return typeof text === 'string' ? text.replace(/__(\w+)__/g, (m, k) => (k in values ? String(values[k]) : m)) : key;
-  } };
+  return {
+    ...settings,
+    _: (key, values = {}) => {
+      const text = lookup(cat, key);
+      return typeof text === 'string' ? text.replace(/__(\w+)__/g, (m, k) => (k in values ? String(values[k]) : m)) : key;
+    },
+  };
 }
 
 /** The message keys a node's HTML uses: { own: keys of its catalogue, prefixes: dynamic key stems }. */
@@ -244,7 +312,7 @@ describe('editor: node definitions (src/nodes/*.html, as the build makes them)',
   for (const type of NAMES) {
     const spec = TYPES[type];
     describe(type, () => {
-      it('has one edit template and registers exactly this type, in its category, with exactly the contract\'s properties', () => {
+      it("has one edit template and registers exactly this type, in its category, with exactly the contract's properties", () => {
         const { templates } = parts(type);
         templates.map((t) => t[1]).should.eql([type]);
         const calls = registered(type);
@@ -263,7 +331,8 @@ describe('editor: node definitions (src/nodes/*.html, as the build makes them)',
       it('has a form field for every property, and its icon exists', () => {
         const { templates } = parts(type);
         const prefix = type === 'ssi-terminal' ? 'node-config-input' : 'node-input';
-        for (const prop of Object.keys(spec.defaults)) templates[0][2].should.match(new RegExp(`id="${prefix}-${prop}"`), `${type}: no field for ${prop}`);
+        for (const prop of Object.keys(spec.defaults))
+          templates[0][2].should.match(new RegExp(`id="${prefix}-${prop}"`), `${type}: no field for ${prop}`);
         for (const [field, choices] of Object.entries(spec.choices || {})) {
           const select = new RegExp(`<select id="${prefix}-${field}"[^>]*>([\\s\\S]*?)</select>`).exec(templates[0][2]);
           should(select).be.ok();
@@ -281,12 +350,21 @@ describe('editor: node definitions (src/nodes/*.html, as the build makes them)',
         html.split(EDITOR_TAG).length.should.be.belowOrEqual(2);
       });
 
-      it('makes TypedInputs of exactly its typed properties, with the contract\'s types and default type', () => {
+      it("makes TypedInputs of exactly its typed properties, with the contract's types and default type", () => {
         const { typedInputs } = editForm(type);
         const made = Object.fromEntries(typedInputs.map((t) => [t.selector, t.options]));
-        Object.keys(made).sort().should.eql(Object.keys(spec.typed || {}).map((field) => `#node-input-${field}`).sort());
+        Object.keys(made)
+          .sort()
+          .should.eql(
+            Object.keys(spec.typed || {})
+              .map((field) => `#node-input-${field}`)
+              .sort(),
+          );
         for (const [field, types] of Object.entries(spec.typed || {})) {
-          made[`#node-input-${field}`].should.eql({ default: spec.defaults[`${field}Type`], types, typeField: `#node-input-${field}Type` }, `${type}: ${field}`);
+          made[`#node-input-${field}`].should.eql(
+            { default: spec.defaults[`${field}Type`], types, typeField: `#node-input-${field}Type` },
+            `${type}: ${field}`,
+          );
         }
       });
 
@@ -306,10 +384,16 @@ describe('editor: node definitions (src/nodes/*.html, as the build makes them)',
         for (const picker of pickers) {
           const keys = [picker.language, ...hintKeys.map((k) => picker.hints + k), ...(picker.noParams ? [picker.noParams] : [])];
           picker.hints.should.startWith(`${type}.`);
-          for (const lang of LANGS) for (const key of keys) (typeof lookup(catalogue(lang, type), key)).should.equal('string', `${lang}/${type}.json has no ${key}`);
+          for (const lang of LANGS)
+            for (const key of keys) (typeof lookup(catalogue(lang, type), key)).should.equal('string', `${lang}/${type}.json has no ${key}`);
         }
         // No label typed into the form itself: text nodes of the template are whitespace (or 8N1, a unit sign).
-        const text = parts(type).templates[0][2].replace(/<datalist[\s\S]*?<\/datalist>/g, '').replace(/<[^>]+>/g, '\n').split('\n').map((s) => s.trim()).filter(Boolean);
+        const text = parts(type)
+          .templates[0][2].replace(/<datalist[\s\S]*?<\/datalist>/g, '')
+          .replace(/<[^>]+>/g, '\n')
+          .split('\n')
+          .map((s) => s.trim())
+          .filter(Boolean);
         text.filter((s) => !/^(8N1)$/.test(s)).should.eql([]);
       });
 
@@ -335,8 +419,15 @@ describe('editor: node definitions (src/nodes/*.html, as the build makes them)',
           def.label.call(ctx).should.be.a.String().and.not.be.empty();
           def.label.call({ ...ctx, name: 'My node' }).should.equal('My node');
           if (type === 'ssi-terminal') continue;
-          for (let i = 0; i < (spec.ports || spec.outputs); i++) def.outputLabels.call(ctx, i).should.be.a.String().and.not.match(new RegExp(`^${type}\\.`));
-          def.inputLabels.call(ctx, 0).should.be.a.String().and.not.match(new RegExp(`^${type}\\.`));
+          for (let i = 0; i < (spec.ports || spec.outputs); i++)
+            def.outputLabels
+              .call(ctx, i)
+              .should.be.a.String()
+              .and.not.match(new RegExp(`^${type}\\.`));
+          def.inputLabels
+            .call(ctx, 0)
+            .should.be.a.String()
+            .and.not.match(new RegExp(`^${type}\\.`));
         }
         if (type === 'ssi-purchase') {
           def.label.call(labelContext(type, 'en-US', {})).should.equal('POS card payment');
@@ -356,7 +447,9 @@ describe('editor: node definitions (src/nodes/*.html, as the build makes them)',
         if (type === 'ssi-terminal') {
           def.label.call(labelContext(type, 'en-US', spec.defaults)).should.equal('127.0.0.1:3000');
           def.label.call(labelContext(type, 'en-US', { ...spec.defaults, transport: 'http' })).should.equal('http://127.0.0.1:3001/');
-          def.label.call(labelContext(type, 'en-US', { ...spec.defaults, transport: 'serial', serialPort: '/dev/ttyACM0' })).should.equal('/dev/ttyACM0');
+          def.label
+            .call(labelContext(type, 'en-US', { ...spec.defaults, transport: 'serial', serialPort: '/dev/ttyACM0' }))
+            .should.equal('/dev/ttyACM0');
         }
       });
 
@@ -390,7 +483,7 @@ describe('editor: node definitions (src/nodes/*.html, as the build makes them)',
     });
   }
 
-  it('each dialog\'s logic is a named function of resources/editor.js: oneditprepare is one call to it', () => {
+  it("each dialog's logic is a named function of resources/editor.js: oneditprepare is one call to it", () => {
     const api = load('ssi-purchase').sandbox.SsiEcrEditor;
     for (const type of NAMES) {
       const { def } = registered(type)[0];
@@ -427,7 +520,10 @@ describe('editor: node definitions (src/nodes/*.html, as the build makes them)',
     for (const value of ['1.3', 'AUTO', '', 1.4]) protocol.validate.call({}, value).should.be.false(String(value));
     protocol.validate.call({}, '2', {}).should.equal('@ssi-ecr/node-red/ssi-terminal:ssi-terminal.validation.protocol');
     // The stand-in RED.validators.number accepts anything: the range and whole-number rules are the setting's own.
-    for (const [setting, good, bad] of [[requestTimeout, ['', '100', '15000'], ['99', '600001', '1.5', 'x']], [minRequestGap, ['', '0', '250'], ['10001', '-1', '2.5']]]) {
+    for (const [setting, good, bad] of [
+      [requestTimeout, ['', '100', '15000'], ['99', '600001', '1.5', 'x']],
+      [minRequestGap, ['', '0', '250'], ['10001', '-1', '2.5']],
+    ]) {
       for (const v of good) setting.validate.call({}, v).should.be.true(v);
       for (const v of bad) setting.validate.call({}, v).should.be.false(v);
     }
@@ -445,7 +541,7 @@ describe('editor: node definitions (src/nodes/*.html, as the build makes them)',
     ticked({ probeAtDeploy: true }).should.eql([]);
   });
 
-  it('the method pickers offer what the catalogue has: later firmware\'s methods in ssi-command, marked; financial ones in ssi-transaction', () => {
+  it("the method pickers offer what the catalogue has: later firmware's methods in ssi-command, marked; financial ones in ssi-transaction", () => {
     const { METHODS, METHOD_NAMES } = require('../dist/core');
     // As the runtime serves them (GET ssi-ecr/catalogue): plain JSON.
     const served = JSON.parse(JSON.stringify(METHOD_NAMES.map((name) => METHODS[name])));
@@ -458,7 +554,10 @@ describe('editor: node definitions (src/nodes/*.html, as the build makes them)',
     command.details(served.find((m) => m.name === 'GetResultByUid')).should.containEql('ssi-command.hint.later');
     command.details(served.find((m) => m.name === 'GetLastResult')).should.not.containEql('ssi-command.hint.later');
     const [transaction] = editForm('ssi-transaction').pickers;
-    served.filter(transaction.offer).map((m) => m.name).should.eql(served.filter((m) => m.group === 'financial').map((m) => m.name));
+    served
+      .filter(transaction.offer)
+      .map((m) => m.name)
+      .should.eql(served.filter((m) => m.group === 'financial').map((m) => m.name));
   });
 
   it('ssi-purchase: price by card gives the node its third output, and a wait from 1 to 120 s', () => {
@@ -468,16 +567,20 @@ describe('editor: node definitions (src/nodes/*.html, as the build makes them)',
     for (const v of ['0', '121', '2.5', 'x']) cardReadTimeout.validate.call({}, v).should.be.false(v);
     // The edit form against a stand-in jQuery that keeps the checkbox, the hidden outputs field and the rows shown.
     const form = { checked: false, outputs: undefined, shown: undefined, onChange: [] as (() => void)[] };
-    const element = (selector) => new Proxy({}, {
-      get(target, prop) {
-        if (prop === 'length') return 1;
-        if (prop === 'on') return (event, fn) => (selector === '#node-input-priceByCard' && form.onChange.push(fn), element(selector));
-        if (prop === 'prop') return (name) => (selector === '#node-input-priceByCard' && name === 'checked' ? form.checked : undefined);
-        if (prop === 'val') return (v) => (selector === '#node-input-outputs' && v !== undefined ? (form.outputs = v) : '');
-        if (prop === 'toggle') return (on) => (selector === '.ssi-purchase-card-read' ? (form.shown = on) : undefined);
-        return () => element(selector);
-      },
-    });
+    const element = (selector) =>
+      new Proxy(
+        {},
+        {
+          get(target, prop) {
+            if (prop === 'length') return 1;
+            if (prop === 'on') return (event, fn) => (selector === '#node-input-priceByCard' && form.onChange.push(fn), element(selector));
+            if (prop === 'prop') return (name) => (selector === '#node-input-priceByCard' && name === 'checked' ? form.checked : undefined);
+            if (prop === 'val') return (v) => (selector === '#node-input-outputs' && v !== undefined ? (form.outputs = v) : '');
+            if (prop === 'toggle') return (on) => (selector === '.ssi-purchase-card-read' ? (form.shown = on) : undefined);
+            return () => element(selector);
+          },
+        },
+      );
     sandbox.$ = element;
     const def = calls[0].def;
     def.oneditprepare.call({ ...Object.fromEntries(Object.entries<Wire>(def.defaults).map(([k, v]) => [k, v.value])), _: (key) => key });
@@ -489,12 +592,56 @@ describe('editor: node definitions (src/nodes/*.html, as the build makes them)',
 
   it('palette search: "payment", "card", "pos" and "terminal" find the nodes; no label is a core node\'s', () => {
     // Node-RED's palette filter (palette.js refreshFilter) tests the type and the palette label, case-insensitive.
-    const core = ['inject', 'debug', 'complete', 'catch', 'status', 'link in', 'link call', 'link out', 'comment', 'function', 'switch', 'change', 'range', 'template',
-      'delay', 'trigger', 'exec', 'filter', 'mqtt in', 'mqtt out', 'http in', 'http response', 'http request', 'websocket in', 'websocket out', 'tcp in', 'tcp out',
-      'tcp request', 'udp in', 'udp out', 'csv', 'html', 'json', 'xml', 'yaml', 'split', 'join', 'sort', 'batch', 'file', 'file in', 'watch', 'junction'];
+    const core = [
+      'inject',
+      'debug',
+      'complete',
+      'catch',
+      'status',
+      'link in',
+      'link call',
+      'link out',
+      'comment',
+      'function',
+      'switch',
+      'change',
+      'range',
+      'template',
+      'delay',
+      'trigger',
+      'exec',
+      'filter',
+      'mqtt in',
+      'mqtt out',
+      'http in',
+      'http response',
+      'http request',
+      'websocket in',
+      'websocket out',
+      'tcp in',
+      'tcp out',
+      'tcp request',
+      'udp in',
+      'udp out',
+      'csv',
+      'html',
+      'json',
+      'xml',
+      'yaml',
+      'split',
+      'join',
+      'sort',
+      'batch',
+      'file',
+      'file in',
+      'watch',
+      'junction',
+    ];
     const palette = NAMES.filter((type) => TYPES[type].category !== 'config');
     for (const lang of LANGS) {
-      const labels = Object.fromEntries(palette.map((type) => [type, registered(type)[0].def.paletteLabel.call(labelContext(type, lang, TYPES[type].defaults))]));
+      const labels = Object.fromEntries(
+        palette.map((type) => [type, registered(type)[0].def.paletteLabel.call(labelContext(type, lang, TYPES[type].defaults))]),
+      );
       const found = (term) => palette.filter((type) => new RegExp(term, 'i').test(type) || new RegExp(term, 'i').test(labels[type]));
       found('pos').should.eql(palette, `${lang}: "pos" finds every node`);
       for (const type of palette) core.includes(labels[type].toLowerCase()).should.be.false(`${lang}: ${type} is labelled like a core node`);
@@ -517,7 +664,16 @@ describe('editor: node definitions (src/nodes/*.html, as the build makes them)',
     const advanced = /<div class="ssi-terminal-advanced" style="display:none;">([\s\S]*?)\n {4}<\/div>\n/.exec(template);
     (advanced !== null).should.be.true('a collapsed Advanced section');
     const inside = [...advanced![1].matchAll(/id="node-config-input-(\w+)"/g)].map((m) => m[1]);
-    inside.should.eql(['polling', 'pollInterval', 'requestTimeout', 'minRequestGap', 'connectTimeout', 'overallTimeout', 'unackedGrace', 'lrcEncoding']);
+    inside.should.eql([
+      'polling',
+      'pollInterval',
+      'requestTimeout',
+      'minRequestGap',
+      'connectTimeout',
+      'overallTimeout',
+      'unackedGrace',
+      'lrcEncoding',
+    ]);
     at('node-config-ssi-terminal-advanced-toggle').should.be.below(template.indexOf('<div class="ssi-terminal-advanced"'));
     // Every setting of the node is still in the form, once.
     for (const key of Object.keys(TYPES['ssi-terminal'].defaults)) template.split(`id="node-config-input-${key}"`).length.should.equal(2, key);
@@ -526,12 +682,31 @@ describe('editor: node definitions (src/nodes/*.html, as the build makes them)',
   it('the shared status texts are kept in both languages', () => {
     for (const lang of LANGS) {
       const t = catalogue(lang, 'ssi-terminal')['ssi-terminal'];
-      Object.keys(t.status).should.containDeep(['unknown', 'connecting', 'connected', 'disconnected', 'sending', 'no-config', 'config-error', 'unresolved', 'S00', 'S01', 'S02', 'S03', 'S04', 'S05', 'S06', 'S07', 'S08', 'priceByCard']);
+      Object.keys(t.status).should.containDeep([
+        'unknown',
+        'connecting',
+        'connected',
+        'disconnected',
+        'sending',
+        'no-config',
+        'config-error',
+        'unresolved',
+        'S00',
+        'S01',
+        'S02',
+        'S03',
+        'S04',
+        'S05',
+        'S06',
+        'S07',
+        'S08',
+        'priceByCard',
+      ]);
       t.errors['no-config'].should.be.a.String();
     }
   });
 
-  it('every icon is white on transparent, in the 40×60 frame of Node-RED\'s own icons', () => {
+  it("every icon is white on transparent, in the 40×60 frame of Node-RED's own icons", () => {
     const icons = fs.readdirSync(path.join(ROOT, 'icons')).filter((f) => f.endsWith('.svg'));
     icons.length.should.be.aboveOrEqual(NAMES.length);
     for (const icon of icons) {
@@ -549,11 +724,16 @@ describe('editor: the package in a real Node-RED 4', function () {
 
   before(async () => {
     // `npm test` builds first; a bare `mocha` run after an edit builds here, so the check is never stale.
-    const stale = nodeHtml.stale().length > 0 || NAMES.some((type) => !fs.existsSync(path.join(DIST, `${type}.js`)) ||
-      LANGS.some((lang) => {
-        const built = path.join(DIST, 'locales', lang, `${type}.json`);
-        return !fs.existsSync(built) || read(built) !== read(path.join(SRC, 'locales', lang, `${type}.json`));
-      }));
+    const stale =
+      nodeHtml.stale().length > 0 ||
+      NAMES.some(
+        (type) =>
+          !fs.existsSync(path.join(DIST, `${type}.js`)) ||
+          LANGS.some((lang) => {
+            const built = path.join(DIST, 'locales', lang, `${type}.json`);
+            return !fs.existsSync(built) || read(built) !== read(path.join(SRC, 'locales', lang, `${type}.json`));
+          }),
+      );
     if (stale) execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
     red = await startNodeRed();
   });
@@ -597,7 +777,7 @@ describe('editor: the package in a real Node-RED 4', function () {
     }
   });
 
-  it('serves each node\'s messages in English and Ukrainian', async () => {
+  it("serves each node's messages in English and Ukrainian", async () => {
     const uk = await request(`${red.url}/locales/${MODULE}/ssi-purchase?lng=uk`, { headers: { Accept: 'application/json' } });
     uk.status.should.equal(200);
     uk.body['ssi-purchase'].label.units.should.equal('Сума в');
@@ -630,12 +810,29 @@ describe('editor: the package in a real Node-RED 4', function () {
     const cat = await request(`${red.url}/ssi-ecr/catalogue`, { headers: { Accept: 'application/json' } });
     cat.status.should.equal(200);
     cat.body.methods.length.should.equal(29);
-    cat.body.methods.filter((m) => m.group === 'financial').map((m) => m.name).should.eql([
-      'Purchase', 'Void', 'Refund', 'CashBack', 'Preauthorization', 'SalePreauth', 'VoidPreauth', 'Cash', 'Deposit', 'Balance', 'Echo', 'PartialVoid',
-    ]);
+    cat.body.methods
+      .filter((m) => m.group === 'financial')
+      .map((m) => m.name)
+      .should.eql([
+        'Purchase',
+        'Void',
+        'Refund',
+        'CashBack',
+        'Preauthorization',
+        'SalePreauth',
+        'VoidPreauth',
+        'Cash',
+        'Deposit',
+        'Balance',
+        'Echo',
+        'PartialVoid',
+      ]);
     cat.body.methods[0].should.have.properties('title', 'doc', 'params');
     // Later firmware's methods come with the catalogue, marked as such; the two-step Purchase too.
-    cat.body.methods.filter((m) => m.since === '1.4').map((m) => m.name).should.eql(['GetResultByUid', 'GetMerchantListDetailed']);
+    cat.body.methods
+      .filter((m) => m.since === '1.4')
+      .map((m) => m.name)
+      .should.eql(['GetResultByUid', 'GetMerchantListDetailed']);
     cat.body.methods.find((m) => m.name === 'Purchase').twoStep.should.be.true();
   });
 });

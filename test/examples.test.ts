@@ -18,7 +18,10 @@ import type { NodeInitializer } from 'node-red';
 import type { Wire } from './support/wire';
 
 const DIR = path.join(__dirname, '..', 'examples');
-const FILES = fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+const FILES = fs
+  .readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const read = (file) => JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8'));
 
 /** Node-RED core node types the examples may use, and the module that registers each. */
@@ -56,8 +59,31 @@ const CORE = {
 
 /** The contract of our node types: the properties every instance carries, and its number of outputs. */
 const OURS = {
-  'ssi-terminal': { props: ['name', 'transport', 'host', 'port', 'httpPort', 'httpPath', 'serialPort', 'baudRate', 'merchantId', 'currency', 'polling', 'pollInterval', 'requestTimeout', 'connectTimeout', 'overallTimeout', 'unackedGrace', 'allowWhileUnresolved'] },
-  'ssi-purchase': { outputs: 2, props: ['units', 'merchantId', 'merchantIdType', 'currency', 'currencyType', 'discountedAmount', 'discountedAmountType'] },
+  'ssi-terminal': {
+    props: [
+      'name',
+      'transport',
+      'host',
+      'port',
+      'httpPort',
+      'httpPath',
+      'serialPort',
+      'baudRate',
+      'merchantId',
+      'currency',
+      'polling',
+      'pollInterval',
+      'requestTimeout',
+      'connectTimeout',
+      'overallTimeout',
+      'unackedGrace',
+      'allowWhileUnresolved',
+    ],
+  },
+  'ssi-purchase': {
+    outputs: 2,
+    props: ['units', 'merchantId', 'merchantIdType', 'currency', 'currencyType', 'discountedAmount', 'discountedAmountType'],
+  },
   'ssi-refund': { outputs: 2, props: ['operation', 'units', 'merchantId', 'merchantIdType', 'currency', 'currencyType'] },
   'ssi-transaction': { outputs: 2, props: ['method', 'units', 'merchantId', 'merchantIdType', 'currency', 'currencyType'] },
   'ssi-status': { outputs: 1, props: ['mode', 'watch', 'interval'] },
@@ -134,11 +160,15 @@ describe('example flows: the files', () => {
         const needed = new Set();
         for (const n of nodes) {
           const module = moduleOf(n.type);
-          (CORE[n.type] !== undefined || OURS[n.type] !== undefined || module !== undefined).should.be.true(`${n.type} is neither a core node, nor ours, nor of a module examples may use`);
+          (CORE[n.type] !== undefined || OURS[n.type] !== undefined || module !== undefined).should.be.true(
+            `${n.type} is neither a core node, nor ours, nor of a module examples may use`,
+          );
           if (module) needed.add(module);
         }
         // Exactly the modules it needs, each at a version the devDependency (what the tests run) accepts.
-        Object.keys(modules).sort().should.eql([...needed].sort(), 'the modules of the global-config node');
+        Object.keys(modules)
+          .sort()
+          .should.eql([...needed].sort(), 'the modules of the global-config node');
         const dev = require('../package.json').devDependencies;
         for (const [module, version] of Object.entries(modules)) {
           (semver.valid(version) !== null).should.be.true(`${module}: ${version} is not a version`);
@@ -173,12 +203,14 @@ describe('example flows: the files', () => {
             }
           }
           // node-red-node-test-helper (and the runtime's config-node detection) take such a value for a reference.
-          const plain = Object.entries(n).filter(([k]) => !REFERENCES.has(k)).flatMap(([, v]) => strings(v));
+          const plain = Object.entries(n)
+            .filter(([k]) => !REFERENCES.has(k))
+            .flatMap(([, v]) => strings(v));
           plain.filter((s) => ids.has(s)).should.eql([], `${n.type} ${n.name}`);
         }
       });
 
-      it('has a comment explaining it, and its own ssi-terminal at the simulator\'s defaults', () => {
+      it("has a comment explaining it, and its own ssi-terminal at the simulator's defaults", () => {
         const comment = nodes.find((n) => n.type === 'comment');
         comment.should.be.ok();
         comment.name.length.should.be.above(10);
@@ -198,17 +230,24 @@ describe('example flows: the files', () => {
 
       it('works in a plain Node-RED: MQTT nodes and brokers come disabled, and a comment says how to enable each', () => {
         const mqtt = nodes.filter((n) => MQTT_TYPES.has(n.type));
-        mqtt.filter((n) => n.d !== true).map((n) => `${n.type} ${n.name}`).should.eql([], 'enabled MQTT nodes');
+        mqtt
+          .filter((n) => n.d !== true)
+          .map((n) => `${n.type} ${n.name}`)
+          .should.eql([], 'enabled MQTT nodes');
         if (!mqtt.length) return;
         // A comment names the broker and every disabled node, and the steps: the broker's dialog, the nodes, Deploy.
         const how = nodes.filter((n) => n.type === 'comment' && /disabled/i.test(n.name) && /enable/i.test(n.name));
         how.length.should.equal(1, 'one comment on enabling the MQTT nodes');
         const text = how[0].info;
         for (const n of mqtt) text.should.containEql(`**${n.name}**`);
-        text.should.match(/Configuration nodes/).and.match(/\*\*Enabled\*\*/).and.match(/Enable selected nodes/).and.match(/Deploy/);
+        text.should
+          .match(/Configuration nodes/)
+          .and.match(/\*\*Enabled\*\*/)
+          .and.match(/Enable selected nodes/)
+          .and.match(/Deploy/);
       });
 
-      it("names no port of Node-RED's own (1880): comments say \"your Node-RED's address\"", () => {
+      it('names no port of Node-RED\'s own (1880): comments say "your Node-RED\'s address"', () => {
         const texts = strings(nodes).filter((s) => /:1880\b/.test(s));
         texts.should.eql([]);
       });
@@ -283,20 +322,24 @@ async function loadExample(file, sim) {
 function request(base: string, method: string, pathname: string, body?: unknown, headers: http.OutgoingHttpHeaders = {}) {
   return new Promise<{ status: number; body: Wire }>((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = http.request(`${base}${pathname}`, { method, headers: { ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}), ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (text += d));
-      res.on('end', () => {
-        let parsed: Wire = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          /* not JSON */
-        }
-        resolve({ status: res.statusCode!, body: parsed });
-      });
-    });
+    const req = http.request(
+      `${base}${pathname}`,
+      { method, headers: { ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}), ...headers } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (text += d));
+        res.on('end', () => {
+          let parsed: Wire = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            /* not JSON */
+          }
+          resolve({ status: res.statusCode!, body: parsed });
+        });
+      },
+    );
     req.setTimeout(10000, () => req.destroy(new Error(`${method} ${pathname}: no answer within 10 s`)));
     req.on('error', reject);
     req.end(data);
@@ -356,11 +399,21 @@ describe('example flows: loaded into Node-RED against the simulator', function (
       paid.payload.should.match({ ok: true, dispense: 'A1', amount: 2450 });
       paid.payload.rrn.should.be.a.String();
       const declined = await click(ex, 'declined card (100.05)', 'not paid');
-      declined.payload.should.match({ ok: false, result: 'DECLINED_ONLINE', reason: 'declined by the bank', errorCode: 'E21', responseCode: '05', amount: 10005 });
+      declined.payload.should.match({
+        ok: false,
+        result: 'DECLINED_ONLINE',
+        reason: 'declined by the bank',
+        errorCode: 'E21',
+        responseCode: '05',
+        amount: 10005,
+      });
       declined.payload.terminalText.should.be.a.String().and.not.be.empty();
       const cancelled = await click(ex, 'cancelled (100.12)', 'not paid');
       cancelled.payload.should.match({ ok: false, result: 'CANCELLED', reason: 'cancelled', errorCode: 'E12' });
-      sim.requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transAmount).should.eql(['2450', '10005', '10012']);
+      sim.requests
+        .filter((r) => r.method === 'Purchase')
+        .map((r) => r.params.transAmount)
+        .should.eql(['2450', '10005', '10012']);
     });
 
     it('POST /vend answers 200 with what to dispense, 402 with the reason, 400 for a bad amount (nothing sent)', async () => {
@@ -392,7 +445,11 @@ describe('example flows: loaded into Node-RED against the simulator', function (
       // The broker delivers it again (QoS 1), or the machine missed the answer and asks again.
       const again = await ask('m7', { id: 'v-1017', amount: 2450, slot: 'C3' });
       again.topic.should.equal('vending/m7/result');
-      again.payload.should.match({ ok: false, error: 'DUPLICATE', previous: { state: 'settled', approved: true, transactionResult: 'APPROVED_ONLINE', rrn: first.payload.rrn } });
+      again.payload.should.match({
+        ok: false,
+        error: 'DUPLICATE',
+        previous: { state: 'settled', approved: true, transactionResult: 'APPROVED_ONLINE', rrn: first.payload.rrn },
+      });
       // The same id from another machine is another purchase.
       (await ask('m8', { id: 'v-1017', amount: 2450, slot: 'C3' })).payload.should.match({ ok: true, dispense: 'C3' });
       // POST /vend with an id is paid once per id as well.
@@ -401,7 +458,10 @@ describe('example flows: loaded into Node-RED against the simulator', function (
       repeat.status.should.equal(409);
       repeat.body.should.match({ ok: false, error: 'DUPLICATE', previous: { state: 'settled', approved: true } });
       dispensed.length.should.equal(3);
-      sim.requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transAmount).should.eql(['2450', '2450', '700']);
+      sim.requests
+        .filter((r) => r.method === 'Purchase')
+        .map((r) => r.params.transAmount)
+        .should.eql(['2450', '2450', '700']);
     });
   });
 
@@ -477,7 +537,10 @@ describe('example flows: loaded into Node-RED against the simulator', function (
     it('prints a PDF from its URL', async () => {
       await start(FILE);
       await click(ex, 'print a PDF', 'PDF printed');
-      sim.requests.filter((r) => r.method === 'PrintPdfUrl').map((r) => r.params.url).should.eql(['https://example.com/receipts/24-50.pdf']);
+      sim.requests
+        .filter((r) => r.method === 'PrintPdfUrl')
+        .map((r) => r.params.url)
+        .should.eql(['https://example.com/receipts/24-50.pdf']);
     });
 
     it('GetLastReceipt: E20 to Catch before any payment, the receipt text after one', async () => {
@@ -546,13 +609,25 @@ describe('example flows: loaded into Node-RED against the simulator', function (
       else process.env.SSI_ECR_API_KEY = saved;
     });
     /** A request to the example's API with the key (or `key`; null: without the header). */
-    const api = (method: string, pathname: string, body?: unknown, key: string | null = KEY) => request(ex.url, method, pathname, body, key === null ? {} : { 'x-api-key': key });
+    const api = (method: string, pathname: string, body?: unknown, key: string | null = KEY) =>
+      request(ex.url, method, pathname, body, key === null ? {} : { 'x-api-key': key });
 
     it('every endpoint is in the flow, behind the key check, which comes before any node of ours', () => {
       const flow = read(FILE);
       const check = flow.find((n) => n.name === 'API key?');
       const endpoints = flow.filter((n) => n.type === 'http in');
-      endpoints.map((n) => `${n.method.toUpperCase()} ${n.url}`).sort().should.eql(['GET /terminal/info', 'GET /terminal/status', 'POST /terminal/command/:method', 'POST /terminal/purchase', 'POST /terminal/refund', 'POST /terminal/transaction/:method', 'POST /terminal/zreport']);
+      endpoints
+        .map((n) => `${n.method.toUpperCase()} ${n.url}`)
+        .sort()
+        .should.eql([
+          'GET /terminal/info',
+          'GET /terminal/status',
+          'POST /terminal/command/:method',
+          'POST /terminal/purchase',
+          'POST /terminal/refund',
+          'POST /terminal/transaction/:method',
+          'POST /terminal/zreport',
+        ]);
       ENDPOINTS.length.should.equal(endpoints.length);
       for (const n of endpoints) n.wires.should.eql([[check.id]]);
       // What the check refuses goes straight to the HTTP reply.
@@ -572,7 +647,10 @@ describe('example flows: loaded into Node-RED against the simulator', function (
       sim.requests.length.should.equal(before);
       // The same request with the key goes through.
       (await api('POST', '/terminal/purchase', { amount: 2450 })).status.should.equal(200);
-      sim.requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transAmount).should.eql(['2450']);
+      sim.requests
+        .filter((r) => r.method === 'Purchase')
+        .map((r) => r.params.transAmount)
+        .should.eql(['2450']);
     });
 
     it('while SSI_ECR_API_KEY is not set (or too short) the API is closed: 503, nothing reaches the terminal', async () => {
@@ -622,7 +700,10 @@ describe('example flows: loaded into Node-RED against the simulator', function (
       const cashback = await api('POST', '/terminal/transaction/CashBack', { transAmount: 10000, cashAmount: 5000 });
       cashback.status.should.equal(200);
       cashback.body.approved.should.be.true();
-      sim.requests.filter((r) => r.method === 'CashBack').map((r) => r.params).should.containDeep([{ transAmount: '10000', cashAmount: '5000', merchantId: MERCHANT }]);
+      sim.requests
+        .filter((r) => r.method === 'CashBack')
+        .map((r) => r.params)
+        .should.containDeep([{ transAmount: '10000', cashAmount: '5000', merchantId: MERCHANT }]);
     });
 
     it('status, info, any method by name, and the Z report', async () => {

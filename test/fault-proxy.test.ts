@@ -27,7 +27,16 @@ describe('fault proxy: each fault does what it says', function () {
   });
 
   const open = (options = {}) => {
-    const t = new Terminal({ host: '127.0.0.1', port: proxy.port, pollInterval: 5, settleGrace: 80, requestTimeout: 200, connectTimeout: 400, unackedGrace: 300, ...options });
+    const t = new Terminal({
+      host: '127.0.0.1',
+      port: proxy.port,
+      pollInterval: 5,
+      settleGrace: 80,
+      requestTimeout: 200,
+      connectTimeout: 400,
+      unackedGrace: 300,
+      ...options,
+    });
     terminals.push(t);
     return t;
   };
@@ -37,7 +46,14 @@ describe('fault proxy: each fault does what it says', function () {
     const socket = net.connect({ host: '127.0.0.1', port: proxy.port, noDelay: true });
     raws.push(socket);
     await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    const client = { socket, chunks: [] as Buffer[], messages: [] as Wire[], issues: [] as string[], closed: false, send: (message: object) => socket.write(encodeFrame(message)) };
+    const client = {
+      socket,
+      chunks: [] as Buffer[],
+      messages: [] as Wire[],
+      issues: [] as string[],
+      closed: false,
+      send: (message: object) => socket.write(encodeFrame(message)),
+    };
     const decoder = new FrameDecoder({ onMessage: (m: Wire) => client.messages.push(m), onIssue: (i) => client.issues.push(i.kind) });
     socket.on('data', (d) => {
       client.chunks.push(d);
@@ -61,7 +77,9 @@ describe('fault proxy: each fault does what it says', function () {
     const r = await t.transact('Purchase', purchase('4321'));
     should(r.params.transAmount).equal('4321');
     proxy.stats.requests.should.match({ GetLastResult: 2, Purchase: 1 });
-    Object.values(proxy.counts).every((n) => n === 0).should.be.true();
+    Object.values(proxy.counts)
+      .every((n) => n === 0)
+      .should.be.true();
   });
 
   it('split (bytes): the answer arrives one byte per write and the client still reads it', async () => {
@@ -108,7 +126,10 @@ describe('fault proxy: each fault does what it says', function () {
     const last = c.chunks[c.chunks.length - 1];
     last.length.should.be.above(encodeFrame(c.messages[2]).length);
     // Before the answer: the last older frames of other methods; after it: the latest older frame.
-    c.messages.slice(2).map((m) => m.method).should.eql(['GetStatus', 'PingDevice', 'GetLastResult', 'PingDevice']);
+    c.messages
+      .slice(2)
+      .map((m) => m.method)
+      .should.eql(['GetStatus', 'PingDevice', 'GetLastResult', 'PingDevice']);
     proxy.counts.merge.should.equal(1);
   });
 

@@ -65,7 +65,12 @@ describe('later firmware (1.4), a terminal closing after every answer, answers w
     let first;
     const r = await t.transact('Purchase', purchase(2450), { onStatus: (s) => statuses.push(s.status), onFirstStep: (f) => void (first = f) });
     first.params.should.match({ transactionResult: 'FIRST_STEP_COMPLETED', pan: /^\d{4,6}X+\d{4}$/ });
-    r.params.should.match({ transactionResult: 'APPROVED', transAmount: '2450', transactionUid: first.params.transactionUid, originalTrnName: 'Purchase' });
+    r.params.should.match({
+      transactionResult: 'APPROVED',
+      transAmount: '2450',
+      transactionUid: first.params.transactionUid,
+      originalTrnName: 'Purchase',
+    });
     r.params.date.should.match(/^\d\d\/\d\d\/\d{4}$/);
     r.params.time.should.match(/^\d\d:\d\d:\d\d$/);
     isApproved(r).should.be.true();
@@ -74,7 +79,9 @@ describe('later firmware (1.4), a terminal closing after every answer, answers w
     env.sim.counts.Purchase.should.equal(2);
     step2(env.sim).should.equal(1);
     env.sim.ignoredAfterAnswer.should.equal(0);
-    methodsOnWire(env.sim).filter((m) => m.startsWith('Purchase')).should.eql(['Purchase#1', 'Purchase#2']);
+    methodsOnWire(env.sim)
+      .filter((m) => m.startsWith('Purchase'))
+      .should.eql(['Purchase#1', 'Purchase#2']);
   });
 
   it('a refund stays one step; an aborted step 1 sends Interrupt and ends CANCELLED, nothing charged, no step 2', async () => {
@@ -98,7 +105,9 @@ describe('later firmware (1.4), a terminal closing after every answer, answers w
   it('onFirstStep prices by the card: step 2 carries the discountedAmount, and the result is for it', async () => {
     env = await setup(HOSTILE_14);
     const t = env.open('tcp', QUICK);
-    const r = await t.transact('Purchase', purchase(5000), { onFirstStep: async (first) => ({ params: { discountedAmount: first.params.binName === 'VISA' ? 4500 : 4000 } }) });
+    const r = await t.transact('Purchase', purchase(5000), {
+      onFirstStep: async (first) => ({ params: { discountedAmount: first.params.binName === 'VISA' ? 4500 : 4000 } }),
+    });
     const sent = env.sim.requests.filter((q) => q.method === 'Purchase');
     sent[1].params.discountedAmount.should.equal(r.params.binName === 'VISA' ? '4500' : '4000');
     r.params.transAmount.should.equal(sent[1].params.discountedAmount);
@@ -112,7 +121,11 @@ describe('later firmware (1.4), a terminal closing after every answer, answers w
     t.on('issue', (i) => i.kind === 'firmware' && issues.push(i.message));
     const a = await t.transact('Purchase', purchase(5000), { onFirstStep: () => ({ params: { transAmount: 10 } }) });
     a.params.transactionResult.should.equal('CANCELLED');
-    const b = await t.transact('Purchase', purchase(5001), { onFirstStep: () => { throw new Error('price service down'); } });
+    const b = await t.transact('Purchase', purchase(5001), {
+      onFirstStep: () => {
+        throw new Error('price service down');
+      },
+    });
     b.params.transactionResult.should.equal('CANCELLED');
     step2(env.sim).should.equal(0);
     issues[0].should.match(/may change discountedAmount only; it changed transAmount/);
@@ -151,7 +164,7 @@ describe('later firmware (1.4), a terminal closing after every answer, answers w
     (() => new Terminal({ host: 'x', protocol: '2.0' })).should.throw({ code: 'VALIDATION', field: 'protocol' });
   });
 
-  it('the caller\'s ref is the transactionUid when it is a valid id the terminal does not know; else a new one', async () => {
+  it("the caller's ref is the transactionUid when it is a valid id the terminal does not know; else a new one", async () => {
     env = await setup({ firmware: '1.4', phases: PHASES });
     const a = env.open('tcp', { minRequestGap: 0 });
     (await a.transact('Purchase', purchase(100), { ref: 'order-17' })).params.transactionUid.should.equal('order-17');
@@ -170,19 +183,25 @@ describe('later firmware (1.4), a terminal closing after every answer, answers w
     const t = env.open('tcp', { minRequestGap: 0 });
     const r = await t.transact('Purchase', purchase(999));
     await t.transact('Purchase', purchase(1000));
-    (await t.request('GetResultByUid', { transactionUid: r.params.transactionUid })).params.should.match({ transAmount: '999', transactionResult: 'APPROVED' });
+    (await t.request('GetResultByUid', { transactionUid: r.params.transactionUid })).params.should.match({
+      transAmount: '999',
+      transactionResult: 'APPROVED',
+    });
     (await t.request('GetResultByUid', { transactionUid: 'nobody' }).should.be.rejected()).code.should.equal('E20');
     (await t.request('GetMerchantListDetailed')).params.merchantList[0].should.have.properties('merchantId', 'terminalId', 'merchantName');
   });
 
-  it('two ECRs on one terminal: a request lost on its way never takes the other ECR\'s identical sale (uid)', async () => {
+  it("two ECRs on one terminal: a request lost on its way never takes the other ECR's identical sale (uid)", async () => {
     env = await setup({ firmware: '1.4', phases: { ...PHASES, S02: 150 } });
     const a = env.open('tcp', { minRequestGap: 0, unackedGrace: 300 });
     const b = env.open('tcp', { minRequestGap: 0 });
     await Promise.all([a.detectFirmware(), b.detectFirmware()]);
     env.sim.injectFault({ method: 'Purchase', action: 'drop-request' });
-    const lost = a.transact('Purchase', purchase(2450)).then(() => 'approved', (e) => e);
-    await waitFor(() => env.sim.requests.some((q) => q.method === 'Purchase'), 2000, 'A\'s purchase to be dropped');
+    const lost = a.transact('Purchase', purchase(2450)).then(
+      () => 'approved',
+      (e) => e,
+    );
+    await waitFor(() => env.sim.requests.some((q) => q.method === 'Purchase'), 2000, "A's purchase to be dropped");
     const paid = await b.transact('Purchase', purchase(2450));
     isApproved(paid).should.be.true();
     const err = await lost;

@@ -16,7 +16,7 @@ import { startNodeRed, request, freePort } from './support/node-red';
 const ROOT = path.join(__dirname, '..');
 const VENDING = '01 Vending - purchase then dispense';
 
-describe('a palette user\'s first payment, as the README tells it', function () {
+describe("a palette user's first payment, as the README tells it", function () {
   this.timeout(240_000);
   let tmp;
   let userDir;
@@ -28,8 +28,13 @@ describe('a palette user\'s first payment, as the README tells it', function () 
     userDir = path.join(tmp, '.node-red');
     fs.mkdirSync(userDir);
     // What Node-RED writes into a new user directory, and what the palette manager installs into.
-    fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true }));
-    const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], { cwd: ROOT, encoding: 'utf8' }))[0];
+    fs.writeFileSync(
+      path.join(userDir, 'package.json'),
+      JSON.stringify({ name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true }),
+    );
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], { cwd: ROOT, encoding: 'utf8' }),
+    )[0];
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(tmp, packed.filename)], { cwd: userDir, stdio: 'pipe' });
   });
 
@@ -42,7 +47,11 @@ describe('a palette user\'s first payment, as the README tells it', function () 
 
   it('npx ssi-ecr-sim, import the Vending example, deploy, click buy coffee 24.50: approved at the terminal', async function () {
     const simPort = await freePort();
-    sim = spawn('npx', ['--no-install', 'ssi-ecr-sim', '--port', String(simPort)], { cwd: userDir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    sim = spawn('npx', ['--no-install', 'ssi-ecr-sim', '--port', String(simPort)], {
+      cwd: userDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let simOut = '';
     sim.stdout.on('data', (d) => (simOut += d));
     sim.stderr.on('data', (d) => (simOut += d));
@@ -54,9 +63,14 @@ describe('a palette user\'s first payment, as the README tells it', function () 
 
     red = await startNodeRed({ userDir, keep: true });
     // The pack was installed, not linked: Node-RED loaded it from the user directory's node_modules.
-    fs.lstatSync(path.join(userDir, 'node_modules', '@ssi-ecr', 'node-red')).isSymbolicLink().should.be.false();
+    fs.lstatSync(path.join(userDir, 'node_modules', '@ssi-ecr', 'node-red'))
+      .isSymbolicLink()
+      .should.be.false();
     const nodes = (await request(`${red.url}/nodes`, { headers: { accept: 'application/json' } })).body;
-    nodes.filter((n) => n.module === '@ssi-ecr/node-red').map((n) => n.name).should.containEql('ssi-purchase');
+    nodes
+      .filter((n) => n.module === '@ssi-ecr/node-red')
+      .map((n) => n.name)
+      .should.containEql('ssi-purchase');
 
     const listed = (await request(`${red.url}/library/examples/flows/@ssi-ecr/node-red`)).body.map((e) => e.fn);
     listed.should.containEql(VENDING);

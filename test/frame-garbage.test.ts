@@ -112,11 +112,18 @@ describe('frame: crafted garbage costs linear time', function () {
 
   it('frames after a header announcing 65,535 bytes all arrive, in order, across any chunking', function () {
     const frames: Wire[] = [];
-    for (let n = 0; frames.length === 0 || Buffer.concat(frames).length < 3 * MAX_FRAME; n++) frames.push(encodeFrame({ method: 'PingDevice', params: { n } }));
+    for (let n = 0; frames.length === 0 || Buffer.concat(frames).length < 3 * MAX_FRAME; n++)
+      frames.push(encodeFrame({ method: 'PingDevice', params: { n } }));
     const bytes = Buffer.concat([Buffer.from([0x02, 0x66, 0x01, 0xff, 0xff]), ...frames]);
     for (const chunk of [bytes.length, 4 * KIB, 7, 1]) {
       const r = decode(bytes, chunk);
-      r.messages.slice(0, -1).map((m) => m.params.n).should.eql(frames.map((_, n) => n), `chunks of ${chunk}`);
+      r.messages
+        .slice(0, -1)
+        .map((m) => m.params.n)
+        .should.eql(
+          frames.map((_, n) => n),
+          `chunks of ${chunk}`,
+        );
     }
   });
 
@@ -172,7 +179,7 @@ describe('frame: crafted garbage costs linear time', function () {
   });
 });
 
-describe('frame: the decoder\'s own JSON check agrees with JSON.parse', function () {
+describe("frame: the decoder's own JSON check agrees with JSON.parse", function () {
   this.timeout(120_000);
 
   const accepts = (bytes) => {
@@ -184,10 +191,15 @@ describe('frame: the decoder\'s own JSON check agrees with JSON.parse', function
     }
   };
   // JSON's own characters, whitespace, escapes, bytes of UTF-8 (valid or not) and controls.
-  const jsonish = fc.array(fc.oneof(
-    { weight: 6, arbitrary: fc.constantFrom(...'{}[]":,-+.eE0123456789tfnrulsa\\/bu \t\n\r'.split('').map((c) => c.charCodeAt(0))) },
-    { weight: 1, arbitrary: fc.integer({ min: 0, max: 255 }) },
-  ), { maxLength: 40 }).map((a) => Buffer.from(a));
+  const jsonish = fc
+    .array(
+      fc.oneof(
+        { weight: 6, arbitrary: fc.constantFrom(...'{}[]":,-+.eE0123456789tfnrulsa\\/bu \t\n\r'.split('').map((c) => c.charCodeAt(0))) },
+        { weight: 1, arbitrary: fc.integer({ min: 0, max: 255 }) },
+      ),
+      { maxLength: 40 },
+    )
+    .map((a) => Buffer.from(a));
   const mutated = fc.tuple(fc.jsonValue({ maxDepth: 3 }), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean()).map(([v, at, byte, cut]) => {
     const b = Buffer.from(JSON.stringify(v) ?? 'null', 'utf8');
     if (b.length === 0) return b;
@@ -205,46 +217,55 @@ describe('frame: the decoder\'s own JSON check agrees with JSON.parse', function
   );
 
   it('jsonFault() says -1 exactly when JSON.parse accepts the text, and points inside it otherwise (30,000 runs)', function () {
-    fc.assert(fc.property(texts, fc.nat(8), (bytes, pad) => {
-      // At an offset in a larger buffer, as the decoder calls it.
-      const buf = Buffer.concat([Buffer.alloc(pad, 0x7b), bytes, Buffer.alloc(3, 0x7d)]);
-      const fault = jsonFault(buf, pad, pad + bytes.length);
-      if (accepts(bytes)) fault.should.equal(-1);
-      else fault.should.be.within(0, bytes.length);
-    }), { numRuns: 30_000, seed: 0x6a50 });
+    fc.assert(
+      fc.property(texts, fc.nat(8), (bytes, pad) => {
+        // At an offset in a larger buffer, as the decoder calls it.
+        const buf = Buffer.concat([Buffer.alloc(pad, 0x7b), bytes, Buffer.alloc(3, 0x7d)]);
+        const fault = jsonFault(buf, pad, pad + bytes.length);
+        if (accepts(bytes)) fault.should.equal(-1);
+        else fault.should.be.within(0, bytes.length);
+      }),
+      { numRuns: 30_000, seed: 0x6a50 },
+    );
   });
 
   it('out of exception credit, the decoder still tells messages, non-objects and bad JSON apart as JSON.parse does (2,000 runs)', function () {
-    fc.assert(fc.property(fc.array(texts, { minLength: 1, maxLength: 8 }), (bodies) => {
-      const messages: Wire[] = [];
-      const issues: Wire[] = [];
-      const decoder = new FrameDecoder({ onMessage: (m: Wire) => messages.push(m), onIssue: (i) => issues.push(i) });
-      // 200 frames of "{" with a right LRC spend the credit for JSON.parse exceptions.
-      decoder.push(repeat(frameOf('{'), 7 * 200));
-      messages.length = 0;
-      issues.length = 0;
-      const expected: Wire[] = [];
-      for (const body of bodies.filter((b) => b.length < 4096 && !b.includes(0x02))) {
-        decoder.push(frameOf(body));
-        let value;
-        try {
-          value = JSON.parse(body.toString('utf8'));
-        } catch {
-          expected.push('json');
-          continue;
+    fc.assert(
+      fc.property(fc.array(texts, { minLength: 1, maxLength: 8 }), (bodies) => {
+        const messages: Wire[] = [];
+        const issues: Wire[] = [];
+        const decoder = new FrameDecoder({ onMessage: (m: Wire) => messages.push(m), onIssue: (i) => issues.push(i) });
+        // 200 frames of "{" with a right LRC spend the credit for JSON.parse exceptions.
+        decoder.push(repeat(frameOf('{'), 7 * 200));
+        messages.length = 0;
+        issues.length = 0;
+        const expected: Wire[] = [];
+        for (const body of bodies.filter((b) => b.length < 4096 && !b.includes(0x02))) {
+          decoder.push(frameOf(body));
+          let value;
+          try {
+            value = JSON.parse(body.toString('utf8'));
+          } catch {
+            expected.push('json');
+            continue;
+          }
+          expected.push(value !== null && typeof value === 'object' && !Array.isArray(value) ? 'message' : 'not-object');
         }
-        expected.push(value !== null && typeof value === 'object' && !Array.isArray(value) ? 'message' : 'not-object');
-      }
-      const got: Wire[] = [];
-      // Each frame is one outcome: a message, or an issue (or, out of issue credit, junk).
-      let m = 0;
-      for (const kind of expected) {
-        if (kind === 'message') got.push(messages[m++] === undefined ? 'missing' : 'message');
-        else got.push(kind);
-      }
-      m.should.equal(messages.length);
-      got.should.eql(expected);
-      issues.filter((i) => i.kind === 'json' || i.kind === 'not-object').map((i) => i.kind).should.eql(expected.filter((k) => k !== 'message'));
-    }), { numRuns: 2_000, seed: 0x6a51 });
+        const got: Wire[] = [];
+        // Each frame is one outcome: a message, or an issue (or, out of issue credit, junk).
+        let m = 0;
+        for (const kind of expected) {
+          if (kind === 'message') got.push(messages[m++] === undefined ? 'missing' : 'message');
+          else got.push(kind);
+        }
+        m.should.equal(messages.length);
+        got.should.eql(expected);
+        issues
+          .filter((i) => i.kind === 'json' || i.kind === 'not-object')
+          .map((i) => i.kind)
+          .should.eql(expected.filter((k) => k !== 'message'));
+      }),
+      { numRuns: 2_000, seed: 0x6a51 },
+    );
   });
 });

@@ -3,9 +3,7 @@ import { mulberry32 } from './support/prng';
 
 import should = require('should');
 import { PassThrough } from 'node:stream';
-import {
-  encodeFrame, FrameDecoder, lrc, STX, PROTOCOL_ID, PROTOCOL_VERSION, HEADER_SIZE, MAX_BODY, MAX_FRAME,
-} from '../src/core/frame';
+import { encodeFrame, FrameDecoder, lrc, STX, PROTOCOL_ID, PROTOCOL_VERSION, HEADER_SIZE, MAX_BODY, MAX_FRAME } from '../src/core/frame';
 import { FrameParser } from '../src/core/frame-parser';
 import type { Wire } from './support/wire';
 import type { DecodeIssue } from '../src/core/frame';
@@ -130,7 +128,10 @@ describe('frame: encodeFrame', function () {
     frame[2].should.equal(0x01);
     frame[3].should.equal(0);
     frame[4].should.equal(json.length);
-    frame.subarray(5, 5 + json.length).toString('utf8').should.equal(json);
+    frame
+      .subarray(5, 5 + json.length)
+      .toString('utf8')
+      .should.equal(json);
     frame[frame.length - 1].should.equal(xorAll(Buffer.from(json)));
   });
 
@@ -158,7 +159,10 @@ describe('frame: encodeFrame', function () {
     const base = JSON.stringify({ method: 'Echo', pad: '' });
     const message = { method: 'Echo', pad: 'x'.repeat(0x0266 - base.length) };
     const frame = encodeFrame(message);
-    frame.subarray(0, 5).equals(Buffer.from([0x02, 0x66, 0x01, 0x02, 0x66])).should.be.true();
+    frame
+      .subarray(0, 5)
+      .equals(Buffer.from([0x02, 0x66, 0x01, 0x02, 0x66]))
+      .should.be.true();
   });
 
   it('encodes exactly 65,535 bytes of DATA', function () {
@@ -363,7 +367,10 @@ describe('frame: FrameDecoder resynchronisation', function () {
     const junk = Buffer.from([0x00, 0xff, 0x66, 0x01, 0x10, 0x7b]);
     r.decoder.push(Buffer.concat([encodeFrame(ping(1)), junk, encodeFrame(ping(2)), Buffer.from('zz')]));
     r.messages.should.eql([ping(1), ping(2)]);
-    r.issues.should.eql([{ kind: 'junk', bytes: 6 }, { kind: 'junk', bytes: 2 }]);
+    r.issues.should.eql([
+      { kind: 'junk', bytes: 6 },
+      { kind: 'junk', bytes: 2 },
+    ]);
     r.decoder.bufferedBytes.should.equal(0);
   });
 
@@ -469,7 +476,10 @@ describe('frame: FrameDecoder resynchronisation', function () {
     r.decoder.push(Buffer.concat([wrong, encodeFrame(ping(2))]));
     r.messages.should.eql([ping(2)]);
     // The id byte and all that follows it up to the next start byte are junk.
-    r.issues.should.eql([{ kind: 'header', id: 0xee }, { kind: 'junk', bytes: wrong.length - 1 }]);
+    r.issues.should.eql([
+      { kind: 'header', id: 0xee },
+      { kind: 'junk', bytes: wrong.length - 1 },
+    ]);
   });
 
   it('reports a wrong protocol version as a header issue and decodes the next frame', function () {
@@ -479,7 +489,10 @@ describe('frame: FrameDecoder resynchronisation', function () {
     r.decoder.push(wrong);
     r.decoder.push(encodeFrame(ping(2)));
     r.messages.should.eql([ping(2)]);
-    r.issues.should.eql([{ kind: 'header', id: 0x66, version: 0x03 }, { kind: 'junk', bytes: wrong.length - 2 }]);
+    r.issues.should.eql([
+      { kind: 'header', id: 0x66, version: 0x03 },
+      { kind: 'junk', bytes: wrong.length - 2 },
+    ]);
   });
 
   it('a length field larger than the data that follows: the next real frame is found after the LRC failure', function () {

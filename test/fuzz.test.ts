@@ -110,31 +110,35 @@ describe(`fuzz: frames (seed ${SEED})`, function () {
   after(report);
   it(`encodeFrame → FrameDecoder gives every object back unchanged, in any chunking (${RUNS.roundTrip} runs)`, function () {
     this.timeout(limit(RUNS.roundTrip, 25));
-    check('round trip', RUNS.roundTrip, fc.property(fc.array(message, { minLength: 1, maxLength: 4 }), cuts, (messages, points) => {
-      const frames = messages.map((m) => encodeFrame(m));
-      const bytes = Buffer.concat(frames);
-      // The header and LRC wrap the UTF-8 JSON exactly.
-      // (node:assert in the hot loops: should.js would take most of the time budget.)
-      frames.forEach((f, n) => {
-        const body = Buffer.from(JSON.stringify(messages[n]), 'utf8');
-        assert.equal(f.length, body.length + 6);
-        assert.equal(f.readUInt16BE(3), body.length);
-        assert.ok(f.subarray(5, 5 + body.length).equals(body));
-      });
-      const r = recorder();
-      for (const chunk of chunksOf(bytes, points)) {
-        r.decoder.push(chunk);
-        assert.ok(r.decoder.bufferedBytes <= MAX_FRAME);
-      }
-      assert.deepEqual(r.issues, []);
-      assert.equal(r.decoder.bufferedBytes, 0);
-      assert.equal(r.messages.length, messages.length);
-      r.messages.forEach((m, n) => {
-        // Same keys in the same order, same values: compared as JSON text so "__proto__" keys count too.
-        assert.equal(JSON.stringify(m), JSON.stringify(messages[n]));
-        assert.ok(util.isDeepStrictEqual(m, viaJson(messages[n])));
-      });
-    }));
+    check(
+      'round trip',
+      RUNS.roundTrip,
+      fc.property(fc.array(message, { minLength: 1, maxLength: 4 }), cuts, (messages, points) => {
+        const frames = messages.map((m) => encodeFrame(m));
+        const bytes = Buffer.concat(frames);
+        // The header and LRC wrap the UTF-8 JSON exactly.
+        // (node:assert in the hot loops: should.js would take most of the time budget.)
+        frames.forEach((f, n) => {
+          const body = Buffer.from(JSON.stringify(messages[n]), 'utf8');
+          assert.equal(f.length, body.length + 6);
+          assert.equal(f.readUInt16BE(3), body.length);
+          assert.ok(f.subarray(5, 5 + body.length).equals(body));
+        });
+        const r = recorder();
+        for (const chunk of chunksOf(bytes, points)) {
+          r.decoder.push(chunk);
+          assert.ok(r.decoder.bufferedBytes <= MAX_FRAME);
+        }
+        assert.deepEqual(r.issues, []);
+        assert.equal(r.decoder.bufferedBytes, 0);
+        assert.equal(r.messages.length, messages.length);
+        r.messages.forEach((m, n) => {
+          // Same keys in the same order, same values: compared as JSON text so "__proto__" keys count too.
+          assert.equal(JSON.stringify(m), JSON.stringify(messages[n]));
+          assert.ok(util.isDeepStrictEqual(m, viaJson(messages[n])));
+        });
+      }),
+    );
   });
 
   it(`arbitrary bytes never make the decoder throw or hold more than MAX_FRAME, and a frame after ${MAX_FRAME} zero bytes is decoded (${RUNS.streams} runs)`, function () {
@@ -166,37 +170,48 @@ describe(`fuzz: frames (seed ${SEED})`, function () {
     const ISSUE_KINDS = new Set(['junk', 'header', 'lrc', 'json', 'not-object']);
     const tailMessage = fc.record({ tail: fc.nat(), v: fc.oneof(text(12), fc.integer(), json.object) });
 
-    check('byte streams', RUNS.streams, fc.property(
-      fc.array(segment, { maxLength: 10 }), fc.nat(64), fc.array(tailMessage, { minLength: 1, maxLength: 3 }), cuts, cuts,
-      (segments, extraZeros, tail, points, tailPoints) => {
-        const hostile = Buffer.concat(segments);
-        const stream = Buffer.concat([hostile, ZEROS.subarray(0, MAX_FRAME + extraZeros), ...tail.map((m) => encodeFrame(m))]);
-        const r = recorder();
-        const feed = (bytes, at) => {
-          for (const chunk of chunksOf(bytes, at)) {
-            r.decoder.push(chunk);
-            assert.ok(r.decoder.bufferedBytes <= MAX_FRAME, `bufferedBytes ${r.decoder.bufferedBytes}`);
-          }
-        };
-        // The hostile part: whatever the chunking, the decoder finds what a plain scan of the whole buffer finds,
-        // and holds exactly the bytes of the frame it is still waiting for.
-        feed(hostile, points);
-        const partial = referenceDecode(hostile);
-        assert.deepEqual(r.messages, partial.messages);
-        assert.equal(r.decoder.bufferedBytes, partial.pending);
-        // Then the zeros and the tail frames.
-        feed(stream.subarray(hostile.length), tailPoints);
-        const whole = referenceDecode(stream);
-        assert.deepEqual(r.messages, whole.messages);
-        // Only JSON objects are delivered.
-        for (const m of r.messages) assert.ok(m !== null && typeof m === 'object' && !Array.isArray(m));
-        // The frames after the zeros are all there, in order, once; nothing is left half-read.
-        assert.deepEqual(r.messages.filter((m) => Object.hasOwn(m, 'tail')), tail.map(viaJson));
-        assert.equal(r.decoder.bufferedBytes, 0);
-        // Every issue is one of the documented kinds.
-        for (const i of r.issues) assert.ok(ISSUE_KINDS.has(i.kind), i.kind);
-      },
-    ));
+    check(
+      'byte streams',
+      RUNS.streams,
+      fc.property(
+        fc.array(segment, { maxLength: 10 }),
+        fc.nat(64),
+        fc.array(tailMessage, { minLength: 1, maxLength: 3 }),
+        cuts,
+        cuts,
+        (segments, extraZeros, tail, points, tailPoints) => {
+          const hostile = Buffer.concat(segments);
+          const stream = Buffer.concat([hostile, ZEROS.subarray(0, MAX_FRAME + extraZeros), ...tail.map((m) => encodeFrame(m))]);
+          const r = recorder();
+          const feed = (bytes, at) => {
+            for (const chunk of chunksOf(bytes, at)) {
+              r.decoder.push(chunk);
+              assert.ok(r.decoder.bufferedBytes <= MAX_FRAME, `bufferedBytes ${r.decoder.bufferedBytes}`);
+            }
+          };
+          // The hostile part: whatever the chunking, the decoder finds what a plain scan of the whole buffer finds,
+          // and holds exactly the bytes of the frame it is still waiting for.
+          feed(hostile, points);
+          const partial = referenceDecode(hostile);
+          assert.deepEqual(r.messages, partial.messages);
+          assert.equal(r.decoder.bufferedBytes, partial.pending);
+          // Then the zeros and the tail frames.
+          feed(stream.subarray(hostile.length), tailPoints);
+          const whole = referenceDecode(stream);
+          assert.deepEqual(r.messages, whole.messages);
+          // Only JSON objects are delivered.
+          for (const m of r.messages) assert.ok(m !== null && typeof m === 'object' && !Array.isArray(m));
+          // The frames after the zeros are all there, in order, once; nothing is left half-read.
+          assert.deepEqual(
+            r.messages.filter((m) => Object.hasOwn(m, 'tail')),
+            tail.map(viaJson),
+          );
+          assert.equal(r.decoder.bufferedBytes, 0);
+          // Every issue is one of the documented kinds.
+          for (const i of r.issues) assert.ok(ISSUE_KINDS.has(i.kind), i.kind);
+        },
+      ),
+    );
   });
 });
 
@@ -246,10 +261,21 @@ function exampleParams(method: string) {
 const OMIT = Symbol('omit');
 const digits = (min, max) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
 const anything = fc.anything({
-  maxDepth: 2, maxKeys: 4, stringUnit: 'binary', withBigInt: true, withBoxedValues: true, withDate: true, withMap: true,
-  withSet: true, withTypedArray: true, withSparseArray: true, withNullPrototype: true, withObjectString: true,
+  maxDepth: 2,
+  maxKeys: 4,
+  stringUnit: 'binary',
+  withBigInt: true,
+  withBoxedValues: true,
+  withDate: true,
+  withMap: true,
+  withSet: true,
+  withTypedArray: true,
+  withSparseArray: true,
+  withNullPrototype: true,
+  withObjectString: true,
 });
-const RECEIPT_OK = '<receipt><text align="left" size="normal" weight="bold" darkness="normal">Кава||45.00 ☕</text><image>iVBORw0KGgo=</image></receipt>';
+const RECEIPT_OK =
+  '<receipt><text align="left" size="normal" weight="bold" darkness="normal">Кава||45.00 ☕</text><image>iVBORw0KGgo=</image></receipt>';
 // Under the receipt's 65,000 characters but over 65,535 bytes of UTF-8: the frame limit, not the length, refuses it.
 const RECEIPT_HUGE = `<receipt><text>${'Ж'.repeat(33_000)}</text></receipt>`;
 
@@ -265,10 +291,27 @@ function valueFor(name) {
     boolean: fc.oneof(fc.boolean(), fc.constantFrom('true', 0, 1)),
     url: fc.oneof(
       fc.webUrl(),
-      fc.constantFrom('javascript:alert(1)', 'ftp://example.com/a.pdf', 'https://', 'http:/x', 'HTTPS://EXAMPLE.COM/R.PDF', 'https://пример.укр/чек.pdf', `https://e.com/${'a'.repeat(2048)}`),
+      fc.constantFrom(
+        'javascript:alert(1)',
+        'ftp://example.com/a.pdf',
+        'https://',
+        'http:/x',
+        'HTTPS://EXAMPLE.COM/R.PDF',
+        'https://пример.укр/чек.pdf',
+        `https://e.com/${'a'.repeat(2048)}`,
+      ),
     ),
     xml: fc.oneof(
-      { weight: 6, arbitrary: fc.constantFrom(RECEIPT_OK, '<receipt></receipt>', '<receipt><text align="middle">x</text></receipt>', '<receipt><text>a & b</text></receipt>', 'plain text') },
+      {
+        weight: 6,
+        arbitrary: fc.constantFrom(
+          RECEIPT_OK,
+          '<receipt></receipt>',
+          '<receipt><text align="middle">x</text></receipt>',
+          '<receipt><text>a & b</text></receipt>',
+          'plain text',
+        ),
+      },
       { weight: 4, arbitrary: text(30).map((t) => `<receipt><text>${t}</text></receipt>`) },
       { weight: 1, arbitrary: fc.constant(RECEIPT_HUGE) },
     ),
@@ -287,17 +330,23 @@ function valueFor(name) {
 function paramsFor(method) {
   const names = Object.keys(getMethod(method)!.params);
   const example = exampleParams(method);
-  return fc.tuple(
-    fc.tuple(...names.map((name) => fc.oneof({ weight: 4, arbitrary: fc.constant(example[name] ?? OMIT) }, { weight: 1, arbitrary: valueFor(name) }))),
-    fc.option(fc.dictionary(fc.oneof(text(8), fc.constantFrom('__proto__', 'toString', 'transAmount')), anything, { maxKeys: 3 }), { freq: 3 }),
-  ).map(([values, extra]) => {
-    const params = {};
-    names.forEach((name, n) => {
-      if (values[n] !== OMIT) params[name] = values[n];
+  return fc
+    .tuple(
+      fc.tuple(
+        ...names.map((name) => fc.oneof({ weight: 4, arbitrary: fc.constant(example[name] ?? OMIT) }, { weight: 1, arbitrary: valueFor(name) })),
+      ),
+      fc.option(fc.dictionary(fc.oneof(text(8), fc.constantFrom('__proto__', 'toString', 'transAmount')), anything, { maxKeys: 3 }), { freq: 3 }),
+    )
+    .map(([values, extra]) => {
+      const params = {};
+      names.forEach((name, n) => {
+        if (values[n] !== OMIT) params[name] = values[n];
+      });
+      if (extra)
+        for (const [k, v] of Object.entries(extra))
+          Object.defineProperty(params, k, { value: v, enumerable: true, writable: true, configurable: true });
+      return params;
     });
-    if (extra) for (const [k, v] of Object.entries(extra)) Object.defineProperty(params, k, { value: v, enumerable: true, writable: true, configurable: true });
-    return params;
-  });
 }
 
 // Built once per method: making arbitraries is far dearer than drawing from them.
@@ -321,7 +370,11 @@ const anyRequest = fc.oneof(
   {
     weight: 2,
     arbitrary: fc.record({
-      method: fc.oneof(text(20), fc.constantFrom('purchase', 'Purchse', 'PURCHASE', 'Purchase ', 'constructor', '__proto__', 'toString', 'hasOwnProperty', 'Unknown', ''), anything),
+      method: fc.oneof(
+        text(20),
+        fc.constantFrom('purchase', 'Purchse', 'PURCHASE', 'Purchase ', 'constructor', '__proto__', 'toString', 'hasOwnProperty', 'Unknown', ''),
+        anything,
+      ),
       params: fc.oneof(json.object, anything),
     }),
   },
@@ -334,52 +387,56 @@ describe(`fuzz: validateRequest (seed ${SEED})`, function () {
   it(`throws only EcrErrors naming the method, and what it accepts re-validates to the same params (${RUNS.validation} runs)`, function () {
     this.timeout(limit(RUNS.validation, 25));
     const outcomes = { accepted: 0, VALIDATION: 0, UNKNOWN_METHOD: 0, FRAME_TOO_LARGE: 0 };
-    check('validation', RUNS.validation, fc.property(anyRequest, ({ method, params }) => {
-      let valid;
-      try {
-        valid = validateRequest(method, params);
-      } catch (err) {
-        if (!(err instanceof EcrError)) throw new Error(`threw ${err && err.name}: ${err && err.message}`);
-        assert.ok(CODES.includes(err.code), err.code);
-        assert.equal(err.sent, false);
-        assert.equal(typeof err.rule, 'string');
-        assert.ok(err.rule!.length > 3);
-        if (typeof method === 'string' && method !== '') {
-          assert.equal(err.method, method);
-          assert.ok(err.message.startsWith(`${method}: `), err.message);
-        } else {
-          assert.equal(err.code, 'UNKNOWN_METHOD');
-          assert.ok(err.message.startsWith('method must be a non-empty string'), err.message);
+    check(
+      'validation',
+      RUNS.validation,
+      fc.property(anyRequest, ({ method, params }) => {
+        let valid;
+        try {
+          valid = validateRequest(method, params);
+        } catch (err) {
+          if (!(err instanceof EcrError)) throw new Error(`threw ${err && err.name}: ${err && err.message}`);
+          assert.ok(CODES.includes(err.code), err.code);
+          assert.equal(err.sent, false);
+          assert.equal(typeof err.rule, 'string');
+          assert.ok(err.rule!.length > 3);
+          if (typeof method === 'string' && method !== '') {
+            assert.equal(err.method, method);
+            assert.ok(err.message.startsWith(`${method}: `), err.message);
+          } else {
+            assert.equal(err.code, 'UNKNOWN_METHOD');
+            assert.ok(err.message.startsWith('method must be a non-empty string'), err.message);
+          }
+          if (err.code === 'UNKNOWN_METHOD') {
+            assert.equal(err.field, 'method');
+            assert.equal(getMethod(typeof method === 'string' ? method : ''), undefined);
+          } else {
+            // The field is named, and is the method's own key, "params", or a key the caller gave; then the rule.
+            // (A key named "" cannot be named in words: the message then goes straight on with the rule.)
+            assert.equal(typeof err.field, 'string');
+            assert.ok(err.message.startsWith(err.field === '' ? `${method}: ${err.rule}` : `${method}: ${err.field} ${err.rule}`), err.message);
+            const spec = getMethod(method as string)!;
+            assert.ok(err.field === 'params' || Object.hasOwn(spec.params, err.field!) || Object.hasOwn(params as object, err.field!), err.field);
+          }
+          outcomes[err.code]++;
+          return;
         }
-        if (err.code === 'UNKNOWN_METHOD') {
-          assert.equal(err.field, 'method');
-          assert.equal(getMethod(typeof method === 'string' ? method : ''), undefined);
-        } else {
-          // The field is named, and is the method's own key, "params", or a key the caller gave; then the rule.
-          // (A key named "" cannot be named in words: the message then goes straight on with the rule.)
-          assert.equal(typeof err.field, 'string');
-          assert.ok(err.message.startsWith(err.field === '' ? `${method}: ${err.rule}` : `${method}: ${err.field} ${err.rule}`), err.message);
-          const spec = getMethod(method as string)!;
-          assert.ok(err.field === 'params' || Object.hasOwn(spec.params, err.field!) || Object.hasOwn(params as object, err.field!), err.field);
+        outcomes.accepted++;
+        assert.equal(valid.method, method);
+        assert.equal(valid.spec, getMethod(method as string));
+        // Every mandatory key is there, in wire form (strings, except the boolean isDetailReport).
+        for (const [name, requirement] of Object.entries(valid.spec.params)) {
+          if (requirement === 'M') assert.ok(Object.hasOwn(valid.params, name), name);
+          if (Object.hasOwn(valid.params, name)) assert.equal(typeof valid.params[name], name === 'isDetailReport' ? 'boolean' : 'string');
         }
-        outcomes[err.code]++;
-        return;
-      }
-      outcomes.accepted++;
-      assert.equal(valid.method, method);
-      assert.equal(valid.spec, getMethod(method as string));
-      // Every mandatory key is there, in wire form (strings, except the boolean isDetailReport).
-      for (const [name, requirement] of Object.entries(valid.spec.params)) {
-        if (requirement === 'M') assert.ok(Object.hasOwn(valid.params, name), name);
-        if (Object.hasOwn(valid.params, name)) assert.equal(typeof valid.params[name], name === 'isDetailReport' ? 'boolean' : 'string');
-      }
-      // It fits in one frame.
-      assert.ok(encodeFrame({ method, params: valid.params }, method as string).length <= MAX_FRAME);
-      // Idempotent: the wire form validates to itself, key order included.
-      const again = validateRequest(method, valid.params);
-      assert.ok(util.isDeepStrictEqual(again.params, valid.params));
-      assert.deepEqual(Object.keys(again.params), Object.keys(valid.params));
-    }));
+        // It fits in one frame.
+        assert.ok(encodeFrame({ method, params: valid.params }, method as string).length <= MAX_FRAME);
+        // Idempotent: the wire form validates to itself, key order included.
+        const again = validateRequest(method, valid.params);
+        assert.ok(util.isDeepStrictEqual(again.params, valid.params));
+        assert.deepEqual(Object.keys(again.params), Object.keys(valid.params));
+      }),
+    );
     // Each way out was taken often enough for the property to mean something.
     outcomes.accepted.should.be.above(RUNS.validation * 0.15);
     outcomes.VALIDATION.should.be.above(RUNS.validation * 0.15);
@@ -389,8 +446,6 @@ describe(`fuzz: validateRequest (seed ${SEED})`, function () {
     console.log(`      validation outcomes: ${JSON.stringify(outcomes)}`);
   });
 });
-
-
 
 describe('validateRequest: regressions found by the fuzzer', function () {
   const PING_EXTRA = (value) => validateRequest('PingDevice', { extra: value });
@@ -415,7 +470,9 @@ describe('validateRequest: regressions found by the fuzzer', function () {
   it('an unknown key holding a cycle is refused by name (it was a TypeError)', function () {
     const cycle: { self?: object } = {};
     cycle.self = cycle;
-    refusedOn(() => PING_EXTRA(cycle), 'extra').message.should.equal('PingDevice: extra must be a JSON value (no BigInt, no cycles, not nested too deeply); got object');
+    refusedOn(() => PING_EXTRA(cycle), 'extra').message.should.equal(
+      'PingDevice: extra must be a JSON value (no BigInt, no cycles, not nested too deeply); got object',
+    );
   });
 
   it('an unknown key nested deeper than JSON.stringify can go is refused by name (it was a RangeError)', function () {

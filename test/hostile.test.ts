@@ -36,7 +36,9 @@ function failOnUnhandledRejections() {
     await delay(20);
     if (unhandled.length) {
       const reasons = unhandled.splice(0);
-      throw new Error(`unhandled rejection(s) during "${this.currentTest!.title}": ${reasons.map((r) => (r instanceof Error && r.stack) || String(r)).join('\n')}`);
+      throw new Error(
+        `unhandled rejection(s) during "${this.currentTest!.title}": ${reasons.map((r) => (r instanceof Error && r.stack) || String(r)).join('\n')}`,
+      );
     }
   });
 }
@@ -49,10 +51,13 @@ function prng(seed: number) {
   const next = mulberry32(seed) as (() => number) & { int: (n: number) => number; junk: (size: number) => Buffer };
   next.int = (n) => Math.floor(next() * n);
   /** Random bytes without the start byte 0x02. */
-  next.junk = (size) => Buffer.from(Array.from({ length: size }, () => {
-    const b = next.int(255);
-    return b >= 0x02 ? b + 1 : b;
-  }));
+  next.junk = (size) =>
+    Buffer.from(
+      Array.from({ length: size }, () => {
+        const b = next.int(255);
+        return b >= 0x02 ? b + 1 : b;
+      }),
+    );
   return next;
 }
 
@@ -68,7 +73,13 @@ function rawFrame(data, opts: { len?: number; id?: number; version?: number; noL
 }
 
 const ok = (method, extra = {}) => ({ method, error: false, errorCode: '', errorDescription: '', params: {}, ...extra });
-const E01 = (details) => ({ method: 'Unknown', error: true, errorCode: 'E01', errorDescription: 'Protocol version is not supported by the terminal', params: { details } });
+const E01 = (details) => ({
+  method: 'Unknown',
+  error: true,
+  errorCode: 'E01',
+  errorDescription: 'Protocol version is not supported by the terminal',
+  params: { details },
+});
 const E02 = (method, details) => ({ method, error: true, errorCode: 'E02', errorDescription: 'Checksum error', params: { details } });
 const E03 = (details) => ({ method: 'Unknown', error: true, errorCode: 'E03', errorDescription: 'Json message format error', params: { details } });
 const NOT_OBJECT = E03('the message is not a JSON object');
@@ -129,7 +140,9 @@ class Raw {
   }
 
   write(bytes) {
-    return new Promise<void>((resolve, reject) => this.socket.write(Buffer.isBuffer(bytes) ? bytes : encodeFrame(bytes), (err) => (err ? reject(err) : resolve())));
+    return new Promise<void>((resolve, reject) =>
+      this.socket.write(Buffer.isBuffer(bytes) ? bytes : encodeFrame(bytes), (err) => (err ? reject(err) : resolve())),
+    );
   }
 
   /** The next `count` messages not read yet; fails after `ms`. */
@@ -223,10 +236,12 @@ describe('hostile input: the simulator', function () {
       } else if (kind === 'E02') {
         foreignPending = false;
         let size;
-        do size = 1 + rand.int(600); while ((size >> 8) === 0x02 || (size & 0xff) === 0x02);
+        do size = 1 + rand.int(600);
+        while (size >> 8 === 0x02 || (size & 0xff) === 0x02);
         const body = rand.junk(size);
         let bad;
-        do bad = rand.int(256); while (bad === xor(body) || bad === 0x02);
+        do bad = rand.int(256);
+        while (bad === xor(body) || bad === 0x02);
         writes.push(rawFrame(body, { lrc: bad }));
         expected.push(E02('Unknown', `actual: ${hex(bad)}, expected: ${hex(xor(body))}`));
       } else if (kind === 'E03') {
@@ -234,10 +249,22 @@ describe('hostile input: the simulator', function () {
         let text;
         let frame;
         do {
+          const junk = rand.junk(1 + rand.int(30)).toString('latin1');
           // eslint-disable-next-line no-control-regex -- the junk is meant to hold control characters: they become x
-          text = `{${rand.junk(1 + rand.int(30)).toString('latin1').replace(/[\u0000-\u001f]/g, 'x')}`;
+          text = `{${junk.replace(/[\u0000-\u001f]/g, 'x')}`;
           frame = rawFrame(text);
-        } while (frame.indexOf(0x02, 1) >= 0 || e03For(text) === NOT_OBJECT || (() => { try { JSON.parse(text); return true; } catch { return false; } })());
+        } while (
+          frame.indexOf(0x02, 1) >= 0 ||
+          e03For(text) === NOT_OBJECT ||
+          (() => {
+            try {
+              JSON.parse(text);
+              return true;
+            } catch {
+              return false;
+            }
+          })()
+        );
         writes.push(frame);
         expected.push(e03For(text));
       } else {
@@ -279,7 +306,10 @@ describe('hostile input: the simulator', function () {
     // Everything before it was a frame error answer (random bytes do not make a valid request).
     const codes = new Set(answers.slice(0, -1).map((m) => m.errorCode));
     [...codes].every((code) => ['E01', 'E02', 'E03'].includes(code)).should.be.true(`codes ${[...codes]}`);
-    answers.slice(0, -1).every((m) => m.error === true).should.be.true();
+    answers
+      .slice(0, -1)
+      .every((m) => m.error === true)
+      .should.be.true();
     codes.has('E01').should.be.true();
     c.closed.should.be.false();
     await servesPurchase();
@@ -313,7 +343,10 @@ describe('hostile input: the simulator', function () {
       ok('GetStatus', { status: 'S00' }),
     ]);
     sim.frameIssues.lrc.should.equal(1);
-    sim.requests.slice(seen).map((r) => r.method).should.eql(['PingDevice', 'GetStatus']);
+    sim.requests
+      .slice(seen)
+      .map((r) => r.method)
+      .should.eql(['PingDevice', 'GetStatus']);
   });
 
   it('a length field larger than the data, then the client gives up: the connection closes and nothing is left behind', async function () {
@@ -347,7 +380,9 @@ describe('hostile input: the simulator', function () {
 
   it('a 65,535-byte Purchase (padded with an unknown key) is acknowledged and runs; a 65,535-byte PrintXml prints', async function () {
     const c = await raw();
-    await c.write(encodeFrame(padded({ method: 'Purchase', params: { transAmount: '4242', transCurrency: '980', merchantId: '000000060007176' } }, 0xffff)));
+    await c.write(
+      encodeFrame(padded({ method: 'Purchase', params: { transAmount: '4242', transCurrency: '980', merchantId: '000000060007176' } }, 0xffff)),
+    );
     (await c.next()).should.eql(ok('Purchase'));
     await waitFor(() => sim.status === 'S00', 2000, 'the purchase to end');
     await c.write({ method: 'GetLastResult' });
@@ -371,9 +406,29 @@ describe('hostile input: the simulator', function () {
 
   it('JSON that is not an object, and text that is not JSON, get E03 every time; the connection goes on', async function () {
     const c = await raw();
-    const bodies = ['[1,2]', '[]', '"PingDevice"', '42', '-0.5e3', 'null', 'true', '"{\\"method\\":\\"PingDevice\\"}"', '[{"method":"PingDevice"}]',
-      '{"method":"PingDevice"', '', ' ', '{method:"PingDevice"}', "{'method':'PingDevice'}", '{"method":"PingDevice"}}', '\ufeff{"method":"PingDevice"}',
-      '{"method":"PingDevice",}', 'NaN', 'undefined', '{"a":1}{"b":2}', 'Привіт'];
+    const bodies = [
+      '[1,2]',
+      '[]',
+      '"PingDevice"',
+      '42',
+      '-0.5e3',
+      'null',
+      'true',
+      '"{\\"method\\":\\"PingDevice\\"}"',
+      '[{"method":"PingDevice"}]',
+      '{"method":"PingDevice"',
+      '',
+      ' ',
+      '{method:"PingDevice"}',
+      "{'method':'PingDevice'}",
+      '{"method":"PingDevice"}}',
+      '\ufeff{"method":"PingDevice"}',
+      '{"method":"PingDevice",}',
+      'NaN',
+      'undefined',
+      '{"a":1}{"b":2}',
+      'Привіт',
+    ];
     for (const body of bodies) {
       await c.write(rawFrame(body));
       (await c.next()).should.eql(e03For(body), body);
@@ -441,7 +496,10 @@ describe('hostile input: the simulator', function () {
     }
     for (const c of conns) {
       await waitFor(() => c.messages.some((m) => m.method === 'PingDevice' && !m.error), 10_000, 'PingDevice');
-      c.messages.slice(0, -1).every((m) => m.error === true && ['E01', 'E02', 'E03'].includes(m.errorCode)).should.be.true();
+      c.messages
+        .slice(0, -1)
+        .every((m) => m.error === true && ['E01', 'E02', 'E03'].includes(m.errorCode))
+        .should.be.true();
     }
     sim.connections.should.equal(20);
     await servesPurchase();
@@ -471,7 +529,8 @@ async function fakeTerminal(script) {
       onMessage: (m: Wire) => {
         counts[m.method] = (counts[m.method] || 0) + 1;
         // A v1.1.10 terminal: the client's probe for later firmware is an unknown method to it (§5.1).
-        if (m.method === 'GetResultByUid') return reply({ method: 'Unknown', error: true, errorCode: 'E05', errorDescription: 'Unknown method', params: {} });
+        if (m.method === 'GetResultByUid')
+          return reply({ method: 'Unknown', error: true, errorCode: 'E05', errorDescription: 'Unknown method', params: {} });
         script(m, reply, counts);
       },
     });
@@ -491,8 +550,20 @@ async function fakeTerminal(script) {
   };
 }
 
-const RESULT_BEFORE = ok('GetLastResult', { params: { originalTrnName: 'Purchase', transAmount: '500', invoiceNum: '000009', rrn: 'A1', transactionResult: 'APPROVED_ONLINE' } });
-const resultAfter = (amount) => ok('GetLastResult', { params: { originalTrnName: 'Purchase', transAmount: amount, invoiceNum: '000010', rrn: 'A2', transactionResult: 'APPROVED_ONLINE', responseCode: '00' } });
+const RESULT_BEFORE = ok('GetLastResult', {
+  params: { originalTrnName: 'Purchase', transAmount: '500', invoiceNum: '000009', rrn: 'A1', transactionResult: 'APPROVED_ONLINE' },
+});
+const resultAfter = (amount) =>
+  ok('GetLastResult', {
+    params: {
+      originalTrnName: 'Purchase',
+      transAmount: amount,
+      invoiceNum: '000010',
+      rrn: 'A2',
+      transactionResult: 'APPROVED_ONLINE',
+      responseCode: '00',
+    },
+  });
 
 describe('hostile input: the client', function () {
   this.timeout(20_000);
@@ -543,11 +614,22 @@ describe('hostile input: the client', function () {
 
   it('an answer of the wrong method followed by the right one: the right one is taken', async function () {
     peer = await fakeTerminal((m, reply) => {
-      reply(Buffer.concat([encodeFrame(ok('GetLastResult', { params: { transAmount: '999' } })), encodeFrame(ok('PingDevice')), encodeFrame(ok(m.method, { status: 'S03' }))]));
+      reply(
+        Buffer.concat([
+          encodeFrame(ok('GetLastResult', { params: { transAmount: '999' } })),
+          encodeFrame(ok('PingDevice')),
+          encodeFrame(ok(m.method, { status: 'S03' })),
+        ]),
+      );
     });
     open();
     (await t.request('GetStatus')).should.match({ method: 'GetStatus', status: 'S03', error: false });
-    issues.map((i) => [i.kind, i.message.method, i.expected]).should.eql([['stray', 'GetLastResult', 'GetStatus'], ['stray', 'PingDevice', 'GetStatus']]);
+    issues
+      .map((i) => [i.kind, i.message.method, i.expected])
+      .should.eql([
+        ['stray', 'GetLastResult', 'GetStatus'],
+        ['stray', 'PingDevice', 'GetStatus'],
+      ]);
     (await t.request('PingDevice')).method.should.equal('PingDevice');
     peer.connections.should.equal(1);
   });
@@ -556,15 +638,26 @@ describe('hostile input: the client', function () {
     peer = await fakeTerminal((m, reply) => {
       reply(ok(m.method, { params: { marker: 'real' } }));
       // 20 ms later, unasked: a GetLastResult, then the method the client will ask next.
-      setTimeout(() => reply(Buffer.concat([encodeFrame(ok('GetLastResult', { params: { marker: 'stray' } })), encodeFrame(ok('GetMerchantList', { params: { marker: 'stray' } }))])), 20);
+      setTimeout(
+        () =>
+          reply(
+            Buffer.concat([
+              encodeFrame(ok('GetLastResult', { params: { marker: 'stray' } })),
+              encodeFrame(ok('GetMerchantList', { params: { marker: 'stray' } })),
+            ]),
+          ),
+        20,
+      );
     });
     open();
     (await t.request('PingDevice')).params.marker.should.equal('real');
     await waitFor(() => issues.length === 2, 2000, 'two issues');
-    issues.map((i) => [i.kind, i.message.method, i.expected, i.message.params.marker]).should.eql([
-      ['stray', 'GetLastResult', undefined, 'stray'],
-      ['stray', 'GetMerchantList', undefined, 'stray'],
-    ]);
+    issues
+      .map((i) => [i.kind, i.message.method, i.expected, i.message.params.marker])
+      .should.eql([
+        ['stray', 'GetLastResult', undefined, 'stray'],
+        ['stray', 'GetMerchantList', undefined, 'stray'],
+      ]);
     const r = await t.request('GetMerchantList');
     r.params.marker.should.equal('real');
     t.connected.should.be.true();
@@ -579,14 +672,8 @@ describe('hostile input: the client', function () {
     // No 0x02 where a failed frame is rescanned (its length, DATA and LRC): nothing can swallow the answer.
     const notJson = rawFrame('not json {');
     notJson.indexOf(0x02, 1).should.equal(-1);
-    const noise = () => Buffer.concat([
-      rand.junk(1 + rand.int(50)),
-      huge,
-      rawFrame(body, { lrc: badLrc }),
-      notJson,
-      rawFrame('[1,2,3]'),
-      rand.junk(1 + rand.int(50)),
-    ]);
+    const noise = () =>
+      Buffer.concat([rand.junk(1 + rand.int(50)), huge, rawFrame(body, { lrc: badLrc }), notJson, rawFrame('[1,2,3]'), rand.junk(1 + rand.int(50))]);
     peer = await fakeTerminal((m, reply, counts) => {
       let answer;
       if (m.method === 'GetLastResult') answer = counts.GetStatus ? resultAfter('2450') : RESULT_BEFORE;
@@ -611,7 +698,10 @@ describe('hostile input: the client', function () {
     count('json').should.equal(exchanges);
     count('not-object').should.equal(exchanges);
     count('junk').should.be.aboveOrEqual(exchanges);
-    issues.filter((i) => i.kind === 'stray').every((i) => i.message.method === 'GetTerminalInfo').should.be.true();
+    issues
+      .filter((i) => i.kind === 'stray')
+      .every((i) => i.message.method === 'GetTerminalInfo')
+      .should.be.true();
     // One for the probe and the snapshot, one of its own for the Purchase (then its polls).
     peer.connections.should.equal(2);
   });
@@ -703,7 +793,7 @@ describe('hostile input: the client', function () {
     results.map((r) => (r as PromiseRejectedResult).reason.code).should.eql(['TIMEOUT', 'TIMEOUT', 'TIMEOUT']);
   });
 
-  it('a request timeout runs from that request\'s sending, after many answered ones and with its own length', async function () {
+  it("a request timeout runs from that request's sending, after many answered ones and with its own length", async function () {
     let answer = true;
     peer = await fakeTerminal((m, reply) => {
       if (answer) reply(ok(m.method, { status: 'S00' }));
@@ -738,21 +828,29 @@ describe('hostile input: the client', function () {
         await sim.stop();
       })();`;
     const started = Date.now();
-    const out = require('node:child_process').spawnSync(process.execPath, ['-e', code], { cwd: require('node:path').join(__dirname, '..'), encoding: 'utf8', timeout: 14_000 });
+    const out = require('node:child_process').spawnSync(process.execPath, ['-e', code], {
+      cwd: require('node:path').join(__dirname, '..'),
+      encoding: 'utf8',
+      timeout: 14_000,
+    });
     should(out.error).be.undefined();
     out.status.should.equal(0, out.stderr);
     (Date.now() - started).should.be.below(10_000);
   });
 
   it('an error answer whose details nest deeper than JSON.stringify can go still rejects with the E-code', async function () {
-    peer = await fakeTerminal((m, reply) => reply(`{"method":"${m.method}","error":true,"errorCode":"E00","errorDescription":"x","params":{"details":${'['.repeat(30_000)}${']'.repeat(30_000)}}}`));
+    peer = await fakeTerminal((m, reply) =>
+      reply(
+        `{"method":"${m.method}","error":true,"errorCode":"E00","errorDescription":"x","params":{"details":${'['.repeat(30_000)}${']'.repeat(30_000)}}}`,
+      ),
+    );
     open();
     const err = await failure(t.request('GetStatus'));
     err.code.should.equal('E00');
     err.message.should.match(/too deeply nested/);
   });
 
-  it('an answer without a method (some later firmware) is the one request in flight\'s, said once per connection', async function () {
+  it("an answer without a method (some later firmware) is the one request in flight's, said once per connection", async function () {
     peer = await fakeTerminal((m, reply) => reply('{"error":false,"errorCode":"","errorDescription":"","params":{}}'));
     open({ requestTimeout: 1000 });
     const issues: unknown[] = [];
@@ -762,7 +860,7 @@ describe('hostile input: the client', function () {
     issues.should.eql([{ kind: 'no-method', expected: 'PingDevice' }]);
   });
 
-  it('a frame without a method and no request in flight is nobody\'s: reported as stray, not taken for the next answer', async function () {
+  it("a frame without a method and no request in flight is nobody's: reported as stray, not taken for the next answer", async function () {
     peer = await fakeTerminal((m, reply) => {
       if (m.method === 'GetStatus') {
         reply(ok('GetStatus', { status: 'S00' }));

@@ -82,7 +82,13 @@ const ROWS: [string, unknown, string, string, RegExp, ('transact' | 'request')?]
   ['PrintXml', { receipt: HUGE_ASCII }, 'receipt', 'FRAME_TOO_LARGE', TOO_LARGE],
   ['PrintXml', { receipt: 'Дякуємо!' }, 'receipt', 'VALIDATION', /must start with <receipt>/],
   // An unknown attribute (colour="red") is sent, reported as an issue; a known one with a value it does not take is refused.
-  ['PrintXml', { receipt: '<receipt><text size="huge">x</text></receipt>' }, 'receipt', 'VALIDATION', /<text size="huge"> must be one of small, normal, large/],
+  [
+    'PrintXml',
+    { receipt: '<receipt><text size="huge">x</text></receipt>' },
+    'receipt',
+    'VALIDATION',
+    /<text size="huge"> must be one of small, normal, large/,
+  ],
   ['PrintXml', { receipt: '<receipt><text align="middle">x</text></receipt>' }, 'receipt', 'VALIDATION', /must be one of left, center, right/],
   ['PrintXml', { receipt: '<receipt><text>a & b</text></receipt>' }, 'receipt', 'VALIDATION', /bare "&"/],
   ['PrintXml', { receipt: '<receipt><text>x</text>' }, 'receipt', 'VALIDATION', /is missing <\/receipt>/],
@@ -90,7 +96,13 @@ const ROWS: [string, unknown, string, string, RegExp, ('transact' | 'request')?]
   ['PrintXml', { lrc: '12' }, 'receipt', 'VALIDATION', REQUIRED],
   ['PrintXml', { receipt: RECEIPT, lrc: '999' }, 'lrc', 'VALIDATION', /LRC of receipt as a decimal string \(0–255, or the signed byte -128–127\)/],
   ['PrintXml', { receipt: RECEIPT, lrc: 'abc' }, 'lrc', 'VALIDATION', /decimal string/],
-  ['PrintXml', { receipt: RECEIPT, lrc: String((xorUtf8(RECEIPT) + 1) % 256) }, 'lrc', 'VALIDATION', new RegExp(`does not match receipt \\(its LRC is ${xorUtf8(RECEIPT)}\\)`)],
+  [
+    'PrintXml',
+    { receipt: RECEIPT, lrc: String((xorUtf8(RECEIPT) + 1) % 256) },
+    'lrc',
+    'VALIDATION',
+    new RegExp(`does not match receipt \\(its LRC is ${xorUtf8(RECEIPT)}\\)`),
+  ],
   ['PrintXml', { receipt: RECEIPT, fontStyle: 'f'.repeat(256) }, 'fontStyle', 'VALIDATION', ANS(255)],
   // PrintPdfUrl
   ['PrintPdfUrl', { url: 'javascript:alert(1)' }, 'url', 'VALIDATION', URL_RULE],
@@ -132,10 +144,27 @@ describe('invalid requests are refused before the wire', function () {
   });
 
   for (const [method, params, field, code, rule, how] of ROWS) {
-    const group: Record<string, number> = { Purchase: 1, Void: 1, Refund: 1, CashBack: 1, Preauthorization: 1, SalePreauth: 1, VoidPreauth: 1, Cash: 1, Deposit: 1, Balance: 1, Echo: 1, PartialVoid: 1, XReport: 1, ZReport: 1 };
+    const group: Record<string, number> = {
+      Purchase: 1,
+      Void: 1,
+      Refund: 1,
+      CashBack: 1,
+      Preauthorization: 1,
+      SalePreauth: 1,
+      VoidPreauth: 1,
+      Cash: 1,
+      Deposit: 1,
+      Balance: 1,
+      Echo: 1,
+      PartialVoid: 1,
+      XReport: 1,
+      ZReport: 1,
+    };
     // Financial and report methods go through transact(), the rest through request(), unless the row says otherwise.
     const call = how ?? (group[method] ? 'transact' : 'request');
-    const shown = JSON.stringify(params, (k, v) => (typeof v === 'string' && v.length > 40 ? `${v.slice(0, 20)}…(${v.length})` : Number.isNaN(v) ? 'NaN' : v));
+    const shown = JSON.stringify(params, (k, v) =>
+      typeof v === 'string' && v.length > 40 ? `${v.slice(0, 20)}…(${v.length})` : Number.isNaN(v) ? 'NaN' : v,
+    );
     it(`${call}('${method}', ${shown}) → ${code} on ${field}, ${rule}`, async function () {
       const err = await t[call](method, params).should.be.rejected();
       err.name.should.equal('EcrError');
@@ -178,7 +207,7 @@ describe('left-out transCurrency and merchantId: filled in, or refused naming th
     await sim.stop();
   });
 
-  it('transCurrency defaults to the Terminal\'s currency (980 unless set); a bad currency option names it', async function () {
+  it("transCurrency defaults to the Terminal's currency (980 unless set); a bad currency option names it", async function () {
     sim = await startSimulator({ port: 0, phases: FAST });
     // @ts-expect-error: a number where the type says string, as a flow or a JavaScript caller may give it
     t = new Terminal({ host: '127.0.0.1', port: sim.port, pollInterval: 5, currency: 840 });
@@ -192,11 +221,19 @@ describe('left-out transCurrency and merchantId: filled in, or refused naming th
   it('merchantId left out on a terminal with one merchant: asked once from GetMerchantList and filled in', async function () {
     sim = await startSimulator({ port: 0, phases: FAST, merchants: [MERCHANT] });
     t = new Terminal({ host: '127.0.0.1', port: sim.port, pollInterval: 5 });
-    for (const [method, params] of [['Purchase', { transAmount: '2450' }], ['Echo', { merchantId: null }], ['ZReport', {}], ['Purchase', { transAmount: '100', merchantId: '' }]]) {
+    for (const [method, params] of [
+      ['Purchase', { transAmount: '2450' }],
+      ['Echo', { merchantId: null }],
+      ['ZReport', {}],
+      ['Purchase', { transAmount: '100', merchantId: '' }],
+    ]) {
       (await t.transact(method, params)).error.should.be.false();
     }
     sim.counts.GetMerchantList.should.equal(1);
-    sim.requests.filter((r) => ['Purchase', 'Echo', 'ZReport'].includes(r.method)).every((r) => r.params.merchantId === MERCHANT).should.be.true();
+    sim.requests
+      .filter((r) => ['Purchase', 'Echo', 'ZReport'].includes(r.method))
+      .every((r) => r.params.merchantId === MERCHANT)
+      .should.be.true();
   });
 
   it('merchantId left out on a terminal with several: refused, unsent, naming merchantId and the merchants', async function () {

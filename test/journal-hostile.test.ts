@@ -141,20 +141,45 @@ describe('Hostile journals', function () {
     });
 
     const now = new Date().toISOString();
-    const record = (extra = {}) => ({ id: 'r1', method: 'Purchase', params: purchase('42'), startedAt: now, updatedAt: now, step: 'unknown', snapshot: null, ...extra });
+    const record = (extra = {}) => ({
+      id: 'r1',
+      method: 'Purchase',
+      params: purchase('42'),
+      startedAt: now,
+      updatedAt: now,
+      step: 'unknown',
+      snapshot: null,
+      ...extra,
+    });
     const BAD: [string, string, RegExp][] = [
       ['records: [null]', '{"version":1,"records":[null]}', /record 0 is null/],
       ['records: [1]', '{"version":1,"records":[1]}', /record 0 is number/],
       ['records: [{}]', '{"version":1,"records":[{}]}', /record 0 has no id/],
       ['a record without a method', JSON.stringify({ version: 1, records: [{ id: 'r1', params: {} }] }), /has no method/],
       ['a record whose params are not an object', JSON.stringify({ version: 1, records: [record({ params: 'x' })] }), /no params object/],
-      ['a record whose amount is not one', JSON.stringify({ version: 1, records: [record({ params: purchase('12abc') })] }), /params.transAmount is not an amount/],
+      [
+        'a record whose amount is not one',
+        JSON.stringify({ version: 1, records: [record({ params: purchase('12abc') })] }),
+        /params.transAmount is not an amount/,
+      ],
       ['a record of an unknown step', JSON.stringify({ version: 1, records: [record({ step: 'paid' })] }), /step is not one of/],
-      ['a record whose acknowledged is not true or false', JSON.stringify({ version: 1, records: [record({ acknowledged: 'yes' })] }), /acknowledged is not true or false/],
-      ['a snapshot without params', JSON.stringify({ version: 1, records: [record({ snapshot: { method: 'GetLastResult' } })] }), /snapshot is not a response/],
+      [
+        'a record whose acknowledged is not true or false',
+        JSON.stringify({ version: 1, records: [record({ acknowledged: 'yes' })] }),
+        /acknowledged is not true or false/,
+      ],
+      [
+        'a snapshot without params',
+        JSON.stringify({ version: 1, records: [record({ snapshot: { method: 'GetLastResult' } })] }),
+        /snapshot is not a response/,
+      ],
       ['two records with one id', JSON.stringify({ version: 1, records: [record(), record()] }), /two records have the id r1/],
       ['settled: [null]', '{"version":1,"records":[],"settled":[null]}', /settled ref 0 is not an object/],
-      ['a settled ref of an unknown kind', JSON.stringify({ version: 1, records: [], settled: [{ ref: 'a', method: 'Purchase', params: {}, settledAt: now, how: 'guessed' }] }), /how is not/],
+      [
+        'a settled ref of an unknown kind',
+        JSON.stringify({ version: 1, records: [], settled: [{ ref: 'a', method: 'Purchase', params: {}, settledAt: now, how: 'guessed' }] }),
+        /how is not/,
+      ],
       ['records that are not an array', '{"version":1,"records":"none"}', /no records array/],
       ['another version', '{"version":2,"records":[]}', /version is 2/],
       ['null', 'null', /not a JSON object/],
@@ -175,7 +200,9 @@ describe('Hostile journals', function () {
         const aside = fs.readdirSync(dir).filter((f) => f.startsWith('journal.json.unreadable-'));
         aside.should.have.length(1);
         fs.readFileSync(path.join(dir, aside[0]), 'utf8').should.equal(text);
-        JSON.parse(fs.readFileSync(file, 'utf8')).records.map((r) => r.id).should.eql([UNREADABLE_JOURNAL]);
+        JSON.parse(fs.readFileSync(file, 'utf8'))
+          .records.map((r) => r.id)
+          .should.eql([UNREADABLE_JOURNAL]);
         const refused = await t.transact('Purchase', purchase('100')).should.be.rejected();
         refused.should.match({ code: 'UNRESOLVED', sent: false });
         financialCount(env.sim, 'Purchase').should.equal(0);
@@ -190,10 +217,18 @@ describe('Hostile journals', function () {
     it('a journal of an earlier version with a snapshot 200 levels deep is read, and its snapshot bounded when written again', async () => {
       env = await setup();
       const file = path.join(dir, 'journal.json');
-      const deepSnapshot = { method: 'GetLastResult', error: false, errorCode: '', errorDescription: '', params: { transAmount: '1', x: JSON.parse(`${'['.repeat(200)}1${']'.repeat(200)}`) } };
+      const deepSnapshot = {
+        method: 'GetLastResult',
+        error: false,
+        errorCode: '',
+        errorDescription: '',
+        params: { transAmount: '1', x: JSON.parse(`${'['.repeat(200)}1${']'.repeat(200)}`) },
+      };
       fs.writeFileSync(file, JSON.stringify({ version: 1, records: [record({ snapshot: deepSnapshot })] }));
       const t = env.open('tcp', { journal: file });
-      t.unresolved().map((r) => r.id).should.eql(['r1']);
+      t.unresolved()
+        .map((r) => r.id)
+        .should.eql(['r1']);
       (await t.transact('Purchase', purchase('100')).should.be.rejected()).code.should.equal('UNRESOLVED');
       const written = fs.readFileSync(file, 'utf8');
       written.should.match(/cut: an array nested deeper than 8 levels/);
@@ -205,8 +240,12 @@ describe('Hostile journals', function () {
       const file = path.join(dir, 'journal.json');
       fs.writeFileSync(file, JSON.stringify({ version: 1, records: [{ id: 'by-hand', method: 'Purchase', params: purchase('77') }] }));
       const t = env.open('tcp', { journal: file });
-      t.unresolved().map((r) => r.id).should.eql(['by-hand']);
-      fs.readdirSync(dir).filter((f) => f.includes('unreadable')).should.eql([]);
+      t.unresolved()
+        .map((r) => r.id)
+        .should.eql(['by-hand']);
+      fs.readdirSync(dir)
+        .filter((f) => f.includes('unreadable'))
+        .should.eql([]);
       // The terminal's last result is not that purchase's: it stays open, and payments wait.
       (await t.transact('Purchase', purchase('100')).should.be.rejected()).code.should.equal('UNRESOLVED');
     });
@@ -254,7 +293,10 @@ describe('Hostile journals', function () {
       const list = await nodes.helper.request().get('/ssi-ecr/journal/term').expect(200);
       list.body.unresolved.map((r) => r.id).should.eql([UNREADABLE_JOURNAL]);
       list.body.unresolved[0].reason.should.match(/record 0 is null/);
-      (await nodes.helper.request().post(`/ssi-ecr/journal/term/resolve/${UNREADABLE_JOURNAL}`).expect(200)).body.should.eql({ resolved: true, unresolved: 0 });
+      (await nodes.helper.request().post(`/ssi-ecr/journal/term/resolve/${UNREADABLE_JOURNAL}`).expect(200)).body.should.eql({
+        resolved: true,
+        unresolved: 0,
+      });
       const ok = nodes.next(nodes.helper.getNode('ok'));
       buy.receive({ payload: 100 });
       (await ok).payload.amount.should.equal(100);
@@ -265,7 +307,10 @@ describe('Hostile journals', function () {
       sim = await nodes.simulator();
       // Another process holds the journal (it runs: this test's parent, say).
       const holder = process.ppid;
-      fs.writeFileSync(path.join(dir, 'journal-term.json.lock'), JSON.stringify({ pid: holder, hostname: os.hostname(), token: 'other', acquiredAt: new Date().toISOString() }));
+      fs.writeFileSync(
+        path.join(dir, 'journal-term.json.lock'),
+        JSON.stringify({ pid: holder, hostname: os.hostname(), token: 'other', acquiredAt: new Date().toISOString() }),
+      );
       fs.writeFileSync(path.join(dir, 'journal-term.json'), '{"version":1,"records":[]}');
       await nodes.load(flow());
       const term = nodes.helper.getNode('term');
@@ -396,12 +441,30 @@ describe('Hostile journals', function () {
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       const flows = [
         { id: 'f1', type: 'tab', label: 'pay' },
-        { id: 'cfg1', type: 'ssi-terminal', name: 'sim', transport: 'tcp', host: '127.0.0.1', port: sim.port, merchantId: MERCHANT, currency: '980', pollInterval: 20 },
+        {
+          id: 'cfg1',
+          type: 'ssi-terminal',
+          name: 'sim',
+          transport: 'tcp',
+          host: '127.0.0.1',
+          port: sim.port,
+          merchantId: MERCHANT,
+          currency: '980',
+          pollInterval: 20,
+        },
         { id: 'inj1', type: 'inject', z: 'f1', props: [{ p: 'payload' }], payload: '100', payloadType: 'num', wires: [['buy1']] },
         { id: 'buy1', type: 'ssi-purchase', z: 'f1', terminal: 'cfg1', units: 'minor', wires: [[], []] },
         { id: 'catch1', type: 'catch', z: 'f1', scope: ['buy1'], wires: [['fn1']] },
         { id: 'fn1', type: 'function', z: 'f1', func: 'msg.payload = msg.ecrError; return msg;', wires: [['post1']] },
-        { id: 'post1', type: 'http request', z: 'f1', method: 'POST', ret: 'txt', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/caught`, wires: [[]] },
+        {
+          id: 'post1',
+          type: 'http request',
+          z: 'f1',
+          method: 'POST',
+          ret: 'txt',
+          url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/caught`,
+          wires: [[]],
+        },
       ];
       let red;
       try {
@@ -418,7 +481,8 @@ describe('Hostile journals', function () {
           red.output().should.not.match(/Unhandled|uncaught/i);
           // And again after a restart: the journal is still there, still unusable, and Node-RED still comes up.
           (await red.stop()).should.equal(0);
-          if (run === 1) red = await startNodeRed({ userDir, keep: true, settings: { ssiEcrJournalDir: journalDir }, wrap: underReadOnly(journalDir) });
+          if (run === 1)
+            red = await startNodeRed({ userDir, keep: true, settings: { ssiEcrJournalDir: journalDir }, wrap: underReadOnly(journalDir) });
           else red = undefined;
         }
         (sim.counts.Purchase || 0).should.equal(0);
@@ -454,9 +518,15 @@ describe('Hostile journals', function () {
       (await first.transact('Purchase', purchase('100'), { ref: 'order-1' })).error.should.be.false();
       lockOwner().pid.should.equal(process.pid);
       const second = env.open('tcp', { journal: file });
-      second.unresolved().map((r) => r.id).should.eql([JOURNAL_UNAVAILABLE]);
+      second
+        .unresolved()
+        .map((r) => r.id)
+        .should.eql([JOURNAL_UNAVAILABLE]);
       second.unresolved()[0].reason.should.match(/locked by another Terminal of this process/);
-      for (const [method, params] of [['Purchase', purchase('200')], ['XReport', { merchantId: MERCHANT }]]) {
+      for (const [method, params] of [
+        ['Purchase', purchase('200')],
+        ['XReport', { merchantId: MERCHANT }],
+      ]) {
         const err = await second.transact(method, params).should.be.rejected();
         err.should.match({ name: 'EcrError', code: 'JOURNAL', sent: false });
         err.message.should.containEql(file);
@@ -497,13 +567,21 @@ describe('Hostile journals', function () {
       fs.readdirSync(dir).sort().should.eql(['journal.json', 'journal.json.lock']);
     });
 
-    it('a lock left by an earlier process with this pid (a container restarted), or before the machine restarted, or by a pid now another process\'s, is taken over', async function () {
+    it("a lock left by an earlier process with this pid (a container restarted), or before the machine restarted, or by a pid now another process's, is taken over", async function () {
       const me = { pid: process.pid, hostname: os.hostname(), token: 'earlier-me' };
       const cases: [string, object, RegExp][] = [['an earlier process with this pid', me, /earlier process with this one's pid/]];
       if (fs.existsSync('/proc/sys/kernel/random/boot_id')) {
         // The parent of this process runs; the lock is from another boot all the same.
-        cases.push(['another boot', { pid: process.ppid, hostname: os.hostname(), bootId: 'another-boot', token: 'b' }, /before the machine restarted/]);
-        cases.push(['a reused pid', { pid: process.ppid, hostname: os.hostname(), processStart: '1', token: 'c' }, /that pid is now another process's/]);
+        cases.push([
+          'another boot',
+          { pid: process.ppid, hostname: os.hostname(), bootId: 'another-boot', token: 'b' },
+          /before the machine restarted/,
+        ]);
+        cases.push([
+          'a reused pid',
+          { pid: process.ppid, hostname: os.hostname(), processStart: '1', token: 'c' },
+          /that pid is now another process's/,
+        ]);
       }
       for (const [label, owner, why] of cases) {
         fs.writeFileSync(lockFile(), JSON.stringify(owner));
@@ -604,19 +682,39 @@ describe('Hostile journals', function () {
       const journalDir = path.join(dir, 'journals');
       const flows = [
         { id: 'f1', type: 'tab', label: 'pay' },
-        { id: 'term', type: 'ssi-terminal', name: 'sim', transport: 'tcp', host: '127.0.0.1', port: env.sim.port, merchantId: MERCHANT, currency: '980', pollInterval: 20 },
+        {
+          id: 'term',
+          type: 'ssi-terminal',
+          name: 'sim',
+          transport: 'tcp',
+          host: '127.0.0.1',
+          port: env.sim.port,
+          merchantId: MERCHANT,
+          currency: '980',
+          pollInterval: 20,
+        },
         { id: 'inj1', type: 'inject', z: 'f1', props: [{ p: 'payload' }], payload: '3456', payloadType: 'num', wires: [['buy1']] },
         { id: 'buy1', type: 'ssi-purchase', z: 'f1', terminal: 'term', units: 'minor', wires: [[], []] },
       ];
       const red = await startNodeRed({ flows, settings: { ssiEcrJournalDir: journalDir } });
       try {
         (await red.inject('inj1')).status.should.equal(200);
-        await waitFor(() => financialCount(env.sim, 'Purchase') === 1, 10_000, 'the first one\'s payment');
+        await waitFor(() => financialCount(env.sim, 'Purchase') === 1, 10_000, "the first one's payment");
         JSON.parse(fs.readFileSync(path.join(journalDir, 'journal-term.json.lock'), 'utf8')).pid.should.equal(red.pid);
         // The second Node-RED: this process, through the test helper, with the same configuration.
         nodes.helper.settings({ ssiEcrJournalDir: journalDir });
         await nodes.load([
-          { id: 'term', type: 'ssi-terminal', name: 'sim', transport: 'tcp', host: '127.0.0.1', port: env.sim.port, merchantId: MERCHANT, currency: '980', pollInterval: 10 },
+          {
+            id: 'term',
+            type: 'ssi-terminal',
+            name: 'sim',
+            transport: 'tcp',
+            host: '127.0.0.1',
+            port: env.sim.port,
+            merchantId: MERCHANT,
+            currency: '980',
+            pollInterval: 10,
+          },
           { id: 'buy', type: 'ssi-purchase', terminal: 'term', wires: [['ok'], ['no']] },
           { id: 'ok', type: 'helper' },
           { id: 'no', type: 'helper' },
@@ -634,8 +732,12 @@ describe('Hostile journals', function () {
         financialCount(env.sim, 'Purchase').should.equal(1);
         // The first one is unaffected: it pays, and its journal is whole.
         (await red.inject('inj1')).status.should.equal(200);
-        await waitFor(() => financialCount(env.sim, 'Purchase') === 2, 10_000, 'the first one\'s second payment');
-        await waitFor(() => JSON.parse(fs.readFileSync(path.join(journalDir, 'journal-term.json'), 'utf8')).records.length === 0, 5000, 'the record crossed out');
+        await waitFor(() => financialCount(env.sim, 'Purchase') === 2, 10_000, "the first one's second payment");
+        await waitFor(
+          () => JSON.parse(fs.readFileSync(path.join(journalDir, 'journal-term.json'), 'utf8')).records.length === 0,
+          5000,
+          'the record crossed out',
+        );
       } finally {
         await nodes.helper.unload();
         nodes.helper.settings({ ssiEcrJournalDir: undefined });
@@ -659,7 +761,11 @@ describe('Hostile journals', function () {
     const DEEP = 20_000;
     const deep = (leaf) => `${'['.repeat(DEEP)}${JSON.stringify(leaf)}${']'.repeat(DEEP)}`;
     const ok = (method, rest = '') => `{"method":"${method}","error":false,"errorCode":"","errorDescription":""${rest}}`;
-    const lastResult = (amount, rrn) => ok('GetLastResult', `,"params":{"originalTrnName":"Purchase","transAmount":"${amount}","rrn":"${rrn}","transactionResult":"APPROVED_ONLINE","responseCode":"00","receiptLines":${deep(rrn)},"note":"${'n'.repeat(10_000)}"}`);
+    const lastResult = (amount, rrn) =>
+      ok(
+        'GetLastResult',
+        `,"params":{"originalTrnName":"Purchase","transAmount":"${amount}","rrn":"${rrn}","transactionResult":"APPROVED_ONLINE","responseCode":"00","receiptLines":${deep(rrn)},"note":"${'n'.repeat(10_000)}"}`,
+      );
 
     /** A terminal whose result buffer nests 20,000 levels deep; a Purchase replaces it with its own, as deep. */
     async function deepTerminal() {
@@ -760,7 +866,14 @@ describe('Hostile journals', function () {
       onDisk.reason.length.should.be.below(2200);
       let nested: unknown = 'rrn';
       for (let i = 0; i < DEEP; i++) nested = [nested];
-      j.close(r.id, { ref: 'r-1', method: 'Purchase', params: purchase('100'), settledAt: new Date().toISOString(), how: 'result', summary: { approved: true, rrn: nested, authCode: 'a'.repeat(100_000) } });
+      j.close(r.id, {
+        ref: 'r-1',
+        method: 'Purchase',
+        params: purchase('100'),
+        settledAt: new Date().toISOString(),
+        how: 'result',
+        summary: { approved: true, rrn: nested, authCode: 'a'.repeat(100_000) },
+      });
       await j.flush();
       const settled = JSON.parse(fs.readFileSync(file, 'utf8')).settled[0];
       settled.summary.approved.should.be.true();

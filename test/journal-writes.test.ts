@@ -87,13 +87,18 @@ describe('Journal writes', function () {
       last = Date.now();
     }, 2);
     try {
-      await Promise.all(Array.from({ length: 300 }, (_, i) => Promise.all([0, 1, 2].map((n) => writeFileAtomicAsync(path.join(dir, `f${i}.json`), JSON.stringify({ i, n, pad: 'x'.repeat(2000) }))))));
+      await Promise.all(
+        Array.from({ length: 300 }, (_, i) =>
+          Promise.all([0, 1, 2].map((n) => writeFileAtomicAsync(path.join(dir, `f${i}.json`), JSON.stringify({ i, n, pad: 'x'.repeat(2000) })))),
+        ),
+      );
     } finally {
       clearInterval(ticker);
     }
     for (let i = 0; i < 300; i += 37) JSON.parse(fs.readFileSync(path.join(dir, `f${i}.json`), 'utf8')).n.should.equal(2);
-    fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')).should.eql([]);
+    fs.readdirSync(dir)
+      .filter((f) => f.endsWith('.tmp'))
+      .should.eql([]);
     longestGap.should.be.below(200);
   });
-
 });

@@ -82,7 +82,13 @@ describe('Journal and recovery', function () {
     await t0.transact('Purchase', purchase('300'));
     const snapshot = await t0.request('GetLastResult');
     const now = new Date().toISOString();
-    fs.writeFileSync(j.file, JSON.stringify({ version: 1, records: [{ id: 'r1', method: 'Purchase', params: purchase('301'), startedAt: now, updatedAt: now, step: 'sending', snapshot }] }));
+    fs.writeFileSync(
+      j.file,
+      JSON.stringify({
+        version: 1,
+        records: [{ id: 'r1', method: 'Purchase', params: purchase('301'), startedAt: now, updatedAt: now, step: 'sending', snapshot }],
+      }),
+    );
     const t = env.open('tcp', { journal: j.file, unackedGrace: 400 });
     // Right after the crash the request might still be on its way: not settled yet, try again later.
     const [early] = await t.reconcile();
@@ -100,7 +106,13 @@ describe('Journal and recovery', function () {
     await t0.transact('Refund', { transAmount: '500', transCurrency: '980', rrn: '123', merchantId: MERCHANT });
     const now = new Date().toISOString();
     // Our purchase's outcome was unknown, and since then the terminal ran a refund: that result is not ours.
-    fs.writeFileSync(j.file, JSON.stringify({ version: 1, records: [{ id: 'r2', method: 'Purchase', params: purchase('999'), startedAt: now, updatedAt: now, step: 'unknown', snapshot: null }] }));
+    fs.writeFileSync(
+      j.file,
+      JSON.stringify({
+        version: 1,
+        records: [{ id: 'r2', method: 'Purchase', params: purchase('999'), startedAt: now, updatedAt: now, step: 'unknown', snapshot: null }],
+      }),
+    );
     const t = env.open('tcp', { journal: j.file });
     const before = financialCount(env.sim, 'Purchase');
     const err = await t.transact('Purchase', purchase('1000')).should.be.rejected();
@@ -175,7 +187,9 @@ describe('Journal and recovery', function () {
     fs.writeFileSync(j.file, '{"version":1,"records":[{"id":');
     const t = env.open('tcp', { journal: j.file });
     t.unresolved()[0].should.match({ id: 'unreadable-journal', step: 'unknown' });
-    fs.readdirSync(j.dir).some((f) => f.startsWith('journal.json.unreadable-')).should.be.true();
+    fs.readdirSync(j.dir)
+      .some((f) => f.startsWith('journal.json.unreadable-'))
+      .should.be.true();
     (await t.transact('Purchase', purchase('100')).should.be.rejected()).code.should.equal('UNRESOLVED');
     t.markResolved('unreadable-journal').should.be.true();
     (await t.transact('Purchase', purchase('100'))).error.should.be.false();

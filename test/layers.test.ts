@@ -26,7 +26,14 @@ const layerOf = (file) => path.relative(SRC, file).split(path.sep)[0];
 /** Every file `file` imports, exports from or requires within src, as a path relative to src (no extension). */
 function localImports(file, text) {
   const found = ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName);
-  return found.filter((name) => name.startsWith('.')).map((name) => path.relative(SRC, path.resolve(path.dirname(file), name)).split(path.sep).join('/'));
+  return found
+    .filter((name) => name.startsWith('.'))
+    .map((name) =>
+      path
+        .relative(SRC, path.resolve(path.dirname(file), name))
+        .split(path.sep)
+        .join('/'),
+    );
 }
 
 const ENTRIES = { core: ['core', 'core/index', 'core/internal'], simulator: ['simulator', 'simulator/index'] };
@@ -74,14 +81,17 @@ describe('layers of the source', function () {
     const node = path.join(SRC, 'nodes', 'lib', 'x.ts');
     const core = path.join(SRC, 'core', 'x.ts');
     breaches([
-      [node, "import { Terminal } from '../../core/terminal';\nimport { clip } from '../../core/internal';\nimport { Terminal as T } from '../../core';"],
+      [
+        node,
+        "import { Terminal } from '../../core/terminal';\nimport { clip } from '../../core/internal';\nimport { Terminal as T } from '../../core';",
+      ],
       [core, "import type { Node } from '../nodes/lib/red';\nconst cli = require('../cli/run');"],
       [path.join(SRC, 'cli', 'x.ts'), "export { run } from '../simulator/engine';"],
     ]).should.eql([
-      'nodes/lib/x.ts: reaches into core/terminal instead of the core\'s entry',
+      "nodes/lib/x.ts: reaches into core/terminal instead of the core's entry",
       'core/x.ts: the core imports nodes/lib/red',
       'core/x.ts: the core imports cli/run',
-      'cli/x.ts: reaches into simulator/engine instead of the simulator\'s entry',
+      "cli/x.ts: reaches into simulator/engine instead of the simulator's entry",
     ]);
   });
 });

@@ -27,7 +27,9 @@ const TERMINALS = { 'till-1': 'T0000001', 'till-2': 'T0000002' };
  * MQTT nodes and broker come disabled (`d: true`): enabled here, as its comment tells a user to do.
  */
 function fleetFlow(brokerPort, sims, settings = {}) {
-  const nodes = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')).map(({ d, ...n }) => (/^mqtt/.test(n.type) ? n : { ...n, ...(d === undefined ? {} : { d }) }));
+  const nodes = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')).map(({ d, ...n }) =>
+    /^mqtt/.test(n.type) ? n : { ...n, ...(d === undefined ? {} : { d }) },
+  );
   const tab = nodes.find((n) => n.z).z;
   const flow = nodes.map((n) => {
     if (n.type === 'ssi-terminal') return { ...n, port: sims[n.name].port, pollInterval: 10, unackedGrace: 300, ...settings[n.name] };
@@ -40,7 +42,11 @@ function fleetFlow(brokerPort, sims, settings = {}) {
 
 /** An MQTT 5 client that keeps every message it gets: { topic, body (parsed JSON), retain, properties }. */
 async function client(brokerPort, topics) {
-  const c = (await mqtt.connectAsync(`mqtt://127.0.0.1:${brokerPort}`, { protocolVersion: 5, clean: true, reconnectPeriod: 0 })) as mqtt.MqttClient & { got: { topic: string; body: Wire; retain: boolean; properties: object }[] };
+  const c = (await mqtt.connectAsync(`mqtt://127.0.0.1:${brokerPort}`, {
+    protocolVersion: 5,
+    clean: true,
+    reconnectPeriod: 0,
+  })) as mqtt.MqttClient & { got: { topic: string; body: Wire; retain: boolean; properties: object }[] };
   c.got = [];
   c.on('message', (topic, payload, packet) => {
     let body: Wire = payload.toString();
@@ -56,9 +62,16 @@ async function client(brokerPort, topics) {
 }
 
 const request = (c, terminal, body, properties?) =>
-  c.publishAsync(`payments/${terminal}/request`, typeof body === 'string' ? body : JSON.stringify(body), { qos: 1, ...(properties ? { properties } : {}) });
+  c.publishAsync(`payments/${terminal}/request`, typeof body === 'string' ? body : JSON.stringify(body), {
+    qos: 1,
+    ...(properties ? { properties } : {}),
+  });
 
-const amounts = (sim) => sim.requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transAmount).sort();
+const amounts = (sim) =>
+  sim.requests
+    .filter((r) => r.method === 'Purchase')
+    .map((r) => r.params.transAmount)
+    .sort();
 
 describe('MQTT fleet example: an MQTT 5 broker, two terminals, Node-RED and a central system', function () {
   this.timeout(90000);
@@ -114,7 +127,8 @@ describe('MQTT fleet example: an MQTT 5 broker, two terminals, Node-RED and a ce
     // What the central system sends, all at once; the a1 repeat is a QoS 1 redelivery while a1 runs.
     await Promise.all([
       request(central, 'till-1', { id: 'a1', method: 'Purchase', params: { amount: 1001 } }).then(() =>
-        request(central, 'till-1', { id: 'a1', method: 'Purchase', params: { amount: 1001 } })),
+        request(central, 'till-1', { id: 'a1', method: 'Purchase', params: { amount: 1001 } }),
+      ),
       request(central, 'till-1', { id: 'a2', method: 'Purchase', params: { amount: 10005 } }),
       request(central, 'till-1', { id: 'a3', method: 'Purchase', params: { amount: '12.50' } }),
       request(central, 'till-1', { id: 'a4', method: 'MakeCoffee', params: {} }),
@@ -122,14 +136,21 @@ describe('MQTT fleet example: an MQTT 5 broker, two terminals, Node-RED and a ce
       request(central, 'till-1', { method: 'Purchase', params: { amount: 100 } }),
       request(central, 'till-2', { id: 'a1', method: 'Purchase', params: { amount: 2001 } }),
       request(central, 'till-2', { id: 'b2', method: 'Purchase', params: { amount: 2002, currency: '980' } }),
-      request(central, 'till-2', { id: 'b5', method: 'Purchase', params: { amount: 2005 } }, { responseTopic: 'client/replies', correlationData: reply }),
+      request(
+        central,
+        'till-2',
+        { id: 'b5', method: 'Purchase', params: { amount: 2005 } },
+        { responseTopic: 'client/replies', correlationData: reply },
+      ),
       request(central, 'till-9', { id: 'c1', method: 'Purchase', params: { amount: 100 } }),
     ]);
     const results = () => on(central, /\/result$|^client\/replies$/);
     await waitFor(() => results().length >= 10, 30000, `10 results (got ${results().length})`);
     await delay(1500); // anything more would be a second answer
 
-    const got = results().map((m) => `${m.topic} ${m.body.id}${m.body.id === null ? ` ${m.body.error.field}` : ''}`).sort();
+    const got = results()
+      .map((m) => `${m.topic} ${m.body.id}${m.body.id === null ? ` ${m.body.error.field}` : ''}`)
+      .sort();
     got.should.eql([
       'client/replies b5',
       'payments/till-1/result a1',
@@ -153,7 +174,13 @@ describe('MQTT fleet example: an MQTT 5 broker, two terminals, Node-RED and a ce
     ]) {
       const { body, properties } = find(topic, id);
       body.should.match({ id, terminal, method: 'Purchase', outcome: 'approved', ok: true });
-      body.result.should.match({ approved: true, amount, transactionResult: 'APPROVED_ONLINE', terminalId: TERMINALS[terminal], merchantId: MERCHANT });
+      body.result.should.match({
+        approved: true,
+        amount,
+        transactionResult: 'APPROVED_ONLINE',
+        terminalId: TERMINALS[terminal],
+        merchantId: MERCHANT,
+      });
       body.result.pan.should.match(/^\d{4}X+\d{4}$/);
       body.result.should.not.have.property('track2');
       body.should.not.have.property('duplicate');
@@ -161,18 +188,37 @@ describe('MQTT fleet example: an MQTT 5 broker, two terminals, Node-RED and a ce
     }
     find('client/replies', 'b5').properties.correlationData.should.eql(reply);
     find('payments/till-1/result', 'a2').body.should.match({
-      terminal: 'till-1', outcome: 'declined', ok: false,
+      terminal: 'till-1',
+      outcome: 'declined',
+      ok: false,
       result: { approved: false, amount: 10005, transactionResult: 'DECLINED_ONLINE', errorCode: 'E21', terminalId: 'T0000001' },
     });
 
     // Bad requests: an error naming the field and the rule, and nothing sent.
-    const error = (topic, id, field?) => results().find((m) => m.topic === topic && m.body.id === id && (id !== null || m.body.error.field === field)).body;
-    error('payments/till-1/result', 'a3').should.match({ outcome: 'error', ok: false, error: { code: 'VALIDATION', field: 'transAmount', sent: false } });
-    error('payments/till-1/result', 'a4').should.match({ method: 'MakeCoffee', outcome: 'error', error: { code: 'VALIDATION', field: 'method', sent: false } });
+    const error = (topic, id, field?) =>
+      results().find((m) => m.topic === topic && m.body.id === id && (id !== null || m.body.error.field === field)).body;
+    error('payments/till-1/result', 'a3').should.match({
+      outcome: 'error',
+      ok: false,
+      error: { code: 'VALIDATION', field: 'transAmount', sent: false },
+    });
+    error('payments/till-1/result', 'a4').should.match({
+      method: 'MakeCoffee',
+      outcome: 'error',
+      error: { code: 'VALIDATION', field: 'method', sent: false },
+    });
     error('payments/till-1/result', 'a4').error.rule.should.match(/must be one of Purchase, /);
-    error('payments/till-1/result', null, 'payload').should.match({ terminal: 'till-1', outcome: 'error', error: { code: 'VALIDATION', rule: 'must be a JSON object', sent: false } });
+    error('payments/till-1/result', null, 'payload').should.match({
+      terminal: 'till-1',
+      outcome: 'error',
+      error: { code: 'VALIDATION', rule: 'must be a JSON object', sent: false },
+    });
     error('payments/till-1/result', null, 'id').error.rule.should.match(/^must be a string of 1 to 64 characters/);
-    error('payments/till-9/result', 'c1').should.match({ terminal: 'till-9', outcome: 'error', error: { code: 'UNKNOWN_TERMINAL', field: 'topic', sent: false } });
+    error('payments/till-9/result', 'c1').should.match({
+      terminal: 'till-9',
+      outcome: 'error',
+      error: { code: 'UNKNOWN_TERMINAL', field: 'topic', sent: false },
+    });
     for (const { body } of results().filter((m) => m.body.outcome === 'error')) {
       body.error.message.should.be.a.String();
       body.error.rule.should.be.a.String();
@@ -211,7 +257,9 @@ describe('MQTT fleet example: an MQTT 5 broker, two terminals, Node-RED and a ce
     // A terminal that goes away is shown offline.
     await sims['till-2'].stop();
     await waitFor(() => on(fresh, /^payments\/till-2\/status$/).some((m) => m.body.state === 'offline'), 15000, 'till-2 offline');
-    on(fresh, /^payments\/till-2\/status$/).pop().body.should.match({ online: false, status: null });
+    on(fresh, /^payments\/till-2\/status$/)
+      .pop()
+      .body.should.match({ online: false, status: null });
   });
 
   it('the last will shows a dead gateway; after the restart the payment it was running is answered, recovered, with its id, once; repeats never charge', async () => {
@@ -223,7 +271,9 @@ describe('MQTT fleet example: an MQTT 5 broker, two terminals, Node-RED and a ce
     await waitFor(() => sims['till-1'].status === 'S02', 10000, 'the card prompt');
     await red.kill();
     await waitFor(() => on(central, /^payments\/gateway$/).some((m) => m.body.online === false), 10000, 'the last will');
-    on(central, /^payments\/gateway$/).pop().body.should.eql({ online: false, reason: 'connection lost' });
+    on(central, /^payments\/gateway$/)
+      .pop()
+      .body.should.eql({ online: false, reason: 'connection lost' });
 
     const seen = central.got.length;
     red = await startNodeRed({ userDir: red.userDir, keep: true });
@@ -235,14 +285,30 @@ describe('MQTT fleet example: an MQTT 5 broker, two terminals, Node-RED and a ce
     sims['till-1'].status.should.equal('S02');
     await request(central, 'till-1', { id: 'k1', method: 'Purchase', params: { amount: 3456 } });
     await waitFor(() => answers().length === 1, 10000, 'the answer to the repeated k1');
-    answers()[0].should.match({ id: 'k1', terminal: 'till-1', method: 'Purchase', outcome: 'unknown', ok: false, duplicate: true, error: { code: 'DUPLICATE', sent: false } });
+    answers()[0].should.match({
+      id: 'k1',
+      terminal: 'till-1',
+      method: 'Purchase',
+      outcome: 'unknown',
+      ok: false,
+      duplicate: true,
+      error: { code: 'DUPLICATE', sent: false },
+    });
     answers()[0].error.message.should.match(/k1.*outcome not established/);
     answers()[0].should.not.have.property('recovered');
 
     // The cardholder finishes: the recovered outcome, with the id it was started with.
     await waitFor(() => answers().length === 2, 30000, 'the recovered outcome');
     const recovered = answers()[1];
-    recovered.should.match({ id: 'k1', terminal: 'till-1', method: 'Purchase', outcome: 'approved', ok: true, recovered: true, result: { amount: 3456, terminalId: 'T0000001' } });
+    recovered.should.match({
+      id: 'k1',
+      terminal: 'till-1',
+      method: 'Purchase',
+      outcome: 'approved',
+      ok: true,
+      recovered: true,
+      result: { amount: 3456, terminalId: 'T0000001' },
+    });
     recovered.should.not.have.property('duplicate');
 
     // Asked again now: the recovered answer, marked duplicate.
@@ -273,7 +339,12 @@ describe('MQTT fleet example: an MQTT 5 broker, two terminals, Node-RED and a ce
     await waitFor(() => central.got.slice(seen).some((m) => m.topic === 'payments/gateway' && m.body.online === true), 20000, 'the gateway back');
 
     const reply = Buffer.from('corr-p1');
-    await request(central, 'till-1', { id: 'p1', method: 'Purchase', params: { amount: 1500 } }, { responseTopic: 'client/replies', correlationData: reply });
+    await request(
+      central,
+      'till-1',
+      { id: 'p1', method: 'Purchase', params: { amount: 1500 } },
+      { responseTopic: 'client/replies', correlationData: reply },
+    );
     await request(central, 'till-1', { id: 'p2', method: 'Purchase', params: { amount: 10005 } });
     await request(central, 'till-1', { id: 'p3', method: 'Purchase', params: { amount: 1600 } });
     const replies = () => on(central, /^client\/replies$/);
@@ -281,13 +352,33 @@ describe('MQTT fleet example: an MQTT 5 broker, two terminals, Node-RED and a ce
     const again = replies()[0];
     again.properties.correlationData.should.eql(reply);
     again.body.should.match({
-      id: 'p1', terminal: 'till-1', method: 'Purchase', outcome: 'approved', ok: true, duplicate: true,
-      result: { approved: true, transactionResult: 'APPROVED_ONLINE', rrn: paid.result.rrn, invoiceNum: paid.result.invoiceNum, authCode: paid.result.authCode, transAmount: '1500' },
+      id: 'p1',
+      terminal: 'till-1',
+      method: 'Purchase',
+      outcome: 'approved',
+      ok: true,
+      duplicate: true,
+      result: {
+        approved: true,
+        transactionResult: 'APPROVED_ONLINE',
+        rrn: paid.result.rrn,
+        invoiceNum: paid.result.invoiceNum,
+        authCode: paid.result.authCode,
+        transAmount: '1500',
+      },
     });
     again.body.should.not.have.property('error');
     again.body.result.should.not.have.property('pan');
-    const byId = (id) => answers().slice(2).find((a) => a.id === id);
-    byId('p2').should.match({ outcome: 'declined', ok: false, duplicate: true, result: { approved: false, transactionResult: 'DECLINED_ONLINE', responseCode: declined.result.responseCode, transAmount: '10005' } });
+    const byId = (id) =>
+      answers()
+        .slice(2)
+        .find((a) => a.id === id);
+    byId('p2').should.match({
+      outcome: 'declined',
+      ok: false,
+      duplicate: true,
+      result: { approved: false, transactionResult: 'DECLINED_ONLINE', responseCode: declined.result.responseCode, transAmount: '10005' },
+    });
     byId('p3').should.match({ outcome: 'approved', ok: true, result: { amount: 1600 } });
     byId('p3').should.not.have.property('duplicate');
 
@@ -314,7 +405,14 @@ describe('MQTT fleet example: an MQTT 5 broker, two terminals, Node-RED and a ce
 
     await request(central, 'till-1', { id: 'k3', method: 'Purchase', params: { amount: 1234 } });
     await waitFor(() => answers().length === 3, 10000, 'k2 settled and k3 answered');
-    answers()[1].should.match({ id: 'k2', terminal: 'till-1', outcome: 'approved', ok: true, recovered: true, result: { amount: 4321, terminalId: 'T0000001' } });
+    answers()[1].should.match({
+      id: 'k2',
+      terminal: 'till-1',
+      outcome: 'approved',
+      ok: true,
+      recovered: true,
+      result: { amount: 4321, terminalId: 'T0000001' },
+    });
     answers()[2].should.match({ id: 'k3', outcome: 'approved', result: { amount: 1234 } });
 
     await request(central, 'till-1', { id: 'k2', method: 'Purchase', params: { amount: 4321 } });

@@ -104,8 +104,11 @@ describe('normalise: normaliseParams', function () {
   });
 
   it('renames MerchantList, MerchantCount and Receipt', function () {
-    normaliseParams({ MerchantCount: '2', MerchantList: ['M1', 'M2'], Receipt: 'text' })
-      .should.eql({ merchantCount: 2, merchantList: ['M1', 'M2'], receipt: 'text' });
+    normaliseParams({ MerchantCount: '2', MerchantList: ['M1', 'M2'], Receipt: 'text' }).should.eql({
+      merchantCount: 2,
+      merchantList: ['M1', 'M2'],
+      receipt: 'text',
+    });
   });
 
   it('turns zero-padded and numeric amounts into canonical digit strings', function () {
@@ -127,8 +130,11 @@ describe('normalise: normaliseParams', function () {
   });
 
   it('turns counts into numbers; merchantCount 2 stays 2', function () {
-    normaliseParams({ totalSaleCount: '5', totalVoidCount: '000', merchantCount: 2 })
-      .should.eql({ totalSaleCount: 5, totalVoidCount: 0, merchantCount: 2 });
+    normaliseParams({ totalSaleCount: '5', totalVoidCount: '000', merchantCount: 2 }).should.eql({
+      totalSaleCount: 5,
+      totalVoidCount: 0,
+      merchantCount: 2,
+    });
     normaliseParams({ merchantCount: '3' }).should.eql({ merchantCount: 3 });
     normaliseParams({ totalSaleCount: 'many' }).should.eql({ totalSaleCount: 'many' });
     normaliseParams({ totalSaleCount: '1234567890123456' }).should.eql({ totalSaleCount: '1234567890123456' });
@@ -245,7 +251,11 @@ describe('normalise: normaliseResponse', function () {
 
   it('turns error "true" into true and fills missing fields', function () {
     normaliseResponse({ method: 'Purchase', error: 'true', errorCode: 'e06', errorDescription: 'Terminal Busy' }).should.eql({
-      method: 'Purchase', error: true, errorCode: 'E06', errorDescription: 'Terminal Busy', params: {},
+      method: 'Purchase',
+      error: true,
+      errorCode: 'E06',
+      errorDescription: 'Terminal Busy',
+      params: {},
     });
     normaliseResponse({ method: 'Purchase', error: true, errorCode: ' E09 ' }).errorCode.should.equal('E09');
     normaliseResponse({ method: 'Purchase', error: 'TRUE' }).error.should.be.true();
@@ -263,7 +273,11 @@ describe('normalise: normaliseResponse', function () {
   it('names a response without a method "Unknown" and fills defaults', function () {
     normaliseResponse({}).should.eql({ method: 'Unknown', error: false, errorCode: '', errorDescription: '', params: {} });
     normaliseResponse({ method: 7, errorCode: 7, errorDescription: 7 }).should.eql({
-      method: 'Unknown', error: false, errorCode: '', errorDescription: '', params: {},
+      method: 'Unknown',
+      error: false,
+      errorCode: '',
+      errorDescription: '',
+      params: {},
     });
   });
 
@@ -282,7 +296,12 @@ describe('normalise: normaliseResponse', function () {
 
   it('keeps unknown top-level keys and normalises params', function () {
     const out = normaliseResponse({
-      method: 'GetLastResult', error: false, errorCode: '', errorDescription: '', receipt: 'ЧЕК', vendorExtra: { a: 1 },
+      method: 'GetLastResult',
+      error: false,
+      errorCode: '',
+      errorDescription: '',
+      receipt: 'ЧЕК',
+      vendorExtra: { a: 1 },
       params: { transactionResult: 'APPROVED-ONLINE', cardHolderName: 'N', transAmount: 80000, unknownKey: 'kept' },
     });
     should(out.receipt).equal('ЧЕК');
@@ -298,15 +317,27 @@ describe('normalise: normaliseResponse', function () {
   });
 });
 
-describe('normalise: classifyResult and later firmware\'s dates', function () {
+describe("normalise: classifyResult and later firmware's dates", function () {
   const result = (transactionResult, error = false, errorCode = '') =>
     normaliseResponse({ method: 'GetLastResult', error, errorCode, errorDescription: '', params: { transactionResult } });
 
   it('names every spelling of 1.1.10 and of later firmware', function () {
     const cases = {
-      APPROVED_ONLINE: 'approved', 'APPROVED-ONLINE': 'approved', APPROVED_OFFLINE: 'approved', APPROVED: 'approved', COMPLETED: 'approved', OK: 'approved',
-      DECLINED: 'declined', 'DECLINED-ONLINE': 'declined', DECLINED_OFFLINE: 'declined', CANCELLED: 'cancelled', CANCELLED_BEFORE_START: 'cancelled',
-      FIRST_STEP_COMPLETED: 'first-step', FAILED: 'failed', PIN_ERROR: 'failed', '': 'failed',
+      APPROVED_ONLINE: 'approved',
+      'APPROVED-ONLINE': 'approved',
+      APPROVED_OFFLINE: 'approved',
+      APPROVED: 'approved',
+      COMPLETED: 'approved',
+      OK: 'approved',
+      DECLINED: 'declined',
+      'DECLINED-ONLINE': 'declined',
+      DECLINED_OFFLINE: 'declined',
+      CANCELLED: 'cancelled',
+      CANCELLED_BEFORE_START: 'cancelled',
+      FIRST_STEP_COMPLETED: 'first-step',
+      FAILED: 'failed',
+      PIN_ERROR: 'failed',
+      '': 'failed',
     };
     for (const [spelling, cls] of Object.entries(cases)) classifyResult(result(spelling)).should.equal(cls, spelling);
     classifyResult(result('APPROVED', true, 'E21')).should.equal('failed');
@@ -317,8 +348,13 @@ describe('normalise: classifyResult and later firmware\'s dates', function () {
     const r = normaliseResponse({ method: 'GetLastResult', error: false, params: { transactionDate: '05122026', transactionTime: '101722' } });
     r.params.should.match({ date: '05/12/2026', time: '10:17:22', transactionDate: '05122026', transactionTime: '101722' });
     should(normaliseResponse({ method: 'GetLastResult', params: { transactionDate: '20261205' } }).params.date).equal('05/12/2026');
-    should(normaliseResponse({ method: 'GetLastResult', params: { date: '01/01/2026', transactionDate: '05122026' } }).params.date).equal('01/01/2026');
-    normaliseResponse({ method: 'GetLastResult', params: { transactionDate: '5.12.26', transactionTime: 'now' } }).params.should.not.have.properties('date', 'time');
+    should(normaliseResponse({ method: 'GetLastResult', params: { date: '01/01/2026', transactionDate: '05122026' } }).params.date).equal(
+      '01/01/2026',
+    );
+    normaliseResponse({ method: 'GetLastResult', params: { transactionDate: '5.12.26', transactionTime: 'now' } }).params.should.not.have.properties(
+      'date',
+      'time',
+    );
   });
 });
 
@@ -344,8 +380,22 @@ describe('normalise: isApproved', function () {
     for (const r of ['APPROVED', 'COMPLETED', 'OK', 'approved']) isApproved(result(r)).should.be.true(r);
   });
 
-  for (const other of ['CANCELLED', 'DECLINED_OFFLINE', 'DECLINED_ONLINE', 'FAILED', 'NO_CONNECTION', 'CONNECTION_ERROR',
-    'CONNECTION_TIMEOUT', 'PIN_ERROR', 'SIGNATURE_VERIFICATION_ERROR', '', 'APPROVED_ONLINE_X', 'DECLINED', 'CANCELLED_BEFORE_START', 'FIRST_STEP_COMPLETED']) {
+  for (const other of [
+    'CANCELLED',
+    'DECLINED_OFFLINE',
+    'DECLINED_ONLINE',
+    'FAILED',
+    'NO_CONNECTION',
+    'CONNECTION_ERROR',
+    'CONNECTION_TIMEOUT',
+    'PIN_ERROR',
+    'SIGNATURE_VERIFICATION_ERROR',
+    '',
+    'APPROVED_ONLINE_X',
+    'DECLINED',
+    'CANCELLED_BEFORE_START',
+    'FIRST_STEP_COMPLETED',
+  ]) {
     it(`is false for ${JSON.stringify(other)}`, function () {
       isApproved(result(other)).should.be.false();
     });

@@ -146,7 +146,8 @@ describe('outcomes the client must not lose or misread', function () {
 
   it('a CashBack whose result states the purchase plus the cash is ours', async () => {
     peer = await scriptedTerminal((m, counts) => {
-      if (m.method === 'GetLastResult') return counts.CashBack ? result({ originalTrnName: 'CashBack', transAmount: '3150', cashAmount: '700', invoiceNum: '000011' }) : before;
+      if (m.method === 'GetLastResult')
+        return counts.CashBack ? result({ originalTrnName: 'CashBack', transAmount: '3150', cashAmount: '700', invoiceNum: '000011' }) : before;
       if (m.method === 'CashBack') return ok('CashBack');
       if (m.method === 'GetStatus') return ok('GetStatus', { status: 'S00' });
       return undefined;
@@ -158,25 +159,80 @@ describe('outcomes the client must not lose or misread', function () {
 
 describe('judgeResult: whose result is it', function () {
   const spec = (m: string) => getMethod(m)!;
-  const res = (params, extra = {}) => normaliseResponse({ method: 'GetLastResult', error: false, errorCode: '', errorDescription: '', params, ...extra });
+  const res = (params, extra = {}) =>
+    normaliseResponse({ method: 'GetLastResult', error: false, errorCode: '', errorDescription: '', params, ...extra });
   const snap = res({ originalTrnName: 'Purchase', transAmount: '500', transactionResult: 'APPROVED_ONLINE', invoiceNum: '1' });
   const p = { transAmount: '2450', transCurrency: '980', merchantId: MERCHANT };
   const rows: [string, Params, EcrResponse, JudgeContext, Verdict['kind']][] = [
-    ['changed, same method and amount, acknowledged', p, res({ originalTrnName: 'Purchase', transAmount: '2450', transactionResult: 'APPROVED_ONLINE', invoiceNum: '2' }), { acked: true }, 'ours'],
-    ['changed and matching, never acknowledged', p, res({ originalTrnName: 'Purchase', transAmount: '2450', transactionResult: 'APPROVED_ONLINE', invoiceNum: '2' }), { acked: false }, 'untied'],
-    ['changed and matching, never acknowledged, sole ECR', p, res({ originalTrnName: 'Purchase', transAmount: '2450', transactionResult: 'APPROVED_ONLINE', invoiceNum: '2' }), { acked: false, soleEcr: true }, 'ours'],
+    [
+      'changed, same method and amount, acknowledged',
+      p,
+      res({ originalTrnName: 'Purchase', transAmount: '2450', transactionResult: 'APPROVED_ONLINE', invoiceNum: '2' }),
+      { acked: true },
+      'ours',
+    ],
+    [
+      'changed and matching, never acknowledged',
+      p,
+      res({ originalTrnName: 'Purchase', transAmount: '2450', transactionResult: 'APPROVED_ONLINE', invoiceNum: '2' }),
+      { acked: false },
+      'untied',
+    ],
+    [
+      'changed and matching, never acknowledged, sole ECR',
+      p,
+      res({ originalTrnName: 'Purchase', transAmount: '2450', transactionResult: 'APPROVED_ONLINE', invoiceNum: '2' }),
+      { acked: false, soleEcr: true },
+      'ours',
+    ],
     ['the snapshot again', p, snap, { acked: true }, 'unchanged'],
     ['another method', p, res({ originalTrnName: 'Refund', transAmount: '2450', transactionResult: 'APPROVED_ONLINE' }), { acked: true }, 'foreign'],
-    ['another amount', p, res({ originalTrnName: 'Purchase', transAmount: '2451', transactionResult: 'APPROVED_ONLINE' }), { acked: true }, 'foreign'],
-    ['the discounted amount', { ...p, discountedAmount: '2000' }, res({ originalTrnName: 'Purchase', transAmount: '2000', transactionResult: 'APPROVED_ONLINE' }), { acked: true }, 'ours'],
+    [
+      'another amount',
+      p,
+      res({ originalTrnName: 'Purchase', transAmount: '2451', transactionResult: 'APPROVED_ONLINE' }),
+      { acked: true },
+      'foreign',
+    ],
+    [
+      'the discounted amount',
+      { ...p, discountedAmount: '2000' },
+      res({ originalTrnName: 'Purchase', transAmount: '2000', transactionResult: 'APPROVED_ONLINE' }),
+      { acked: true },
+      'ours',
+    ],
     ['an undocumented error code', p, res({}, { error: true, errorCode: 'E22' }), { acked: true }, 'unreadable'],
     ['an error without a code', p, res({}, { error: true, errorCode: '' }), { acked: true }, 'unreadable'],
     ['a request error (busy)', p, res({}, { error: true, errorCode: 'E06' }), { acked: true }, 'unreadable'],
-    ['a declined result (E21)', p, res({ originalTrnName: 'Purchase', transAmount: '2450', transactionResult: 'DECLINED_ONLINE' }, { error: true, errorCode: 'E21' }), { acked: true }, 'ours'],
+    [
+      'a declined result (E21)',
+      p,
+      res({ originalTrnName: 'Purchase', transAmount: '2450', transactionResult: 'DECLINED_ONLINE' }, { error: true, errorCode: 'E21' }),
+      { acked: true },
+      'ours',
+    ],
     ['no last operation (E20)', p, res({}, { error: true, errorCode: 'E20' }), { acked: true }, 'foreign'],
-    ['our uid', { ...p, transactionUid: 'u1' }, res({ originalTrnName: 'Purchase', transAmount: '1', transactionResult: 'APPROVED', transactionUid: 'u1' }), { acked: false }, 'ours'],
-    ['another uid, though amount and method match', { ...p, transactionUid: 'u1' }, res({ originalTrnName: 'Purchase', transAmount: '2450', transactionResult: 'APPROVED', transactionUid: 'u2' }), { acked: true }, 'foreign'],
-    ['our uid, first step only', { ...p, transactionUid: 'u1' }, res({ originalTrnName: 'Purchase', transAmount: '2450', transactionResult: 'FIRST_STEP_COMPLETED', transactionUid: 'u1' }), { acked: true }, 'first-step'],
+    [
+      'our uid',
+      { ...p, transactionUid: 'u1' },
+      res({ originalTrnName: 'Purchase', transAmount: '1', transactionResult: 'APPROVED', transactionUid: 'u1' }),
+      { acked: false },
+      'ours',
+    ],
+    [
+      'another uid, though amount and method match',
+      { ...p, transactionUid: 'u1' },
+      res({ originalTrnName: 'Purchase', transAmount: '2450', transactionResult: 'APPROVED', transactionUid: 'u2' }),
+      { acked: true },
+      'foreign',
+    ],
+    [
+      'our uid, first step only',
+      { ...p, transactionUid: 'u1' },
+      res({ originalTrnName: 'Purchase', transAmount: '2450', transactionResult: 'FIRST_STEP_COMPLETED', transactionUid: 'u1' }),
+      { acked: true },
+      'first-step',
+    ],
   ];
   for (const [label, params, r, ctx, kind] of rows) {
     it(`${label} → ${kind}`, function () {
@@ -185,7 +241,12 @@ describe('judgeResult: whose result is it', function () {
   }
   it('a CashBack: purchase plus cash → ours; a report that changed → ours when acknowledged', function () {
     const cb = { transAmount: '2450', cashAmount: '700', transCurrency: '980', merchantId: MERCHANT };
-    judgeResult(spec('CashBack'), cb, snap, res({ originalTrnName: 'CashBack', transAmount: '3150', transactionResult: 'APPROVED_ONLINE' })).kind.should.equal('ours');
+    judgeResult(
+      spec('CashBack'),
+      cb,
+      snap,
+      res({ originalTrnName: 'CashBack', transAmount: '3150', transactionResult: 'APPROVED_ONLINE' }),
+    ).kind.should.equal('ours');
     const report = normaliseResponse({ method: 'GetLastReport', error: false, params: { batchNumber: '2' } });
     judgeResult(spec('ZReport'), { merchantId: MERCHANT }, null, report, { acked: true }).kind.should.equal('ours');
     judgeResult(spec('ZReport'), { merchantId: MERCHANT }, null, report, { acked: false }).kind.should.equal('untied');

@@ -20,14 +20,29 @@ describe('the packed tarball', function () {
   });
 
   it('holds the library, the nodes with their editor files and locales, the simulator, the CLI, the examples and the docs', function () {
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/core/index.js', 'dist/core/index.d.ts', 'dist/simulator/index.js', 'dist/cli/main.js', 'dist/nodes/ssi-purchase.js', 'dist/nodes/ssi-purchase.html', 'dist/nodes/locales/uk/ssi-purchase.json', 'resources/editor.js']) {
+    for (const f of [
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'dist/core/index.js',
+      'dist/core/index.d.ts',
+      'dist/simulator/index.js',
+      'dist/cli/main.js',
+      'dist/nodes/ssi-purchase.js',
+      'dist/nodes/ssi-purchase.html',
+      'dist/nodes/locales/uk/ssi-purchase.json',
+      'resources/editor.js',
+    ]) {
       files.should.containEql(f);
     }
     files.some((f) => f.startsWith('examples/') && f.endsWith('.json')).should.be.true();
-    files.filter((f) => !/^(dist|examples|resources|docs)\//.test(f)).sort().should.eql(['LICENSE', 'README.md', 'package.json']);
+    files
+      .filter((f) => !/^(dist|examples|resources|docs)\//.test(f))
+      .sort()
+      .should.eql(['LICENSE', 'README.md', 'package.json']);
   });
 
-  it('ships every image the README shows, linked to this version\'s copy so the npm page and the flow library render it', function () {
+  it("ships every image the README shows, linked to this version's copy so the npm page and the flow library render it", function () {
     const { images, imageBase } = require('../scripts/readme-images');
     const { version } = require('../package.json');
     const shown = images(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
@@ -39,7 +54,10 @@ describe('the packed tarball', function () {
       files.should.containEql(file);
       fs.statSync(path.join(ROOT, file)).size.should.be.below(300 * 1024, `${file} is heavy for a README`);
     }
-    files.filter((f) => f.startsWith('docs/')).sort().should.eql(shown.map(([, url]) => `docs/${url.slice(imageBase(version).length)}`).sort());
+    files
+      .filter((f) => f.startsWith('docs/'))
+      .sort()
+      .should.eql(shown.map(([, url]) => `docs/${url.slice(imageBase(version).length)}`).sort());
   });
 
   it('ships each icon once, beside the node files where Node-RED finds it', function () {

@@ -28,7 +28,7 @@ describe('poll schedule', () => {
     nextPollDelay('adaptive', 500, 'S08', 10_000).should.equal(500);
   });
 
-  it('on the simulator\'s human timings the model sends fewer polls than fixed 500 ms and answers within 100 ms', () => {
+  it("on the simulator's human timings the model sends fewer polls than fixed 500 ms and answers within 100 ms", () => {
     // Time 0 is the acknowledgement; the terminal goes S01 → S02 → S03 → S04 → S05 → S00. Exchanges take no time here.
     const order = ['S01', 'S02', 'S03', 'S04', 'S05'];
     const run = (polling, offset) => {

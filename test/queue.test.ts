@@ -38,15 +38,17 @@ describe('queue: OperationQueue', function () {
     let active = 0;
     let maxActive = 0;
     const gates = [deferred(), deferred(), deferred(), deferred()];
-    const results = gates.map((gate, n) => q.add(`Job${n}`, async () => {
-      active++;
-      maxActive = Math.max(maxActive, active);
-      log.push(`start ${n}`);
-      await gate.promise;
-      log.push(`end ${n}`);
-      active--;
-      return n * 10;
-    }));
+    const results = gates.map((gate, n) =>
+      q.add(`Job${n}`, async () => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        log.push(`start ${n}`);
+        await gate.promise;
+        log.push(`end ${n}`);
+        active--;
+        return n * 10;
+      }),
+    );
     await tick();
     log.should.eql(['start 0']);
     q.size.should.equal(4);
@@ -78,7 +80,7 @@ describe('queue: OperationQueue', function () {
     return p.then((v) => v.should.equal('ok'));
   });
 
-  it('passes a failing job\'s error to its caller and goes on with the next job', async function () {
+  it("passes a failing job's error to its caller and goes on with the next job", async function () {
     const q = new OperationQueue(5, 'T1');
     const boom = new Error('boom');
     const first = q.add('A', async () => {
@@ -99,7 +101,7 @@ describe('queue: OperationQueue', function () {
     });
     const third = q.add('C', async () => 'third');
     gate.resolve('first');
-    should((await first)).equal('first');
+    should(await first).equal('first');
     (await rejectionOf(second)).should.equal(boom);
     (await third).should.equal('third');
     q.busy.should.be.false();
@@ -144,7 +146,7 @@ describe('queue: OperationQueue', function () {
     q.busy.should.be.true();
     (await rejectionOf(q.add('B', async () => 'b'))).code.should.equal('QUEUE_FULL');
     gate.resolve('a');
-    should((await first)).equal('a');
+    should(await first).equal('a');
     (await q.add('C', async () => 'c')).should.equal('c');
   });
 
@@ -181,9 +183,15 @@ describe('queue: OperationQueue', function () {
   it('an already aborted signal rejects at once with ABORTED', async function () {
     const q = new OperationQueue(5, 'T1');
     let ran = false;
-    const err = await rejectionOf(q.add('Purchase', async () => {
-      ran = true;
-    }, AbortSignal.abort()));
+    const err = await rejectionOf(
+      q.add(
+        'Purchase',
+        async () => {
+          ran = true;
+        },
+        AbortSignal.abort(),
+      ),
+    );
     err.code.should.equal('ABORTED');
     err.message.should.equal('Purchase: aborted before it was sent');
     ran.should.be.false();
@@ -198,7 +206,7 @@ describe('queue: OperationQueue', function () {
     ctl.abort();
     await tick();
     gate.resolve('done');
-    should((await p)).equal('done');
+    should(await p).equal('done');
   });
 
   it('close() rejects waiting jobs with the given error; the running job finishes; later adds are refused', async function () {

@@ -24,7 +24,10 @@ describe('README and the two commands', () => {
   });
 
   it('.ci/run does a clean install, then exactly `npm test` and the matrix, and installs nothing of its own', () => {
-    const ci = fs.readFileSync(path.join(root, '.ci', 'run'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    const ci = fs
+      .readFileSync(path.join(root, '.ci', 'run'), 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'));
     ci.should.containEql('npm ci');
     ci.filter((l) => /npm (run )?test/.test(l)).should.eql(['timeout 1500 npm test', 'timeout 900 npm run test:matrix']);
     ci.indexOf('npm ci').should.be.below(ci.indexOf('timeout 1500 npm test'));
@@ -36,12 +39,21 @@ describe('README and the two commands', () => {
     render(readme).should.equal(readme);
   });
 
-  it('the README\'s compatibility table is the matrix\'s: every combination, in order, passed, at versions in its ranges', () => {
+  it("the README's compatibility table is the matrix's: every combination, in order, passed, at versions in its ranges", () => {
     const from = readme.indexOf(matrix.START);
     const to = readme.indexOf(matrix.END);
     from.should.be.above(-1);
     to.should.be.above(from);
-    const rows = readme.slice(from, to).split('\n').filter((l) => /^\| \d/.test(l)).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+    const rows = readme
+      .slice(from, to)
+      .split('\n')
+      .filter((l) => /^\| \d/.test(l))
+      .map((l) =>
+        l
+          .split('|')
+          .slice(1, -1)
+          .map((c) => c.trim()),
+      );
     rows.length.should.equal(matrix.COMBINATIONS.length);
     matrix.COMBINATIONS.forEach((c, i) => {
       const [node, nodeRed, serialport, , result] = rows[i];
@@ -72,12 +84,20 @@ describe('README and the two commands', () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ssi-ecr-start-'));
     const redPort = await freePort();
     const child = spawn(process.execPath, [path.join(root, 'scripts', 'start.js')], {
-      env: { ...process.env, SIM_PORT: '0', NODE_RED_PORT: String(redPort), NODE_RED_USER_DIR: path.join(tmp, 'node-red'), SIM_STATE: path.join(tmp, 'sim-state.json') },
+      env: {
+        ...process.env,
+        SIM_PORT: '0',
+        NODE_RED_PORT: String(redPort),
+        NODE_RED_USER_DIR: path.join(tmp, 'node-red'),
+        SIM_STATE: path.join(tmp, 'sim-state.json'),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     let redPid;
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     try {
       const ready = await new Promise<{ url: string; redPort: number; simPort: number; pid: number }>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no editor URL within 30 s: ${out}`)), 30000);
@@ -106,7 +126,13 @@ describe('README and the two commands', () => {
       editor.body.should.match(/Node-RED/);
       // Import › Examples lists the pack's examples (the pack is installed in the user directory).
       const listed = (await request(`${ready.url}library/examples/flows/@ssi-ecr/node-red`)).body.map((e) => e.fn);
-      listed.should.eql(fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.json')).sort().map((f) => f.replace(/\.json$/, '')));
+      listed.should.eql(
+        fs
+          .readdirSync(path.join(root, 'examples'))
+          .filter((f) => f.endsWith('.json'))
+          .sort()
+          .map((f) => f.replace(/\.json$/, '')),
+      );
       const flows = (await request(`${ready.url}flows`)).body;
       flows.should.be.an.Array();
       new Set(flows.map((n) => n.id)).size.should.equal(flows.length);
@@ -114,7 +140,17 @@ describe('README and the two commands', () => {
       const ours = new Set(flows.filter((n) => /^ssi-/.test(n.type) && tabs.has(n.z)).map((n) => n.z));
       ours.size.should.be.aboveOrEqual(5);
       const types = new Set(flows.map((n) => n.type));
-      ['ssi-terminal', 'ssi-purchase', 'ssi-refund', 'ssi-transaction', 'ssi-status', 'ssi-report', 'ssi-print', 'ssi-terminal-info', 'ssi-command'].forEach((t) => types.has(t).should.be.true(t));
+      [
+        'ssi-terminal',
+        'ssi-purchase',
+        'ssi-refund',
+        'ssi-transaction',
+        'ssi-status',
+        'ssi-report',
+        'ssi-print',
+        'ssi-terminal-info',
+        'ssi-command',
+      ].forEach((t) => types.has(t).should.be.true(t));
       // Every terminal points at a simulator npm start runs: the first one, or one of its own for a fleet's other terminals.
       const simPorts = [...out.matchAll(/simulator[^\n]*?: tcp:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
       simPorts[0].should.equal(ready.simPort);
@@ -151,7 +187,11 @@ describe('README and the two commands', () => {
         should((await t.request('GetStatus')).status).match(/^S0[06]$/);
         should((await t.request('GetMerchantList')).params.merchantList).containEql('000000060007176');
         const seenStatuses: Wire[] = [];
-        const r = await t.transact('Purchase', { transAmount: 2450, transCurrency: '980', merchantId: '000000060007176' }, { onStatus: (s) => seenStatuses.push(s.status) });
+        const r = await t.transact(
+          'Purchase',
+          { transAmount: 2450, transCurrency: '980', merchantId: '000000060007176' },
+          { onStatus: (s) => seenStatuses.push(s.status) },
+        );
         should(r.params.transactionResult).equal('APPROVED_ONLINE');
         seenStatuses.should.containDeep(['S02', 'S03', 'S04', 'S00']);
       } finally {
@@ -171,9 +211,6 @@ describe('README and the two commands', () => {
     }
   });
 });
-
-
-
 
 function alive(pid) {
   try {

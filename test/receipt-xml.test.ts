@@ -4,9 +4,7 @@
  * finding (sent as it is); what cannot print as meant is an error. And the lrc in its two encodings.
  */
 import should = require('should');
-import {
-  inspectReceiptXml, checkReceiptXml, receiptLrc, formatLrc, parseLrc, lrcMatches, LRC_ENCODINGS,
-} from '../src/core/receipt-xml';
+import { inspectReceiptXml, checkReceiptXml, receiptLrc, formatLrc, parseLrc, lrcMatches, LRC_ENCODINGS } from '../src/core/receipt-xml';
 
 const xorUtf8 = (text) => Buffer.from(text, 'utf8').reduce((x, b) => x ^ b, 0);
 
@@ -26,10 +24,11 @@ function refused(xml, problem) {
   should(checkReceiptXml(xml)).equal(r.error);
 }
 
-describe('receipt XML: the vendor\'s own examples (§5.5.7)', () => {
+describe("receipt XML: the vendor's own examples (§5.5.7)", () => {
   // The request example, as the document prints it inside a JSON string: \" is JSON's escape of ", and the line
   // breaks where the page ends ("weight=\"normal\"" / "darkness=\"normal\""): a space, or a line break, in the XML.
-  const REQUEST_EXAMPLE = '<receipt><text align="center" size="normal" weight="normal" darkness="normal">printtest</text><image>B64 Image</image></receipt>';
+  const REQUEST_EXAMPLE =
+    '<receipt><text align="center" size="normal" weight="normal" darkness="normal">printtest</text><image>B64 Image</image></receipt>';
 
   it('the PrintXml request example passes, its "B64 Image" placeholder included', () => {
     passes(REQUEST_EXAMPLE);
@@ -52,12 +51,13 @@ describe('receipt XML: the vendor\'s own examples (§5.5.7)', () => {
   it('every value the text lists for each attribute passes, and "||" is text like any other', () => {
     for (const align of ['left', 'center', 'right']) {
       for (const size of ['small', 'normal', 'large']) {
-        for (const weight of ['normal', 'bold']) passes(`<receipt><text align="${align}" size="${size}" weight="${weight}" darkness="normal">Кава||45.00</text></receipt>`);
+        for (const weight of ['normal', 'bold'])
+          passes(`<receipt><text align="${align}" size="${size}" weight="${weight}" darkness="normal">Кава||45.00</text></receipt>`);
       }
     }
   });
 
-  it('the text\'s names of the elements, <text /text> and <image /image>, are notation, not XML', () => {
+  it("the text's names of the elements, <text /text> and <image /image>, are notation, not XML", () => {
     refused('<receipt><text /text></receipt>', /^is not XML: <text> has "\/text><\/receipt>" where an attribute or ">" belongs$/);
     refused('<receipt><image /image></receipt>', /^is not XML: <image> has/);
   });
@@ -74,7 +74,9 @@ describe('receipt XML: the vendor\'s own examples (§5.5.7)', () => {
 
 describe('receipt XML: what the protocol does not describe is a finding, sent as it is', () => {
   it('an unknown attribute of <text>, <image> or <receipt>', () => {
-    passes('<receipt><text align="left" colour="red">x</text></receipt>', ['<text> has unknown attribute "colour" (known: align, size, weight, darkness)']);
+    passes('<receipt><text align="left" colour="red">x</text></receipt>', [
+      '<text> has unknown attribute "colour" (known: align, size, weight, darkness)',
+    ]);
     passes('<receipt><image width="384">AAAA</image></receipt>', ['<image> has unknown attribute "width" (it takes none)']);
     passes('<receipt xmlns="urn:x"><text>x</text></receipt>', ['<receipt> has unknown attribute "xmlns" (it takes none)']);
     // Names are case-sensitive in XML: Align is not align.
@@ -83,8 +85,10 @@ describe('receipt XML: what the protocol does not describe is a finding, sent as
 
   it('attribute names that are also names of Object.prototype are unknown attributes like any other', () => {
     const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];
-    passes(`<receipt><text ${names.map((n) => `${n}="x"`).join(' ')}>x</text></receipt>`,
-      names.map((n) => `<text> has unknown attribute "${n}" (known: align, size, weight, darkness)`));
+    passes(
+      `<receipt><text ${names.map((n) => `${n}="x"`).join(' ')}>x</text></receipt>`,
+      names.map((n) => `<text> has unknown attribute "${n}" (known: align, size, weight, darkness)`),
+    );
   });
 
   it('an unknown element, once however deep its content, which must still be well-formed', () => {
@@ -145,13 +149,15 @@ describe('receipt XML: what cannot print as meant is an error', () => {
   });
 
   it('image data that is not base64', () => {
-    for (const data of ['not base64!', 'abcde', 'ab=c', '====', 'AAAA=', 'AA==AA==', 'AAA&amp;']) refused(`<receipt><image>${data}</image></receipt>`, /^<image> must hold base64 data \(/);
+    for (const data of ['not base64!', 'abcde', 'ab=c', '====', 'AAAA=', 'AA==AA==', 'AAA&amp;'])
+      refused(`<receipt><image>${data}</image></receipt>`, /^<image> must hold base64 data \(/);
     refused('<receipt><image></image></receipt>', /^<image> must hold base64 data; it is empty$/);
     refused('<receipt><image> \n </image></receipt>', /it is empty/);
     refused('<receipt><image/></receipt>', /it is empty/);
     refused('<receipt><image>AAAA<b/>AAAA</image></receipt>', /^<image> must hold base64 data, not elements$/);
     // Padded, unpadded, split over lines: all base64.
-    for (const data of ['AAAA', 'AAA', 'AA', 'AA==', 'AAA=', 'iVBORw0KGgo=', '\n  iVBORw0K\n  Ggo=\n']) passes(`<receipt><image>${data}</image></receipt>`);
+    for (const data of ['AAAA', 'AAA', 'AA', 'AA==', 'AAA=', 'iVBORw0KGgo=', '\n  iVBORw0K\n  Ggo=\n'])
+      passes(`<receipt><image>${data}</image></receipt>`);
   });
 
   const notXml = [

@@ -7,7 +7,6 @@ import { setup, purchase, waitFor, financialCount, MERCHANT } from './support/fi
 import type { AddressInfo } from 'node:net';
 import type { Wire } from './support/wire';
 
-
 describe('No outcome lost, no request sent twice', function () {
   let env;
   afterEach(() => env && env.cleanup());
@@ -142,7 +141,8 @@ describe('Statuses and results the client must not misread', () => {
 
   it('an unknown status (S09) is reported and is neither idle nor final', async () => {
     peer = await scriptedTerminal((m, counts) => {
-      if (m.method === 'GetLastResult') return counts.GetStatus ? result({ originalTrnName: 'Purchase', transAmount: '2450', invoiceNum: '000010' }) : snapshot;
+      if (m.method === 'GetLastResult')
+        return counts.GetStatus ? result({ originalTrnName: 'Purchase', transAmount: '2450', invoiceNum: '000010' }) : snapshot;
       if (m.method === 'Purchase') return ok('Purchase');
       if (m.method === 'GetStatus') return ok('GetStatus', { status: counts.GetStatus <= 4 ? 'S09' : 'S00' });
       return undefined;
@@ -158,7 +158,8 @@ describe('Statuses and results the client must not misread', () => {
 
   it('a last result of another method is not taken as ours', async () => {
     peer = await scriptedTerminal((m, counts) => {
-      if (m.method === 'GetLastResult') return counts.GetStatus ? result({ originalTrnName: 'Refund', transAmount: '2450', invoiceNum: '000011' }) : snapshot;
+      if (m.method === 'GetLastResult')
+        return counts.GetStatus ? result({ originalTrnName: 'Refund', transAmount: '2450', invoiceNum: '000011' }) : snapshot;
       if (m.method === 'Purchase') return ok('Purchase');
       if (m.method === 'GetStatus') return ok('GetStatus', { status: 'S00' });
       return undefined;
@@ -171,7 +172,8 @@ describe('Statuses and results the client must not misread', () => {
 
   it('a last result for another amount is not taken as ours', async () => {
     peer = await scriptedTerminal((m, counts) => {
-      if (m.method === 'GetLastResult') return counts.GetStatus ? result({ originalTrnName: 'Purchase', transAmount: '9999', invoiceNum: '000012' }) : snapshot;
+      if (m.method === 'GetLastResult')
+        return counts.GetStatus ? result({ originalTrnName: 'Purchase', transAmount: '9999', invoiceNum: '000012' }) : snapshot;
       if (m.method === 'Purchase') return ok('Purchase');
       if (m.method === 'GetStatus') return ok('GetStatus', { status: 'S00' });
       return undefined;
@@ -198,7 +200,8 @@ describe('Statuses and results the client must not misread', () => {
   it('a response of another method and junk before the answer are skipped and reported', async () => {
     const server = net.createServer((socket) => {
       const decoder = new FrameDecoder({
-        onMessage: () => socket.write(Buffer.concat([encodeFrame(ok('PingDevice')), Buffer.from('zz'), encodeFrame(ok('GetStatus', { status: 'S03' }))])),
+        onMessage: () =>
+          socket.write(Buffer.concat([encodeFrame(ok('PingDevice')), Buffer.from('zz'), encodeFrame(ok('GetStatus', { status: 'S03' }))])),
       });
       socket.on('data', (d) => decoder.push(d));
     });

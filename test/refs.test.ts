@@ -36,7 +36,11 @@ describe('refs: one operation per caller reference', function () {
     const approved = await t.transact('Purchase', purchase('2450'), { ref: 'a' });
     await t.transact('Purchase', purchase('10051'), { ref: 'd' });
     const again = await t.transact('Purchase', purchase('2450'), { ref: 'a' }).should.be.rejected();
-    again.facts.previous.should.match({ state: 'settled', how: 'result', summary: { approved: true, transactionResult: 'APPROVED_ONLINE', rrn: approved.params.rrn } });
+    again.facts.previous.should.match({
+      state: 'settled',
+      how: 'result',
+      summary: { approved: true, transactionResult: 'APPROVED_ONLINE', rrn: approved.params.rrn },
+    });
     again.facts.previous.summary.should.not.have.property('pan');
     again.message.should.match(/settled at .* \(APPROVED_ONLINE, rrn \d+\)/);
     (await t.transact('Purchase', purchase('10051'), { ref: 'd' }).should.be.rejected()).facts.previous.summary.approved.should.be.false();
@@ -80,7 +84,10 @@ describe('refs: one operation per caller reference', function () {
     await waitFor(() => env.sim.status === 'S00', 3000, 'the terminal to finish');
     const [report] = await restarted.reconcile();
     report.should.match({ verdict: 'ours', record: { ref: 'o-7' } });
-    (await restarted.transact('Purchase', purchase('4321'), { ref: 'o-7' }).should.be.rejected()).facts.previous.should.match({ state: 'settled', summary: { approved: true } });
+    (await restarted.transact('Purchase', purchase('4321'), { ref: 'o-7' }).should.be.rejected()).facts.previous.should.match({
+      state: 'settled',
+      summary: { approved: true },
+    });
     financialCount(env.sim, 'Purchase').should.equal(1);
   });
 

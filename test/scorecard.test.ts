@@ -26,10 +26,16 @@ describe('flow library scorecard (node-red-dev validate)', function () {
     if (result.problems.length || result.failed.length) {
       throw new Error(`failed: ${result.failed.join(', ') || 'none'}; problems:\n  ${result.problems.join('\n  ')}\n${result.output}`);
     }
-    Object.keys(card).filter((k) => k !== 'package').sort().should.eql(Object.keys(CHECKS).sort());
+    Object.keys(card)
+      .filter((k) => k !== 'package')
+      .sort()
+      .should.eql(Object.keys(CHECKS).sort());
     card.package.should.eql({ name: pkg.name, version: pkg.version });
     // One ✅ line per check (P04 prints its own twice), in the output as well as in the scorecard file.
-    result.output.split('\n').filter((l) => l.startsWith('✅ ')).length.should.equal(Object.keys(CHECKS).length + 1);
+    result.output
+      .split('\n')
+      .filter((l) => l.startsWith('✅ '))
+      .length.should.equal(Object.keys(CHECKS).length + 1);
     // The preload answered the two catalogue downloads and nothing else came from it.
     result.answered.should.equal(OFFLINE.length);
     // N02 looked at every flow node (the config node needs no example), so it parsed their HTML.
@@ -59,7 +65,7 @@ describe('flow library scorecard (node-red-dev validate)', function () {
     }
   });
 
-  it('the preload answers the catalogue URL alone: node-red-dev\'s axios still reaches everything else', async () => {
+  it("the preload answers the catalogue URL alone: node-red-dev's axios still reaches everything else", async () => {
     // A server on loopback with the same path: the preload must let the request through to it.
     const seen: Wire[] = [];
     const server = http.createServer((req, res) => {
@@ -75,17 +81,26 @@ describe('flow library scorecard (node-red-dev validate)', function () {
       Promise.all([axios.get(${JSON.stringify(CATALOGUE)}), axios.get(${JSON.stringify(local)})])
         .then(([offline, real]) => console.log(JSON.stringify([offline.data, real.data])), (err) => { console.error(err); process.exit(1); });`;
     try {
-      const child = spawn(process.execPath, ['-r', path.join(ROOT, 'scripts', 'offline-catalogue.js'), '-e', script],
-        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['-r', path.join(ROOT, 'scripts', 'offline-catalogue.js'), '-e', script], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       let err = '';
-      child.stdout.on('data', (d) => { out += d; });
-      child.stderr.on('data', (d) => { err += d; });
+      child.stdout.on('data', (d) => {
+        out += d;
+      });
+      child.stderr.on('data', (d) => {
+        err += d;
+      });
       const code = await new Promise((resolve) => child.on('exit', resolve));
       should(code).equal(0, err);
       JSON.parse(out).should.eql([{ modules: [] }, { modules: [{ id: 'real', types: [] }] }]);
       seen.should.eql(['/catalogue.json']);
-      err.trim().split('\n').should.eql([`offline-catalogue: answered GET ${CATALOGUE} with {"modules":[]}`]);
+      err
+        .trim()
+        .split('\n')
+        .should.eql([`offline-catalogue: answered GET ${CATALOGUE} with {"modules":[]}`]);
     } finally {
       server.close();
     }

@@ -59,14 +59,20 @@ describe('serial transport over a socat pty pair', function () {
   it('a port that disappears and comes back is opened again, and work goes on', async () => {
     (await t.request('GetStatus')).status.should.equal('S00');
     await pair.remove();
-    const gone = await t.request('GetStatus').then(() => null, (err) => err);
+    const gone = await t.request('GetStatus').then(
+      () => null,
+      (err) => err,
+    );
     gone.should.be.an.Error();
     ['CONNECTION_LOST', 'CONNECTION_FAILED', 'TIMEOUT'].should.containEql(gone.code);
     pair = await ptyPair(path.join(dir, 'terminal'), path.join(dir, 'ecr'));
     // The simulator reopens its end by itself; the client reopens its end on the next request.
     let status;
-    for (const until = Date.now() + 10000; status === undefined && Date.now() < until; ) {
-      status = await t.request('GetStatus').then((r) => r.status, () => new Promise((r) => setTimeout(() => r(undefined), 100)));
+    for (const until = Date.now() + 10000; status === undefined && Date.now() < until;) {
+      status = await t.request('GetStatus').then(
+        (r) => r.status,
+        () => new Promise((r) => setTimeout(() => r(undefined), 100)),
+      );
     }
     should(status).equal('S00');
     (await t.transact('Purchase', purchase('990'))).params.transAmount.should.equal('990');
@@ -77,7 +83,8 @@ describe('serial transport over a socat pty pair', function () {
 describe('serialport is loaded only for a serial connection', function () {
   /** Runs `code` in a fresh node; it calls report() when done, which prints whether serialport was loaded. */
   const loaded = (code) => {
-    const report = "const report = () => process.stdout.write(String(Object.keys(require.cache).some((k) => /[\\\\/]node_modules[\\\\/]serialport[\\\\/]/.test(k))));";
+    const report =
+      'const report = () => process.stdout.write(String(Object.keys(require.cache).some((k) => /[\\\\/]node_modules[\\\\/]serialport[\\\\/]/.test(k))));';
     const out = spawnSync(process.execPath, ['-e', `${report} ${code}`], { cwd: path.join(__dirname, '..'), encoding: 'utf8' });
     if (out.status !== 0) throw new Error(out.stderr);
     return out.stdout;
@@ -88,7 +95,8 @@ describe('serialport is loaded only for a serial connection', function () {
   });
 
   it('a serial terminal loads it when it opens the port', function () {
-    const code = "const { Terminal } = require('./dist/core'); const t = new Terminal({ transport: 'serial', path: '/nonexistent/tty', connectTimeout: 300 }); t.request('PingDevice').catch(() => {}).then(() => { report(); return t.close(); });";
+    const code =
+      "const { Terminal } = require('./dist/core'); const t = new Terminal({ transport: 'serial', path: '/nonexistent/tty', connectTimeout: 300 }); t.request('PingDevice').catch(() => {}).then(() => { report(); return t.close(); });";
     loaded(code).should.equal('true');
   });
 });

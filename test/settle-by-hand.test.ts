@@ -44,7 +44,15 @@ describe('Settling an unresolved operation by hand (library)', function () {
     const written = onDisk(file);
     written.records.should.eql([]);
     written.byHand.should.have.length(1);
-    written.byHand[0].should.match({ id: record.id, method: 'Purchase', ref: 'order-1', tag: 'buy', verdict: 'not-performed', by: 'anna', params: { transAmount: '778', merchantId: MERCHANT } });
+    written.byHand[0].should.match({
+      id: record.id,
+      method: 'Purchase',
+      ref: 'order-1',
+      tag: 'buy',
+      verdict: 'not-performed',
+      by: 'anna',
+      params: { transAmount: '778', merchantId: MERCHANT },
+    });
     Date.parse(written.byHand[0].settledAt).should.be.a.Number().and.not.NaN();
 
     // A person may be wrong: the same order is refused, not charged again, even after a restart.
@@ -54,7 +62,9 @@ describe('Settling an unresolved operation by hand (library)', function () {
     dup.message.should.match(/resolved by hand/);
     (await again.transact('Purchase', purchase('779'), { ref: 'order-2' })).params.transAmount.should.equal('779');
     await again.close();
-    onDisk(file).byHand.map((h) => h.verdict).should.eql(['not-performed']);
+    onDisk(file)
+      .byHand.map((h) => h.verdict)
+      .should.eql(['not-performed']);
   });
 
   it('resolveByHand resolves once the verdict is on disk; when the journal cannot be written it rejects and the record stays open', async () => {
@@ -63,12 +73,23 @@ describe('Settling an unresolved operation by hand (library)', function () {
     fs.mkdirSync(sub);
     const journal = path.join(sub, 'journal.json');
     const now = new Date().toISOString();
-    const record = (id) => ({ id, method: 'Purchase', params: purchase('42'), ref: `order-${id}`, startedAt: now, updatedAt: now, step: 'unknown', snapshot: null });
+    const record = (id) => ({
+      id,
+      method: 'Purchase',
+      params: purchase('42'),
+      ref: `order-${id}`,
+      startedAt: now,
+      updatedAt: now,
+      step: 'unknown',
+      snapshot: null,
+    });
     fs.writeFileSync(journal, JSON.stringify({ version: 1, records: [record('r1'), record('r2')] }));
     const t = env.open('tcp', { journal });
     const settling = t.resolveByHand('r1', { verdict: 'approved', by: 'anna' });
     // Crossed out at once: a second settlement meanwhile finds nothing to settle.
-    t.unresolved().map((r) => r.id).should.eql(['r2']);
+    t.unresolved()
+      .map((r) => r.id)
+      .should.eql(['r2']);
     (await t.resolveByHand('r1')).should.be.false();
     (await settling).should.be.true();
     onDisk(journal).byHand.should.match([{ id: 'r1', verdict: 'approved', by: 'anna' }]);
@@ -78,7 +99,9 @@ describe('Settling an unresolved operation by hand (library)', function () {
     const err = await t.resolveByHand('r2', { verdict: 'not-performed' }).should.be.rejected();
     err.code.should.equal('JOURNAL');
     err.message.should.match(/ENOTDIR/);
-    t.unresolved().map((r) => r.id).should.eql(['r2']);
+    t.unresolved()
+      .map((r) => r.id)
+      .should.eql(['r2']);
     // Its ref is still one whose outcome is not established, not one settled by hand.
     t.lookup('order-r2').state.should.equal('unresolved');
   });
@@ -86,7 +109,13 @@ describe('Settling an unresolved operation by hand (library)', function () {
   it('without a verdict a record is written down as checked', async () => {
     env = await setup();
     const now = new Date().toISOString();
-    fs.writeFileSync(file, JSON.stringify({ version: 1, records: [{ id: 'r1', method: 'Purchase', params: purchase('42'), startedAt: now, updatedAt: now, step: 'unknown', snapshot: null }] }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        version: 1,
+        records: [{ id: 'r1', method: 'Purchase', params: purchase('42'), startedAt: now, updatedAt: now, step: 'unknown', snapshot: null }],
+      }),
+    );
     const t = env.open('tcp', { journal: file });
     t.markResolved('r1').should.be.true();
     await t.close();
@@ -97,14 +126,21 @@ describe('Settling an unresolved operation by hand (library)', function () {
   it('a journal whose settlements by hand are not what it writes is kept aside, naming what is wrong', async () => {
     env = await setup();
     const now = new Date().toISOString();
-    fs.writeFileSync(file, JSON.stringify({ version: 1, records: [], byHand: [{ id: 'r1', method: 'Purchase', params: {}, startedAt: now, settledAt: now, verdict: 'maybe' }] }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        version: 1,
+        records: [],
+        byHand: [{ id: 'r1', method: 'Purchase', params: {}, startedAt: now, settledAt: now, verdict: 'maybe' }],
+      }),
+    );
     const t = env.open('tcp', { journal: file });
     const [record] = t.unresolved();
     record.id.should.equal('unreadable-journal');
     record.reason.should.match(/settlement by hand 0 \(r1\): verdict is not one of approved, not-performed, checked/);
   });
 
-  it('settled by hand while reconcile asks the terminal: the terminal\'s answer is not delivered as well', async () => {
+  it("settled by hand while reconcile asks the terminal: the terminal's answer is not delivered as well", async () => {
     env = await setup({ phases: { S01: 10, S02: 800, S03: 10, S04: 10, S05: 10, S07: 0 } });
     // The terminal is busy with the very purchase the journal holds, acknowledged: once idle, its result is ours.
     const other = env.open('tcp');
@@ -112,7 +148,26 @@ describe('Settling an unresolved operation by hand (library)', function () {
     await waitFor(() => env.sim.status === 'S02', 3000, 'the card prompt');
     const now = new Date().toISOString();
     const snapshot = { method: 'GetLastResult', error: false, errorCode: '', errorDescription: '', params: { transAmount: '1' } };
-    fs.writeFileSync(file, JSON.stringify({ version: 1, records: [{ id: 'r4242', method: 'Purchase', params: purchase('4242'), tag: 'buy', startedAt: now, updatedAt: now, sentAt: now, acknowledged: true, step: 'unknown', snapshot }] }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        version: 1,
+        records: [
+          {
+            id: 'r4242',
+            method: 'Purchase',
+            params: purchase('4242'),
+            tag: 'buy',
+            startedAt: now,
+            updatedAt: now,
+            sentAt: now,
+            acknowledged: true,
+            step: 'unknown',
+            snapshot,
+          },
+        ],
+      }),
+    );
     const t = env.open('tcp', { journal: file });
     const recovered: Wire[] = [];
     t.on('recovered', (r) => recovered.push(r));

@@ -59,7 +59,10 @@ describe('the SSI ECR sidebar plugin: its files', () => {
     const missing = [...used, ...made].filter((k) => typeof lookup(sidebar, k) !== 'string');
     missing.should.eql([]);
     // What the runtime says an outcome is has a word in the tab (last-outcomes.ts, OutcomeKind).
-    const kinds = /export type OutcomeKind = ([^;]+);/.exec(read(path.join(SRC, 'lib', 'last-outcomes.ts')))![1].match(/'[\w-]+'/g)!.map((q) => q.slice(1, -1));
+    const kinds = /export type OutcomeKind = ([^;]+);/
+      .exec(read(path.join(SRC, 'lib', 'last-outcomes.ts')))![1]
+      .match(/'[\w-]+'/g)!
+      .map((q) => q.slice(1, -1));
     kinds.forEach((k) => lookup(sidebar, `outcomes.${k}`).should.be.a.String());
   });
 
@@ -108,7 +111,7 @@ describe('the SSI ECR sidebar plugin in a real Node-RED 4', function () {
     (set.err === undefined).should.be.true(String(set.err));
     const html = await request(`${red.url}/plugins`, { headers: { Accept: 'text/html' } });
     html.body.should.containEql(`RED.plugins.registerPlugin('${NAME}'`);
-    html.body.should.containEql("RED.sidebar.addTab({");
+    html.body.should.containEql('RED.sidebar.addTab({');
     html.body.should.containEql(SIDEBAR_TAG);
     const code = await request(`${red.url}/resources/${PKG.name}/sidebar.js`);
     code.status.should.equal(200);
@@ -117,7 +120,11 @@ describe('the SSI ECR sidebar plugin in a real Node-RED 4', function () {
   });
 
   it('serves its messages in English and Ukrainian', async () => {
-    for (const [lang, cat] of [['en-US', 'en-US'], ['uk', 'uk'], ['uk-UA', 'uk']]) {
+    for (const [lang, cat] of [
+      ['en-US', 'en-US'],
+      ['uk', 'uk'],
+      ['uk-UA', 'uk'],
+    ]) {
       const res = await request(`${red.url}/plugins/messages?lng=${lang}`, { headers: { Accept: 'application/json' } });
       res.status.should.equal(200);
       res.body[`${PKG.name}/${NAME}`].should.eql(catalogue(cat));

@@ -47,17 +47,18 @@ async function simulator(options: SimulatorOptions = {}) {
 
 const later = (options: SimulatorOptions = {}) => simulator({ firmware: '1.4', ...options });
 
-
 function ok(method, extra = {}) {
   return { method, error: false, errorCode: '', errorDescription: '', params: {}, ...extra };
 }
 
 function purchase(amount = '2450', extra = {}, step?: string | number) {
-  const request: { method: string; params: object; step?: string | number } = { method: 'Purchase', params: { transAmount: amount, transCurrency: '980', merchantId: M1, ...extra } };
+  const request: { method: string; params: object; step?: string | number } = {
+    method: 'Purchase',
+    params: { transAmount: amount, transCurrency: '980', merchantId: M1, ...extra },
+  };
   if (step !== undefined) request.step = step;
   return request;
 }
-
 
 const waitIdle = (c, ms?) => waitStatus(c, (s) => !BUSY.has(s) && s !== 'S08', ms);
 const waitSecondStep = (c, ms?) => waitStatus(c, (s) => s === 'S08', ms);
@@ -91,11 +92,14 @@ async function xReport(c, merchantId = M1) {
 
 function httpPost(port, body) {
   return new Promise<{ headers: http.IncomingHttpHeaders; json: Wire }>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d) => chunks.push(d));
-      res.on('end', () => resolve({ headers: res.headers, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, method: 'POST', path: '/', agent: false, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d) => chunks.push(d));
+        res.on('end', () => resolve({ headers: res.headers, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });
@@ -136,7 +140,10 @@ describe('simulator firmware 1.1 (the default)', function () {
     (await c.call({ method: 'GetLastResult' })).params.transAmount.should.equal('100');
     sim.counts.Purchase.should.equal(2);
     should(sim.counts['Purchase#2']).be.undefined();
-    sim.requests.filter((q) => q.method === 'Purchase').map((q) => q.step).should.eql(['1', '2']);
+    sim.requests
+      .filter((q) => q.method === 'Purchase')
+      .map((q) => q.step)
+      .should.eql(['1', '2']);
   });
 });
 
@@ -150,8 +157,15 @@ describe('simulator firmware 1.4: two-step Purchase', function () {
     (await status(c)).should.equal('S08');
     first.should.match({ method: 'GetLastResult', error: false, errorCode: '' });
     first.params.should.match({
-      transactionResult: 'FIRST_STEP_COMPLETED', originalTrnName: 'Purchase', transAmount: '2450', transactionUid: UID,
-      rrn: '', authCode: '', merchantId: M1, transactionDate: '29022024', transactionTime: '070509',
+      transactionResult: 'FIRST_STEP_COMPLETED',
+      originalTrnName: 'Purchase',
+      transAmount: '2450',
+      transactionUid: UID,
+      rrn: '',
+      authCode: '',
+      merchantId: M1,
+      transactionDate: '29022024',
+      transactionTime: '070509',
     });
     first.params.pan.should.match(/^\d{4}X+\d{4}$/);
     first.params.binName.should.not.be.empty();
@@ -164,8 +178,16 @@ describe('simulator firmware 1.4: two-step Purchase', function () {
     seen.should.eql(['S01', 'S02', 'S08', 'S01', 'S03', 'S04', 'S05', 'S07', 'S00']);
     final.should.match({ method: 'GetLastResult', error: false, errorCode: '' });
     final.params.should.match({
-      transactionResult: 'APPROVED', originalTrnName: 'Purchase', transAmount: '2450', transactionUid: UID, responseCode: '00',
-      pan: first.params.pan, binName: first.params.binName, posEntryMode: 'CONTACT_EMV', transactionDate: '29022024', transactionTime: '070509',
+      transactionResult: 'APPROVED',
+      originalTrnName: 'Purchase',
+      transAmount: '2450',
+      transactionUid: UID,
+      responseCode: '00',
+      pan: first.params.pan,
+      binName: first.params.binName,
+      posEntryMode: 'CONTACT_EMV',
+      transactionDate: '29022024',
+      transactionTime: '070509',
     });
     final.params.rrn.should.not.be.empty();
     final.params.authCode.should.not.be.empty();
@@ -173,7 +195,10 @@ describe('simulator firmware 1.4: two-step Purchase', function () {
     (await c.call({ method: 'GetResultByUid', params: { transactionUid: UID } })).should.eql({ ...final, method: 'GetResultByUid' });
     sim.counts.Purchase.should.equal(2);
     sim.counts['Purchase#2'].should.equal(1);
-    sim.requests.filter((q) => q.method === 'Purchase').map((q) => q.step).should.eql(['1', '2']);
+    sim.requests
+      .filter((q) => q.method === 'Purchase')
+      .map((q) => q.step)
+      .should.eql(['1', '2']);
     (await xReport(c)).params.should.match({ totalSaleCount: '1', totalSaleAmount: '2450' });
   });
 
@@ -197,7 +222,10 @@ describe('simulator firmware 1.4: two-step Purchase', function () {
     const c = await connect(sim);
     await firstStep(c, purchase('10000', { transactionUid: UID }, '1'));
     (await c.call(purchase('10000', { transactionUid: UID, discountedAmount: '10001' }, '2'))).should.match({
-      method: 'Purchase', error: true, errorCode: 'E09', errorParams: 'discountedAmount',
+      method: 'Purchase',
+      error: true,
+      errorCode: 'E09',
+      errorParams: 'discountedAmount',
     });
     (await status(c)).should.equal('S08');
     const final = await secondStep(c, purchase('10000', { transactionUid: UID, discountedAmount: '9000' }, '2'));
@@ -231,7 +259,12 @@ describe('simulator firmware 1.4: two-step Purchase', function () {
   it('step 2 with no first step: E00 when idle, E06 while another operation runs; a step other than 1 or 2 gets E09', async function () {
     const sim = await later({ phases: { S04: 30 } });
     const c = await connect(sim);
-    (await c.call(purchase('2450', {}, '2'))).should.match({ method: 'Purchase', error: true, errorCode: 'E00', params: { details: 'no first step to continue' } });
+    (await c.call(purchase('2450', {}, '2'))).should.match({
+      method: 'Purchase',
+      error: true,
+      errorCode: 'E00',
+      params: { details: 'no first step to continue' },
+    });
     (await c.call(purchase('2450', {}, '3'))).should.match({ method: 'Purchase', error: true, errorCode: 'E09', errorParams: 'step' });
     (await c.call({ method: 'Refund', params: { transAmount: '100', transCurrency: '980', rrn: '1', merchantId: M1 } })).should.eql(ok('Refund'));
     await waitStatus(c, (s) => s === 'S04');
@@ -340,7 +373,8 @@ describe('simulator firmware 1.4: two-step Purchase', function () {
     (await secondStep(c, purchase('2450', {}, '2'))).params.should.match({ transactionResult: 'DECLINED', responseCode: '51' });
     await firstStep(c, purchase('20000', {}, '1'));
     (await secondStep(c, purchase('20000', { discountedAmount: '10051' }, '2'))).should.match({
-      error: true, params: { transactionResult: 'DECLINED', responseCode: '51', transAmount: '10051' },
+      error: true,
+      params: { transactionResult: 'DECLINED', responseCode: '51', transAmount: '10051' },
     });
     sim.engine.batch.should.be.empty();
   });
@@ -349,10 +383,20 @@ describe('simulator firmware 1.4: two-step Purchase', function () {
     const sim = await later();
     const c = await connect(sim);
     const seen = recordStatuses(sim);
-    (await c.call({ method: 'Refund', step: '1', params: { transAmount: '100', transCurrency: '980', rrn: '1', merchantId: M1, transactionUid: 'refund-1' } })).should.eql(ok('Refund'));
+    (
+      await c.call({
+        method: 'Refund',
+        step: '1',
+        params: { transAmount: '100', transCurrency: '980', rrn: '1', merchantId: M1, transactionUid: 'refund-1' },
+      })
+    ).should.eql(ok('Refund'));
     await waitIdle(c);
     seen.should.eql(['S01', 'S02', 'S04', 'S05', 'S00']);
-    (await c.call({ method: 'GetLastResult' })).params.should.match({ originalTrnName: 'Refund', transactionResult: 'APPROVED', transactionUid: 'refund-1' });
+    (await c.call({ method: 'GetLastResult' })).params.should.match({
+      originalTrnName: 'Refund',
+      transactionResult: 'APPROVED',
+      transactionUid: 'refund-1',
+    });
     (await c.call(purchase('100', { transactionUid: 'not a uid!' }))).should.match({ error: true, errorCode: 'E09', errorParams: 'transactionUid' });
     (await c.call({ method: 'GetResultByUid', params: {} })).should.match({ error: true, errorCode: 'E04', errorParams: 'transactionUid' });
     should(sim.counts['Purchase#2']).be.undefined();
@@ -378,7 +422,10 @@ describe('simulator firmware 1.4: GetResultByUid and GetMerchantListDetailed', f
     await waitIdle(c);
     (await c.call({ method: 'GetLastResult' })).params.should.match({ originalTrnName: 'Void', transactionUid: 'third' });
     (await c.call({ method: 'GetResultByUid', params: { transactionUid: 'nobody-sent-this' } })).should.eql({
-      method: 'GetResultByUid', error: true, errorCode: 'E20', errorDescription: 'No last transactions found',
+      method: 'GetResultByUid',
+      error: true,
+      errorCode: 'E20',
+      errorDescription: 'No last transactions found',
       params: { details: 'no operation with transactionUid nobody-sent-this' },
     });
     await sim.stop();
@@ -391,16 +438,18 @@ describe('simulator firmware 1.4: GetResultByUid and GetMerchantListDetailed', f
   it('GetMerchantListDetailed: one row per merchant and terminal id, with names; merchantCount counts the rows', async function () {
     const sim = await later({ merchantName: 'КАВА' });
     const c = await connect(sim);
-    (await c.call({ method: 'GetMerchantListDetailed' })).should.eql(ok('GetMerchantListDetailed', {
-      params: {
-        merchantCount: 3,
-        merchantList: [
-          { merchantId: M1, terminalId: 'T0000001', merchantName: 'КАВА' },
-          { merchantId: M2, terminalId: 'T0000002', merchantName: 'КАВА' },
-          { merchantId: M2, terminalId: 'T0000003', merchantName: 'КАВА' },
-        ],
-      },
-    }));
+    (await c.call({ method: 'GetMerchantListDetailed' })).should.eql(
+      ok('GetMerchantListDetailed', {
+        params: {
+          merchantCount: 3,
+          merchantList: [
+            { merchantId: M1, terminalId: 'T0000001', merchantName: 'КАВА' },
+            { merchantId: M2, terminalId: 'T0000002', merchantName: 'КАВА' },
+            { merchantId: M2, terminalId: 'T0000003', merchantName: 'КАВА' },
+          ],
+        },
+      }),
+    );
     const sim2 = await later({ merchants: [{ merchantId: 'A1', terminalIds: ['T1'], merchantName: 'АПТЕКА' }, 'B2'] });
     const c2 = await connect(sim2);
     (await c2.call({ method: 'GetMerchantListDetailed' })).params.should.eql({
@@ -509,7 +558,7 @@ describe('ssi-ecr-sim: the later-firmware options', function () {
 
   it('--help lists --firmware, --second-step-timeout, --close-after-answer [MS] and --no-method', async function () {
     const r = runCli(['--help']);
-    should((await r.exited)).equal(0);
+    should(await r.exited).equal(0);
     for (const option of ['--firmware V', '--second-step-timeout MS', '--close-after-answer [MS]', '--close-after-response', '--no-method']) {
       r.out().should.containEql(option);
     }
@@ -531,11 +580,11 @@ describe('ssi-ecr-sim: the later-firmware options', function () {
     answer.params.merchantCount.should.equal(3);
     await c.waitClosed(1000);
     r.child.kill('SIGTERM');
-    should((await r.exited)).equal(0);
+    should(await r.exited).equal(0);
     const bad = runCli(['--firmware', '2.0']);
-    should((await bad.exited)).equal(2);
+    should(await bad.exited).equal(2);
     bad.err().should.containEql('--firmware must be 1.1 or 1.4');
     const delayed = runCli(['--close-after-answer', '50x']);
-    should((await delayed.exited)).equal(2);
+    should(await delayed.exited).equal(2);
   });
 });

@@ -44,13 +44,18 @@ async function simulator(options: SimulatorOptions = {}) {
   return sim;
 }
 
-
 /** Whether a TCP connection to the port is accepted now. */
 function canConnect(port: number) {
   return new Promise<boolean>((resolve) => {
     const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => { s.destroy(); resolve(true); });
-    s.once('error', () => { s.destroy(); resolve(false); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => {
+      s.destroy();
+      resolve(false);
+    });
   });
 }
 
@@ -78,7 +83,6 @@ function ok(method, extra = {}) {
 function purchase(amount: unknown = '2450', extra = {}) {
   return { method: 'Purchase', params: { transAmount: amount, transCurrency: '980', merchantId: M1, ...extra } };
 }
-
 
 const waitIdle = (c: Conn, ms?: number) => waitStatus(c, (s) => !BUSY.has(s), ms);
 
@@ -121,9 +125,18 @@ function httpRequest(port: number, { method = 'POST', body, path: p = '/' }: { m
 const post = async (port, body) => (await httpRequest(port, { body })).json;
 
 const ZERO_TOTALS = {
-  totalSaleCount: '0', totalSaleAmount: '0', totalFinAuthCount: '0', totalFinAuthAmount: '0', totalRefundCount: '0',
-  totalRefundAmount: '0', totalCashCount: '0', totalCashAmount: '0', totalPaymentCount: '0', totalPaymentAmount: '0',
-  totalVoidCount: '0', totalVoidAmount: '0',
+  totalSaleCount: '0',
+  totalSaleAmount: '0',
+  totalFinAuthCount: '0',
+  totalFinAuthAmount: '0',
+  totalRefundCount: '0',
+  totalRefundAmount: '0',
+  totalCashCount: '0',
+  totalCashAmount: '0',
+  totalPaymentCount: '0',
+  totalPaymentAmount: '0',
+  totalVoidCount: '0',
+  totalVoidAmount: '0',
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -152,7 +165,10 @@ describe('simulator: frame errors (§1.3, §5.1)', function () {
     const computed = xor(good.subarray(5, good.length - 1));
     const r = await c.call(bad);
     r.should.eql({
-      method: 'Purchase', error: true, errorCode: 'E02', errorDescription: 'Checksum error',
+      method: 'Purchase',
+      error: true,
+      errorCode: 'E02',
+      errorDescription: 'Checksum error',
       params: { details: `actual: ${hex(sent)}, expected: ${hex(computed)}` },
     });
     // The request was not acted on.
@@ -170,7 +186,10 @@ describe('simulator: frame errors (§1.3, §5.1)', function () {
   it('a wrong protocol id (0xee) gets E01 with details "actual: ee, expected: 66"', async function () {
     const r = await c.call(rawFrame({ method: 'GetStatus' }, { id: 0xee }));
     r.should.eql({
-      method: 'Unknown', error: true, errorCode: 'E01', errorDescription: 'Protocol version is not supported by the terminal',
+      method: 'Unknown',
+      error: true,
+      errorCode: 'E01',
+      errorDescription: 'Protocol version is not supported by the terminal',
       params: { details: 'actual: ee, expected: 66' },
     });
     await stillServes();
@@ -181,7 +200,10 @@ describe('simulator: frame errors (§1.3, §5.1)', function () {
       // 0x02 is also the start byte: the foreign frame must still draw exactly one answer.
       const r = await c.call(rawFrame({ method: 'GetStatus' }, { version }));
       r.should.eql({
-        method: 'Unknown', error: true, errorCode: 'E01', errorDescription: 'Protocol version is not supported by the terminal',
+        method: 'Unknown',
+        error: true,
+        errorCode: 'E01',
+        errorDescription: 'Protocol version is not supported by the terminal',
         params: { details: `actual version: 0${version}, expected: 01` },
       });
       await stillServes();
@@ -198,10 +220,16 @@ describe('simulator: frame errors (§1.3, §5.1)', function () {
   it('a JSON array (or any non-object) gets E03', async function () {
     for (const body of ['[{"method":"GetStatus"}]', '"GetStatus"', 'null', '42']) {
       const r = await c.call(rawFrame(body));
-      r.should.eql({
-        method: 'Unknown', error: true, errorCode: 'E03', errorDescription: 'Json message format error',
-        params: { details: 'the message is not a JSON object' },
-      }, body);
+      r.should.eql(
+        {
+          method: 'Unknown',
+          error: true,
+          errorCode: 'E03',
+          errorDescription: 'Json message format error',
+          params: { details: 'the message is not a JSON object' },
+        },
+        body,
+      );
     }
     await stillServes();
   });
@@ -267,13 +295,22 @@ describe('simulator: request errors (§4.3.3, §5.1)', function () {
   it('a missing mandatory key gets E04 with errorParams naming the key', async function () {
     const r = await c.call({ method: 'Purchase', params: { transAmount: '2450', transCurrency: '980' } });
     r.should.eql({
-      method: 'Purchase', error: true, errorCode: 'E04', errorDescription: 'Required fields are missing',
-      params: { details: 'merchantId is required' }, errorParams: 'merchantId', errorDetails: 'merchantId is required',
+      method: 'Purchase',
+      error: true,
+      errorCode: 'E04',
+      errorDescription: 'Required fields are missing',
+      params: { details: 'merchantId is required' },
+      errorParams: 'merchantId',
+      errorDetails: 'merchantId is required',
     });
-    (await c.call({ method: 'Refund', params: { transAmount: '100', transCurrency: '980', merchantId: M1 } })).should.match({ errorCode: 'E04', errorParams: 'rrn' });
+    (await c.call({ method: 'Refund', params: { transAmount: '100', transCurrency: '980', merchantId: M1 } })).should.match({
+      errorCode: 'E04',
+      errorParams: 'rrn',
+    });
     (await c.call({ method: 'Void', params: {} })).should.match({ errorCode: 'E04', errorParams: 'invoiceNum' });
-    (await c.call({ method: 'SalePreauth', params: { transAmount: '100', transCurrency: '980', rrn: '1', authCode: 'A', merchantId: M1 } }))
-      .should.match({ errorCode: 'E04', errorParams: 'endAmount' });
+    (
+      await c.call({ method: 'SalePreauth', params: { transAmount: '100', transCurrency: '980', rrn: '1', authCode: 'A', merchantId: M1 } })
+    ).should.match({ errorCode: 'E04', errorParams: 'endAmount' });
   });
 
   it('transAmount as a JSON number gets E09: the terminal wants digit strings', async function () {
@@ -287,22 +324,37 @@ describe('simulator: request errors (§4.3.3, §5.1)', function () {
       (await c.call(purchase(amount))).should.match({ method: 'Purchase', error: true, errorCode: 'E09', errorParams: 'transAmount' }, amount);
     }
     (await c.call(purchase('2450', { transCurrency: '98' }))).should.match({ errorCode: 'E09', errorParams: 'transCurrency' });
-    (await c.call({ method: 'XReport', params: { merchantId: M1, isDetailReport: 'true' } })).should.match({ errorCode: 'E09', errorParams: 'isDetailReport' });
+    (await c.call({ method: 'XReport', params: { merchantId: M1, isDetailReport: 'true' } })).should.match({
+      errorCode: 'E09',
+      errorParams: 'isDetailReport',
+    });
     (await c.call({ method: 'GetStatus' })).status.should.equal('S00');
   });
 
   it('an unknown merchantId (or a terminalId not under it) gets E07', async function () {
     (await c.call(purchase('2450', { merchantId: '999999999' }))).should.match({
-      method: 'Purchase', error: true, errorCode: 'E07', errorDescription: 'Merchant Id is not found', errorParams: 'merchantId',
+      method: 'Purchase',
+      error: true,
+      errorCode: 'E07',
+      errorDescription: 'Merchant Id is not found',
+      errorParams: 'merchantId',
     });
     (await c.call({ method: 'XReport', params: { merchantId: 'NOPE' } })).should.match({ method: 'XReport', errorCode: 'E07' });
-    (await c.call({ method: 'CashBack', params: { transAmount: '100', cashAmount: '50', transCurrency: '980', merchantId: M1, terminalId: 'T0000003' } }))
-      .should.match({ errorCode: 'E07', errorParams: 'terminalId' });
+    (
+      await c.call({
+        method: 'CashBack',
+        params: { transAmount: '100', cashAmount: '50', transCurrency: '980', merchantId: M1, terminalId: 'T0000003' },
+      })
+    ).should.match({ errorCode: 'E07', errorParams: 'terminalId' });
   });
 
   it('an amount above amountLimit gets E19; the limit itself is accepted', async function () {
     (await c.call(purchase('100001'))).should.match({
-      method: 'Purchase', error: true, errorCode: 'E19', errorDescription: 'Transaction amount out of limit', errorParams: 'transAmount',
+      method: 'Purchase',
+      error: true,
+      errorCode: 'E19',
+      errorDescription: 'Transaction amount out of limit',
+      errorParams: 'transAmount',
     });
     (await c.call({ method: 'GetStatus' })).status.should.equal('S00');
     (await run(c, purchase('100000'))).params.transAmount.should.equal('100000');
@@ -320,7 +372,11 @@ describe('simulator: request errors (§4.3.3, §5.1)', function () {
     it('PrintXml with a wrong lrc gets E02', async function () {
       const wrong = String((Number(LRC) + 1) % 256);
       (await c.call({ method: 'PrintXml', params: { receipt: RECEIPT, lrc: wrong } })).should.match({
-        method: 'PrintXml', error: true, errorCode: 'E02', errorDescription: 'Checksum error', errorParams: 'lrc',
+        method: 'PrintXml',
+        error: true,
+        errorCode: 'E02',
+        errorDescription: 'Checksum error',
+        errorParams: 'lrc',
       });
       (await c.call({ method: 'GetStatus' })).status.should.equal('S00');
     });
@@ -339,14 +395,20 @@ describe('simulator: request errors (§4.3.3, §5.1)', function () {
     it('PrintXml with malformed XML gets E09', async function () {
       for (const receipt of ['<receipt><text>unclosed</receipt>', '<receipt><text align="middle">x</text></receipt>', 'plain text']) {
         const lrc = String(xor(Buffer.from(receipt, 'utf8')));
-        (await c.call({ method: 'PrintXml', params: { receipt, lrc } })).should.match({ method: 'PrintXml', error: true, errorCode: 'E09', errorParams: 'receipt' }, receipt);
+        (await c.call({ method: 'PrintXml', params: { receipt, lrc } })).should.match(
+          { method: 'PrintXml', error: true, errorCode: 'E09', errorParams: 'receipt' },
+          receipt,
+        );
       }
       (await c.call({ method: 'PrintXml', params: { lrc: '0' } })).should.match({ errorCode: 'E04', errorParams: 'receipt' });
     });
 
     it('PrintPdfUrl with an ftp: URL gets E09; an https: URL is accepted', async function () {
       (await c.call({ method: 'PrintPdfUrl', params: { url: 'ftp://example.com/r.pdf' } })).should.match({
-        method: 'PrintPdfUrl', error: true, errorCode: 'E09', errorParams: 'url',
+        method: 'PrintPdfUrl',
+        error: true,
+        errorCode: 'E09',
+        errorParams: 'url',
       });
       (await c.call({ method: 'PrintPdfUrl', params: { url: 'not a url' } })).should.match({ errorCode: 'E09', errorParams: 'url' });
       (await c.call({ method: 'PrintPdfUrl', params: { url: 'https://example.com/r.pdf' } })).should.eql(ok('PrintPdfUrl'));
@@ -413,9 +475,16 @@ describe('simulator: operation flow (§3)', function () {
       { method: 'PrintPdfUrl', params: { url: 'https://example.com/r.pdf' } },
     ];
     for (const request of busy) {
-      (await c.call(request)).should.eql({
-        method: request.method, error: true, errorCode: 'E06', errorDescription: 'Terminal Busy', params: {},
-      }, request.method);
+      (await c.call(request)).should.eql(
+        {
+          method: request.method,
+          error: true,
+          errorCode: 'E06',
+          errorDescription: 'Terminal Busy',
+          params: {},
+        },
+        request.method,
+      );
     }
     (await c.call({ method: 'GetStatus' })).should.eql(ok('GetStatus', { status: 'S01' }));
     (await c.call({ method: 'PingDevice' })).should.eql(ok('PingDevice'));
@@ -434,9 +503,19 @@ describe('simulator: operation flow (§3)', function () {
     r.should.match({ method: 'GetLastResult', error: false, errorCode: '', errorDescription: '' });
     const p = r.params;
     p.should.match({
-      originalTrnName: 'Purchase', transactionResult: 'APPROVED_ONLINE', transAmount: '2450', discount: '0', responseCode: '00',
-      merchantId: M1, terminalId: 'T0000001', invoiceNum: '000001', date: '29/02/2024', time: '07:05:09', bankName: 'ТЕСТ БАНК',
-      posEntryMode: 'CONTACT_EMV', errorDetails: '',
+      originalTrnName: 'Purchase',
+      transactionResult: 'APPROVED_ONLINE',
+      transAmount: '2450',
+      discount: '0',
+      responseCode: '00',
+      merchantId: M1,
+      terminalId: 'T0000001',
+      invoiceNum: '000001',
+      date: '29/02/2024',
+      time: '07:05:09',
+      bankName: 'ТЕСТ БАНК',
+      posEntryMode: 'CONTACT_EMV',
+      errorDetails: '',
     });
     p.rrn.should.match(/^[A-Za-z0-9]{1,32}$/);
     p.authCode.should.match(/^[A-Za-z0-9]{1,12}$/);
@@ -456,7 +535,7 @@ describe('simulator: operation flow (§3)', function () {
     const sim = await simulator();
     const c = await connect(sim);
     const r = await run(c, purchase('2450'));
-    const receipt = (await c.call({ method: 'GetLastReceipt' }));
+    const receipt = await c.call({ method: 'GetLastReceipt' });
     receipt.should.match({ method: 'GetLastReceipt', error: false, errorCode: '' });
     const text = receipt.params.receipt;
     text.should.be.a.String();
@@ -475,7 +554,11 @@ describe('simulator: operation flow (§3)', function () {
     r.should.match({ method: 'GetLastResult', error: false, errorCode: '', errorDescription: '' });
     r.params.should.match({ originalTrnName: '', transAmount: '0', invoiceNum: '', rrn: '', authCode: '', pan: '', transactionResult: '' });
     (await c.call({ method: 'GetLastReceipt' })).should.eql({
-      method: 'GetLastReceipt', error: true, errorCode: 'E20', errorDescription: 'No last transactions found', params: {},
+      method: 'GetLastReceipt',
+      error: true,
+      errorCode: 'E20',
+      errorDescription: 'No last transactions found',
+      params: {},
     });
     (await c.call({ method: 'GetLastReportReceipt' })).should.match({ error: true, errorCode: 'E20' });
     const report = await c.call({ method: 'GetLastReport' });
@@ -512,7 +595,10 @@ describe('simulator: Interrupt (§5.4.2)', function () {
     const sim = await simulator();
     const c = await connect(sim);
     (await c.call({ method: 'Interrupt' })).should.match({
-      method: 'Interrupt', error: true, errorCode: 'E08', errorDescription: 'Interrupt prohibited',
+      method: 'Interrupt',
+      error: true,
+      errorCode: 'E08',
+      errorDescription: 'Interrupt prohibited',
     });
   });
 
@@ -539,7 +625,9 @@ describe('simulator: documented test amounts', function () {
   ];
 
   it('every documented amount is covered here', function () {
-    Object.keys(TEST_AMOUNTS).sort().should.eql([...CASES.map((k) => k.amount), '10091'].sort());
+    Object.keys(TEST_AMOUNTS)
+      .sort()
+      .should.eql([...CASES.map((k) => k.amount), '10091'].sort());
   });
 
   for (const k of CASES) {
@@ -550,8 +638,13 @@ describe('simulator: documented test amounts', function () {
       const r = await run(c, purchase(k.amount));
       r.should.match({ method: 'GetLastResult', error: true, errorCode: k.errorCode, errorDescription: TEST_AMOUNTS[k.amount].text });
       r.params.should.match({
-        originalTrnName: 'Purchase', transAmount: k.amount, transactionResult: k.result, responseCode: k.responseCode,
-        rrn: '', authCode: '', errorDetails: TEST_AMOUNTS[k.amount].text,
+        originalTrnName: 'Purchase',
+        transAmount: k.amount,
+        transactionResult: k.result,
+        responseCode: k.responseCode,
+        rrn: '',
+        authCode: '',
+        errorDetails: TEST_AMOUNTS[k.amount].text,
       });
       seen.should.eql(k.statuses);
       // A card was read only when the operation got past the card prompt.
@@ -640,34 +733,63 @@ describe('simulator: batch and reports (§5.3, §5.5.4)', function () {
     partial.should.match({ originalTrnName: 'PartialVoid', transactionResult: 'APPROVED_ONLINE', transAmount: '3000' });
     const pre = (await run(c, { method: 'Preauthorization', params: { transAmount: '15000', transCurrency: '980', merchantId: M1 } })).params;
     pre.should.match({ originalTrnName: 'Preauthorization', transactionResult: 'APPROVED_ONLINE' });
-    const sale = (await run(c, {
-      method: 'SalePreauth',
-      params: { transAmount: '15000', endAmount: '12000', transCurrency: '980', rrn: pre.rrn, authCode: pre.authCode, merchantId: M1 },
-    })).params;
+    const sale = (
+      await run(c, {
+        method: 'SalePreauth',
+        params: { transAmount: '15000', endAmount: '12000', transCurrency: '980', rrn: pre.rrn, authCode: pre.authCode, merchantId: M1 },
+      })
+    ).params;
     sale.should.match({ originalTrnName: 'SalePreauth', transactionResult: 'APPROVED_ONLINE', transAmount: '12000', endAmount: '12000' });
-    (await run(c, { method: 'Cash', params: { transAmount: '7000', transCurrency: '980', merchantId: M1 } })).params.transactionResult.should.equal('APPROVED_ONLINE');
-    (await run(c, { method: 'Deposit', params: { transAmount: '9000', transCurrency: '980', merchantId: M1 } })).params.transactionResult.should.equal('APPROVED_ONLINE');
+    (await run(c, { method: 'Cash', params: { transAmount: '7000', transCurrency: '980', merchantId: M1 } })).params.transactionResult.should.equal(
+      'APPROVED_ONLINE',
+    );
+    (
+      await run(c, { method: 'Deposit', params: { transAmount: '9000', transCurrency: '980', merchantId: M1 } })
+    ).params.transactionResult.should.equal('APPROVED_ONLINE');
 
     const x = await run(c, { method: 'XReport', params: { merchantId: M1, isDetailReport: true } }, 'GetLastReport');
     x.should.match({ method: 'GetLastReport', error: false, errorCode: '' });
     const { transactions, ...rest } = x.params;
     rest.should.eql({
       responseCode: '00',
-      totalSaleCount: '2', totalSaleAmount: '30000',
-      totalFinAuthCount: '1', totalFinAuthAmount: '12000',
-      totalRefundCount: '1', totalRefundAmount: '5000',
-      totalCashCount: '1', totalCashAmount: '7000',
-      totalPaymentCount: '1', totalPaymentAmount: '9000',
-      totalVoidCount: '2', totalVoidAmount: '13000',
-      isBatchEmpty: false, batchNumber: '1',
+      totalSaleCount: '2',
+      totalSaleAmount: '30000',
+      totalFinAuthCount: '1',
+      totalFinAuthAmount: '12000',
+      totalRefundCount: '1',
+      totalRefundAmount: '5000',
+      totalCashCount: '1',
+      totalCashAmount: '7000',
+      totalPaymentCount: '1',
+      totalPaymentAmount: '9000',
+      totalVoidCount: '2',
+      totalVoidAmount: '13000',
+      isBatchEmpty: false,
+      batchNumber: '1',
     });
-    transactions.map((t) => [t.originalTrnName, t.transAmount]).should.eql([
-      ['Purchase', '10000'], ['Purchase', '20000'], ['Refund', '5000'], ['Void', '10000'], ['PartialVoid', '3000'],
-      ['SalePreauth', '12000'], ['Cash', '7000'], ['Deposit', '9000'],
-    ]);
+    transactions
+      .map((t) => [t.originalTrnName, t.transAmount])
+      .should.eql([
+        ['Purchase', '10000'],
+        ['Purchase', '20000'],
+        ['Refund', '5000'],
+        ['Void', '10000'],
+        ['PartialVoid', '3000'],
+        ['SalePreauth', '12000'],
+        ['Cash', '7000'],
+        ['Deposit', '9000'],
+      ]);
     transactions[0].should.eql({
-      originalTrnName: 'Purchase', transAmount: '10000', authCode: p1.authCode, date: p1.date, time: p1.time,
-      invoiceNum: p1.invoiceNum, pan: p1.pan, responseCode: '00', rrn: p1.rrn, binName: p1.binName,
+      originalTrnName: 'Purchase',
+      transAmount: '10000',
+      authCode: p1.authCode,
+      date: p1.date,
+      time: p1.time,
+      invoiceNum: p1.invoiceNum,
+      pan: p1.pan,
+      responseCode: '00',
+      rrn: p1.rrn,
+      binName: p1.binName,
     });
     // A non-detailed report has the same totals and no transactions.
     const plain = await run(c, { method: 'XReport', params: { merchantId: M1 } }, 'GetLastReport');
@@ -697,7 +819,9 @@ describe('simulator: batch and reports (§5.3, §5.5.4)', function () {
     (await run(c, { method: 'Void', params: { invoiceNum: p.invoiceNum } })).params.transactionResult.should.equal('FAILED');
     // A partial void for more than is left fails.
     const p2 = (await run(c, purchase('1000'))).params;
-    (await run(c, { method: 'PartialVoid', params: { invoiceNum: p2.invoiceNum, transAmount: '1001' } })).params.transactionResult.should.equal('FAILED');
+    (await run(c, { method: 'PartialVoid', params: { invoiceNum: p2.invoiceNum, transAmount: '1001' } })).params.transactionResult.should.equal(
+      'FAILED',
+    );
     const x = await run(c, { method: 'XReport', params: { merchantId: M1 } }, 'GetLastReport');
     x.params.should.match({ totalSaleCount: '2', totalSaleAmount: '5000', totalVoidCount: '1', totalVoidAmount: '4000' });
   });
@@ -730,8 +854,12 @@ describe('simulator: batch and reports (§5.3, §5.5.4)', function () {
     await run(c, purchase('1000'));
     const other = await run(c, purchase('7777', { merchantId: M2 }));
     other.params.should.match({ merchantId: M2, terminalId: 'T0000002' });
-    (await run(c, { method: 'CashBack', params: { transAmount: '500', cashAmount: '100', transCurrency: '980', merchantId: M2, terminalId: 'T0000003' } }))
-      .params.should.match({ terminalId: 'T0000003', cashAmount: '100' });
+    (
+      await run(c, {
+        method: 'CashBack',
+        params: { transAmount: '500', cashAmount: '100', transCurrency: '980', merchantId: M2, terminalId: 'T0000003' },
+      })
+    ).params.should.match({ terminalId: 'T0000003', cashAmount: '100' });
     const x1 = await run(c, { method: 'XReport', params: { merchantId: M1, isDetailReport: true } }, 'GetLastReport');
     x1.params.should.match({ totalSaleCount: '1', totalSaleAmount: '1000' });
     x1.params.transactions.map((t) => t.transAmount).should.eql(['1000']);
@@ -739,8 +867,14 @@ describe('simulator: batch and reports (§5.3, §5.5.4)', function () {
     x2.params.should.match({ totalSaleCount: '2', totalSaleAmount: '8277' });
     // Z on the second merchant leaves the first merchant's batch alone.
     await run(c, { method: 'ZReport', params: { merchantId: M2 } }, 'GetLastReport');
-    (await run(c, { method: 'XReport', params: { merchantId: M1 } }, 'GetLastReport')).params.should.match({ totalSaleCount: '1', isBatchEmpty: false });
-    (await run(c, { method: 'XReport', params: { merchantId: M2 } }, 'GetLastReport')).params.should.match({ totalSaleCount: '0', isBatchEmpty: true });
+    (await run(c, { method: 'XReport', params: { merchantId: M1 } }, 'GetLastReport')).params.should.match({
+      totalSaleCount: '1',
+      isBatchEmpty: false,
+    });
+    (await run(c, { method: 'XReport', params: { merchantId: M2 } }, 'GetLastReport')).params.should.match({
+      totalSaleCount: '0',
+      isBatchEmpty: true,
+    });
   });
 });
 
@@ -867,7 +1001,7 @@ describe('simulator: GetTerminalInfo and GetMerchantList (§5.5.5, §5.5.9)', fu
   });
 });
 
-describe('simulator: quirks (the vendor examples\' forms)', function () {
+describe("simulator: quirks (the vendor examples' forms)", function () {
   it('APPROVED-ONLINE, cardHolderName, totals zero-padded to 12 digits', async function () {
     const sim = await simulator({ quirks: true });
     const c = await connect(sim);
@@ -878,7 +1012,10 @@ describe('simulator: quirks (the vendor examples\' forms)', function () {
     r.params.should.not.have.property('cardholderName');
     const x = await run(c, { method: 'XReport', params: { merchantId: M1 } }, 'GetLastReport');
     x.params.should.match({
-      totalSaleCount: '1', totalSaleAmount: '000000002450', totalVoidAmount: '000000000000', totalRefundAmount: '000000000000',
+      totalSaleCount: '1',
+      totalSaleAmount: '000000002450',
+      totalVoidAmount: '000000000000',
+      totalRefundAmount: '000000000000',
     });
     for (const key of Object.keys(ZERO_TOTALS).filter((k) => k.endsWith('Amount'))) x.params[key].should.match(/^\d{12}$/, key);
   });
@@ -915,9 +1052,17 @@ describe('simulator: request counts and injected faults', function () {
     await c.call(rawFrame({ method: 'GetStatus' }, { lrc: 0 }));
     await post(sim.httpPort, { method: 'GetStatus' });
     sim.counts.should.eql({ GetStatus: 3, PingDevice: 1, Purchase: 1, Nonsense: 1, Unknown: 1 });
-    sim.requests.map((r) => [r.method, r.via]).should.eql([
-      ['GetStatus', 'tcp'], ['GetStatus', 'tcp'], ['PingDevice', 'tcp'], ['Purchase', 'tcp'], ['Nonsense', 'tcp'], ['Unknown', 'tcp'], ['GetStatus', 'http'],
-    ]);
+    sim.requests
+      .map((r) => [r.method, r.via])
+      .should.eql([
+        ['GetStatus', 'tcp'],
+        ['GetStatus', 'tcp'],
+        ['PingDevice', 'tcp'],
+        ['Purchase', 'tcp'],
+        ['Nonsense', 'tcp'],
+        ['Unknown', 'tcp'],
+        ['GetStatus', 'http'],
+      ]);
   });
 
   it('close-before-response: the purchase runs but the connection closes without an answer', async function () {
@@ -929,7 +1074,11 @@ describe('simulator: request counts and injected faults', function () {
     c.queue.should.be.empty();
     const c2 = await connect(sim);
     await waitIdle(c2);
-    (await c2.call({ method: 'GetLastResult' })).params.should.match({ originalTrnName: 'Purchase', transAmount: '3210', transactionResult: 'APPROVED_ONLINE' });
+    (await c2.call({ method: 'GetLastResult' })).params.should.match({
+      originalTrnName: 'Purchase',
+      transAmount: '3210',
+      transactionResult: 'APPROVED_ONLINE',
+    });
     sim.counts.Purchase.should.equal(1);
     // The fault was used up: the next purchase is answered.
     (await c2.call(purchase('10'))).should.eql(ok('Purchase'));

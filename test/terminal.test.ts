@@ -8,7 +8,8 @@ import type { Wire } from './support/wire';
 import { TerminalEngine } from '../src/simulator';
 
 const xorUtf8 = (text) => Buffer.from(text, 'utf8').reduce((x, b) => x ^ b, 0);
-const RECEIPT = '<receipt><text align="center" size="large" weight="bold" darkness="normal">Дякуємо!</text><text align="left" size="normal" weight="normal" darkness="normal">Кава||45.00</text></receipt>';
+const RECEIPT =
+  '<receipt><text align="center" size="large" weight="bold" darkness="normal">Дякуємо!</text><text align="left" size="normal" weight="normal" darkness="normal">Кава||45.00</text></receipt>';
 
 for (const transport of ['tcp', 'http']) {
   describe(`Terminal over ${transport} against the simulator`, function () {
@@ -34,7 +35,13 @@ for (const transport of ['tcp', 'http']) {
       const result = await t.transact('Purchase', purchase(2450), { onStatus: (s) => seen.push(s.status) });
       seen.should.eql(['S01', 'S02', 'S03', 'S04', 'S05', 'S00']);
       result.should.match({ method: 'GetLastResult', error: false, errorCode: '' });
-      result.params.should.match({ originalTrnName: 'Purchase', transAmount: '2450', transactionResult: 'APPROVED_ONLINE', merchantId: MERCHANT, responseCode: '00' });
+      result.params.should.match({
+        originalTrnName: 'Purchase',
+        transAmount: '2450',
+        transactionResult: 'APPROVED_ONLINE',
+        merchantId: MERCHANT,
+        responseCode: '00',
+      });
       result.params.invoiceNum.should.match(/^\d{6}$/);
       isApproved(result).should.be.true();
       financialCount(env.sim, 'Purchase').should.equal(1);
@@ -92,7 +99,7 @@ for (const transport of ['tcp', 'http']) {
       err.response.should.match({ method: 'Interrupt', error: true, errorCode: 'E08' });
     });
 
-    it('a terminal busy with another ECR\'s operation refuses with E06, and nothing is charged', async () => {
+    it("a terminal busy with another ECR's operation refuses with E06, and nothing is charged", async () => {
       await env.cleanup();
       env = await setup({ phases: { S01: 10, S02: 400, S03: 10, S04: 10, S05: 10, S07: 0 } });
       const other = env.open(transport);
@@ -112,7 +119,10 @@ for (const transport of ['tcp', 'http']) {
       results.map((r) => r.params.transAmount).should.eql(amounts);
       const invoices = results.map((r) => Number(r.params.invoiceNum));
       invoices.should.eql([...invoices].sort((a, b) => a - b));
-      env.sim.requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transAmount).should.eql(amounts);
+      env.sim.requests
+        .filter((r) => r.method === 'Purchase')
+        .map((r) => r.params.transAmount)
+        .should.eql(amounts);
       should(env.sim.counts.Purchase).equal(5);
     });
 
@@ -153,13 +163,32 @@ for (const transport of ['tcp', 'http']) {
       };
       const sale = await tx('Purchase', purchase('5000', { discountedAmount: '4500' }));
       sale.params.should.match({ transAmount: '4500', discount: '500' });
-      (await tx('Void', { invoiceNum: sale.params.invoiceNum })).params.should.match({ originalTrnName: 'Void', transactionResult: 'APPROVED_ONLINE', transAmount: '4500' });
+      (await tx('Void', { invoiceNum: sale.params.invoiceNum })).params.should.match({
+        originalTrnName: 'Void',
+        transactionResult: 'APPROVED_ONLINE',
+        transAmount: '4500',
+      });
       const sale2 = await tx('Purchase', purchase('3000'));
-      (await tx('PartialVoid', { invoiceNum: sale2.params.invoiceNum, transAmount: '1000' })).params.transactionResult.should.equal('APPROVED_ONLINE');
-      (await tx('Refund', { transAmount: '500', transCurrency: '980', rrn: sale2.params.rrn, merchantId: MERCHANT })).params.originalTrnName.should.equal('Refund');
-      (await tx('CashBack', { transAmount: '2000', cashAmount: '700', transCurrency: '980', merchantId: MERCHANT2, terminalId: 'T0000003' })).params.should.match({ cashAmount: '700', terminalId: 'T0000003' });
+      (await tx('PartialVoid', { invoiceNum: sale2.params.invoiceNum, transAmount: '1000' })).params.transactionResult.should.equal(
+        'APPROVED_ONLINE',
+      );
+      (
+        await tx('Refund', { transAmount: '500', transCurrency: '980', rrn: sale2.params.rrn, merchantId: MERCHANT })
+      ).params.originalTrnName.should.equal('Refund');
+      (
+        await tx('CashBack', { transAmount: '2000', cashAmount: '700', transCurrency: '980', merchantId: MERCHANT2, terminalId: 'T0000003' })
+      ).params.should.match({ cashAmount: '700', terminalId: 'T0000003' });
       const pre = await tx('Preauthorization', purchase('9000'));
-      (await tx('SalePreauth', { transAmount: '9000', endAmount: '8500', transCurrency: '980', rrn: pre.params.rrn, authCode: pre.params.authCode, merchantId: MERCHANT })).params.should.match({ endAmount: '8500', transactionResult: 'APPROVED_ONLINE' });
+      (
+        await tx('SalePreauth', {
+          transAmount: '9000',
+          endAmount: '8500',
+          transCurrency: '980',
+          rrn: pre.params.rrn,
+          authCode: pre.params.authCode,
+          merchantId: MERCHANT,
+        })
+      ).params.should.match({ endAmount: '8500', transactionResult: 'APPROVED_ONLINE' });
       const pre2 = await tx('Preauthorization', purchase('7000'));
       (await tx('VoidPreauth', { invoiceNum: pre2.params.invoiceNum })).params.transactionResult.should.equal('APPROVED_ONLINE');
       (await tx('Cash', purchase('10000'))).params.originalTrnName.should.equal('Cash');
@@ -223,7 +252,10 @@ for (const transport of ['tcp', 'http']) {
       ac.abort();
       (await b.should.be.rejected()).code.should.equal('ABORTED');
       await a;
-      env.sim.requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transAmount).should.eql(['100']);
+      env.sim.requests
+        .filter((r) => r.method === 'Purchase')
+        .map((r) => r.params.transAmount)
+        .should.eql(['100']);
     });
 
     it('a refused operation (E07) rejects with the E-code and leaves the last result alone', async () => {
@@ -257,7 +289,11 @@ describe('Terminal construction', () => {
         err = e;
       }
       should(err).be.ok();
-      err.should.match({ code: 'VALIDATION', field: 'lrcEncoding', message: `Terminal: lrcEncoding must be decimal or hex; got ${JSON.stringify(lrcEncoding)}` });
+      err.should.match({
+        code: 'VALIDATION',
+        field: 'lrcEncoding',
+        message: `Terminal: lrcEncoding must be decimal or hex; got ${JSON.stringify(lrcEncoding)}`,
+      });
     }
   });
 
@@ -320,7 +356,10 @@ describe('Printing', () => {
       { kind: 'receipt', message: 'PrintXml: receipt has unknown element <qr> (known: <text>, <image>); sent as it is' },
     ]);
     // Sent as it is, and printed: the terminal went through S05 back to S00 without refusing.
-    env.sim.requests.filter((r) => r.method === 'PrintXml').map((r) => r.params.receipt).should.eql([RECEIPT, receipt]);
+    env.sim.requests
+      .filter((r) => r.method === 'PrintXml')
+      .map((r) => r.params.receipt)
+      .should.eql([RECEIPT, receipt]);
     env.sim.status.should.equal('S00');
     // A known attribute with a value it does not take is refused before the wire, and is no issue.
     const err = await t.request('PrintXml', { receipt: '<receipt><text align="middle">x</text></receipt>' }).should.be.rejected();
@@ -355,8 +394,10 @@ describe('Printing', () => {
     wrong.code.should.equal('E02');
   });
 
-  it('lrc in hex end to end through the simulator\'s command line (--lrc hex)', async function () {
-    const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'simulator', 'cli.js'), '--port', '0', '--fast', '--lrc', 'hex'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  it("lrc in hex end to end through the simulator's command line (--lrc hex)", async function () {
+    const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'simulator', 'cli.js'), '--port', '0', '--fast', '--lrc', 'hex'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       let out = '';
       child.stdout.on('data', (chunk) => (out += chunk));
@@ -378,7 +419,9 @@ describe('Printing', () => {
   });
 
   it('the simulator refuses an lrc encoding it does not know, on its command line and in its options', async () => {
-    const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'simulator', 'cli.js'), '--port', '0', '--lrc', 'octal'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'simulator', 'cli.js'), '--port', '0', '--lrc', 'octal'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (chunk) => (err += chunk));
     const code = await new Promise((resolve) => child.on('exit', resolve));

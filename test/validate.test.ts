@@ -55,18 +55,44 @@ function expectRejected(method, params, field, ruleMatch?) {
 const PURCHASE = Object.freeze({ transAmount: '2450', transCurrency: '980', merchantId: '000000060007176' });
 const AMOUNT_RULE = /minor units/;
 
-const RECEIPT = '<receipt><text align="center" size="large" weight="bold" darkness="normal">Кава</text>'
-  + '<text align="left">Еспресо||45.00</text><text> </text><image>iVBORw0KGgo=</image></receipt>';
+const RECEIPT =
+  '<receipt><text align="center" size="large" weight="bold" darkness="normal">Кава</text>' +
+  '<text align="left">Еспресо||45.00</text><text> </text><image>iVBORw0KGgo=</image></receipt>';
 
 // ---------------------------------------------------------------------------------------------------------------
 
 describe('validateRequest: every method in the catalogue', function () {
   it('the catalogue has the 27 methods of v1.1.10 and the 2 of later firmware', function () {
     METHOD_NAMES.should.have.length(29);
-    METHOD_NAMES.should.containDeep(['Purchase', 'Void', 'Refund', 'CashBack', 'Preauthorization', 'SalePreauth',
-      'VoidPreauth', 'Cash', 'Deposit', 'Balance', 'Echo', 'PartialVoid', 'XReport', 'ZReport', 'GetStatus',
-      'Interrupt', 'Restart', 'GetLastResult', 'GetLastReceipt', 'PingDevice', 'RestartPaymentApp', 'GetLastReport',
-      'GetMerchantList', 'GetLastReportReceipt', 'PrintXml', 'PrintPdfUrl', 'GetTerminalInfo']);
+    METHOD_NAMES.should.containDeep([
+      'Purchase',
+      'Void',
+      'Refund',
+      'CashBack',
+      'Preauthorization',
+      'SalePreauth',
+      'VoidPreauth',
+      'Cash',
+      'Deposit',
+      'Balance',
+      'Echo',
+      'PartialVoid',
+      'XReport',
+      'ZReport',
+      'GetStatus',
+      'Interrupt',
+      'Restart',
+      'GetLastResult',
+      'GetLastReceipt',
+      'PingDevice',
+      'RestartPaymentApp',
+      'GetLastReport',
+      'GetMerchantList',
+      'GetLastReportReceipt',
+      'PrintXml',
+      'PrintPdfUrl',
+      'GetTerminalInfo',
+    ]);
   });
 
   for (const method of METHOD_NAMES) {
@@ -81,7 +107,9 @@ describe('validateRequest: every method in the catalogue', function () {
       JSON.stringify(params).should.equal(before);
     });
 
-    const mandatory = Object.entries(getMethod(method)!.params).filter(([, r]) => r === 'M').map(([k]) => k);
+    const mandatory = Object.entries(getMethod(method)!.params)
+      .filter(([, r]) => r === 'M')
+      .map(([k]) => k);
     for (const key of mandatory) {
       if (key === 'lrc') continue; // computed when left out (tested below)
       it(`${method}: refuses a request without mandatory ${key}`, function () {
@@ -106,8 +134,12 @@ describe('validateRequest: every method in the catalogue', function () {
   it('optional keys may be left out', function () {
     validateRequest('Purchase', { ...PURCHASE }).params.should.eql(PURCHASE);
     validateRequest('XReport', { merchantId: 'M1' }).params.should.eql({ merchantId: 'M1' });
-    validateRequest('CashBack', { transAmount: 100, cashAmount: 50, transCurrency: 980, merchantId: 'M1' }).params
-      .should.eql({ transAmount: '100', cashAmount: '50', transCurrency: '980', merchantId: 'M1' });
+    validateRequest('CashBack', { transAmount: 100, cashAmount: 50, transCurrency: 980, merchantId: 'M1' }).params.should.eql({
+      transAmount: '100',
+      cashAmount: '50',
+      transCurrency: '980',
+      merchantId: 'M1',
+    });
   });
 
   it('an empty string for an optional key is treated as absent', function () {
@@ -187,10 +219,19 @@ describe('validateRequest: amounts', function () {
   });
 
   it('refuses discountedAmount greater than transAmount, accepts equal and smaller', function () {
-    const err = expectRejected('Purchase', { ...PURCHASE, transAmount: 1000, discountedAmount: 1001 }, 'discountedAmount', /not exceed transAmount \(1000\)/);
+    const err = expectRejected(
+      'Purchase',
+      { ...PURCHASE, transAmount: 1000, discountedAmount: 1001 },
+      'discountedAmount',
+      /not exceed transAmount \(1000\)/,
+    );
     err.message.should.containEql('1001');
     should(validateRequest('Purchase', { ...PURCHASE, transAmount: 1000, discountedAmount: 1000 }).params.discountedAmount).equal('1000');
-    validateRequest('Purchase', { ...PURCHASE, transAmount: '1000', discountedAmount: '999' }).params.should.eql({ ...PURCHASE, transAmount: '1000', discountedAmount: '999' });
+    validateRequest('Purchase', { ...PURCHASE, transAmount: '1000', discountedAmount: '999' }).params.should.eql({
+      ...PURCHASE,
+      transAmount: '1000',
+      discountedAmount: '999',
+    });
     // Compared as numbers, not as text: "900" < "1000" although "9" > "1".
     should(validateRequest('Purchase', { ...PURCHASE, transAmount: '1000', discountedAmount: '900' }).params.discountedAmount).equal('900');
     expectRejected('Purchase', { ...PURCHASE, transAmount: '900', discountedAmount: '1000' }, 'discountedAmount', /not exceed/);
@@ -358,8 +399,11 @@ describe('validateRequest: PrintXml', function () {
   });
 
   it('keeps an optional fontStyle', function () {
-    validateRequest('PrintXml', { receipt: RECEIPT, fontStyle: 'roboto.ttf' }).params
-      .should.eql({ receipt: RECEIPT, lrc: String(xorUtf8(RECEIPT)), fontStyle: 'roboto.ttf' });
+    validateRequest('PrintXml', { receipt: RECEIPT, fontStyle: 'roboto.ttf' }).params.should.eql({
+      receipt: RECEIPT,
+      lrc: String(xorUtf8(RECEIPT)),
+      fontStyle: 'roboto.ttf',
+    });
   });
 
   it('accepts receipts with an XML prolog, entities, single quotes and every allowed attribute value', function () {
@@ -399,11 +443,31 @@ describe('validateRequest: PrintXml', function () {
 
   // What the protocol does not describe is sent as it is, and named in `issues` (the Terminal emits each as an 'issue').
   const passedWithIssues = [
-    ['an unknown attribute "allign"', '<receipt><text allign="left">A</text></receipt>', 'PrintXml: receipt <text> has unknown attribute "allign" (known: align, size, weight, darkness); sent as it is'],
-    ['<image> with attributes', '<receipt><image width="384">AAAA</image></receipt>', 'PrintXml: receipt <image> has unknown attribute "width" (it takes none); sent as it is'],
-    ['an element inside <text>', '<receipt><text><b>A</b></text></receipt>', 'PrintXml: receipt <text> holds element <b>, which the protocol does not describe (only text); sent as it is'],
-    ['an unknown element', '<receipt><line>A</line></receipt>', 'PrintXml: receipt has unknown element <line> (known: <text>, <image>); sent as it is'],
-    ['text outside elements', '<receipt>hello<text>A</text></receipt>', 'PrintXml: receipt has text outside <text>, which is not printed: "hello"; sent as it is'],
+    [
+      'an unknown attribute "allign"',
+      '<receipt><text allign="left">A</text></receipt>',
+      'PrintXml: receipt <text> has unknown attribute "allign" (known: align, size, weight, darkness); sent as it is',
+    ],
+    [
+      '<image> with attributes',
+      '<receipt><image width="384">AAAA</image></receipt>',
+      'PrintXml: receipt <image> has unknown attribute "width" (it takes none); sent as it is',
+    ],
+    [
+      'an element inside <text>',
+      '<receipt><text><b>A</b></text></receipt>',
+      'PrintXml: receipt <text> holds element <b>, which the protocol does not describe (only text); sent as it is',
+    ],
+    [
+      'an unknown element',
+      '<receipt><line>A</line></receipt>',
+      'PrintXml: receipt has unknown element <line> (known: <text>, <image>); sent as it is',
+    ],
+    [
+      'text outside elements',
+      '<receipt>hello<text>A</text></receipt>',
+      'PrintXml: receipt has text outside <text>, which is not printed: "hello"; sent as it is',
+    ],
   ];
   for (const [label, receipt, issue] of passedWithIssues) {
     it(`sends a receipt with ${label} as it is, naming it in issues`, function () {
@@ -538,7 +602,10 @@ describe('validateRequest: PrintXml lrc in decimal or hex (the third argument)',
   });
 
   it('refuses an encoding it does not know, naming lrcEncoding, whatever the method', function () {
-    for (const [method, params] of [['PrintXml', { receipt: RECEIPT }], ['GetStatus', undefined]]) {
+    for (const [method, params] of [
+      ['PrintXml', { receipt: RECEIPT }],
+      ['GetStatus', undefined],
+    ]) {
       let err;
       try {
         // @ts-expect-error: an encoding the library does not have
@@ -566,8 +633,18 @@ describe('validateRequest: PrintPdfUrl', function () {
     });
   }
 
-  for (const url of ['ftp://example.com/r.pdf', 'javascript:alert(1)', 'file:///etc/passwd', '/receipts/1.pdf',
-    'receipts/1.pdf', 'example.com/r.pdf', 'data:application/pdf;base64,AAAA', 'http://', 'https:example.com/a.pdf', 42]) {
+  for (const url of [
+    'ftp://example.com/r.pdf',
+    'javascript:alert(1)',
+    'file:///etc/passwd',
+    '/receipts/1.pdf',
+    'receipts/1.pdf',
+    'example.com/r.pdf',
+    'data:application/pdf;base64,AAAA',
+    'http://',
+    'https:example.com/a.pdf',
+    42,
+  ]) {
     it(`refuses ${JSON.stringify(url)}`, function () {
       expectRejected('PrintPdfUrl', { url }, 'url', /^must be an absolute http: or https: URL$/);
     });

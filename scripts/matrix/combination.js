@@ -45,7 +45,11 @@ function runNpm(runtime, args, cwd, log) {
     const child = spawn(runtime.node, [runtime.npmCli, ...args], { cwd, env: runtimeEnv(runtime), stdio: ['ignore', 'pipe', 'pipe'] });
     const out = tee(child, log);
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve(out()) : reject(new Error(`npm ${args[0]} ${args[1] || ''} exited ${code}: ${out().trim().split('\n').slice(-6).join('\n')}`))));
+    child.once('close', (code) =>
+      code === 0
+        ? resolve(out())
+        : reject(new Error(`npm ${args[0]} ${args[1] || ''} exited ${code}: ${out().trim().split('\n').slice(-6).join('\n')}`)),
+    );
   });
 }
 
@@ -57,7 +61,18 @@ function check(condition, message) {
 
 /** The flow: POST /pay/tcp and /pay/serial, each into an ssi-purchase on its own terminal, answered over HTTP. */
 function flow(simPort, serialPath) {
-  const terminal = { type: 'ssi-terminal', merchantId: MERCHANT, currency: '980', polling: 'adaptive', pollInterval: 20, requestTimeout: 3000, connectTimeout: 3000, overallTimeout: 60000, unackedGrace: 1000, allowWhileUnresolved: false };
+  const terminal = {
+    type: 'ssi-terminal',
+    merchantId: MERCHANT,
+    currency: '980',
+    polling: 'adaptive',
+    pollInterval: 20,
+    requestTimeout: 3000,
+    connectTimeout: 3000,
+    overallTimeout: 60000,
+    unackedGrace: 1000,
+    allowWhileUnresolved: false,
+  };
   const nodes = [
     { id: 'matrix-tab', type: 'tab', label: 'matrix' },
     { ...terminal, id: 'term-tcp', name: 'tcp', transport: 'tcp', host: '127.0.0.1', port: simPort, serialPort: '', baudRate: 115200 },
@@ -66,16 +81,44 @@ function flow(simPort, serialPath) {
     // Errors go back as 500 with msg.error, so a failure says what it was.
     { id: 'matrix-catch', type: 'catch', z: 'matrix-tab', name: '', scope: null, uncaught: false, wires: [['matrix-failed']] },
     {
-      id: 'matrix-failed', type: 'change', z: 'matrix-tab', name: '', wires: [['matrix-reply']],
-      rules: [{ t: 'set', p: 'statusCode', pt: 'msg', to: '500', tot: 'num' }, { t: 'set', p: 'payload', pt: 'msg', to: 'error', tot: 'msg' }],
+      id: 'matrix-failed',
+      type: 'change',
+      z: 'matrix-tab',
+      name: '',
+      wires: [['matrix-reply']],
+      rules: [
+        { t: 'set', p: 'statusCode', pt: 'msg', to: '500', tot: 'num' },
+        { t: 'set', p: 'payload', pt: 'msg', to: 'error', tot: 'msg' },
+      ],
     },
   ];
   for (const via of ['tcp', 'serial']) {
     nodes.push(
-      { id: `in-${via}`, type: 'http in', z: 'matrix-tab', name: '', url: `/pay/${via}`, method: 'post', upload: false, swaggerDoc: '', wires: [[`pay-${via}`]] },
       {
-        id: `pay-${via}`, type: 'ssi-purchase', z: 'matrix-tab', name: '', terminal: `term-${via}`, units: 'minor',
-        merchantId: '', merchantIdType: 'str', currency: '', currencyType: 'str', discountedAmount: '', discountedAmountType: 'msg', wires: [['matrix-reply'], ['matrix-reply']],
+        id: `in-${via}`,
+        type: 'http in',
+        z: 'matrix-tab',
+        name: '',
+        url: `/pay/${via}`,
+        method: 'post',
+        upload: false,
+        swaggerDoc: '',
+        wires: [[`pay-${via}`]],
+      },
+      {
+        id: `pay-${via}`,
+        type: 'ssi-purchase',
+        z: 'matrix-tab',
+        name: '',
+        terminal: `term-${via}`,
+        units: 'minor',
+        merchantId: '',
+        merchantIdType: 'str',
+        currency: '',
+        currencyType: 'str',
+        discountedAmount: '',
+        discountedAmountType: 'msg',
+        wires: [['matrix-reply'], ['matrix-reply']],
       },
     );
   }
@@ -86,18 +129,33 @@ function flow(simPort, serialPath) {
 async function startNodeRed(runtime, nrDir, userDir, log) {
   const port = await freePort();
   const settings = {
-    uiPort: port, uiHost: '127.0.0.1', flowFile: 'flows.json', credentialSecret: false,
-    logging: { console: { level: 'warn' } }, telemetry: { enabled: false }, editorTheme: { tours: false, palette: { catalogues: [] } },
+    uiPort: port,
+    uiHost: '127.0.0.1',
+    flowFile: 'flows.json',
+    credentialSecret: false,
+    logging: { console: { level: 'warn' } },
+    telemetry: { enabled: false },
+    editorTheme: { tours: false, palette: { catalogues: [] } },
   };
   fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = ${JSON.stringify(settings, null, 1)};\n`);
   fs.writeFileSync(path.join(userDir, 'flows.json'), '[]');
-  const child = spawn(runtime.node, [path.join(nrDir, 'node_modules', 'node-red', 'red.js'), '--userDir', userDir], { env: runtimeEnv(runtime), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(runtime.node, [path.join(nrDir, 'node_modules', 'node-red', 'red.js'), '--userDir', userDir], {
+    env: runtimeEnv(runtime),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output = tee(child, log);
   const exited = new Promise((resolve) => child.once('close', resolve));
   const url = `http://127.0.0.1:${port}`;
   for (const until = Date.now() + WAIT; ; await delay(200)) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Node-RED exited at start: ${output().trim().split('\n').slice(-6).join('\n')}`);
-    if (await request(`${url}/settings`).then((r) => r.status === 200, () => false)) break;
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`Node-RED exited at start: ${output().trim().split('\n').slice(-6).join('\n')}`);
+    if (
+      await request(`${url}/settings`).then(
+        (r) => r.status === 200,
+        () => false,
+      )
+    )
+      break;
     check(Date.now() < until, `Node-RED did not answer within ${WAIT / 1000} s`);
   }
   return {
@@ -123,7 +181,12 @@ async function pay(red, via, amount) {
  * major npm must pick on this Node. Resolves { nodeRed, serialport, seconds } or rejects with what failed.
  */
 async function runCombination(options) {
-  const result = { node: options.runtime.version, npm: options.runtime.npmVersion, nodeRedRange: options.nodeRed, log: path.join(options.dir, 'log.txt') };
+  const result = {
+    node: options.runtime.version,
+    npm: options.runtime.npmVersion,
+    nodeRedRange: options.nodeRed,
+    log: path.join(options.dir, 'log.txt'),
+  };
   try {
     return await run(options, result);
   } catch (err) {
@@ -145,11 +208,17 @@ async function run({ runtime, nodeRed, serialport, tarball, dir, socat, startSim
   result.nodeRed = versionIn(nrDir, 'node-red');
 
   // The pack's tarball into a fresh user directory, as the palette installs it (Node-RED's own package.json first).
-  fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true }, null, 4));
+  fs.writeFileSync(
+    path.join(userDir, 'package.json'),
+    JSON.stringify({ name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true }, null, 4),
+  );
   await runNpm(runtime, ['install', ...PALETTE_ARGS, tarball], userDir, log);
   result.pack = versionIn(userDir, PKG.name);
   result.serialport = versionIn(userDir, 'serialport');
-  check(Number(result.serialport.split('.')[0]) === serialport, `npm picked serialport ${result.serialport} on Node ${runtime.version}; the matrix expects ${serialport}.x there`);
+  check(
+    Number(result.serialport.split('.')[0]) === serialport,
+    `npm picked serialport ${result.serialport} on Node ${runtime.version}; the matrix expects ${serialport}.x there`,
+  );
 
   const sim = await startSimulator({ port: 0, httpPort: false, phases: { S01: 20, S02: 100, S03: 100, S04: 20, S05: 20, S07: 0 } });
   let pair;
@@ -177,17 +246,32 @@ async function run({ runtime, nodeRed, serialport, tarball, dir, socat, startSim
       check(set && set.enabled && !set.err, `plugin ${name} not loaded: ${JSON.stringify(set ?? plugins.body).slice(0, 300)}`);
     }
 
-    const deployed = await request(`${red.url}/flows`, { method: 'POST', headers: { 'Node-RED-Deployment-Type': 'full' }, body: flow(sim.port, ecrEnd) });
+    const deployed = await request(`${red.url}/flows`, {
+      method: 'POST',
+      headers: { 'Node-RED-Deployment-Type': 'full' },
+      body: flow(sim.port, ecrEnd),
+    });
     check(deployed.status === 204 || deployed.status === 200, `deploy: HTTP ${deployed.status} ${JSON.stringify(deployed.body).slice(0, 300)}`);
 
-    for (const [via, amount] of [['tcp', 2450], ['serial', 990]]) {
+    for (const [via, amount] of [
+      ['tcp', 2450],
+      ['serial', 990],
+    ]) {
       const r = await pay(red, via, amount);
-      check(r.status === 200 && r.body && r.body.approved === true && r.body.transAmount === String(amount),
-        `purchase over ${via}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 400)}`);
+      check(
+        r.status === 200 && r.body && r.body.approved === true && r.body.transAmount === String(amount),
+        `purchase over ${via}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 400)}`,
+      );
     }
     const purchases = sim.requests.filter((q) => q.method === 'Purchase').map((q) => `${q.via} ${q.params.transAmount}`);
-    check(JSON.stringify(purchases) === JSON.stringify(['tcp 2450', 'stream 990']), `the simulator saw ${JSON.stringify(purchases)}; expected one Purchase over TCP (2450) and one over serial (990)`);
-    const errors = red.output().split('\n').filter((l) => /\[error\]|^\w*Error\b/.test(l));
+    check(
+      JSON.stringify(purchases) === JSON.stringify(['tcp 2450', 'stream 990']),
+      `the simulator saw ${JSON.stringify(purchases)}; expected one Purchase over TCP (2450) and one over serial (990)`,
+    );
+    const errors = red
+      .output()
+      .split('\n')
+      .filter((l) => /\[error\]|^\w*Error\b/.test(l));
     check(errors.length === 0, `Node-RED logged errors: ${errors.join(' | ')}`);
   } finally {
     await red?.stop();

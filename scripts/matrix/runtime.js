@@ -23,7 +23,8 @@ function systemNpmCli() {
 /** Runs the system npm synchronously (registry look-ups and downloads); returns stdout or throws with stderr. */
 function npm(args, options = {}) {
   const r = spawnSync(process.execPath, [systemNpmCli(), ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
-  if (r.error || r.status !== 0) throw new Error(`npm ${args.join(' ')} failed: ${(r.error && r.error.message) || r.stderr.trim().split('\n').slice(-5).join('\n')}`);
+  if (r.error || r.status !== 0)
+    throw new Error(`npm ${args.join(' ')} failed: ${(r.error && r.error.message) || r.stderr.trim().split('\n').slice(-5).join('\n')}`);
   return r.stdout;
 }
 

@@ -27,7 +27,8 @@ export function parseCommandLine<T extends OptionSpecs>(args: readonly string[],
     return parseArgs({ args: [...args], options, allowPositionals: allowPositionals as true, strict: true });
   } catch (err) {
     const negative = args.find((a) => /^-\d/.test(a));
-    if (negative !== undefined) throw new UsageError(`${negative} is not an option, and no amount or number on this command line can be negative`, undefined, 'not negative');
+    if (negative !== undefined)
+      throw new UsageError(`${negative} is not an option, and no amount or number on this command line can be negative`, undefined, 'not negative');
     // parseArgs says "Unknown option '--x'", "Option '--port <value>' argument missing", …: already clear.
     throw new UsageError((err as Error).message.replace(/\. To specify a positional argument starting with a '-'.*$/s, ''));
   }
@@ -36,6 +37,7 @@ export function parseCommandLine<T extends OptionSpecs>(args: readonly string[],
 /** A whole-number option (a port, a baud rate, milliseconds), or undefined when it was not given. */
 export function wholeNumber(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number; got ${valueText(value)}`, name, 'whole number');
+  if (typeof value !== 'string' || !/^\d+$/.test(value))
+    throw new UsageError(`--${name} must be a whole number; got ${valueText(value)}`, name, 'whole number');
   return Number(value);
 }

@@ -3,7 +3,17 @@
  * from the catalogue; this file only says which command runs which method and which flag fills which key.
  */
 import { readFileSync } from 'node:fs';
-import { getMethod, isPolled, METHOD_NAMES, type MethodSpec, type Params, REQUEST_KEYS, type RequestMethod, type TransactSpec, validateRequest } from '../core';
+import {
+  getMethod,
+  isPolled,
+  METHOD_NAMES,
+  type MethodSpec,
+  type Params,
+  REQUEST_KEYS,
+  type RequestMethod,
+  type TransactSpec,
+  validateRequest,
+} from '../core';
 import { UsageError, type OptionSpecs } from './args';
 
 export interface Positional {
@@ -42,7 +52,10 @@ export const FLAG_OF_KEY: Readonly<Record<string, { flag: string; arg?: string }
 export const KEY_DEFAULTS: Readonly<Record<string, string>> = Object.freeze({ transCurrency: '980' });
 
 /** The receipt of an operation is read with the method that matches where its outcome is read. */
-export const RECEIPT_OF = Object.freeze({ GetLastResult: 'GetLastReceipt', GetLastReport: 'GetLastReportReceipt' } as const satisfies Record<TransactSpec['resultMethod'], RequestMethod>);
+export const RECEIPT_OF = Object.freeze({ GetLastResult: 'GetLastReceipt', GetLastReport: 'GetLastReportReceipt' } as const satisfies Record<
+  TransactSpec['resultMethod'],
+  RequestMethod
+>);
 
 function command(name: string, method: string, args: Positional[] = []): Command {
   return { name, method, methods: [method], args };
@@ -52,7 +65,11 @@ export const COMMANDS: readonly Command[] = Object.freeze([
   command('status', 'GetStatus'),
   command('ping', 'PingDevice'),
   command('info', 'GetTerminalInfo'),
-  { ...command('merchants', 'GetMerchantList'), methods: ['GetMerchantList', 'GetMerchantListDetailed'], switches: { detailed: 'GetMerchantListDetailed' } },
+  {
+    ...command('merchants', 'GetMerchantList'),
+    methods: ['GetMerchantList', 'GetMerchantListDetailed'],
+    switches: { detailed: 'GetMerchantListDetailed' },
+  },
   command('purchase', 'Purchase', [{ name: 'AMOUNT', key: 'transAmount' }]),
   command('refund', 'Refund', [{ name: 'AMOUNT', key: 'transAmount' }]),
   command('void', 'Void', [{ name: 'INVOICE', key: 'invoiceNum' }]),
@@ -63,16 +80,25 @@ export const COMMANDS: readonly Command[] = Object.freeze([
     doc: 'Exits as the operation did: 0 when the last operation was approved, 1 when it was not (or there is none).',
   },
   {
-    ...command('result-by-uid', 'GetResultByUid', [{ name: 'UID', key: 'transactionUid', doc: 'the transactionUid the payment was sent with (purchase --uid UID, or the one its result shows)' }]),
+    ...command('result-by-uid', 'GetResultByUid', [
+      { name: 'UID', key: 'transactionUid', doc: 'the transactionUid the payment was sent with (purchase --uid UID, or the one its result shows)' },
+    ]),
     doc: 'Later firmware only. Exits as the operation did: 0 when it was approved, 1 when it was not.',
   },
   command('last-receipt', 'GetLastReceipt'),
   {
-    name: 'print', methods: ['PrintXml', 'PrintPdfUrl'],
-    args: [{ name: 'FILE|URL', doc: 'a receipt XML file (- reads standard input) is printed with PrintXml (its lrc computed); an http(s) URL of a PDF with PrintPdfUrl' }],
+    name: 'print',
+    methods: ['PrintXml', 'PrintPdfUrl'],
+    args: [
+      {
+        name: 'FILE|URL',
+        doc: 'a receipt XML file (- reads standard input) is printed with PrintXml (its lrc computed); an http(s) URL of a PDF with PrintPdfUrl',
+      },
+    ],
   },
   {
-    name: 'raw', methods: METHOD_NAMES,
+    name: 'raw',
+    methods: METHOD_NAMES,
     doc: 'Any method of the protocol with JSON params, exactly as given (no defaults). Financial and report methods run to their outcome like purchase; the others are one exchange.',
     args: [
       { name: 'METHOD', doc: 'a method of the protocol (the list below)' },
@@ -96,7 +122,8 @@ export function keyFlags(cmd: Command): string[] {
   if (cmd.name === 'raw') return [];
   const switches = new Set(Object.keys(cmd.switches ?? {}));
   for (const method of cmd.methods) {
-    for (const key of Object.keys(spec(method).params)) if (!filled.has(key) && FLAG_OF_KEY[key] && !switches.has(FLAG_OF_KEY[key].flag)) keys.add(key);
+    for (const key of Object.keys(spec(method).params))
+      if (!filled.has(key) && FLAG_OF_KEY[key] && !switches.has(FLAG_OF_KEY[key].flag)) keys.add(key);
   }
   return [...keys];
 }
@@ -140,7 +167,11 @@ function readReceiptFile(file: string): string {
   try {
     return readFileSync(file === '-' ? 0 : file, 'utf8').trim();
   } catch (err) {
-    throw new UsageError(`print: cannot read ${file === '-' ? 'standard input' : file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'FILE', 'a readable receipt XML file');
+    throw new UsageError(
+      `print: cannot read ${file === '-' ? 'standard input' : file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      'FILE',
+      'a readable receipt XML file',
+    );
   }
 }
 
@@ -152,7 +183,8 @@ function rawParams(json: string | undefined): Params {
   } catch (err) {
     throw new UsageError(`raw: JSON must be a JSON object of params (${(err as Error).message})`, 'JSON', 'JSON object');
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError('raw: JSON must be a JSON object of params, e.g. {"merchantId":"000000060007176"}', 'JSON', 'JSON object');
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new UsageError('raw: JSON must be a JSON object of params, e.g. {"merchantId":"000000060007176"}', 'JSON', 'JSON object');
   return parsed as Params;
 }
 
@@ -164,12 +196,17 @@ export function plan(cmd: Command, positionals: readonly string[], values: Value
   const needed = cmd.args.filter((a) => !a.optional).length;
   if (positionals.length < needed) {
     const missing = cmd.args[positionals.length];
-    throw new UsageError(`${cmd.name} needs ${missing.name}${missing.key ? ` (${missing.key}: ${REQUEST_KEYS[missing.key].doc.en})` : ''}`, missing.key ?? missing.name, 'required');
+    throw new UsageError(
+      `${cmd.name} needs ${missing.name}${missing.key ? ` (${missing.key}: ${REQUEST_KEYS[missing.key].doc.en})` : ''}`,
+      missing.key ?? missing.name,
+      'required',
+    );
   }
   if (positionals.length > cmd.args.length) throw new UsageError(`${cmd.name}: unexpected argument ${JSON.stringify(positionals[cmd.args.length])}`);
   const allowed = allowedFlags(cmd);
   for (const flag of Object.keys(commandFlagSpecs())) {
-    if (values[flag] !== undefined && !allowed.has(flag)) throw new UsageError(`${cmd.name} does not take --${flag}`, flag, 'not an option of this command');
+    if (values[flag] !== undefined && !allowed.has(flag))
+      throw new UsageError(`${cmd.name} does not take --${flag}`, flag, 'not an option of this command');
   }
 
   let method = cmd.method;
@@ -193,7 +230,7 @@ export function plan(cmd: Command, positionals: readonly string[], values: Value
   cmd.args.forEach((arg, i) => {
     if (arg.key && positionals[i] !== undefined) params[arg.key] = positionals[i];
   });
-  const wanted = cmd.name === 'raw' ? {} : getMethod(method)?.params ?? {};
+  const wanted = cmd.name === 'raw' ? {} : (getMethod(method)?.params ?? {});
   for (const [key, { flag }] of Object.entries(FLAG_OF_KEY)) {
     if (values[flag] === undefined || (CONTEXT_KEYS.includes(key) && !(key in wanted)) || cmd.switches?.[flag] !== undefined) continue;
     if (!(key in wanted)) throw new UsageError(`${cmd.name}: ${method} does not take --${flag}`, flag, 'not an option of this method');

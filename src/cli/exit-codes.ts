@@ -20,10 +20,22 @@ export type ExitOutcome = keyof typeof EXIT;
 export const EXIT_DOCS: readonly (readonly [number, ExitOutcome, string])[] = [
   [EXIT.ok, 'ok', 'approved (payments), settled (reports), done (everything else)'],
   [EXIT.declined, 'declined', 'the terminal answered: not approved (declined, cancelled, wrong PIN, card error, …) or the settlement failed'],
-  [EXIT.usage, 'usage', 'bad command line or a value that breaks a protocol rule (the message names the field and the rule); the request was not sent'],
-  [EXIT.refused, 'refused', 'the terminal refused the request (E06 busy, E07 merchant, E15 Z report needed, …) or it was not performed; no money moved'],
+  [
+    EXIT.usage,
+    'usage',
+    'bad command line or a value that breaks a protocol rule (the message names the field and the rule); the request was not sent',
+  ],
+  [
+    EXIT.refused,
+    'refused',
+    'the terminal refused the request (E06 busy, E07 merchant, E15 Z report needed, …) or it was not performed; no money moved',
+  ],
   [EXIT.unreachable, 'unreachable', 'the terminal could not be reached or did not answer; a payment or report was not sent'],
-  [EXIT.unknown, 'unknown', 'sent, but the outcome could not be established: check the terminal (screen, receipt, `ssi-ecr last-result`) before charging again; never just retry'],
+  [
+    EXIT.unknown,
+    'unknown',
+    'sent, but the outcome could not be established: check the terminal (screen, receipt, `ssi-ecr last-result`) before charging again; never just retry',
+  ],
 ];
 
 const USAGE_CODES: ReadonlySet<string> = new Set([LIB_CODES.VALIDATION, LIB_CODES.UNKNOWN_METHOD, LIB_CODES.FRAME_TOO_LARGE]);

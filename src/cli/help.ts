@@ -1,5 +1,15 @@
 /** The --help texts, built from the catalogue (methods, keys and their docs) and the exit-code table. */
-import { DEFAULT_BAUD_RATE, DEFAULT_HTTP_PORT, DEFAULT_TCP_PORT, getMethod, isPolled, type MethodGroup, methodsIn, REQUEST_KEYS, TERMINAL_DEFAULTS } from '../core';
+import {
+  DEFAULT_BAUD_RATE,
+  DEFAULT_HTTP_PORT,
+  DEFAULT_TCP_PORT,
+  getMethod,
+  isPolled,
+  type MethodGroup,
+  methodsIn,
+  REQUEST_KEYS,
+  TERMINAL_DEFAULTS,
+} from '../core';
 import { allowedFlags, COMMANDS, FLAG_OF_KEY, KEY_DEFAULTS, keyFlags, offersReceipt, RECEIPT_OF, type Command } from './commands';
 import { EXIT_DOCS } from './exit-codes';
 import { DEFAULT_HOST } from './run';
@@ -49,7 +59,7 @@ function keyDoc(cmd: Command, key: string): string {
   const k = REQUEST_KEYS[key];
   const optional = cmd.methods.every((m) => getMethod(m)!.params[key] !== 'M');
   let text = `${key}, ${k.notation}${optional ? ', optional' : ''}: ${k.doc.en}`;
-  if (key === 'merchantId') text += '. Default: the terminal\'s merchant when it has only one';
+  if (key === 'merchantId') text += ". Default: the terminal's merchant when it has only one";
   else if (KEY_DEFAULTS[key] !== undefined) text += `. Default: ${KEY_DEFAULTS[key]}`;
   return text;
 }
@@ -89,14 +99,14 @@ export function mainHelp(): string {
     '--merchant ID and --currency CODE are taken by every command (so that they can sit in a shell alias with --host)',
     'and used by those whose method has them. ssi-ecr COMMAND --help lists the keys of each command.',
     '',
-    'While a payment or report runs, the terminal\'s statuses (insert card, enter PIN, …) are shown on stderr and the',
+    "While a payment or report runs, the terminal's statuses (insert card, enter PIN, …) are shown on stderr and the",
     'outcome on stdout. Ctrl-C asks the terminal to cancel (Interrupt works while it waits for the card or PIN, and on',
     'later firmware for the second step, after the card is read and before anything is charged) and still waits for',
     'the outcome; a second Ctrl-C (or a SIGTERM) stops waiting, and the outcome is then unknown (exit 5).',
     '',
     'Later firmware (1.3/1.4) reads the card first ("card read" on stderr) and charges it in a second step, which is',
     'sent with the same amount. Its payments carry a transactionUid (--uid UID, or one is made up); result-by-uid UID',
-    'reads that payment\'s result whatever ran after it.',
+    "reads that payment's result whatever ran after it.",
     '',
     'Exit codes:',
     ...exitTable(),
@@ -122,7 +132,8 @@ export function commandHelp(cmd: Command): string {
   for (const a of cmd.args) lines.push(row(a.optional ? `[${a.name}]` : a.name, a.doc ?? (a.key ? keyDoc(cmd, a.key) : '')));
   for (const key of keys) lines.push(row(flagUsage(key), keyDoc(cmd, key)));
   if (offersReceipt(cmd)) lines.push(row('--receipt', `also print the receipt (${RECEIPT_OF[getMethod(cmd.method!)!.resultMethod!]})`));
-  for (const [flag, method] of Object.entries(cmd.switches ?? {})) lines.push(row(`--${flag}`, `run ${method} instead${getMethod(method)!.since ? ' (later firmware)' : ''}`));
+  for (const [flag, method] of Object.entries(cmd.switches ?? {}))
+    lines.push(row(`--${flag}`, `run ${method} instead${getMethod(method)!.since ? ' (later firmware)' : ''}`));
   if (cmd.name === 'raw') lines.push('', 'Methods:', ...(['financial', 'report', 'service', 'additional'] as const).map(groupList));
   lines.push(
     '',

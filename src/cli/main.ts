@@ -31,8 +31,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     presses++;
     if (presses === 1) {
       abort.abort();
-      note('Ctrl-C: asking the terminal to cancel (Interrupt works while it waits for the card or PIN, or for the second step); waiting for the outcome.\n'
-        + 'Ctrl-C again stops waiting: the outcome is then unknown.');
+      note(
+        'Ctrl-C: asking the terminal to cancel (Interrupt works while it waits for the card or PIN, or for the second step); waiting for the outcome.\n' +
+          'Ctrl-C again stops waiting: the outcome is then unknown.',
+      );
     } else {
       stopWaiting('Ctrl-C again');
     }
@@ -56,7 +58,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (name === undefined) throw new UsageError(`a command is needed: ${COMMANDS.map((c) => c.name).join(', ')}`, 'COMMAND', 'required');
     const cmd = findCommand(name);
-    if (!cmd) throw new UsageError(`unknown command ${JSON.stringify(name)}; the commands are ${COMMANDS.map((c) => c.name).join(', ')}`, 'COMMAND', 'known command');
+    if (!cmd)
+      throw new UsageError(
+        `unknown command ${JSON.stringify(name)}; the commands are ${COMMANDS.map((c) => c.name).join(', ')}`,
+        'COMMAND',
+        'known command',
+      );
     report.command = cmd.name;
     if (values.help) {
       out(commandHelp(cmd));

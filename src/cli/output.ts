@@ -3,7 +3,19 @@
  * or with --json exactly one JSON document on stdout. Card data is masked everywhere (no track 2 at all): the
  * library's results are masked already, and whatever is printed is masked again (redactForLog).
  */
-import { describeError, describeStatus, type EcrResponse, errorJson, getMethod, isApproved, money, type Params, redactForLog, REPORT_TOTAL_KEYS, type StatusEvent } from '../core';
+import {
+  describeError,
+  describeStatus,
+  type EcrResponse,
+  errorJson,
+  getMethod,
+  isApproved,
+  money,
+  type Params,
+  redactForLog,
+  REPORT_TOTAL_KEYS,
+  type StatusEvent,
+} from '../core';
 import { valueText } from '../core/internal';
 import { UsageError } from './args';
 import { EXIT, type ExitOutcome } from './exit-codes';
@@ -51,7 +63,11 @@ export function jsonDocument(r: Report): Record<string, unknown> {
 function shown(key: string, value: unknown): string | undefined {
   if (value === undefined || value === null || value === '' || value === false) return undefined;
   if (AMOUNT.test(key)) return key !== 'transAmount' && valueText(value) === '0' ? undefined : money(value);
-  if (Array.isArray(value)) return value.map((v) => shown(key, v) ?? '').filter(Boolean).join(', ');
+  if (Array.isArray(value))
+    return value
+      .map((v) => shown(key, v) ?? '')
+      .filter(Boolean)
+      .join(', ');
   if (typeof value === 'object') {
     const o = value as Record<string, unknown>;
     if (typeof o.name === 'string') return [o.name, o.versionName].filter((v) => typeof v === 'string' && v).join(' ');
@@ -81,7 +97,7 @@ function financial(method: string, response: EcrResponse): string[] {
   if (!p.transactionResult && method === 'GetResultByUid' && (!response.error || response.errorCode === 'E20')) {
     return ['NO SUCH OPERATION  the terminal has no result for this transactionUid'];
   }
-  if (!response.error && !p.transactionResult) return ['NO LAST OPERATION  the terminal\'s result buffer is empty'];
+  if (!response.error && !p.transactionResult) return ["NO LAST OPERATION  the terminal's result buffer is empty"];
   const what = `${name} ${money(p.transAmount)}`;
   const head = isApproved(response)
     ? `APPROVED  ${what}`
@@ -103,7 +119,13 @@ function report(method: string, response: EcrResponse): string[] {
   if (Array.isArray(p.transactions)) {
     lines.push(`  transactions (${p.transactions.length})`);
     for (const t of p.transactions as Record<string, unknown>[]) {
-      const cells = [t.invoiceNum, t.originalTrnName, money(t.transAmount), typeof t.pan === 'string' ? t.pan : '', t.rrn ? `rrn ${valueText(t.rrn)}` : ''];
+      const cells = [
+        t.invoiceNum,
+        t.originalTrnName,
+        money(t.transAmount),
+        typeof t.pan === 'string' ? t.pan : '',
+        t.rrn ? `rrn ${valueText(t.rrn)}` : '',
+      ];
       lines.push(`    ${cells.filter(Boolean).join('  ')}`);
     }
   }
@@ -133,7 +155,8 @@ export function humanSummary(r: Report): string {
   if (r.command === 'raw') lines = [JSON.stringify(redactForLog(response), null, 2)];
   else if (RESULT_READS.includes(resultMethodOf(method) ?? '')) lines = financial(method, response);
   else if (resultMethodOf(method) === 'GetLastReport') lines = report(method, response);
-  else if (method === 'GetStatus') lines = [response.status === undefined ? 'no status in the answer' : `${response.status}  ${describeStatus(response.status).text}`];
+  else if (method === 'GetStatus')
+    lines = [response.status === undefined ? 'no status in the answer' : `${response.status}  ${describeStatus(response.status).text}`];
   else if (method === 'GetMerchantList' || method === 'GetMerchantListDetailed') lines = merchantLines(p.merchantList);
   else if (method === 'GetLastReceipt' || method === 'GetLastReportReceipt') lines = [text(p.receipt ?? '')];
   else if (method === 'PingDevice') lines = ['the terminal answers'];
@@ -164,10 +187,14 @@ export function humanError(r: Report, movesMoney: boolean): string {
       const known = [
         facts.acknowledged !== undefined ? `acknowledged: ${facts.acknowledged ? 'yes' : 'no'}` : '',
         facts.lastStatus ? `last status: ${valueText(facts.lastStatus)}` : '',
-      ].filter(Boolean).join(', ');
-      return `OUTCOME UNKNOWN  ${message}\n${known ? `(${known})\n` : ''}`
-        + 'The request was sent and may have been performed. Check the terminal (its screen, its last receipt, or\n'
-        + '`ssi-ecr last-result`) before charging again; do not simply retry.\n';
+      ]
+        .filter(Boolean)
+        .join(', ');
+      return (
+        `OUTCOME UNKNOWN  ${message}\n${known ? `(${known})\n` : ''}` +
+        'The request was sent and may have been performed. Check the terminal (its screen, its last receipt, or\n' +
+        '`ssi-ecr last-result`) before charging again; do not simply retry.\n'
+      );
     }
     default:
       return `${message}\n`;

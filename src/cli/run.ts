@@ -3,7 +3,25 @@
  * has only one, financial and report methods through transact() (live statuses, Ctrl-C as an Interrupt), the rest
  * through request(), and the receipt afterwards when asked.
  */
-import { describeError, type EcrResponse, getMethod, isApproved, isEcrError, isPolled, maskPan, merchantIds, money, type Protocol, PROTOCOLS, type RequestMethod, type StatusEvent, type Terminal, type TerminalOptions, unchecked, validateRequest } from '../core';
+import {
+  describeError,
+  type EcrResponse,
+  getMethod,
+  isApproved,
+  isEcrError,
+  isPolled,
+  maskPan,
+  merchantIds,
+  money,
+  type Protocol,
+  PROTOCOLS,
+  type RequestMethod,
+  type StatusEvent,
+  type Terminal,
+  type TerminalOptions,
+  unchecked,
+  validateRequest,
+} from '../core';
 import { valueText } from '../core/internal';
 import { UsageError, wholeNumber, type OptionSpecs } from './args';
 import { RECEIPT_OF, type Plan } from './commands';
@@ -36,7 +54,8 @@ function port(value: unknown): number | undefined {
 
 function protocol(value: unknown): Protocol | undefined {
   if (value === undefined) return undefined;
-  if (!PROTOCOLS.includes(value as Protocol)) throw new UsageError(`--protocol must be ${PROTOCOLS.join(', ')}; got ${valueText(value)}`, 'protocol', PROTOCOLS.join(' | '));
+  if (!PROTOCOLS.includes(value as Protocol))
+    throw new UsageError(`--protocol must be ${PROTOCOLS.join(', ')}; got ${valueText(value)}`, 'protocol', PROTOCOLS.join(' | '));
   return value as Protocol;
 }
 
@@ -49,11 +68,21 @@ export function optionsFromFlags(values: Values): TerminalOptions {
   };
   if (values.serial !== undefined) {
     const clash = ['host', 'port', 'http'].find((flag) => values[flag] !== undefined);
-    if (clash) throw new UsageError(`--serial and --${clash} do not go together: the terminal is either on a serial port or on the network`, clash, 'serial or network');
+    if (clash)
+      throw new UsageError(
+        `--serial and --${clash} do not go together: the terminal is either on a serial port or on the network`,
+        clash,
+        'serial or network',
+      );
     return { transport: 'serial', path: valueText(values.serial), baudRate: wholeNumber('baud', values.baud), ...timing };
   }
   if (values.baud !== undefined) throw new UsageError('--baud goes with --serial PATH', 'baud', 'only with --serial');
-  return { transport: values.http ? 'http' : 'tcp', host: typeof values.host === 'string' ? values.host : DEFAULT_HOST, port: port(values.port), ...timing };
+  return {
+    transport: values.http ? 'http' : 'tcp',
+    host: typeof values.host === 'string' ? values.host : DEFAULT_HOST,
+    port: port(values.port),
+    ...timing,
+  };
 }
 
 /** Methods whose answer is a financial result (GetResultByUid: later firmware's, by the operation's uid). */
@@ -117,14 +146,18 @@ async function readAnswer(terminal: Terminal, method: RequestMethod, params: Pla
 function describeRequest(plan: Plan, where: string): string {
   const p = plan.params;
   const amount = p.transAmount !== undefined ? ` ${money(p.transAmount)}` : '';
-  const keys = Object.entries(p).map(([k, v]) => `${k} ${valueText(v)}`).join(', ');
+  const keys = Object.entries(p)
+    .map(([k, v]) => `${k} ${valueText(v)}`)
+    .join(', ');
   return `${plan.method}${amount} → ${where}${keys ? ` (${keys})` : ''}`;
 }
 
 /** Later firmware's step 1 has read the card: what the terminal read; the second step follows, unchanged. */
 function cardRead(first: EcrResponse): string {
   const p = first.params;
-  const card = [p.binName, typeof p.pan === 'string' && p.pan ? maskPan(p.pan) : '', p.bankName].filter((v) => typeof v === 'string' && v !== '').join(' ');
+  const card = [p.binName, typeof p.pan === 'string' && p.pan ? maskPan(p.pan) : '', p.bankName]
+    .filter((v) => typeof v === 'string' && v !== '')
+    .join(' ');
   return `  card read${card ? `: ${card}` : ''}; nothing charged yet, sending the second step`;
 }
 
@@ -136,7 +169,11 @@ export async function execute(terminal: Terminal, plan: Plan, hooks: Hooks, sign
   let response: EcrResponse;
   if (isPolled(spec)) {
     hooks.note(describeRequest(plan, terminal.name));
-    response = await terminal.transact(spec.name, unchecked(plan.params), { onStatus: hooks.status, signal, onFirstStep: (first) => hooks.note(cardRead(first)) });
+    response = await terminal.transact(spec.name, unchecked(plan.params), {
+      onStatus: hooks.status,
+      signal,
+      onFirstStep: (first) => hooks.note(cardRead(first)),
+    });
   } else {
     response = await readAnswer(terminal, spec.name, plan.params);
   }

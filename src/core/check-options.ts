@@ -37,7 +37,8 @@ export interface CheckedOptions {
 /** A number of ms: `fallback` when not given; a VALIDATION error naming the option unless it is a number >= 0. */
 export function nonNegative(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw invalid('Terminal', name, 'must be a non-negative number of ms', { value });
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw invalid('Terminal', name, 'must be a non-negative number of ms', { value });
   return value;
 }
 

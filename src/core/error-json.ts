@@ -8,7 +8,16 @@ import { redactForLog } from './mask';
  */
 export function errorJson(err: unknown, otherCode = 'ERROR'): Record<string, unknown> {
   if (err instanceof EcrError) {
-    return redactForLog({ code: err.code, message: err.message, method: err.method, field: err.field, rule: err.rule, sent: err.sent, facts: err.facts, response: err.response });
+    return redactForLog({
+      code: err.code,
+      message: err.message,
+      method: err.method,
+      field: err.field,
+      rule: err.rule,
+      sent: err.sent,
+      facts: err.facts,
+      response: err.response,
+    });
   }
   return redactForLog({ code: otherCode, message: err instanceof Error ? err.message : String(err) });
 }

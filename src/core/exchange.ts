@@ -17,7 +17,12 @@ export interface ExchangeSettings {
  * Sends one request and returns the normalised response, whatever its `error`. A request that only reads may
  * share a connection that has answered before; anything else goes on one that has not (see ExchangeOptions).
  */
-export async function exchangeOnce(transport: Transport, method: string, params: Params | undefined, settings: ExchangeSettings): Promise<EcrResponse> {
+export async function exchangeOnce(
+  transport: Transport,
+  method: string,
+  params: Params | undefined,
+  settings: ExchangeSettings,
+): Promise<EcrResponse> {
   const message: Record<string, unknown> = { method };
   if (settings.step !== undefined) message.step = settings.step;
   if (params) message.params = params;

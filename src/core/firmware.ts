@@ -89,7 +89,11 @@ export class GenerationWatch {
     try {
       const answer = await exchange(probe.method, probe.params);
       const generation = generationFromProbe(answer);
-      if (generation) this.note(generation, `GetResultByUid, asked as a probe, was answered ${answer.error ? `${answer.errorCode || 'with an error'}` : 'with a result'}`);
+      if (generation)
+        this.note(
+          generation,
+          `GetResultByUid, asked as a probe, was answered ${answer.error ? `${answer.errorCode || 'with an error'}` : 'with a result'}`,
+        );
     } catch {
       // Not known yet: an S08 will still be recognised, and the probe is tried again before the next operation.
     }

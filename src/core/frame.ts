@@ -418,7 +418,8 @@ export class FrameDecoder {
     while (this.winStart < this.winEnd) {
       const win = this.win!;
       const end = this.winEnd;
-      if (!this.reporting(JUNK_COST) && (win[this.winStart] !== STX || win[this.winStart + 1] !== PROTOCOL_ID)) this.winStart = this.skipJunk(win, this.winStart, end);
+      if (!this.reporting(JUNK_COST) && (win[this.winStart] !== STX || win[this.winStart + 1] !== PROTOCOL_ID))
+        this.winStart = this.skipJunk(win, this.winStart, end);
       const p = this.winStart;
       const s = win[p] === STX ? p : win.indexOf(STX, p);
       if (s >= end) {
@@ -527,7 +528,8 @@ export class FrameDecoder {
       this.parseCredit -= PARSE_COST;
       return jsonError(buf.toString('utf8', a, end));
     }
-    const what = a + fault < end ? `Unexpected byte ${HEX[buf[a + fault]]} in JSON at position ${fault}` : `Unexpected end of JSON input at position ${fault}`;
+    const what =
+      a + fault < end ? `Unexpected byte ${HEX[buf[a + fault]]} in JSON at position ${fault}` : `Unexpected end of JSON input at position ${fault}`;
     return `${what} (the decoder's words: bad frames come too fast for JSON.parse's own)`;
   }
 

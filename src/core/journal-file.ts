@@ -51,13 +51,17 @@ function badRecord(r: unknown, i: number): string | undefined {
   }
   if (r.step !== undefined && !STEPS.includes(r.step)) return `${at} (${r.id}): step is not one of ${STEPS.join(', ')}`;
   const second = r.secondStep;
-  if (second !== undefined && !(isObject(second) && typeof second.sentAt === 'string' && (second.acknowledged === undefined || typeof second.acknowledged === 'boolean'))) {
+  if (
+    second !== undefined &&
+    !(isObject(second) && typeof second.sentAt === 'string' && (second.acknowledged === undefined || typeof second.acknowledged === 'boolean'))
+  ) {
     return `${at} (${r.id}): secondStep is not { sentAt, acknowledged }`;
   }
   // The amounts reconciliation compares with the terminal's: whole numbers, as validation let them through.
   for (const key of AMOUNT_KEYS) {
     const v = r.params[key];
-    if (v !== undefined && !(typeof v === 'string' ? /^\s*\d+\s*$/.test(v) : Number.isSafeInteger(v) && (v as number) >= 0)) return `${at} (${r.id}): params.${key} is not an amount`;
+    if (v !== undefined && !(typeof v === 'string' ? /^\s*\d+\s*$/.test(v) : Number.isSafeInteger(v) && (v as number) >= 0))
+      return `${at} (${r.id}): params.${key} is not an amount`;
   }
   const snap = r.snapshot;
   if (snap !== undefined && snap !== null) {
@@ -84,7 +88,8 @@ function badHand(h: unknown, i: number): string | undefined {
   if (!isObject(h)) return `${at} is not an object`;
   for (const key of ['id', 'method', 'startedAt', 'settledAt']) if (typeof h[key] !== 'string') return `${at} has no ${key}`;
   if (!isObject(h.params)) return `${at} (${String(h.id)}) has no params object`;
-  for (const key of ['ref', 'tag', 'by']) if (h[key] !== undefined && typeof h[key] !== 'string') return `${at} (${String(h.id)}): ${key} is not a string`;
+  for (const key of ['ref', 'tag', 'by'])
+    if (h[key] !== undefined && typeof h[key] !== 'string') return `${at} (${String(h.id)}): ${key} is not a string`;
   if (!(HAND_VERDICTS as readonly unknown[]).includes(h.verdict)) return `${at} (${String(h.id)}): verdict is not one of ${HAND_VERDICTS.join(', ')}`;
   return undefined;
 }

@@ -95,7 +95,8 @@ function read(path: string): Found {
   }
   try {
     const owner = JSON.parse(text) as LockOwner;
-    if (owner && Number.isSafeInteger(owner.pid) && owner.pid > 0 && typeof owner.hostname === 'string' && typeof owner.token === 'string') return { state: 'owned', owner, text };
+    if (owner && Number.isSafeInteger(owner.pid) && owner.pid > 0 && typeof owner.hostname === 'string' && typeof owner.token === 'string')
+      return { state: 'owned', owner, text };
   } catch {
     /* half written, or not ours */
   }
@@ -118,23 +119,33 @@ const who = (o: LockOwner) => `pid ${o.pid} on ${o.hostname}${typeof o.acquiredA
 function judge(path: string, found: Exclude<Found, { state: 'missing' }>): { stale: boolean; why: string } {
   if (found.state === 'unreadable') {
     return found.ageMs > HALF_WRITTEN_MS
-      ? { stale: true, why: `its lock ${path} could not be read and is ${Math.round(found.ageMs / 1000)} s old: left by a process that stopped while taking it` }
+      ? {
+          stale: true,
+          why: `its lock ${path} could not be read and is ${Math.round(found.ageMs / 1000)} s old: left by a process that stopped while taking it`,
+        }
       : { stale: false, why: `its lock ${path} is being taken by another process` };
   }
   const o = found.owner;
   if (o.hostname !== hostname()) {
-    return { stale: false, why: `it is locked by ${who(o)}, another host, which this one cannot ask whether it still runs: if no process there uses this journal any more, delete ${path}` };
+    return {
+      stale: false,
+      why: `it is locked by ${who(o)}, another host, which this one cannot ask whether it still runs: if no process there uses this journal any more, delete ${path}`,
+    };
   }
   const boot = bootId();
   if (o.bootId && boot && o.bootId !== boot) return { stale: true, why: `its lock was left by ${who(o)} before the machine restarted` };
   if (o.pid === process.pid) {
-    if (held.get(path)?.token === o.token) return { stale: false, why: `it is locked by another Terminal of this process (${who(o)}): one journal serves one Terminal` };
+    if (held.get(path)?.token === o.token)
+      return { stale: false, why: `it is locked by another Terminal of this process (${who(o)}): one journal serves one Terminal` };
     return { stale: true, why: `its lock was left by an earlier process with this one's pid (${who(o)})` };
   }
   if (!runs(o.pid)) return { stale: true, why: `its lock was left by ${who(o)}, which no longer runs` };
   const start = o.processStart ? processStart(o.pid) : undefined;
   if (start && start !== o.processStart) return { stale: true, why: `its lock was left by ${who(o)}; that pid is now another process's` };
-  return { stale: false, why: `it is locked by ${who(o)}, which still runs: one journal serves one Terminal; if that process does not use it, stop it or give this Terminal another journal` };
+  return {
+    stale: false,
+    why: `it is locked by ${who(o)}, which still runs: one journal serves one Terminal; if that process does not use it, stop it or give this Terminal another journal`,
+  };
 }
 
 /** Creates the lock file with `owner` in it, or throws (EEXIST: somebody holds it). */
@@ -209,7 +220,8 @@ export function acquireLock(journal: string): LockOutcome {
       }
       return { ok: true, lock, tookOver };
     } catch (err) {
-      if (errno(err) !== 'EEXIST') return { ok: false, code: errno(err), cause: err, reason: `its lock ${path} could not be created (${osError(err)})` };
+      if (errno(err) !== 'EEXIST')
+        return { ok: false, code: errno(err), cause: err, reason: `its lock ${path} could not be created (${osError(err)})` };
     }
     let found: Found;
     try {

@@ -114,7 +114,11 @@ export function syntheticRecord(id: string, reason: string): JournalRecord {
 
 /** A record as it is kept: what came from a terminal bounded, so that writing it never fails for depth or size. */
 export function kept(record: JournalRecord, stored = false): JournalRecord {
-  const out: JournalRecord = { ...record, params: boundValue(record.params, PARAMS_BOUNDS) as Params, snapshot: keepSnapshot(record.snapshot ?? null, stored) };
+  const out: JournalRecord = {
+    ...record,
+    params: boundValue(record.params, PARAMS_BOUNDS) as Params,
+    snapshot: keepSnapshot(record.snapshot ?? null, stored),
+  };
   if (out.reason !== undefined) out.reason = cutText(out.reason, MAX_REASON);
   if (out.lastStatus !== undefined) out.lastStatus = cutText(out.lastStatus, MAX_STATUS);
   return out;

@@ -18,7 +18,20 @@ import { isTempOf, writeFileAtomic, writeFileAtomicAsync } from './atomic-file';
 import { EcrError, LIB_CODES } from './errors';
 import { parseJournal, type JournalFile } from './journal-file';
 import { acquireLock, osError, type JournalLock } from './journal-lock';
-import { HAND_MEMORY_MAX, JOURNAL_UNAVAILABLE, kept, keptChange, keptHand, keptRef, keptRefs, syntheticRecord, UNREADABLE_JOURNAL, type HandSettlement, type JournalRecord, type SettledRef } from './journal-record';
+import {
+  HAND_MEMORY_MAX,
+  JOURNAL_UNAVAILABLE,
+  kept,
+  keptChange,
+  keptHand,
+  keptRef,
+  keptRefs,
+  syntheticRecord,
+  UNREADABLE_JOURNAL,
+  type HandSettlement,
+  type JournalRecord,
+  type SettledRef,
+} from './journal-record';
 import type { EcrResponse } from './normalise';
 import type { OperationJournal, RecordChange } from './operation-journal';
 import type { TransportIssue } from './transports/transport';
@@ -27,7 +40,10 @@ import type { Params } from './validate';
 /** A file-system error of the journal as the library reports every failure: an EcrError, code JOURNAL. */
 function journalError(path: string, what: string, err: unknown): EcrError {
   if (err instanceof EcrError && err.code === LIB_CODES.JOURNAL) return err;
-  return new EcrError(LIB_CODES.JOURNAL, `the journal ${path} ${what} (${osError(err)})`, { cause: err, facts: { path, os: (err as NodeJS.ErrnoException)?.code } });
+  return new EcrError(LIB_CODES.JOURNAL, `the journal ${path} ${what} (${osError(err)})`, {
+    cause: err,
+    facts: { path, os: (err as NodeJS.ErrnoException)?.code },
+  });
 }
 
 /**
@@ -52,7 +68,11 @@ export class Journal extends EventEmitter implements OperationJournal {
     super();
     const got = acquireLock(path);
     if (!got.ok) {
-      this.unusable(`the journal ${path} cannot be used: ${got.reason}. Nothing is sent through this Terminal until it can`, { cause: got.cause, os: got.code, holder: got.owner });
+      this.unusable(`the journal ${path} cannot be used: ${got.reason}. Nothing is sent through this Terminal until it can`, {
+        cause: got.cause,
+        os: got.code,
+        holder: got.owner,
+      });
       return;
     }
     this.lock = got.lock;
@@ -85,7 +105,18 @@ export class Journal extends EventEmitter implements OperationJournal {
     if (this.failure) throw this.failure;
     const now = new Date().toISOString();
     // Opened right before the request goes out: its sending time is now.
-    const record = kept({ id: randomUUID(), method: init.method, params: init.params, tag: init.tag, ref: init.ref, startedAt: now, updatedAt: now, sentAt: now, step: 'sending', snapshot: init.snapshot });
+    const record = kept({
+      id: randomUUID(),
+      method: init.method,
+      params: init.params,
+      tag: init.tag,
+      ref: init.ref,
+      startedAt: now,
+      updatedAt: now,
+      sentAt: now,
+      step: 'sending',
+      snapshot: init.snapshot,
+    });
     this.list = [...this.list, record];
     this.save();
     return record;
@@ -165,7 +196,11 @@ export class Journal extends EventEmitter implements OperationJournal {
         await last.catch(() => undefined);
         if (last === this.latest) break;
       }
-      this.failure ??= new EcrError(LIB_CODES.JOURNAL, `the journal ${this.path} was released (its Terminal was closed): nothing more is written to it`, { facts: { path: this.path } });
+      this.failure ??= new EcrError(
+        LIB_CODES.JOURNAL,
+        `the journal ${this.path} was released (its Terminal was closed): nothing more is written to it`,
+        { facts: { path: this.path } },
+      );
       this.lock?.release();
     })();
     return this.releasing;
@@ -199,7 +234,10 @@ export class Journal extends EventEmitter implements OperationJournal {
       text = readFileSync(this.path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      this.unusable(`the journal ${this.path} cannot be used: it could not be read (${osError(err)}). Nothing is sent through this Terminal until it can`, { cause: err, os: (err as NodeJS.ErrnoException).code });
+      this.unusable(
+        `the journal ${this.path} cannot be used: it could not be read (${osError(err)}). Nothing is sent through this Terminal until it can`,
+        { cause: err, os: (err as NodeJS.ErrnoException).code },
+      );
       return this.list;
     }
     let file: JournalFile;
@@ -220,10 +258,18 @@ export class Journal extends EventEmitter implements OperationJournal {
     try {
       renameSync(path, aside);
     } catch (err) {
-      this.unusable(`the journal ${path} cannot be used: it could not be read (${why}), and it could not be kept aside as ${aside} (${osError(err)}). Nothing is sent through this Terminal until the file is moved away or repaired by hand`, { cause: err, os: (err as NodeJS.ErrnoException).code });
+      this.unusable(
+        `the journal ${path} cannot be used: it could not be read (${why}), and it could not be kept aside as ${aside} (${osError(err)}). Nothing is sent through this Terminal until the file is moved away or repaired by hand`,
+        { cause: err, os: (err as NodeJS.ErrnoException).code },
+      );
       return this.list;
     }
-    this.list = [syntheticRecord(UNREADABLE_JOURNAL, `the journal could not be read (${why}); it was kept as ${aside}: check the terminal's last operations, then mark this record resolved`)];
+    this.list = [
+      syntheticRecord(
+        UNREADABLE_JOURNAL,
+        `the journal could not be read (${why}); it was kept as ${aside}: check the terminal's last operations, then mark this record resolved`,
+      ),
+    ];
     this.refs = [];
     this.hand = [];
     try {
@@ -236,10 +282,15 @@ export class Journal extends EventEmitter implements OperationJournal {
       } catch {
         where = `it is kept as ${aside}`;
       }
-      this.unusable(`the journal ${path} cannot be used: it could not be read (${why}), and its replacement could not be written (${osError(err)}); ${where}. Nothing is sent through this Terminal until the file is moved away or repaired by hand`, { cause: err, os: (err as NodeJS.ErrnoException).code });
+      this.unusable(
+        `the journal ${path} cannot be used: it could not be read (${why}), and its replacement could not be written (${osError(err)}); ${where}. Nothing is sent through this Terminal until the file is moved away or repaired by hand`,
+        { cause: err, os: (err as NodeJS.ErrnoException).code },
+      );
       return this.list;
     }
-    this.notify(`the journal ${path} could not be read (${why}): it was kept as ${aside}, and payments wait until record ${UNREADABLE_JOURNAL} is marked resolved`);
+    this.notify(
+      `the journal ${path} could not be read (${why}): it was kept as ${aside}, and payments wait until record ${UNREADABLE_JOURNAL} is marked resolved`,
+    );
     return this.list;
   }
 

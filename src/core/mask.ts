@@ -26,10 +26,32 @@ import { REPORT_TOTAL_KEYS } from './catalogue';
 
 /** Keys whose values are never masked (as the protocol spells them); an array under one holds such values too (merchantList). */
 const KEPT = new Set<string>([
-  'transAmount', 'discount', 'balance', 'cashAmount', 'endAmount', 'discountedAmount', 'amount', ...REPORT_TOTAL_KEYS,
-  'merchantCount', 'merchantId', 'merchantList', 'terminalId', 'rrn', 'invoiceNum', 'authCode', 'batchNumber',
-  'transactionUid', 'transCurrency', 'responseCode', 'terminalSerialNumber', 'pos_sn', 'serialNumber', 'date', 'time',
-  'transactionDate', 'transactionTime',
+  'transAmount',
+  'discount',
+  'balance',
+  'cashAmount',
+  'endAmount',
+  'discountedAmount',
+  'amount',
+  ...REPORT_TOTAL_KEYS,
+  'merchantCount',
+  'merchantId',
+  'merchantList',
+  'terminalId',
+  'rrn',
+  'invoiceNum',
+  'authCode',
+  'batchNumber',
+  'transactionUid',
+  'transCurrency',
+  'responseCode',
+  'terminalSerialNumber',
+  'pos_sn',
+  'serialNumber',
+  'date',
+  'time',
+  'transactionDate',
+  'transactionTime',
 ]);
 /** Keys (any case) whose digits are a card number whatever the Luhn check says. */
 const PAN_KEYS = new Set(['pan', 'maskedpan', 'cardnumber']);
@@ -76,7 +98,7 @@ const MAX_WINDOW = 38;
 /** The run with every PAN in it masked: each sequence of whole groups that is one (see the rule above). */
 function maskWindows(run: string): string {
   const groups: { start: number; end: number }[] = [];
-  for (let i = 0; i < run.length; ) {
+  for (let i = 0; i < run.length;) {
     let j = i;
     while (j < run.length && run[j] >= '0' && run[j] <= '9') j++;
     groups.push({ start: i, end: j });

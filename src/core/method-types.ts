@@ -3,9 +3,7 @@
  * `Terminal.request()` take for each method, and what they resolve with. Nothing here runs but `unchecked()`,
  * which hands its argument back as it is.
  */
-import type {
-  FormatOf, MethodName, RequestKey, ResponseFormatOf, ResponseKey, SpecOf, TransactMethod,
-} from './catalogue';
+import type { FormatOf, MethodName, RequestKey, ResponseFormatOf, ResponseKey, SpecOf, TransactMethod } from './catalogue';
 import type { EcrResponse } from './normalise';
 
 /** The values a request key takes, by its format (§4.1): what validation accepts and turns into the wire form. */
@@ -59,7 +57,9 @@ type FilledByValidation = 'lrc';
 /** Keys the caller must give: the catalogue's mandatory keys but those filled in for them. */
 type MandatoryKeysOf<M extends MethodName> = {
   [K in KeysOf<M>]: RequirementsOf<M>[K] extends 'M'
-    ? K extends FilledByValidation | (M extends TransactMethod ? FilledByTransact : never) ? never : K
+    ? K extends FilledByValidation | (M extends TransactMethod ? FilledByTransact : never)
+      ? never
+      : K
     : never;
 }[KeysOf<M>];
 

@@ -22,7 +22,12 @@ const AMOUNT_KEYS = new Set(responseKeysIn('amount'));
 const COUNT_KEYS = new Set(responseKeysIn('count'));
 const BOOLEAN_KEYS = new Set(responseKeysIn('flag'));
 const ENUM_KEYS = new Set(responseKeysIn('code'));
-const RENAMED: Readonly<Record<string, string>> = { cardHolderName: 'cardholderName', MerchantList: 'merchantList', MerchantCount: 'merchantCount', Receipt: 'receipt' };
+const RENAMED: Readonly<Record<string, string>> = {
+  cardHolderName: 'cardholderName',
+  MerchantList: 'merchantList',
+  MerchantCount: 'merchantCount',
+  Receipt: 'receipt',
+};
 
 /** "000000080000" and 80000 both become "80000"; anything that is not a whole number is kept as sent. */
 export function canonicalAmount(value: unknown): unknown {
@@ -43,7 +48,12 @@ function toBoolean(value: unknown): unknown {
 }
 
 function toEnum(value: unknown): unknown {
-  return typeof value === 'string' ? value.trim().toUpperCase().replace(/[-\s]+/g, '_') : value;
+  return typeof value === 'string'
+    ? value
+        .trim()
+        .toUpperCase()
+        .replace(/[-\s]+/g, '_')
+    : value;
 }
 
 export function normaliseParams(params: Record<string, unknown>): Record<string, unknown> {

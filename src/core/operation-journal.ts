@@ -7,7 +7,9 @@ import type { HandSettlement, JournalRecord, SettledRef } from './journal-record
 import type { EcrResponse } from './normalise';
 import type { Params } from './validate';
 
-export type RecordChange = Partial<Pick<JournalRecord, 'step' | 'lastStatus' | 'reason' | 'sentAt' | 'acknowledged' | 'superseded' | 'params' | 'secondStep'>>;
+export type RecordChange = Partial<
+  Pick<JournalRecord, 'step' | 'lastStatus' | 'reason' | 'sentAt' | 'acknowledged' | 'superseded' | 'params' | 'secondStep'>
+>;
 
 export interface OperationJournal {
   /** Operations written down whose outcome is not established yet. */

@@ -54,7 +54,10 @@ export interface TransactOptions {
 }
 
 /** The Terminal's options an operation runs by. */
-export type OperationSettings = Pick<CheckedOptions, 'pollInterval' | 'polling' | 'overallTimeout' | 'operationCeiling' | 'settleGrace' | 'unackedGrace' | 'soleEcr'>;
+export type OperationSettings = Pick<
+  CheckedOptions,
+  'pollInterval' | 'polling' | 'overallTimeout' | 'operationCeiling' | 'settleGrace' | 'unackedGrace' | 'soleEcr'
+>;
 
 /** What an operation needs of its Terminal. */
 export interface OperationHost {
@@ -73,7 +76,9 @@ export interface OperationHost {
 type Stage = 'single' | 'first' | 'second' | 'aborting';
 
 /** Request keys of later firmware (`since` in the catalogue): a v1.1.10 terminal is not sent them. */
-const LATER_KEYS = Object.values(REQUEST_KEYS).filter((k) => k.since !== undefined).map((k) => k.name);
+const LATER_KEYS = Object.values(REQUEST_KEYS)
+  .filter((k) => k.since !== undefined)
+  .map((k) => k.name);
 
 export class Operation {
   private valid: ValidRequest;
@@ -90,7 +95,11 @@ export class Operation {
   private lastInterruptAt = 0;
   private readonly facts: { lastStatus?: string; lastResult?: EcrResponse; lastError?: string } = {};
 
-  constructor(private readonly host: OperationHost, valid: ValidRequest, private readonly options: TransactOptions) {
+  constructor(
+    private readonly host: OperationHost,
+    valid: ValidRequest,
+    private readonly options: TransactOptions,
+  ) {
     this.valid = valid;
     this.spec = valid.spec;
   }
@@ -164,7 +173,11 @@ export class Operation {
       } catch (err) {
         const e = err as EcrError;
         if (attempt === 1 && (e.code === LIB_CODES.CONNECTION_LOST || e.code === LIB_CODES.TIMEOUT)) continue;
-        throw new EcrError(e.code ?? LIB_CODES.CONNECTION_FAILED, `${this.method} not sent: reading ${this.resultMethod} first failed: ${e.message}`, { method: this.method, sent: false, cause: err });
+        throw new EcrError(
+          e.code ?? LIB_CODES.CONNECTION_FAILED,
+          `${this.method} not sent: reading ${this.resultMethod} first failed: ${e.message}`,
+          { method: this.method, sent: false, cause: err },
+        );
       }
     }
   }
@@ -187,11 +200,19 @@ export class Operation {
     if (candidate !== undefined) {
       // An id the terminal already holds would make an old result look like this one's.
       const known = await this.host.exchange('GetResultByUid', { transactionUid: candidate }).catch((err: Error) => {
-        throw new EcrError((err as EcrError).code ?? LIB_CODES.CONNECTION_FAILED, `${this.method} not sent: checking transactionUid ${candidate} failed: ${err.message}`, { method: this.method, sent: false, cause: err });
+        throw new EcrError(
+          (err as EcrError).code ?? LIB_CODES.CONNECTION_FAILED,
+          `${this.method} not sent: checking transactionUid ${candidate} failed: ${err.message}`,
+          { method: this.method, sent: false, cause: err },
+        );
       });
       const free = known.error && (known.errorCode === 'E20' || known.errorCode === 'E05');
       if (!free && given !== undefined) {
-        throw new EcrError(LIB_CODES.VALIDATION, `${this.method}: transactionUid ${given} was already used on the terminal (${valueText(known.params.transactionResult ?? known.errorCode) || 'no transactionResult'}); use a new one`, { method: this.method, field: 'transactionUid', rule: 'an id no earlier operation has', sent: false });
+        throw new EcrError(
+          LIB_CODES.VALIDATION,
+          `${this.method}: transactionUid ${given} was already used on the terminal (${valueText(known.params.transactionResult ?? known.errorCode) || 'no transactionResult'}); use a new one`,
+          { method: this.method, field: 'transactionUid', rule: 'an id no earlier operation has', sent: false },
+        );
       }
       if (!free) uid = newUid();
     }
@@ -212,14 +233,24 @@ export class Operation {
           superseded.push(r.id);
         }
       }
-      this.record = journal.open({ method: this.method, params: this.valid.params, tag: this.options.tag, ref: this.options.ref, snapshot: this.snapshot });
+      this.record = journal.open({
+        method: this.method,
+        params: this.valid.params,
+        tag: this.options.tag,
+        ref: this.options.ref,
+        snapshot: this.snapshot,
+      });
       if (this.record) await journal.flush();
     } catch (err) {
       // Nothing was sent: nothing of it may stay in memory to block the next payment as unresolved.
       if (this.record) journal.discard(this.record.id, superseded);
       this.record = undefined;
       this.host.emit('journal', journal.records.length);
-      throw new EcrError(LIB_CODES.JOURNAL, `${this.method} not sent: the journal could not be written (${(err as Error).message})`, { method: this.method, sent: false, cause: err });
+      throw new EcrError(LIB_CODES.JOURNAL, `${this.method} not sent: the journal could not be written (${(err as Error).message})`, {
+        method: this.method,
+        sent: false,
+        cause: err,
+      });
     }
   }
 
@@ -256,7 +287,12 @@ export class Operation {
   }
 
   private readResult(): Promise<EcrResponse> {
-    return readResultOf((m, p) => this.host.exchange(m, p), this.resultMethod, this.uid, () => this.host.noteGeneration('1.1', 'GetResultByUid is an unknown method to this terminal'));
+    return readResultOf(
+      (m, p) => this.host.exchange(m, p),
+      this.resultMethod,
+      this.uid,
+      () => this.host.noteGeneration('1.1', 'GetResultByUid is an unknown method to this terminal'),
+    );
   }
 
   private judge(result: EcrResponse, ran: boolean): Verdict {
@@ -278,12 +314,18 @@ export class Operation {
 
     for (;;) {
       if (Date.now() >= ceiling) {
-        throw this.unknown(`outcome unknown: still not established after ${settings.operationCeiling} ms, the longest an operation may take (last status ${facts.lastStatus ?? 'none'}); check the terminal before retrying`);
+        throw this.unknown(
+          `outcome unknown: still not established after ${settings.operationCeiling} ms, the longest an operation may take (last status ${facts.lastStatus ?? 'none'}); check the terminal before retrying`,
+        );
       }
       if (Date.now() >= deadline) {
-        throw this.unknown(`outcome unknown: no status change for ${settings.overallTimeout} ms (last status ${facts.lastStatus ?? 'none'}); check the terminal before retrying`);
+        throw this.unknown(
+          `outcome unknown: no status change for ${settings.overallTimeout} ms (last status ${facts.lastStatus ?? 'none'}); check the terminal before retrying`,
+        );
       }
-      const status = await this.pollStatus(failed ? settings.pollInterval : nextPollDelay(settings.polling, settings.pollInterval, facts.lastStatus, Date.now() - since));
+      const status = await this.pollStatus(
+        failed ? settings.pollInterval : nextPollDelay(settings.polling, settings.pollInterval, facts.lastStatus, Date.now() - since),
+      );
       failed = status === undefined;
       if (!status) continue;
       if (status.status !== facts.lastStatus) {
@@ -334,10 +376,14 @@ export class Operation {
       unreadableSince = undefined;
       facts.lastResult = result;
       if (verdict.kind === 'ours') return result;
-      if (verdict.kind === 'foreign' || verdict.kind === 'untied') throw this.unknown(`outcome unknown: ${verdict.reason}; it is not taken as this operation's`);
+      if (verdict.kind === 'foreign' || verdict.kind === 'untied')
+        throw this.unknown(`outcome unknown: ${verdict.reason}; it is not taken as this operation's`);
       if (verdict.kind === 'first-step' && this.uid && this.stage !== 'second') {
         // Idle with only the card read: the terminal let the second step go. Nothing was charged.
-        throw this.unknown(`not performed: the terminal went idle after step 1 (card read, nothing charged) without step 2${this.abortReason ? ` (${this.abortReason})` : ''}`, LIB_CODES.NOT_PERFORMED);
+        throw this.unknown(
+          `not performed: the terminal went idle after step 1 (card read, nothing charged) without step 2${this.abortReason ? ` (${this.abortReason})` : ''}`,
+          LIB_CODES.NOT_PERFORMED,
+        );
       }
       graceUntil ??= Date.now() + settings.settleGrace;
       if (Date.now() < graceUntil) continue;
@@ -348,7 +394,10 @@ export class Operation {
         continue;
       }
       if (!this.acked) {
-        throw this.unknown(`not performed: sent without acknowledgement (${this.sendError}); the terminal is idle and its ${this.resultMethod} did not change`, LIB_CODES.NOT_PERFORMED);
+        throw this.unknown(
+          `not performed: sent without acknowledgement (${this.sendError}); the terminal is idle and its ${this.resultMethod} did not change`,
+          LIB_CODES.NOT_PERFORMED,
+        );
       }
       throw this.unknown(`outcome unknown: acknowledged, but the terminal is idle and its ${this.resultMethod} did not change`);
     }
@@ -391,7 +440,8 @@ export class Operation {
     if (this.stage === 'second') {
       const step2 = this.step2!;
       // Step 2 never acknowledged and the terminal still waits for it: it never arrived. Release the terminal.
-      if (!step2.acked && Date.now() - step2.sentAt >= this.host.settings.unackedGrace) await this.abort(`step 2 was not acknowledged (${step2.sendError}) and the terminal still waits for it`);
+      if (!step2.acked && Date.now() - step2.sentAt >= this.host.settings.unackedGrace)
+        await this.abort(`step 2 was not acknowledged (${step2.sendError}) and the terminal still waits for it`);
       return;
     }
     let first: EcrResponse;
@@ -429,7 +479,12 @@ export class Operation {
     const next = validateRequest(this.method, { ...before, ...change }).params;
     for (const key of new Set([...Object.keys(before), ...Object.keys(next)])) {
       if (key !== 'discountedAmount' && JSON.stringify(before[key]) !== JSON.stringify(next[key])) {
-        throw new EcrError(LIB_CODES.VALIDATION, `${this.method}: onFirstStep may change discountedAmount only; it changed ${key}`, { method: this.method, field: key, rule: 'step 2 keeps step 1\'s params but discountedAmount', sent: false });
+        throw new EcrError(LIB_CODES.VALIDATION, `${this.method}: onFirstStep may change discountedAmount only; it changed ${key}`, {
+          method: this.method,
+          field: key,
+          rule: "step 2 keeps step 1's params but discountedAmount",
+          sent: false,
+        });
       }
     }
     return next;

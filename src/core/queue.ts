@@ -15,7 +15,10 @@ export class OperationQueue {
   private closedError: EcrError | null = null;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly limit: number, private readonly name: string) {}
+  constructor(
+    private readonly limit: number,
+    private readonly name: string,
+  ) {}
 
   get size(): number {
     return this.jobs.length + (this.running ? 1 : 0);
@@ -32,7 +35,9 @@ export class OperationQueue {
     }
     // Only a job that would have to wait counts against the limit: with nothing running, it starts at once.
     if (this.running && this.jobs.length >= this.limit) {
-      return Promise.reject(new EcrError(LIB_CODES.QUEUE_FULL, `${method}: ${this.limit} operations already wait for ${this.name}; nothing was sent`, { method }));
+      return Promise.reject(
+        new EcrError(LIB_CODES.QUEUE_FULL, `${method}: ${this.limit} operations already wait for ${this.name}; nothing was sent`, { method }),
+      );
     }
     return new Promise<T>((resolve, reject) => {
       const job: Job<T> = { run, resolve, reject, signal };

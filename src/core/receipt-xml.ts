@@ -119,7 +119,8 @@ function readTag(text: string, at: number): Tag {
     if (text[i] !== '=') throw new Malformed(`is not XML: <${name}> attribute ${key} has no value (write ${key}="…")`);
     i = skipSpace(text, i + 1);
     const quote = text[i];
-    if (quote !== '"' && quote !== "'") throw new Malformed(`is not XML: <${name}> attribute ${key} needs its value in quotes near ${snippet(text, i)}`);
+    if (quote !== '"' && quote !== "'")
+      throw new Malformed(`is not XML: <${name}> attribute ${key} needs its value in quotes near ${snippet(text, i)}`);
     const close = text.indexOf(quote, i + 1);
     if (close < 0) throw new Malformed(`ends inside the <${name}> tag`);
     const raw = text.slice(i + 1, close);
@@ -133,7 +134,11 @@ function readTag(text: string, at: number): Tag {
 
 /** Skips a comment, CDATA section or processing instruction at `at`; returns where it ends, or -1 when none starts there. */
 function skipMarkup(text: string, at: number, cdata?: (data: string) => void): number {
-  const kinds: [string, string, string][] = [['<!--', '-->', 'comment'], ['<![CDATA[', ']]>', 'CDATA section'], ['<?', '?>', 'processing instruction']];
+  const kinds: [string, string, string][] = [
+    ['<!--', '-->', 'comment'],
+    ['<![CDATA[', ']]>', 'CDATA section'],
+    ['<?', '?>', 'processing instruction'],
+  ];
   for (const [open, close, what] of kinds) {
     if (!text.startsWith(open, at)) continue;
     const end = text.indexOf(close, at + open.length);
@@ -150,7 +155,7 @@ function skipMarkup(text: string, at: number, cdata?: (data: string) => void): n
 
 /** Skips white space, comments and processing instructions (the XML declaration among them). */
 function skipMisc(text: string, at: number): number {
-  for (let i = at; ; ) {
+  for (let i = at; ;) {
     i = skipSpace(text, i);
     const next = skipMarkup(text, i);
     if (next < 0) return i;

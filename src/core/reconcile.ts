@@ -67,12 +67,19 @@ function sinceSent(record: JournalRecord): number {
  * A two-step Purchase of ours waits in S08 for a step 2 that will not come (its client is gone, or step 2 never
  * arrived): nothing is charged until step 2, so the terminal is told to Interrupt, and ends CANCELLED.
  */
-async function releaseSecondStep(host: ReconcileHost, spec: MethodSpec, record: JournalRecord, uid: string | undefined, status: string): Promise<void> {
+async function releaseSecondStep(
+  host: ReconcileHost,
+  spec: MethodSpec,
+  record: JournalRecord,
+  uid: string | undefined,
+  status: string,
+): Promise<void> {
   if (status !== SECOND_STEP_STATUS || !spec.twoStep || !uid) return;
   const step2Pending = record.step === 'second-step' && !record.secondStep?.acknowledged && sinceSent(record) < host.settings.unackedGrace;
   if (record.secondStep?.acknowledged || step2Pending) return;
   const first = await host.exchange('GetResultByUid', { transactionUid: uid });
-  if (first.params.transactionResult === FIRST_STEP_COMPLETED && first.params.transactionUid === uid) await host.exchange('Interrupt').catch(() => undefined);
+  if (first.params.transactionResult === FIRST_STEP_COMPLETED && first.params.transactionUid === uid)
+    await host.exchange('Interrupt').catch(() => undefined);
 }
 
 export async function reconcileRecord(host: ReconcileHost, record: JournalRecord): Promise<ReconcileReport> {
@@ -91,16 +98,29 @@ export async function reconcileRecord(host: ReconcileHost, record: JournalRecord
   const tiedByUid = uid !== undefined && result.params.transactionUid === uid;
   if (verdict.kind === 'unreadable') return { record, verdict: 'unknown', retry: true, result, reason: `${spec.resultMethod}: ${verdict.reason}` };
   if (record.superseded && !tiedByUid) {
-    return { record, verdict: 'unknown', result, reason: `later operations ran on the terminal (allowed while this was unresolved): its ${spec.resultMethod} can no longer tell; check the terminal's journal or receipts` };
+    return {
+      record,
+      verdict: 'unknown',
+      result,
+      reason: `later operations ran on the terminal (allowed while this was unresolved): its ${spec.resultMethod} can no longer tell; check the terminal's journal or receipts`,
+    };
   }
   if (verdict.kind === 'ours') return { record, verdict: 'ours', result };
-  if (verdict.kind === 'first-step' && tiedByUid) return { record, verdict: 'not-performed', result, reason: 'only step 1 ran (the card was read); nothing was charged' };
-  if (verdict.kind === 'foreign' || verdict.kind === 'untied') return { record, verdict: 'unknown', result, reason: `${verdict.reason}; it is not taken as this operation's` };
+  if (verdict.kind === 'first-step' && tiedByUid)
+    return { record, verdict: 'not-performed', result, reason: 'only step 1 ran (the card was read); nothing was charged' };
+  if (verdict.kind === 'foreign' || verdict.kind === 'untied')
+    return { record, verdict: 'unknown', result, reason: `${verdict.reason}; it is not taken as this operation's` };
   const what = `the terminal's ${spec.resultMethod} did not change`;
   if (acked) return { record, verdict: 'unknown', result, reason: `acknowledged, but ${what}` };
   const since = sinceSent(record);
   if (since < host.settings.unackedGrace) {
-    return { record, verdict: 'unknown', retry: true, result, reason: `never acknowledged and ${what}, but the request may still reach the terminal for ${host.settings.unackedGrace - since} ms` };
+    return {
+      record,
+      verdict: 'unknown',
+      retry: true,
+      result,
+      reason: `never acknowledged and ${what}, but the request may still reach the terminal for ${host.settings.unackedGrace - since} ms`,
+    };
   }
   return { record, verdict: 'not-performed', result, reason: `never acknowledged, and ${what}` };
 }

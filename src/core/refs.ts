@@ -47,7 +47,9 @@ function describe(previous: PreviousUse): string {
   if (previous.state === 'running') return 'is running or waiting its turn';
   if (previous.state === 'unresolved') return 'has an outcome not established yet; check the terminal';
   const s = previous as SettledRef;
-  const summary = s.summary ? ` (${[s.summary.transactionResult, s.summary.rrn && `rrn ${valueText(s.summary.rrn)}`].filter(Boolean).join(', ')})` : '';
+  const summary = s.summary
+    ? ` (${[s.summary.transactionResult, s.summary.rrn && `rrn ${valueText(s.summary.rrn)}`].filter(Boolean).join(', ')})`
+    : '';
   return s.how === 'resolved-by-hand' ? `was resolved by hand at ${s.settledAt}` : `settled at ${s.settledAt}${summary}`;
 }
 
@@ -64,13 +66,17 @@ export class RefBook {
   claim(ref: string, method: string, params: Params): void {
     const previous = this.find(ref);
     if (previous) {
-      throw new EcrError(LIB_CODES.DUPLICATE, `${method} not sent: ref ${JSON.stringify(ref)} was already used for ${previous.method} ${JSON.stringify(previous.params)}, which ${describe(previous)}`, {
-        method,
-        field: 'ref',
-        rule: 'one operation per ref',
-        sent: false,
-        facts: { ref, previous },
-      });
+      throw new EcrError(
+        LIB_CODES.DUPLICATE,
+        `${method} not sent: ref ${JSON.stringify(ref)} was already used for ${previous.method} ${JSON.stringify(previous.params)}, which ${describe(previous)}`,
+        {
+          method,
+          field: 'ref',
+          rule: 'one operation per ref',
+          sent: false,
+          facts: { ref, previous },
+        },
+      );
     }
     this.active.set(ref, { state: 'running', method, params, since: new Date().toISOString() });
   }
@@ -90,7 +96,8 @@ export class RefBook {
 
   /** Sent, outcome not established: the ref stays taken until reconcile or a person settles it. */
   unresolved(record: Pick<JournalRecord, 'ref' | 'method' | 'params' | 'startedAt'>): void {
-    if (record.ref !== undefined) this.active.set(record.ref, { state: 'unresolved', method: record.method, params: record.params, since: record.startedAt });
+    if (record.ref !== undefined)
+      this.active.set(record.ref, { state: 'unresolved', method: record.method, params: record.params, since: record.startedAt });
   }
 
   /** Builds the settled entry (for the journal's write) and remembers it here. */

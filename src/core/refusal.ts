@@ -8,7 +8,7 @@ import { clip } from './shown';
 export function brief(details: unknown): string {
   let text: string;
   try {
-    text = typeof details === 'string' ? details : JSON.stringify(details) ?? String(details);
+    text = typeof details === 'string' ? details : (JSON.stringify(details) ?? String(details));
   } catch {
     text = '(details too deeply nested to show)';
   }

@@ -19,7 +19,9 @@ export function withCurrency(method: string, params: unknown, currency: string):
 /** The merchant ids of GetMerchantList's merchantList: ids (v1.1.10) or { merchantId } rows (detailed lists). */
 export function merchantIds(list: unknown): string[] {
   const rows = Array.isArray(list) ? list : [];
-  const ids = rows.map((m: unknown) => (typeof m === 'string' ? m : m && typeof m === 'object' ? (m as { merchantId?: unknown }).merchantId : undefined));
+  const ids = rows.map((m: unknown) =>
+    typeof m === 'string' ? m : m && typeof m === 'object' ? (m as { merchantId?: unknown }).merchantId : undefined,
+  );
   return [...new Set(ids.filter((id): id is string => typeof id === 'string' && id !== ''))];
 }
 
@@ -40,10 +42,18 @@ export class OnlyMerchant {
         if (answer.error) throw refused('GetMerchantList', answer);
         ids = merchantIds(answer.params.merchantList);
       } catch (err) {
-        throw new EcrError((err as EcrError).code ?? LIB_CODES.CONNECTION_FAILED, `${method} not sent: merchantId was left out and the terminal's merchant list could not be read: ${(err as Error).message}`, { method, sent: false, cause: err });
+        throw new EcrError(
+          (err as EcrError).code ?? LIB_CODES.CONNECTION_FAILED,
+          `${method} not sent: merchantId was left out and the terminal's merchant list could not be read: ${(err as Error).message}`,
+          { method, sent: false, cause: err },
+        );
       }
       if (ids.length !== 1) {
-        throw new EcrError(LIB_CODES.VALIDATION, `${method}: merchantId is required: the terminal has ${ids.length} merchants${ids.length ? ` (${ids.join(', ')})` : ''}; name one`, { method, field: 'merchantId', rule: 'required unless the terminal has exactly one merchant', sent: false });
+        throw new EcrError(
+          LIB_CODES.VALIDATION,
+          `${method}: merchantId is required: the terminal has ${ids.length} merchants${ids.length ? ` (${ids.join(', ')})` : ''}; name one`,
+          { method, field: 'merchantId', rule: 'required unless the terminal has exactly one merchant', sent: false },
+        );
       }
       this.id = ids[0];
     }

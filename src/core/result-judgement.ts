@@ -65,9 +65,18 @@ function uidOf(result: EcrResponse): string | undefined {
   return typeof uid === 'string' && uid !== '' ? uid : undefined;
 }
 
-export function judgeResult(spec: MethodSpec, params: Params, snapshot: EcrResponse | null, result: EcrResponse, ctx: JudgeContext = { acked: true }): Verdict {
+export function judgeResult(
+  spec: MethodSpec,
+  params: Params,
+  snapshot: EcrResponse | null,
+  result: EcrResponse,
+  ctx: JudgeContext = { acked: true },
+): Verdict {
   if (!tellsAnOutcome(result)) {
-    return { kind: 'unreadable', reason: `${result.errorCode || 'an error without a code'}${result.errorDescription ? ` ${result.errorDescription}` : ''}` };
+    return {
+      kind: 'unreadable',
+      reason: `${result.errorCode || 'an error without a code'}${result.errorDescription ? ` ${result.errorDescription}` : ''}`,
+    };
   }
   const p = result.params;
   const firstStep = p.transactionResult === FIRST_STEP_COMPLETED;
@@ -105,7 +114,11 @@ export function judgeResult(spec: MethodSpec, params: Params, snapshot: EcrRespo
 /** A changed, matching result: ours if our request was acknowledged (or the owner says no other ECR is there). */
 function tie(ctx: JudgeContext): Verdict {
   if (ctx.acked || ctx.soleEcr) return { kind: 'ours' };
-  return { kind: 'untied', reason: 'a matching result appeared, but the request was never acknowledged and nothing in the result ties it to this request (another ECR may have made the same operation)' };
+  return {
+    kind: 'untied',
+    reason:
+      'a matching result appeared, but the request was never acknowledged and nothing in the result ties it to this request (another ECR may have made the same operation)',
+  };
 }
 
 /**

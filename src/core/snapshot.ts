@@ -129,7 +129,12 @@ export function boundValue(value: unknown, bounds: Bounds): unknown {
       const kept = cutText(key, bounds.string);
       left -= kept.length + 4;
       // A data property, so that a "__proto__" key stays a key.
-      Object.defineProperty(out, kept, { value: key === 'pan' && typeof item === 'string' ? maskPan(cutText(item, bounds.string)) : copy(item, depth + 1), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, kept, {
+        value: key === 'pan' && typeof item === 'string' ? maskPan(cutText(item, bounds.string)) : copy(item, depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   };
@@ -137,7 +142,8 @@ export function boundValue(value: unknown, bounds: Bounds): unknown {
 }
 
 const text = (value: unknown, max: number): string | undefined => (typeof value === 'string' ? cutText(value, max) : undefined);
-const primitive = (value: unknown): unknown => (typeof value === 'string' ? text(value, 64) : value === null || typeof value !== 'object' ? value : undefined);
+const primitive = (value: unknown): unknown =>
+  typeof value === 'string' ? text(value, 64) : value === null || typeof value !== 'object' ? value : undefined;
 
 /**
  * The snapshot a journal record keeps of a result buffer: its outcome fields, a bounded copy of its params, and

@@ -151,7 +151,11 @@ export class Terminal extends EventEmitter {
   async request<M extends RequestMethod>(method: M, ...[params, options = {}]: ArgsOf<M, RequestOptions>): Promise<ResultOf<M>> {
     const valid = validateRequest(method, params, { lrcEncoding: this.lrcEncoding });
     if (isPolled(valid.spec)) {
-      throw new EcrError(LIB_CODES.VALIDATION, `${method}: a ${valid.spec.group} method is acknowledged first and its outcome polled; use transact() so the outcome is never lost`, { method, field: 'method', rule: 'request() takes service and additional methods' });
+      throw new EcrError(
+        LIB_CODES.VALIDATION,
+        `${method}: a ${valid.spec.group} method is acknowledged first and its outcome polled; use transact() so the outcome is never lost`,
+        { method, field: 'method', rule: 'request() takes service and additional methods' },
+      );
     }
     // What the protocol does not describe goes to the terminal as it is, and to the log as an issue.
     for (const message of valid.issues ?? []) this.emit('issue', { kind: 'receipt', message } satisfies TransportIssue);
@@ -172,7 +176,11 @@ export class Terminal extends EventEmitter {
   async transact<M extends TransactMethod>(method: M, ...[params, options = {}]: ArgsOf<M, TransactOptions>): Promise<ResultOf<M>> {
     const valid = validateRequest(method, withCurrency(method, params, this.currency), { optional: ['merchantId'] });
     if (!isPolled(valid.spec)) {
-      throw new EcrError(LIB_CODES.VALIDATION, `${method}: a ${valid.spec.group} method is answered at once; use request()`, { method, field: 'method', rule: 'transact() takes financial and report methods' });
+      throw new EcrError(LIB_CODES.VALIDATION, `${method}: a ${valid.spec.group} method is answered at once; use request()`, {
+        method,
+        field: 'method',
+        rule: 'transact() takes financial and report methods',
+      });
     }
     const ref = checkRef(method, options.ref);
     if (ref !== undefined) this.refs.claim(ref, valid.method, valid.params);
@@ -301,13 +309,18 @@ export class Terminal extends EventEmitter {
   }
 
   private ensureOpen(method: string): void {
-    if (this.closing.signal.aborted) throw new EcrError(LIB_CODES.CLOSED, `${method}: ${this.name}: terminal client closed; nothing was sent`, { method });
+    if (this.closing.signal.aborted)
+      throw new EcrError(LIB_CODES.CLOSED, `${method}: ${this.name}: terminal client closed; nothing was sent`, { method });
   }
 
   /** One request and its normalised answer, whatever its `error` (see exchangeOnce); a status answered is noted. */
   private async exchange(method: string, params?: Params, options: { step?: string; timeout?: number } = {}): Promise<EcrResponse> {
     this.ensureOpen(method);
-    const response = await exchangeOnce(this.transport, method, params, { step: options.step, timeout: options.timeout ?? this.requestTimeout, gap: this.minRequestGap });
+    const response = await exchangeOnce(this.transport, method, params, {
+      step: options.step,
+      timeout: options.timeout ?? this.requestTimeout,
+      gap: this.minRequestGap,
+    });
     if (response.status !== undefined && !response.error) this.noteStatus(response.status);
     return response;
   }

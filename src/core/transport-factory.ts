@@ -26,7 +26,8 @@ export function createTransport(options: TransportOptions, connectTimeout: numbe
   if (typeof kind === 'object') return kind;
   const common = { connectTimeout };
   const needHost = () => {
-    if (!options.host) throw new EcrError(LIB_CODES.VALIDATION, `Terminal: host is required for the ${kind} transport`, { field: 'host', rule: 'required' });
+    if (!options.host)
+      throw new EcrError(LIB_CODES.VALIDATION, `Terminal: host is required for the ${kind} transport`, { field: 'host', rule: 'required' });
     return options.host;
   };
   switch (kind) {
@@ -35,9 +36,16 @@ export function createTransport(options: TransportOptions, connectTimeout: numbe
     case 'http':
       return new HttpTransport({ ...common, host: needHost(), port: options.port ?? DEFAULT_HTTP_PORT, path: options.httpPath });
     case 'serial':
-      if (!options.path) throw new EcrError(LIB_CODES.VALIDATION, 'Terminal: path (the serial device) is required for the serial transport', { field: 'path', rule: 'required' });
+      if (!options.path)
+        throw new EcrError(LIB_CODES.VALIDATION, 'Terminal: path (the serial device) is required for the serial transport', {
+          field: 'path',
+          rule: 'required',
+        });
       return new SerialTransport({ ...common, path: options.path, baudRate: options.baudRate });
     default:
-      throw new EcrError(LIB_CODES.VALIDATION, `Terminal: transport must be tcp, http or serial; got ${JSON.stringify(kind)}`, { field: 'transport', rule: 'tcp | http | serial' });
+      throw new EcrError(LIB_CODES.VALIDATION, `Terminal: transport must be tcp, http or serial; got ${JSON.stringify(kind)}`, {
+        field: 'transport',
+        rule: 'tcp | http | serial',
+      });
   }
 }

@@ -26,7 +26,13 @@ export class UnresolvedOperations {
   async ensureResolved(method: string): Promise<void> {
     const journal = this.host.journal;
     const unusable = journal.unavailable;
-    if (unusable) throw new EcrError(LIB_CODES.JOURNAL, `${method} not sent: ${unusable.message}`, { method, sent: false, cause: unusable, facts: unusable.facts });
+    if (unusable)
+      throw new EcrError(LIB_CODES.JOURNAL, `${method} not sent: ${unusable.message}`, {
+        method,
+        sent: false,
+        cause: unusable,
+        facts: unusable.facts,
+      });
     if (journal.records.length === 0) return;
     await this.reconcile();
     const open = journal.records;
@@ -35,7 +41,11 @@ export class UnresolvedOperations {
     throw new EcrError(
       LIB_CODES.UNRESOLVED,
       `${method} not sent: the outcome of an earlier ${first.method} (${JSON.stringify(first.params)}, started ${first.startedAt}) is not established${first.reason ? ` (${first.reason})` : ''}; check the terminal, then mark it resolved (journal record ${first.id})`,
-      { method, sent: false, facts: { unresolved: open.map((r) => ({ id: r.id, method: r.method, params: r.params, startedAt: r.startedAt, reason: r.reason })) } },
+      {
+        method,
+        sent: false,
+        facts: { unresolved: open.map((r) => ({ id: r.id, method: r.method, params: r.params, startedAt: r.startedAt, reason: r.reason })) },
+      },
     );
   }
 
@@ -58,7 +68,10 @@ export class UnresolvedOperations {
       if (!failure) this.delivered.delete(record.id);
       else {
         const what = report.verdict === 'unknown' ? 'its state' : `its outcome (${report.verdict})`;
-        this.host.emit('issue', { kind: 'journal', message: `${record.method} (journal record ${record.id}): ${what} could not be written down: ${(failure as Error).message}` });
+        this.host.emit('issue', {
+          kind: 'journal',
+          message: `${record.method} (journal record ${record.id}): ${what} could not be written down: ${(failure as Error).message}`,
+        });
       }
     }
     if (reports.length > 0) this.host.emit('journal', journal.records.length);
@@ -69,7 +82,8 @@ export class UnresolvedOperations {
   private async writeDown(record: JournalRecord, report: ReconcileReport): Promise<unknown> {
     const { journal, refs } = this.host;
     try {
-      if (report.verdict === 'ours') await journal.closeDurably(record.id, refs.settle(record.ref, record.method, record.params, 'result', report.result));
+      if (report.verdict === 'ours')
+        await journal.closeDurably(record.id, refs.settle(record.ref, record.method, record.params, 'result', report.result));
       else if (report.verdict === 'not-performed') {
         await journal.closeDurably(record.id);
         refs.release(record.ref);

@@ -32,7 +32,11 @@ export async function untilIdle(host: IdleWaitHost, method: string, onStatus?: (
     }
     if (status !== undefined) await onStatus?.(status);
     if (Date.now() >= Math.min(deadline, ceiling)) {
-      throw new EcrError(LIB_CODES.TIMEOUT, `${method}: the terminal stayed in ${last ?? 'an unknown status'} (not idle) for ${Date.now() - since} ms`, { method, sent: true, response });
+      throw new EcrError(
+        LIB_CODES.TIMEOUT,
+        `${method}: the terminal stayed in ${last ?? 'an unknown status'} (not idle) for ${Date.now() - since} ms`,
+        { method, sent: true, response },
+      );
     }
     await sleep(nextPollDelay(settings.polling, settings.pollInterval, last ?? 'S01', Date.now() - since), host.closing);
   }

@@ -143,14 +143,25 @@ function isEmpty(value: object): boolean {
 export function validateRequest(method: unknown, params?: unknown, options: ValidateOptions = {}): ValidRequest {
   const lrcEncoding = options.lrcEncoding ?? 'decimal';
   if (!LRC_ENCODINGS.includes(lrcEncoding)) {
-    throw new EcrError(LIB_CODES.VALIDATION, `lrcEncoding must be ${LRC_ENCODINGS.join(' or ')}; got ${shownValue(lrcEncoding)}`, { field: 'lrcEncoding', rule: LRC_ENCODINGS.join(' | ') });
+    throw new EcrError(LIB_CODES.VALIDATION, `lrcEncoding must be ${LRC_ENCODINGS.join(' or ')}; got ${shownValue(lrcEncoding)}`, {
+      field: 'lrcEncoding',
+      rule: LRC_ENCODINGS.join(' | '),
+    });
   }
   if (typeof method !== 'string' || method === '') {
-    throw new EcrError(LIB_CODES.UNKNOWN_METHOD, `method must be a non-empty string naming one of the ${METHOD_NAMES.length} protocol methods; got ${shownValue(method)}`, { field: 'method', rule: 'known method name' });
+    throw new EcrError(
+      LIB_CODES.UNKNOWN_METHOD,
+      `method must be a non-empty string naming one of the ${METHOD_NAMES.length} protocol methods; got ${shownValue(method)}`,
+      { field: 'method', rule: 'known method name' },
+    );
   }
   const spec = getMethod(method);
   if (!spec) {
-    throw new EcrError(LIB_CODES.UNKNOWN_METHOD, `${method}: unknown method.${suggest(method)} Known methods: ${METHOD_NAMES.join(', ')}`, { method, field: 'method', rule: 'known method name' });
+    throw new EcrError(LIB_CODES.UNKNOWN_METHOD, `${method}: unknown method.${suggest(method)} Known methods: ${METHOD_NAMES.join(', ')}`, {
+      method,
+      field: 'method',
+      rule: 'known method name',
+    });
   }
   if (params !== undefined && params !== null && (typeof params !== 'object' || Array.isArray(params))) {
     throw invalid(method, 'params', 'must be an object of request keys', { value: params, method });
@@ -194,7 +205,10 @@ export function validateRequest(method: unknown, params?: unknown, options: Vali
   if (size > MAX_BODY) {
     const length = (key: string, value: unknown) => sizes.get(key) ?? String(value).length;
     const largest = Object.entries(out).sort((a, b) => length(b[0], b[1]) - length(a[0], a[1]))[0]?.[0];
-    throw invalid(method, largest ?? 'params', `makes the request ${size} bytes of UTF-8 JSON; a frame carries at most ${MAX_BODY}`, { method, code: LIB_CODES.FRAME_TOO_LARGE });
+    throw invalid(method, largest ?? 'params', `makes the request ${size} bytes of UTF-8 JSON; a frame carries at most ${MAX_BODY}`, {
+      method,
+      code: LIB_CODES.FRAME_TOO_LARGE,
+    });
   }
   return issues.length > 0 ? { method, spec, params: out, issues } : { method, spec, params: out };
 }
@@ -204,6 +218,11 @@ function crossCheck(method: string, p: Params, lrcEncoding: LrcEncoding): void {
     throw invalid(method, 'discountedAmount', `must not exceed transAmount (${valueText(p.transAmount)})`, { value: p.discountedAmount, method });
   }
   if (p.lrc !== undefined && typeof p.receipt === 'string' && !lrcMatches(valueText(p.lrc), p.receipt, lrcEncoding)) {
-    throw invalid(method, 'lrc', `does not match receipt (its LRC is ${formatLrc(receiptLrc(p.receipt), lrcEncoding)}); leave lrc out to have it computed`, { value: p.lrc, method });
+    throw invalid(
+      method,
+      'lrc',
+      `does not match receipt (its LRC is ${formatLrc(receiptLrc(p.receipt), lrcEncoding)}); leave lrc out to have it computed`,
+      { value: p.lrc, method },
+    );
   }
 }

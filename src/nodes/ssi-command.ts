@@ -21,24 +21,37 @@ function shape(msg: NodeMessage, name: string, response: EcrResponse, ctx: Opera
   msg.payload = response;
   msg.ecr = { method: name, response };
   const ok = getMethod(name)?.group === 'financial' ? isApproved(response) : !response.error;
-  const reason = getMethod(name)?.group === 'financial' ? outcomeReason(response.params, response.errorCode) : errorReason(response.errorCode) ?? 'terminal-error';
-  ctx.badge(ok ? { fill: 'green', shape: 'dot', text: `✔ ${ctx.t('status.done')}` } : { fill: 'red', shape: 'ring', text: `✘ ${ctx.t(`reason.${reason}`)}` });
+  const reason =
+    getMethod(name)?.group === 'financial'
+      ? outcomeReason(response.params, response.errorCode)
+      : (errorReason(response.errorCode) ?? 'terminal-error');
+  ctx.badge(
+    ok ? { fill: 'green', shape: 'dot', text: `✔ ${ctx.t('status.done')}` } : { fill: 'red', shape: 'ring', text: `✘ ${ctx.t(`reason.${reason}`)}` },
+  );
   return msg;
 }
 
 export = function register(RED: NodeAPI): void {
   function SsiCommandNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
-    attachTerminal(RED, this, def, async (msg, ctx) => {
-      const method = settingOrMsg(def.method ?? 'msg', () => msg.method);
-      // A method the catalogue does not know gets the core's UNKNOWN_METHOD error, before anything is sent.
-      const spec = getMethod(String(method)) ?? validateRequest(method).spec;
-      const name = spec.name;
-      const params = paramsOf(msg.payload, name, Object.keys(spec.params).length > 0);
-      // msg.payload's keys: checked when the call runs, as a JavaScript caller's (no payload and {} ask the same).
-      const response = isPolled(spec) ? await ctx.transact(spec.name, params ?? {}) : await ctx.terminal.request(spec.name, unchecked(params ?? {}));
-      return shape(msg, name, response, ctx);
-    }, shape);
+    attachTerminal(
+      RED,
+      this,
+      def,
+      async (msg, ctx) => {
+        const method = settingOrMsg(def.method ?? 'msg', () => msg.method);
+        // A method the catalogue does not know gets the core's UNKNOWN_METHOD error, before anything is sent.
+        const spec = getMethod(String(method)) ?? validateRequest(method).spec;
+        const name = spec.name;
+        const params = paramsOf(msg.payload, name, Object.keys(spec.params).length > 0);
+        // msg.payload's keys: checked when the call runs, as a JavaScript caller's (no payload and {} ask the same).
+        const response = isPolled(spec)
+          ? await ctx.transact(spec.name, params ?? {})
+          : await ctx.terminal.request(spec.name, unchecked(params ?? {}));
+        return shape(msg, name, response, ctx);
+      },
+      shape,
+    );
   }
   RED.nodes.registerType('ssi-command', SsiCommandNode);
 };

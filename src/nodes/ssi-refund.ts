@@ -19,16 +19,32 @@ export = function register(RED: NodeAPI): void {
     const units: AmountUnits = def.units === 'major' ? 'major' : 'minor';
     const busy = busyPolicy(def.busy);
     const receipt = flag(def.receipt);
-    attachTerminal(RED, this, def, async (msg, ctx) => {
-      const payload = payloadObject(msg.payload);
-      const operation = oneOf('ssi-refund', 'operation', settingOrMsg(def.operation, () => payload.operation, 'Refund'), OPERATIONS);
-      const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, this, msg), def, TYPED);
-      const params = buildParams(operation, Object.keys(METHODS[operation].params), { payload, node: fromNode, defaults: ctx.config.defaults }, units);
-      refuseWhenBusy(busy, operation, ctx);
-      const out = financialOutcome(msg, operation, await ctx.transact(operation, params), ctx);
-      if (receipt) await attachReceipt(msg, ctx);
-      return out;
-    }, financialOutcome);
+    attachTerminal(
+      RED,
+      this,
+      def,
+      async (msg, ctx) => {
+        const payload = payloadObject(msg.payload);
+        const operation = oneOf(
+          'ssi-refund',
+          'operation',
+          settingOrMsg(def.operation, () => payload.operation, 'Refund'),
+          OPERATIONS,
+        );
+        const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, this, msg), def, TYPED);
+        const params = buildParams(
+          operation,
+          Object.keys(METHODS[operation].params),
+          { payload, node: fromNode, defaults: ctx.config.defaults },
+          units,
+        );
+        refuseWhenBusy(busy, operation, ctx);
+        const out = financialOutcome(msg, operation, await ctx.transact(operation, params), ctx);
+        if (receipt) await attachReceipt(msg, ctx);
+        return out;
+      },
+      financialOutcome,
+    );
   }
   RED.nodes.registerType('ssi-refund', SsiRefundNode);
 };

@@ -21,7 +21,13 @@ async function reportReceipt(ctx: OperationContext): Promise<Record<string, unkn
   }
 }
 
-function shape(msg: NodeMessage, report: string, result: EcrResponse, ctx: OperationContext, receipt?: Record<string, unknown>): (NodeMessage | null)[] {
+function shape(
+  msg: NodeMessage,
+  report: string,
+  result: EcrResponse,
+  ctx: OperationContext,
+  receipt?: Record<string, unknown>,
+): (NodeMessage | null)[] {
   const out = { ...reportPayload(report, result), ...receipt };
   msg.ecr = { method: report, response: result };
   msg.payload = out;
@@ -32,17 +38,28 @@ function shape(msg: NodeMessage, report: string, result: EcrResponse, ctx: Opera
 export = function register(RED: NodeAPI): void {
   function SsiReportNode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
-    attachTerminal(RED, this, def, async (msg, ctx) => {
-      const payload = payloadObject(msg.payload);
-      const report = oneOf('ssi-report', 'report', settingOrMsg(def.report ?? 'XReport', () => payload.report), REPORTS);
-      const detailed = typeof payload.detailed === 'boolean' ? payload.detailed : flag(def.detailed);
-      const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, this, msg), def, TYPED);
-      const sources = { payload: { merchantId: payload.merchantId, isDetailReport: detailed }, node: fromNode, defaults: ctx.config.defaults };
-      const params = buildParams(report, Object.keys(METHODS[report].params), sources, 'minor');
-      const result = await ctx.transact(report, params);
-      const receipt = flag(def.receipt) ? await reportReceipt(ctx) : undefined;
-      return shape(msg, report, result, ctx, receipt);
-    }, shape);
+    attachTerminal(
+      RED,
+      this,
+      def,
+      async (msg, ctx) => {
+        const payload = payloadObject(msg.payload);
+        const report = oneOf(
+          'ssi-report',
+          'report',
+          settingOrMsg(def.report ?? 'XReport', () => payload.report),
+          REPORTS,
+        );
+        const detailed = typeof payload.detailed === 'boolean' ? payload.detailed : flag(def.detailed);
+        const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, this, msg), def, TYPED);
+        const sources = { payload: { merchantId: payload.merchantId, isDetailReport: detailed }, node: fromNode, defaults: ctx.config.defaults };
+        const params = buildParams(report, Object.keys(METHODS[report].params), sources, 'minor');
+        const result = await ctx.transact(report, params);
+        const receipt = flag(def.receipt) ? await reportReceipt(ctx) : undefined;
+        return shape(msg, report, result, ctx, receipt);
+      },
+      shape,
+    );
   }
   RED.nodes.registerType('ssi-report', SsiReportNode);
 };

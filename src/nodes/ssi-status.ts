@@ -54,11 +54,18 @@ export = function register(RED: NodeAPI): void {
       this.error((err as Error).message);
       return;
     }
-    const poller = watchHealth(ctx.terminal, mode, seconds * 1000, FIRST_POLL_MS, (health, response) => {
-      const out: NodeMessage = { topic: terminalName(ctx), payload: { ...health, terminal: ctx.config.id } };
-      if (response) out.ecr = { method: mode, response };
-      this.send(out);
-    }, (message) => this.warn(message));
+    const poller = watchHealth(
+      ctx.terminal,
+      mode,
+      seconds * 1000,
+      FIRST_POLL_MS,
+      (health, response) => {
+        const out: NodeMessage = { topic: terminalName(ctx), payload: { ...health, terminal: ctx.config.id } };
+        if (response) out.ecr = { method: mode, response };
+        this.send(out);
+      },
+      (message) => this.warn(message),
+    );
     this.on('close', () => poller.stop());
   }
   RED.nodes.registerType('ssi-status', SsiStatusNode);

@@ -5,7 +5,20 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeStatus, ERROR_CODES, errorJson, type FirmwareEvent, merchantIds, METHOD_NAMES, METHODS, redactForLog, REQUEST_KEYS, STATUS_CODES, Terminal, TERMINAL_DEFAULTS } from '../core';
+import {
+  describeStatus,
+  ERROR_CODES,
+  errorJson,
+  type FirmwareEvent,
+  merchantIds,
+  METHOD_NAMES,
+  METHODS,
+  redactForLog,
+  REQUEST_KEYS,
+  STATUS_CODES,
+  Terminal,
+  TERMINAL_DEFAULTS,
+} from '../core';
 import { loadSerialPort, valueText } from '../core/internal';
 import { settleRequest } from './lib/by-hand';
 import type { TerminalConfigNode } from './lib/flow-node';
@@ -32,10 +45,19 @@ interface SerialPortInfo {
 async function listSerialPorts(): Promise<SerialPortInfo[]> {
   try {
     const ports = await loadSerialPort().SerialPort.list();
-    return ports.map((p) => ({ path: p.path, manufacturer: p.manufacturer, serialNumber: p.serialNumber, vendorId: p.vendorId, productId: p.productId }));
+    return ports.map((p) => ({
+      path: p.path,
+      manufacturer: p.manufacturer,
+      serialNumber: p.serialNumber,
+      vendorId: p.vendorId,
+      productId: p.productId,
+    }));
   } catch (err) {
     if (process.platform !== 'linux') throw err;
-    const byId = await readdir('/dev/serial/by-id').then((names) => names.map((n) => `/dev/serial/by-id/${n}`), () => [] as string[]);
+    const byId = await readdir('/dev/serial/by-id').then(
+      (names) => names.map((n) => `/dev/serial/by-id/${n}`),
+      () => [] as string[],
+    );
     const dev = (await readdir('/dev')).filter((n) => /^tty(USB|ACM|AMA)\d+$/.test(n)).map((n) => `/dev/${n}`);
     return [...byId, ...dev].map((path) => ({ path }));
   }
@@ -44,7 +66,9 @@ async function listSerialPorts(): Promise<SerialPortInfo[]> {
 async function testConnection(settings: TerminalSettings, shared?: TerminalHub): Promise<Record<string, unknown>> {
   // A deployed node with these settings already holds the connection (a serial port cannot be opened twice).
   const own = !shared;
-  const terminal = shared ? shared.acquire('admin:test') : new Terminal({ ...optionsFromSettings(settings), requestTimeout: TEST_TIMEOUT, connectTimeout: TEST_TIMEOUT });
+  const terminal = shared
+    ? shared.acquire('admin:test')
+    : new Terminal({ ...optionsFromSettings(settings), requestTimeout: TEST_TIMEOUT, connectTimeout: TEST_TIMEOUT });
   const started = Date.now();
   try {
     const ping = await terminal.request('PingDevice');
@@ -52,11 +76,17 @@ async function testConnection(settings: TerminalSettings, shared?: TerminalHub):
     // GetTerminalInfo is answered only when idle: during a payment it would wait behind it.
     const idle = status.status !== undefined && describeStatus(status.status).idle;
     const info = idle
-      ? await terminal.request('GetTerminalInfo').then((r) => r.params, (err: Error) => ({ error: err.message }))
+      ? await terminal.request('GetTerminalInfo').then(
+          (r) => r.params,
+          (err: Error) => ({ error: err.message }),
+        )
       : { skipped: `the terminal is busy (${status.status ?? 'no status'})` };
     // Payments need a merchant id: the dialog offers the terminal's own.
     const merchants = idle
-      ? await terminal.request('GetMerchantList').then((r) => merchantIds(r.params.merchantList), () => undefined)
+      ? await terminal.request('GetMerchantList').then(
+          (r) => merchantIds(r.params.merchantList),
+          () => undefined,
+        )
       : undefined;
     // One harmless probe (unless the protocol is set or already known); a busy terminal is not made to wait for it.
     const firmware = idle ? await terminal.detectFirmware().catch(() => undefined) : terminal.firmware;
@@ -72,12 +102,19 @@ async function testConnection(settings: TerminalSettings, shared?: TerminalHub):
 function sameSettings(node: Node & { settings?: TerminalSettings }, body: TerminalSettings): boolean {
   const s = node.settings;
   if (!s) return false;
-  return (['transport', 'host', 'port', 'httpPort', 'httpPath', 'serialPort', 'baudRate'] as const).every((k) => valueText(s[k]) === valueText(body[k]));
+  return (['transport', 'host', 'port', 'httpPort', 'httpPath', 'serialPort', 'baudRate'] as const).every(
+    (k) => valueText(s[k]) === valueText(body[k]),
+  );
 }
 
 /** One journal per terminal configuration, in the Node-RED user directory. */
 function journalFile(RED: NodeAPI, id: string): string | undefined {
-  const dir = typeof RED.settings.ssiEcrJournalDir === 'string' ? RED.settings.ssiEcrJournalDir : RED.settings.userDir ? join(RED.settings.userDir, 'ssi-ecr') : undefined;
+  const dir =
+    typeof RED.settings.ssiEcrJournalDir === 'string'
+      ? RED.settings.ssiEcrJournalDir
+      : RED.settings.userDir
+        ? join(RED.settings.userDir, 'ssi-ecr')
+        : undefined;
   return dir ? join(dir, `journal-${id.replace(/[^\w.-]/g, '_')}.json`) : undefined;
 }
 
@@ -109,7 +146,9 @@ export = function register(RED: NodeAPI): void {
     // A journal that cannot be used, an unreadable one kept aside, a stale lock taken over: said in the log.
     this.hub.on('problem', (message: string, level: ProblemLevel) => (level === 'error' ? this.error(message) : this.warn(message)));
     // Which protocol the terminal turned out to speak, for whoever reads the log when a payment behaves oddly.
-    this.hub.on('firmware', (event: FirmwareEvent) => this.log(`the terminal speaks ${event.generation === '1.4' ? 'later firmware (1.3/1.4)' : 'protocol v1.1.10'}: ${event.reason}`));
+    this.hub.on('firmware', (event: FirmwareEvent) =>
+      this.log(`the terminal speaks ${event.generation === '1.4' ? 'later firmware (1.3/1.4)' : 'protocol v1.1.10'}: ${event.reason}`),
+    );
     // Every node using the terminal shows, right after deploy and then as the watch finds it, whether it answers.
     if (watching) {
       this.watch = new TerminalWatch(this.hub, watching, {
@@ -124,35 +163,50 @@ export = function register(RED: NodeAPI): void {
   }
   RED.nodes.registerType('ssi-terminal', SsiTerminalNode as unknown as (this: Node, def: NodeDef) => void);
 
-  RED.httpAdmin.post('/ssi-ecr/test-connection', RED.auth.needsPermission('ssi-terminal.write'), (req: { body?: unknown }, res: { json(b: unknown): void }) => {
-    const body = (req.body ?? {}) as TerminalSettings & { id?: string };
-    const deployed = body.id ? (RED.nodes.getNode(body.id) as (TerminalConfigNode & { settings?: TerminalSettings }) | null) : null;
-    const shared = deployed && deployed.hub && sameSettings(deployed, body) ? deployed.hub : undefined;
-    let settings: TerminalSettings;
-    try {
-      settings = body;
-      if (!shared) optionsFromSettings(settings);
-    } catch (err) {
-      return res.json({ ok: false, error: errorJson(err) });
-    }
-    testConnection(settings, shared).then((r) => res.json(r), (err: Error) => res.json({ ok: false, error: errorJson(err) }));
-  });
+  RED.httpAdmin.post(
+    '/ssi-ecr/test-connection',
+    RED.auth.needsPermission('ssi-terminal.write'),
+    (req: { body?: unknown }, res: { json(b: unknown): void }) => {
+      const body = (req.body ?? {}) as TerminalSettings & { id?: string };
+      const deployed = body.id ? (RED.nodes.getNode(body.id) as (TerminalConfigNode & { settings?: TerminalSettings }) | null) : null;
+      const shared = deployed && deployed.hub && sameSettings(deployed, body) ? deployed.hub : undefined;
+      let settings: TerminalSettings;
+      try {
+        settings = body;
+        if (!shared) optionsFromSettings(settings);
+      } catch (err) {
+        return res.json({ ok: false, error: errorJson(err) });
+      }
+      testConnection(settings, shared).then(
+        (r) => res.json(r),
+        (err: Error) => res.json({ ok: false, error: errorJson(err) }),
+      );
+    },
+  );
 
   const deployed = (id: string) => {
     const node = RED.nodes.getNode(id) as TerminalConfigNode | null;
     return node && node.type === 'ssi-terminal' && node.hub ? node : null;
   };
-  RED.httpAdmin.get('/ssi-ecr/journal/:id', RED.auth.needsPermission('ssi-terminal.read'), (req: { params?: Record<string, string> }, res: AdminResponse) => {
-    const node = deployed(req.params?.id ?? '');
-    if (!node) return res.status(404).json({ error: 'no deployed ssi-terminal with this id' });
-    res.json({ unresolved: node.hub.unresolved().map((r) => redactForLog(r)) });
-  });
+  RED.httpAdmin.get(
+    '/ssi-ecr/journal/:id',
+    RED.auth.needsPermission('ssi-terminal.read'),
+    (req: { params?: Record<string, string> }, res: AdminResponse) => {
+      const node = deployed(req.params?.id ?? '');
+      if (!node) return res.status(404).json({ error: 'no deployed ssi-terminal with this id' });
+      res.json({ unresolved: node.hub.unresolved().map((r) => redactForLog(r)) });
+    },
+  );
   // Body { verdict: 'approved' | 'not-performed' }: the node that started a payment sends that as its outcome (by-hand.ts).
-  RED.httpAdmin.post('/ssi-ecr/journal/:id/resolve/:record', RED.auth.needsPermission('ssi-terminal.write'), (req: AdminRequest, res: AdminResponse) => {
-    const node = deployed(req.params?.id ?? '');
-    if (!node) return res.status(404).json({ error: 'no deployed ssi-terminal with this id' });
-    void settleRequest(node, req.params?.record ?? '', req.body, req.user).then(({ status, body }) => res.status(status).json(body));
-  });
+  RED.httpAdmin.post(
+    '/ssi-ecr/journal/:id/resolve/:record',
+    RED.auth.needsPermission('ssi-terminal.write'),
+    (req: AdminRequest, res: AdminResponse) => {
+      const node = deployed(req.params?.id ?? '');
+      if (!node) return res.status(404).json({ error: 'no deployed ssi-terminal with this id' });
+      void settleRequest(node, req.params?.record ?? '', req.body, req.user).then(({ status, body }) => res.status(status).json(body));
+    },
+  );
 
   RED.httpAdmin.get('/ssi-ecr/serial-ports', RED.auth.needsPermission('ssi-terminal.read'), (_req: unknown, res: { json(b: unknown): void }) => {
     listSerialPorts().then(

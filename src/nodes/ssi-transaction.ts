@@ -19,15 +19,31 @@ export = function register(RED: NodeAPI): void {
     const units: AmountUnits = def.units === 'major' ? 'major' : 'minor';
     const busy = busyPolicy(def.busy);
     const receipt = flag(def.receipt);
-    attachTerminal(RED, this, def, async (msg, ctx) => {
-      const method = oneOf('ssi-transaction', 'method', settingOrMsg(def.method ?? 'Purchase', () => msg.method), FINANCIAL);
-      const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, this, msg), def, TYPED);
-      const params = buildParams(method, Object.keys(METHODS[method].params), { payload: payloadObject(msg.payload), node: fromNode, defaults: ctx.config.defaults }, units);
-      refuseWhenBusy(busy, method, ctx);
-      const out = financialOutcome(msg, method, await ctx.transact(method, params), ctx);
-      if (receipt) await attachReceipt(msg, ctx);
-      return out;
-    }, financialOutcome);
+    attachTerminal(
+      RED,
+      this,
+      def,
+      async (msg, ctx) => {
+        const method = oneOf(
+          'ssi-transaction',
+          'method',
+          settingOrMsg(def.method ?? 'Purchase', () => msg.method),
+          FINANCIAL,
+        );
+        const fromNode = typedValues((v, t) => RED.util.evaluateNodeProperty(v, t, this, msg), def, TYPED);
+        const params = buildParams(
+          method,
+          Object.keys(METHODS[method].params),
+          { payload: payloadObject(msg.payload), node: fromNode, defaults: ctx.config.defaults },
+          units,
+        );
+        refuseWhenBusy(busy, method, ctx);
+        const out = financialOutcome(msg, method, await ctx.transact(method, params), ctx);
+        if (receipt) await attachReceipt(msg, ctx);
+        return out;
+      },
+      financialOutcome,
+    );
   }
   RED.nodes.registerType('ssi-transaction', SsiTransactionNode);
 };

@@ -24,8 +24,12 @@ export type Totals = Record<(typeof REPORT_TOTAL_KEYS)[number], string>;
 
 export function totals(entries: readonly BatchEntry[], padded: boolean): Totals {
   const sums: Record<BatchCategory, { count: number; amount: number }> = {
-    Sale: { count: 0, amount: 0 }, FinAuth: { count: 0, amount: 0 }, Refund: { count: 0, amount: 0 },
-    Cash: { count: 0, amount: 0 }, Payment: { count: 0, amount: 0 }, Void: { count: 0, amount: 0 },
+    Sale: { count: 0, amount: 0 },
+    FinAuth: { count: 0, amount: 0 },
+    Refund: { count: 0, amount: 0 },
+    Cash: { count: 0, amount: 0 },
+    Payment: { count: 0, amount: 0 },
+    Void: { count: 0, amount: 0 },
   };
   for (const e of entries) {
     if (!e.category) continue;
@@ -47,7 +51,15 @@ export function zeroTotals(padded: boolean): Totals {
 
 export function detailOf(e: BatchEntry): Record<string, string> {
   return {
-    originalTrnName: e.method, transAmount: String(e.amount), authCode: e.authCode, date: e.date, time: e.time,
-    invoiceNum: e.invoiceNum, pan: e.pan, responseCode: e.responseCode, rrn: e.rrn, binName: e.binName,
+    originalTrnName: e.method,
+    transAmount: String(e.amount),
+    authCode: e.authCode,
+    date: e.date,
+    time: e.time,
+    invoiceNum: e.invoiceNum,
+    pan: e.pan,
+    responseCode: e.responseCode,
+    rrn: e.rrn,
+    binName: e.binName,
   };
 }

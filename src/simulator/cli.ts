@@ -35,27 +35,31 @@ function closeWithoutMs(args: string[]): string[] {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseCommandLine(closeWithoutMs(process.argv.slice(2)), {
-    port: { type: 'string', default: '3000' },
-    host: { type: 'string', default: '127.0.0.1' },
-    'http-port': { type: 'string' },
-    fast: { type: 'boolean', default: false },
-    state: { type: 'string' },
-    platform: { type: 'string', default: 'android' },
-    lrc: { type: 'string', default: 'decimal' },
-    'z-after': { type: 'string' },
-    'no-pin-limit': { type: 'string' },
-    quirks: { type: 'boolean', default: false },
-    firmware: { type: 'string', default: '1.1' },
-    'second-step-timeout': { type: 'string' },
-    'close-after-answer': { type: 'string' },
-    'close-after-response': { type: 'string' },
-    'no-method': { type: 'boolean', default: false },
-    merchant: { type: 'string', multiple: true },
-    serial: { type: 'string' },
-    baud: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
-  }, false);
+  const { values } = parseCommandLine(
+    closeWithoutMs(process.argv.slice(2)),
+    {
+      port: { type: 'string', default: '3000' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'http-port': { type: 'string' },
+      fast: { type: 'boolean', default: false },
+      state: { type: 'string' },
+      platform: { type: 'string', default: 'android' },
+      lrc: { type: 'string', default: 'decimal' },
+      'z-after': { type: 'string' },
+      'no-pin-limit': { type: 'string' },
+      quirks: { type: 'boolean', default: false },
+      firmware: { type: 'string', default: '1.1' },
+      'second-step-timeout': { type: 'string' },
+      'close-after-answer': { type: 'string' },
+      'close-after-response': { type: 'string' },
+      'no-method': { type: 'boolean', default: false },
+      merchant: { type: 'string', multiple: true },
+      serial: { type: 'string' },
+      baud: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    false,
+  );
   if (values.help) {
     console.log(HELP);
     return;
@@ -87,7 +91,9 @@ async function main(): Promise<void> {
     await sim.serveSerial(values.serial, int('baud', values.baud));
     console.log(`serial: ${values.serial} (8N1, ${int('baud', values.baud) ?? 115200} baud)`);
   }
-  console.log(`firmware ${sim.engine.firmware}${closeAfterAnswer === undefined ? '' : `, closes each connection ${closeAfterAnswer} ms after answering`}${values['no-method'] ? ', answers without "method"' : ''}`);
+  console.log(
+    `firmware ${sim.engine.firmware}${closeAfterAnswer === undefined ? '' : `, closes each connection ${closeAfterAnswer} ms after answering`}${values['no-method'] ? ', answers without "method"' : ''}`,
+  );
   console.log(`merchants: ${sim.engine.merchants.map((m) => m.merchantId).join(', ')}`);
   console.log('test amounts:');
   for (const [amount, o] of Object.entries(TEST_AMOUNTS)) console.log(`  ${money(amount).padStart(7)}  ${o.doc}`);

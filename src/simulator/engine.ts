@@ -283,10 +283,14 @@ export class TerminalEngine extends EventEmitter {
   }
 
   /** What a terminal checks: mandatory keys (E04), wire types and formats (E09), the PrintXml lrc (E02). */
-  private checkParams(spec: MethodSpec, raw: unknown): { params: Record<string, unknown>; refused?: undefined } | { refused: Response; params?: undefined } {
+  private checkParams(
+    spec: MethodSpec,
+    raw: unknown,
+  ): { params: Record<string, unknown>; refused?: undefined } | { refused: Response; params?: undefined } {
     const polled = spec.resultMethod !== undefined;
     if (raw === undefined && (polled || Object.values(spec.params).includes('M'))) return refuse(spec.name, 'E04', 'params is missing', 'params');
-    if (raw !== undefined && (raw === null || typeof raw !== 'object' || Array.isArray(raw))) return refuse(spec.name, 'E09', 'params must be an object', 'params');
+    if (raw !== undefined && (raw === null || typeof raw !== 'object' || Array.isArray(raw)))
+      return refuse(spec.name, 'E09', 'params must be an object', 'params');
     const params = (raw ?? {}) as Record<string, unknown>;
     // A key of later firmware is, to a v1.1.10 terminal, a key the spec does not describe: ignored (§1.2).
     const keys = Object.keys(spec.params).filter((key) => this.knows(REQUEST_KEYS[key]?.since));
@@ -396,7 +400,7 @@ export class TerminalEngine extends EventEmitter {
       if (endsAfter && PHASE_ORDER.indexOf(phase) > PHASE_ORDER.indexOf(endsAfter)) break;
       if (phase === 'pin' && amount > 0 && amount <= (this.options.noPinLimit ?? 0)) continue;
       const status = STATUS_OF_PHASE[phase];
-      steps.push({ status, ms: this.phases[status] + (phase === 'host' ? op.outcome.hostDelay ?? 0 : 0) });
+      steps.push({ status, ms: this.phases[status] + (phase === 'host' ? (op.outcome.hostDelay ?? 0) : 0) });
       if (endsAfter === phase) break;
     }
     if (steps.some((s) => s.status === 'S02') && this.phases.S07 > 0) steps.push({ status: 'S07', ms: this.phases.S07 });
@@ -558,7 +562,7 @@ export class TerminalEngine extends EventEmitter {
     const { date, time } = when;
     // A card was read only if the operation got past the card prompt (not cancelled or failed at it).
     const usedCard = op.cardRead === true;
-    const card = usedCard ? op.card : target ? CARDS.find((c) => c.pan === target.pan) ?? CARDS[0] : undefined;
+    const card = usedCard ? op.card : target ? (CARDS.find((c) => c.pan === target.pan) ?? CARDS[0]) : undefined;
     const merchantId = valueText(p.merchantId ?? target?.merchantId ?? this.merchants[0].merchantId);
     const merchant = this.merchant(merchantId) ?? this.merchants[0];
     const requested = p.transAmount !== undefined ? Number(p.transAmount) : 0;
@@ -594,7 +598,7 @@ export class TerminalEngine extends EventEmitter {
       parEnabled: false,
       parValue: '',
       balance: '',
-      errorDetails: approved ? '' : outcome.text ?? '',
+      errorDetails: approved ? '' : (outcome.text ?? ''),
     };
     if (p.cashAmount !== undefined) params.cashAmount = valueText(p.cashAmount);
     if (p.endAmount !== undefined) params.endAmount = valueText(p.endAmount);
@@ -604,22 +608,48 @@ export class TerminalEngine extends EventEmitter {
       delete params.time;
       Object.assign(params, { transactionUid: op.uid, transactionDate: when.transactionDate, transactionTime: when.transactionTime });
     }
-    const errorCode = approved ? '' : outcome.errorCode ?? 'E21';
+    const errorCode = approved ? '' : (outcome.errorCode ?? 'E21');
     s.lastResult = {
-      method: 'GetLastResult', error: !approved, errorCode,
-      errorDescription: approved ? '' : outcome.text ?? ERROR_CODES[errorCode]?.description ?? '', params,
+      method: 'GetLastResult',
+      error: !approved,
+      errorCode,
+      errorDescription: approved ? '' : (outcome.text ?? ERROR_CODES[errorCode]?.description ?? ''),
+      params,
     };
     if (this.later) this.remember(s.lastResult);
     // Balance and Echo print nothing for the ECR: the last receipt stays the one before.
-    if (spec.name !== 'Balance' && spec.name !== 'Echo') s.lastReceipt = transactionReceipt(this.receiptHeader(merchant.merchantId), {
-      method: spec.name, amount: String(amount), currency: valueText(p.transCurrency ?? '980'), approved, text: outcome.text ?? '',
-      invoiceNum, date, time, pan: card?.pan ?? '', binName: card?.binName ?? '', authCode, rrn, responseCode,
-    });
+    if (spec.name !== 'Balance' && spec.name !== 'Echo')
+      s.lastReceipt = transactionReceipt(this.receiptHeader(merchant.merchantId), {
+        method: spec.name,
+        amount: String(amount),
+        currency: valueText(p.transCurrency ?? '980'),
+        approved,
+        text: outcome.text ?? '',
+        invoiceNum,
+        date,
+        time,
+        pan: card?.pan ?? '',
+        binName: card?.binName ?? '',
+        authCode,
+        rrn,
+        responseCode,
+      });
     s.opsSinceZ++;
     if (!approved) return;
     const entry: BatchEntry = {
-      method: spec.name, category: spec.batch, merchantId: merchant.merchantId, invoiceNum, rrn, authCode, amount, date, time,
-      pan: card?.pan ?? '', responseCode, binName: card?.binName ?? '', voided: 0,
+      method: spec.name,
+      category: spec.batch,
+      merchantId: merchant.merchantId,
+      invoiceNum,
+      rrn,
+      authCode,
+      amount,
+      date,
+      time,
+      pan: card?.pan ?? '',
+      responseCode,
+      binName: card?.binName ?? '',
+      voided: 0,
     };
     if (spec.name === 'PartialVoid') entry.amount = Number(p.transAmount);
     if (target) {
@@ -640,14 +670,30 @@ export class TerminalEngine extends EventEmitter {
     const batchNumber = String(s.batchNumber);
     if (isZ && ok) s.batchNumber++;
     const t = ok ? totals(entries, padded) : zeroTotals(padded);
-    const params: Record<string, unknown> = { responseCode: ok ? '00' : op.outcome.responseCode || '96', ...t, isBatchEmpty: entries.length === 0, batchNumber };
+    const params: Record<string, unknown> = {
+      responseCode: ok ? '00' : op.outcome.responseCode || '96',
+      ...t,
+      isBatchEmpty: entries.length === 0,
+      batchNumber,
+    };
     if (detail && ok) params.transactions = entries.map(detailOf);
     s.lastReport = {
-      method: 'GetLastReport', error: !ok, errorCode: ok ? '' : op.outcome.errorCode ?? 'E21',
-      errorDescription: ok ? '' : op.outcome.text ?? 'ЗВІРКА НЕ ВДАЛАСЯ', params,
+      method: 'GetLastReport',
+      error: !ok,
+      errorCode: ok ? '' : (op.outcome.errorCode ?? 'E21'),
+      errorDescription: ok ? '' : (op.outcome.text ?? 'ЗВІРКА НЕ ВДАЛАСЯ'),
+      params,
     };
     const { date, time } = this.now();
-    s.lastReportReceipt = reportReceipt(this.receiptHeader(merchantId), isZ ? 'ZReport' : 'XReport', t, entries, detail, batchNumber, `${date} ${time}`);
+    s.lastReportReceipt = reportReceipt(
+      this.receiptHeader(merchantId),
+      isZ ? 'ZReport' : 'XReport',
+      t,
+      entries,
+      detail,
+      batchNumber,
+      `${date} ${time}`,
+    );
     if (isZ && ok) {
       s.batch = s.batch.filter((e) => e.merchantId !== merchantId);
       s.opsSinceZ = 0;
@@ -679,16 +725,26 @@ export class TerminalEngine extends EventEmitter {
       case 'GetLastReceipt':
         return s.lastReceipt === null ? errorResponse('GetLastReceipt', 'E20') : response('GetLastReceipt', { params: { receipt: s.lastReceipt } });
       case 'GetLastReport':
-        return s.lastReport ? { ...s.lastReport } : response('GetLastReport', { params: { responseCode: '', ...zeroTotals(false), isBatchEmpty: true, batchNumber: String(s.batchNumber) } });
+        return s.lastReport
+          ? { ...s.lastReport }
+          : response('GetLastReport', { params: { responseCode: '', ...zeroTotals(false), isBatchEmpty: true, batchNumber: String(s.batchNumber) } });
       case 'GetLastReportReceipt':
-        return s.lastReportReceipt === null ? errorResponse('GetLastReportReceipt', 'E20') : response('GetLastReportReceipt', { params: { receipt: s.lastReportReceipt } });
+        return s.lastReportReceipt === null
+          ? errorResponse('GetLastReportReceipt', 'E20')
+          : response('GetLastReportReceipt', { params: { receipt: s.lastReportReceipt } });
       case 'GetMerchantList':
-        return response('GetMerchantList', { params: { merchantCount: this.merchants.length, merchantList: this.merchants.map((m) => m.merchantId) } });
+        return response('GetMerchantList', {
+          params: { merchantCount: this.merchants.length, merchantList: this.merchants.map((m) => m.merchantId) },
+        });
       case 'GetMerchantListDetailed': {
         // One row per merchant and terminal id.
-        const merchantList = this.merchants.flatMap((m) => m.terminalIds.map((terminalId) => ({
-          merchantId: m.merchantId, terminalId, merchantName: m.merchantName ?? this.options.merchantName ?? DEFAULT_MERCHANT_NAME,
-        })));
+        const merchantList = this.merchants.flatMap((m) =>
+          m.terminalIds.map((terminalId) => ({
+            merchantId: m.merchantId,
+            terminalId,
+            merchantName: m.merchantName ?? this.options.merchantName ?? DEFAULT_MERCHANT_NAME,
+          })),
+        );
         return response('GetMerchantListDetailed', { params: { merchantCount: merchantList.length, merchantList } });
       }
       case 'GetTerminalInfo':
@@ -696,7 +752,15 @@ export class TerminalEngine extends EventEmitter {
       case 'PrintXml':
       case 'PrintPdfUrl':
         if (this.options.paperOut) return errorResponse(spec.name, 'E18');
-        this.op = { spec, params, outcome: APPROVED, steps: spec.flow!.map((phase) => ({ status: STATUS_OF_PHASE[phase], ms: this.phases[STATUS_OF_PHASE[phase]] })), index: -1, status: 'S05', print: true };
+        this.op = {
+          spec,
+          params,
+          outcome: APPROVED,
+          steps: spec.flow!.map((phase) => ({ status: STATUS_OF_PHASE[phase], ms: this.phases[STATUS_OF_PHASE[phase]] })),
+          index: -1,
+          status: 'S05',
+          print: true,
+        };
         this.advance(this.op);
         return response(spec.name);
       default:
@@ -737,7 +801,17 @@ export class TerminalEngine extends EventEmitter {
   }
 
   private load(): PersistedState {
-    const fresh: PersistedState = { lastResult: null, lastReceipt: null, lastReport: null, lastReportReceipt: null, batch: [], counter: 0, batchNumber: 1, opsSinceZ: 0, history: [] };
+    const fresh: PersistedState = {
+      lastResult: null,
+      lastReceipt: null,
+      lastReport: null,
+      lastReportReceipt: null,
+      batch: [],
+      counter: 0,
+      batchNumber: 1,
+      opsSinceZ: 0,
+      history: [],
+    };
     if (!this.options.stateFile) return fresh;
     try {
       return { ...fresh, ...(JSON.parse(readFileSync(this.options.stateFile, 'utf8')) as Partial<PersistedState>) };
@@ -773,4 +847,3 @@ function stepOf(raw: unknown): 1 | 2 | undefined {
   if (text === '2') return 2;
   return undefined;
 }
-

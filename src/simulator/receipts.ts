@@ -56,7 +56,15 @@ export function transactionReceipt(h: ReceiptHeader, f: ReceiptFacts): string {
   return lines.join('\n');
 }
 
-export function reportReceipt(h: ReceiptHeader, kind: 'XReport' | 'ZReport', t: Totals, entries: readonly BatchEntry[], detail: boolean, batchNumber: string, when: string): string {
+export function reportReceipt(
+  h: ReceiptHeader,
+  kind: 'XReport' | 'ZReport',
+  t: Totals,
+  entries: readonly BatchEntry[],
+  detail: boolean,
+  batchNumber: string,
+  when: string,
+): string {
   const lines = [...header(h), center(kind === 'ZReport' ? 'Z-ЗВІТ (ЗВІРКА)' : 'X-ЗВІТ'), pair('ПАКЕТ №', batchNumber), center(when)];
   if (detail) {
     for (const e of entries) lines.push(pair(`${e.invoiceNum} ${METHODS[e.method]?.title.uk ?? e.method}`, money(e.amount)));

@@ -13,12 +13,7 @@ export interface SerialServing {
   close(): Promise<void>;
 }
 
-export function serveSerial(
-  path: string,
-  baudRate: number,
-  serve: (port: SerialPort) => void,
-  retryMs = 200,
-): SerialServing {
+export function serveSerial(path: string, baudRate: number, serve: (port: SerialPort) => void, retryMs = 200): SerialServing {
   /** The device the path names now, or undefined when it is gone. */
   const device = () => {
     try {

@@ -109,7 +109,7 @@ export class Simulator extends EventEmitter {
     this.engine = new TerminalEngine(options);
     this.host = options.host ?? '127.0.0.1';
     this.port = options.port ?? 3000;
-    this.httpPort = options.httpPort === false ? undefined : options.httpPort ?? (this.port === 0 ? 0 : this.port + 1);
+    this.httpPort = options.httpPort === false ? undefined : (options.httpPort ?? (this.port === 0 ? 0 : this.port + 1));
     this.closeAfterAnswer = closeDelay(options.closeAfterAnswer ?? options.closeAfterResponse);
     this.engine.on('restart', () => this.goOffline(this.options.restartDuration ?? 500));
   }
@@ -223,7 +223,10 @@ export class Simulator extends EventEmitter {
     this.frameIssues[issue.kind] = (this.frameIssues[issue.kind] ?? 0) + 1;
     switch (issue.kind) {
       case 'header': {
-        const details = issue.id !== PROTOCOL_ID ? `actual: ${hex(issue.id)}, expected: ${hex(PROTOCOL_ID)}` : `actual version: ${hex(issue.version!)}, expected: ${hex(PROTOCOL_VERSION)}`;
+        const details =
+          issue.id !== PROTOCOL_ID
+            ? `actual: ${hex(issue.id)}, expected: ${hex(PROTOCOL_ID)}`
+            : `actual version: ${hex(issue.version!)}, expected: ${hex(PROTOCOL_VERSION)}`;
         return this.reply(peer, link, errorResponse('Unknown', 'E01', details));
       }
       case 'lrc':
@@ -305,7 +308,10 @@ export class Simulator extends EventEmitter {
 
   private onHttp(req: IncomingMessage, res: ServerResponse): void {
     const send = (status: number, body: Response) => {
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', connection: this.closeAfterAnswer !== undefined ? 'close' : 'keep-alive' });
+      res.writeHead(status, {
+        'content-type': 'application/json; charset=utf-8',
+        connection: this.closeAfterAnswer !== undefined ? 'close' : 'keep-alive',
+      });
       res.end(JSON.stringify(this.wire(body)));
     };
     if (req.method !== 'POST') return send(405, errorResponse('Unknown', 'E00', 'POST the JSON request'));

@@ -51,11 +51,20 @@ describe('ssi-command node', function () {
     await load(flow());
     const seen = statuses(helper.getNode('cmd'));
     let msg = await run({ method: 'Purchase', payload: { transAmount: 2450, transCurrency: '980', merchantId: MERCHANT } });
-    msg.payload.should.match({ method: 'GetLastResult', error: false, params: { originalTrnName: 'Purchase', transAmount: '2450', transactionResult: 'APPROVED_ONLINE' } });
+    msg.payload.should.match({
+      method: 'GetLastResult',
+      error: false,
+      params: { originalTrnName: 'Purchase', transAmount: '2450', transactionResult: 'APPROVED_ONLINE' },
+    });
     msg.ecr.method.should.equal('Purchase');
     withoutTime(seen[seen.length - 1]).should.eql({ fill: 'green', shape: 'dot', text: '✔ done' });
     msg = await run({ method: 'Purchase', payload: { transAmount: 10005, transCurrency: '980', merchantId: MERCHANT } });
-    msg.payload.should.match({ method: 'GetLastResult', error: true, errorCode: 'E21', params: { transactionResult: 'DECLINED_ONLINE', responseCode: '05' } });
+    msg.payload.should.match({
+      method: 'GetLastResult',
+      error: true,
+      errorCode: 'E21',
+      params: { transactionResult: 'DECLINED_ONLINE', responseCode: '05' },
+    });
     withoutTime(seen[seen.length - 1]).should.eql({ fill: 'red', shape: 'ring', text: '✘ declined by the bank' });
     sent(sim, 'Purchase').length.should.equal(2);
     sim.counts.GetStatus.should.be.above(1);
@@ -69,12 +78,16 @@ describe('ssi-command node', function () {
     sent(sim, 'XReport').should.eql([{ merchantId: MERCHANT }]);
   });
 
-  it('a method the catalogue does not know: the core\'s UNKNOWN_METHOD, nothing sent', async () => {
+  it("a method the catalogue does not know: the core's UNKNOWN_METHOD, nothing sent", async () => {
     sim = await simulator();
     await load(flow());
     const err = await refused({ method: 'getstatus', payload: {}, keep: 'k' });
     err.error.code.should.equal('UNKNOWN_METHOD');
-    err.ecrError.should.match({ code: 'UNKNOWN_METHOD', field: 'method', message: `getstatus: unknown method. Did you mean GetStatus? Known methods: ${METHOD_NAMES.join(', ')}` });
+    err.ecrError.should.match({
+      code: 'UNKNOWN_METHOD',
+      field: 'method',
+      message: `getstatus: unknown method. Did you mean GetStatus? Known methods: ${METHOD_NAMES.join(', ')}`,
+    });
     METHOD_NAMES.length.should.equal(29);
     err.keep.should.equal('k');
     const none = await refused({ payload: {} });
@@ -91,7 +104,11 @@ describe('ssi-command node', function () {
     err.ecrError.should.match({ code: 'E20', method: 'GetLastReceipt', sent: true });
     withoutTime(seen[seen.length - 1]).should.eql({ fill: 'red', shape: 'ring', text: '✘ no last transaction on the terminal' });
     const bad = await refused({ method: 'Refund', payload: 500 });
-    bad.ecrError.should.match({ code: 'VALIDATION', field: 'payload', message: 'ssi-command: payload must be an object of Refund request keys; got 500' });
+    bad.ecrError.should.match({
+      code: 'VALIDATION',
+      field: 'payload',
+      message: 'ssi-command: payload must be an object of Refund request keys; got 500',
+    });
     sim.counts.should.eql({ GetLastReceipt: 1 });
   });
 });

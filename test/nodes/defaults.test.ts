@@ -28,12 +28,19 @@ describe('nodes with only their required properties', function () {
   });
 
   it('every flow node type of the pack is deployed bare here', () => {
-    Object.keys(BARE).sort().should.eql(NODES.filter((t) => t !== 'ssi-terminal').sort());
+    Object.keys(BARE)
+      .sort()
+      .should.eql(NODES.filter((t) => t !== 'ssi-terminal').sort());
   });
 
   it('each does its default job against the simulator', async () => {
     sim = await simulator();
-    const flow: FlowNode[] = [{ ...terminalConfig(sim), z: 'tab' }, { id: 'tab', type: 'tab', label: 'bare' }, { id: 'catcher', type: 'catch', z: 'tab', uncaught: true, wires: [['caught']] }, { id: 'caught', type: 'helper', z: 'tab' }];
+    const flow: FlowNode[] = [
+      { ...terminalConfig(sim), z: 'tab' },
+      { id: 'tab', type: 'tab', label: 'bare' },
+      { id: 'catcher', type: 'catch', z: 'tab', uncaught: true, wires: [['caught']] },
+      { id: 'caught', type: 'helper', z: 'tab' },
+    ];
     for (const [type, outputs] of Object.entries(BARE)) {
       const wires = Array.from({ length: outputs }, (_, i) => [`${type}-out${i + 1}`]);
       flow.push({ id: `bare-${type}`, type, z: 'tab', terminal: 'term', wires });
@@ -53,10 +60,17 @@ describe('nodes with only their required properties', function () {
     // purchase: amounts in minor units, the terminal's merchant and currency.
     const sale = await run('ssi-purchase', { payload: 2450 });
     sale.payload.should.match({ approved: true, amount: 2450 });
-    sim.requests.filter((r) => r.method === 'Purchase').map((r) => r.params).should.match([{ transAmount: '2450', transCurrency: '980' }]);
+    sim.requests
+      .filter((r) => r.method === 'Purchase')
+      .map((r) => r.params)
+      .should.match([{ transAmount: '2450', transCurrency: '980' }]);
     sale.payload.should.not.have.property('receipt');
     // refund: Refund of the sale by its rrn.
-    (await run('ssi-refund', { payload: { amount: 1000, rrn: sale.payload.rrn } })).payload.should.match({ approved: true, originalTrnName: 'Refund', amount: 1000 });
+    (await run('ssi-refund', { payload: { amount: 1000, rrn: sale.payload.rrn } })).payload.should.match({
+      approved: true,
+      originalTrnName: 'Refund',
+      amount: 1000,
+    });
     // transaction: a Purchase.
     (await run('ssi-transaction', { payload: 300 })).payload.should.match({ approved: true, originalTrnName: 'Purchase', amount: 300 });
     // status: GetStatus on demand, no watching.

@@ -32,7 +32,10 @@ async function closedPort() {
 /** Every status node `id` showed (the helper spies on status once per node type: the calls are told by their node). */
 const shownAll = (id) => {
   const node = helper.getNode(id);
-  return (node.status as SinonSpy).getCalls().filter((c) => c.thisValue === node).map((c) => c.args[0]);
+  return (node.status as SinonSpy)
+    .getCalls()
+    .filter((c) => c.thisValue === node)
+    .map((c) => c.args[0]);
 };
 /** The status node `id` shows now. */
 const shown = (id) => shownAll(id).slice(-1)[0];
@@ -44,7 +47,11 @@ async function showing(id, text, ms = 3000) {
 }
 
 /** The config node's log lines of `level` (20 error, 30 warn, 40 info). */
-const logged = (level, id = 'term') => helper.log().args.filter((a) => a[0].level === level && a[0].id === id).map((a) => a[0].msg);
+const logged = (level, id = 'term') =>
+  helper
+    .log()
+    .args.filter((a) => a[0].level === level && a[0].id === id)
+    .map((a) => a[0].msg);
 /** The config node's warnings that the terminal does not answer. */
 const silent = () => logged(30).filter((m) => m.startsWith('the terminal does not answer'));
 
@@ -112,11 +119,15 @@ describe('the terminal contacted at deploy and watched', function () {
     helper.getNode('caught').on('input', (msg) => caught.push(msg));
     (await showing('buy', REFUSED, 2000)).should.eql({ fill: 'red', shape: 'ring', text: 'not reachable: connection refused' });
     await waitFor(() => silent().length === 1, 2000, 'the warning');
-    silent()[0].should.match(/^the terminal does not answer: GetStatus: cannot connect to tcp:\/\/127\.0\.0\.1:\d+ \(connect ECONNREFUSED .*\); nothing was sent$/);
+    silent()[0].should.match(
+      /^the terminal does not answer: GetStatus: cannot connect to tcp:\/\/127\.0\.0\.1:\d+ \(connect ECONNREFUSED .*\); nothing was sent$/,
+    );
     calls.map((c) => c.method).should.eql(['GetStatus']);
     caught.should.eql([]);
     // The failed connection and the check's failure say the same: the node (and a Status node's flow) hears it once.
-    shownAll('buy').filter((b) => b.text === REFUSED).should.have.length(1);
+    shownAll('buy')
+      .filter((b) => b.text === REFUSED)
+      .should.have.length(1);
   });
 
   it('every flow node type shows the unreachable terminal', async () => {
@@ -145,7 +156,7 @@ describe('the terminal contacted at deploy and watched', function () {
     silent().should.eql([]);
   });
 
-  it('later firmware: every request on the wire, the watch\'s and a payment\'s, keeps 250 ms from the one before', async () => {
+  it("later firmware: every request on the wire, the watch's and a payment's, keeps 250 ms from the one before", async () => {
     const s = await sim({ firmware: '1.4' });
     await load(buyer(terminalConfig(s), { watchInterval: 1 }));
     await showing('buy', READY);
@@ -173,14 +184,18 @@ describe('the terminal contacted at deploy and watched', function () {
     await delay(1200);
     shown('buy').text.should.equal(REFUSED);
     // The checks while it is away, and their attempts to connect, change nothing the node shows.
-    shownAll('buy').filter((b) => b.text === REFUSED).should.have.length(1);
+    shownAll('buy')
+      .filter((b) => b.text === REFUSED)
+      .should.have.length(1);
     s = await sim({ port, httpPort });
     (await showing('buy', READY, 9000)).should.eql({ fill: 'green', shape: 'dot', text: 'ready' });
     silent().should.have.length(1);
     silent()[0].should.match(/^the terminal does not answer: .*ECONNREFUSED/);
     await waitFor(() => logged(40).includes('the terminal answers again'), 1500, 'the log to say it answers again');
     await delay(1100);
-    logged(40).filter((m) => m === 'the terminal answers again').should.have.length(1);
+    logged(40)
+      .filter((m) => m === 'the terminal answers again')
+      .should.have.length(1);
     silent().should.have.length(1);
   });
 
@@ -220,9 +235,15 @@ describe('the terminal contacted at deploy and watched', function () {
     (await ok).payload.approved.should.be.true();
     const start = events.findIndex((e) => e.event === 'start');
     const end = events.findIndex((e) => e.event === 'end');
-    events.filter((e) => e.event !== 'request').map((e) => `${e.event} ${e.method}`).should.eql(['start Purchase', 'end Purchase']);
+    events
+      .filter((e) => e.event !== 'request')
+      .map((e) => `${e.event} ${e.method}`)
+      .should.eql(['start Purchase', 'end Purchase']);
     (events[end].at - events[start].at).should.be.above(1500);
-    events.slice(start, end).filter((e) => e.event === 'request').should.eql([]);
+    events
+      .slice(start, end)
+      .filter((e) => e.event === 'request')
+      .should.eql([]);
     // On the wire, from the Purchase to its result: only the purchase's own polls.
     const from = s.requests.findIndex((r) => r.method === 'Purchase');
     const to = s.requests.map((r) => r.method).lastIndexOf('GetLastResult');
@@ -232,7 +253,7 @@ describe('the terminal contacted at deploy and watched', function () {
     s.counts.Purchase.should.equal(1);
   });
 
-  it('a terminal busy with another cash register\'s payment shows busy, not unreachable', async () => {
+  it("a terminal busy with another cash register's payment shows busy, not unreachable", async () => {
     const s = await sim({ phases: { S01: 300, S02: 2000, S03: 0, S04: 300, S05: 0, S07: 0 } });
     await load(buyer(terminalConfig(s, { protocol: '1.1' }), { watchInterval: 1 }));
     await showing('buy', READY);
@@ -243,7 +264,9 @@ describe('the terminal contacted at deploy and watched', function () {
       shown('buy').fill.should.equal('blue');
       should((await theirs).params.transAmount).equal('500');
       await showing('buy', READY, 3000);
-      shownAll('buy').map((b) => b.fill).should.not.containEql('red');
+      shownAll('buy')
+        .map((b) => b.fill)
+        .should.not.containEql('red');
     } finally {
       await other.close();
     }
@@ -254,7 +277,9 @@ describe('the terminal contacted at deploy and watched', function () {
     await load(buyer(terminalConfig(s, { protocol: '1.1' }), { watchInterval: 1 }));
     await showing('buy', READY);
     await waitFor(() => s.counts.GetStatus >= 3, 3500, 'three checks');
-    shownAll('buy').map((b) => b.fill).should.not.containEql('red');
+    shownAll('buy')
+      .map((b) => b.fill)
+      .should.not.containEql('red');
     shown('buy').text.should.equal(READY);
     s.ignoredAfterAnswer.should.equal(0);
     const ok = next(helper.getNode('ok'), 5000);
@@ -262,9 +287,12 @@ describe('the terminal contacted at deploy and watched', function () {
     (await ok).payload.approved.should.be.true();
   });
 
-  it('a node\'s own last outcome stays when the watch finds the terminal gone; the other nodes show it', async () => {
+  it("a node's own last outcome stays when the watch finds the terminal gone; the other nodes show it", async () => {
     const s = await sim();
-    const flow = [...buyer(terminalConfig(s, { protocol: '1.1' }), { watchInterval: 1 }), { id: 'health', type: 'ssi-status', terminal: 'term', wires: [[]] }];
+    const flow = [
+      ...buyer(terminalConfig(s, { protocol: '1.1' }), { watchInterval: 1 }),
+      { id: 'health', type: 'ssi-status', terminal: 'term', wires: [[]] },
+    ];
     await load(flow);
     await showing('buy', READY);
     const ok = next(helper.getNode('ok'));
@@ -295,15 +323,30 @@ describe('the terminal contacted at deploy and watched', function () {
     s.requests.should.eql([]);
   });
 
-  it('every reason has a phrase in both catalogues; the status shows it in the runtime\'s language', () => {
-    Object.keys(EN.status.unreachable).sort().should.eql([...UNREACHABLE_REASONS].sort());
-    Object.keys(UK.status.unreachable).sort().should.eql([...UNREACHABLE_REASONS].sort());
-    const uk = { _: (key) => key.split(':')[1].split('.').slice(1).reduce((at, part) => at?.[part], UK) ?? key };
-    readable(translator(uk as unknown as Parameters<typeof translator>[0]), unreachableBadge('refused')).should.eql({ fill: 'red', shape: 'ring', text: 'недоступний: з’єднання відхилено' });
+  it("every reason has a phrase in both catalogues; the status shows it in the runtime's language", () => {
+    Object.keys(EN.status.unreachable)
+      .sort()
+      .should.eql([...UNREACHABLE_REASONS].sort());
+    Object.keys(UK.status.unreachable)
+      .sort()
+      .should.eql([...UNREACHABLE_REASONS].sort());
+    const uk = {
+      _: (key) =>
+        key
+          .split(':')[1]
+          .split('.')
+          .slice(1)
+          .reduce((at, part) => at?.[part], UK) ?? key,
+    };
+    readable(translator(uk as unknown as Parameters<typeof translator>[0]), unreachableBadge('refused')).should.eql({
+      fill: 'red',
+      shape: 'ring',
+      text: 'недоступний: з’єднання відхилено',
+    });
     should(readable(translator(uk as unknown as Parameters<typeof translator>[0]), unreachableBadge(undefined)).text).equal('недоступний');
   });
 
-  it('the reason is told from the system\'s code of the failure or of its cause', () => {
+  it("the reason is told from the system's code of the failure or of its cause", () => {
     const sys = (code) => Object.assign(new Error(code), { code });
     const failed = (cause) => new EcrError('CONNECTION_FAILED', 'GetStatus: cannot connect', { cause });
     should(unreachableReason(failed(sys('ECONNREFUSED')))).equal('refused');

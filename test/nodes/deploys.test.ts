@@ -108,7 +108,12 @@ describe('Redeploys during a payment (test runtime)', function () {
     await waitFor(() => got.length === 1, 5000, 'the kept outcome at the new ok1');
     got[0].should.match({ recovered: true, order: 'A-2', correlationId: 'order-A-2', payload: { recovered: true, approved: true, amount: 432 } });
     early.should.have.length(0);
-    log.lines.map((l) => l.text).should.match([/^the outcome arrived after this node was stopped and could not be sent on \(ok1 stopped too\): it is kept, and sent marked recovered when this node starts again/, /^sent the outcome of Purchase that arrived .*, after the previous instance of this node was stopped \(a redeploy\), marked recovered: /]);
+    log.lines
+      .map((l) => l.text)
+      .should.match([
+        /^the outcome arrived after this node was stopped and could not be sent on \(ok1 stopped too\): it is kept, and sent marked recovered when this node starts again/,
+        /^sent the outcome of Purchase that arrived .*, after the previous instance of this node was stopped \(a redeploy\), marked recovered: /,
+      ]);
     await delay(300);
     got.should.have.length(1);
     sim.counts.Purchase.should.equal(1);
@@ -160,12 +165,21 @@ describe('Redeploys during a payment (test runtime)', function () {
     const b1 = logOf('b1');
     helper.getNode('b1').receive({ payload: 765 });
     await waitFor(() => sim.status === 'S02', 2000, 'S02');
-    await helper.setFlows(oneBuyer().filter((n) => n.id !== 'b1'), 'nodes');
+    await helper.setFlows(
+      oneBuyer().filter((n) => n.id !== 'b1'),
+      'nodes',
+    );
     await waitFor(() => b1.lines.length > 0, 2000, 'the cut-off line');
     b1.stop();
-    b1.lines[0].text.should.match(/^the Purchase was cut off when this node was stopped: its outcome is established from the terminal \(journal record [^)]+\), and this node was removed, so it goes to the log of its ssi-terminal: /);
+    b1.lines[0].text.should.match(
+      /^the Purchase was cut off when this node was stopped: its outcome is established from the terminal \(journal record [^)]+\), and this node was removed, so it goes to the log of its ssi-terminal: /,
+    );
     await waitFor(() => log.lines.some((l) => /recovered the outcome/.test(l.text)), 8000, 'the recovered outcome in the log');
-    log.lines.find((l) => /recovered the outcome/.test(l.text)).text.should.match(/^recovered the outcome of Purchase started .* for node b1, which is not running: it is sent when that node starts again: .*"transAmount":"765".*APPROVED_ONLINE/);
+    log.lines
+      .find((l) => /recovered the outcome/.test(l.text))
+      .text.should.match(
+        /^recovered the outcome of Purchase started .* for node b1, which is not running: it is sent when that node starts again: .*"transAmount":"765".*APPROVED_ONLINE/,
+      );
     sim.counts.Purchase.should.equal(1);
     journal().should.eql([]);
   });
@@ -252,7 +266,12 @@ class FakeTerminal extends EventEmitter {
     this.most = Math.max(this.most, this.running);
     await delay(30);
     this.running--;
-    const report = { record: this.records[0], verdict: this.calls.length >= this.settleAt ? 'ours' : 'unknown', retry: true, result: { params: { transAmount: '1' } } };
+    const report = {
+      record: this.records[0],
+      verdict: this.calls.length >= this.settleAt ? 'ours' : 'unknown',
+      retry: true,
+      result: { params: { transAmount: '1' } },
+    };
     if (report.verdict === 'ours') {
       this.records = [];
       this.emit('recovered', report);
@@ -377,11 +396,28 @@ describe('Redeploys during a payment in a real Node-RED', function () {
     sim = await simulator({ phases: { S01: 10, S02: 1500, S03: 10, S04: 10, S05: 10, S07: 0 } });
     const flows = [
       { id: 'f1', type: 'tab', label: 'pay' },
-      { id: 'cfg1', type: 'ssi-terminal', name: 'sim', transport: 'tcp', host: '127.0.0.1', port: sim.port, merchantId: MERCHANT, currency: '980', pollInterval: 20 },
+      {
+        id: 'cfg1',
+        type: 'ssi-terminal',
+        name: 'sim',
+        transport: 'tcp',
+        host: '127.0.0.1',
+        port: sim.port,
+        merchantId: MERCHANT,
+        currency: '980',
+        pollInterval: 20,
+      },
       { id: 'inj1', type: 'inject', z: 'f1', props: [{ p: 'payload' }], payload: '2450', payloadType: 'num', wires: [['buy1']] },
       { id: 'buy1', type: 'ssi-purchase', z: 'f1', terminal: 'cfg1', units: 'minor', wires: [['out1'], []] },
       // What leaves the purchase node, in the log where the test can see it.
-      { id: 'out1', type: 'function', z: 'f1', func: "node.warn('OUTCOME ' + msg.payload.amount + ' recovered=' + (msg.recovered === true));\nreturn null;", outputs: 0, wires: [] },
+      {
+        id: 'out1',
+        type: 'function',
+        z: 'f1',
+        func: "node.warn('OUTCOME ' + msg.payload.amount + ' recovered=' + (msg.recovered === true));\nreturn null;",
+        outputs: 0,
+        wires: [],
+      },
     ];
     red = await startNodeRed({ flows });
     (await red.inject('inj1')).status.should.equal(200);

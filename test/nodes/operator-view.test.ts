@@ -32,7 +32,7 @@ const view = async () => (await helper.request().get('/ssi-ecr/terminals').expec
 const journalOf = (dir) => JSON.parse(fs.readFileSync(path.join(dir, 'journal-term.json'), 'utf8'));
 const LIVE = { S01: 20, S02: 20, S03: 20, S04: 20, S05: 20, S07: 0 };
 
-describe('the operator\'s view in Node-RED (admin API)', function () {
+describe("the operator's view in Node-RED (admin API)", function () {
   let sim;
   let dir;
   beforeEach(() => {
@@ -69,18 +69,38 @@ describe('the operator\'s view in Node-RED (admin API)', function () {
     const record = await unknownPurchase(778, 'order-3');
 
     const [term] = await view();
-    term.should.match({ id: 'term', name: 'sim', transport: 'tcp', where: `127.0.0.1:${sim.port}`, reachability: 'connected', status: 'S00', firmware: '1.1' });
+    term.should.match({
+      id: 'term',
+      name: 'sim',
+      transport: 'tcp',
+      where: `127.0.0.1:${sim.port}`,
+      reachability: 'connected',
+      status: 'S00',
+      firmware: '1.1',
+    });
     term.unresolved.should.have.length(1);
-    record.should.match({ method: 'Purchase', amount: 778, currency: '980', merchantId: MERCHANT, ref: 'order-3', node: 'buy', step: 'unknown', acknowledged: false, settle: 'verdict' });
+    record.should.match({
+      method: 'Purchase',
+      amount: 778,
+      currency: '980',
+      merchantId: MERCHANT,
+      ref: 'order-3',
+      node: 'buy',
+      step: 'unknown',
+      acknowledged: false,
+      settle: 'verdict',
+    });
     record.reason.should.match(/never acknowledged and nothing in the result ties it/);
     Date.parse(record.startedAt).should.not.be.NaN();
-    term.outcomes.map((o) => [o.outcome, o.method, o.amount, o.code, o.reason, o.ref]).should.eql([
-      ['error', 'Purchase', 778, 'OUTCOME_UNKNOWN', 'outcome-unknown', 'order-3'],
-      ['declined', 'Purchase', 10051, 'E21', 'insufficient-funds', undefined],
-      ['approved', 'Purchase', 2450, undefined, undefined, 'order-1'],
-    ]);
+    term.outcomes
+      .map((o) => [o.outcome, o.method, o.amount, o.code, o.reason, o.ref])
+      .should.eql([
+        ['error', 'Purchase', 778, 'OUTCOME_UNKNOWN', 'outcome-unknown', 'order-3'],
+        ['declined', 'Purchase', 10051, 'E21', 'insufficient-funds', undefined],
+        ['approved', 'Purchase', 2450, undefined, undefined, 'order-1'],
+      ]);
     const approved = term.outcomes[2];
-    approved.should.match({ node: "buy", currency: "980", pan: /^\d{4,6}X+\d{4}$/ });
+    approved.should.match({ node: 'buy', currency: '980', pan: /^\d{4,6}X+\d{4}$/ });
     approved.rrn.should.match(/^\d+$/);
     term.outcomes[0].sent.should.be.true();
     // The masked number is the only card data: no track 2, no cardholder, nothing else of the result.
@@ -105,7 +125,10 @@ describe('the operator\'s view in Node-RED (admin API)', function () {
     term.outcomes[0].should.not.have.property('byHand');
   });
 
-  for (const [verdict, output, other] of [['not-performed', 'no', 'ok'], ['approved', 'ok', 'no']]) {
+  for (const [verdict, output, other] of [
+    ['not-performed', 'no', 'ok'],
+    ['approved', 'ok', 'no'],
+  ]) {
     it(`settled by hand as ${verdict}: the node sends it once on output ${output === 'ok' ? 1 : 2}, marked settled by hand, and never again`, async () => {
       sim = await simulator({ phases: LIVE });
       await load(buyerFlow(sim));
@@ -138,7 +161,13 @@ describe('the operator\'s view in Node-RED (admin API)', function () {
       journalOf(dir).should.match({ records: [], byHand: [{ id: record.id, verdict, ref: 'order-9', tag: 'buy' }] });
       const [term] = await view();
       term.unresolved.should.eql([]);
-      term.outcomes[0].should.match({ outcome: verdict === 'approved' ? 'approved' : 'failed', amount: 778, recovered: true, byHand: { verdict }, ref: 'order-9' });
+      term.outcomes[0].should.match({
+        outcome: verdict === 'approved' ? 'approved' : 'failed',
+        amount: 778,
+        recovered: true,
+        byHand: { verdict },
+        ref: 'order-9',
+      });
       // Payments run again; the settled correlation id stays used.
       const ok = next(helper.getNode('ok'));
       helper.getNode('buy').receive({ payload: 100, correlationId: 'order-10' });
@@ -156,14 +185,22 @@ describe('the operator\'s view in Node-RED (admin API)', function () {
     await load(flow);
     const record = await unknownPurchase(778, 'order-11');
     // The buying node is disabled (a deploy of modified nodes); its terminal stays.
-    await helper.setFlows(flow.map((n) => (n.id === 'buy' ? { ...n, d: true } : n)), 'nodes');
+    await helper.setFlows(
+      flow.map((n) => (n.id === 'buy' ? { ...n, d: true } : n)),
+      'nodes',
+    );
     const no = collect(helper.getNode('no'));
     await helper.request().post(`/ssi-ecr/journal/term/resolve/${record.id}`).send({ verdict: 'not-performed' }).expect(200);
     await delay(200);
     no.should.have.length(0);
     await helper.setFlows(flow, 'nodes');
     await waitFor(() => no.length === 1, 2000, 'the outcome that waited');
-    no[0].should.match({ recovered: true, correlationId: 'order-11', settledByHand: { verdict: 'not-performed' }, payload: { amount: 778, approved: false } });
+    no[0].should.match({
+      recovered: true,
+      correlationId: 'order-11',
+      settledByHand: { verdict: 'not-performed' },
+      payload: { amount: 778, approved: false },
+    });
     await delay(200);
     no.should.have.length(1);
   });
@@ -171,7 +208,25 @@ describe('the operator\'s view in Node-RED (admin API)', function () {
   it('refuses what cannot be settled: a bad verdict (400, naming it), a running operation (409), a verdict on a report (409), an unknown record (404)', async () => {
     sim = await simulator({ phases: { S01: 10, S02: 1500, S03: 10, S04: 10, S05: 10, S07: 0 } });
     const now = new Date().toISOString();
-    fs.writeFileSync(path.join(dir, 'journal-term.json'), JSON.stringify({ version: 1, records: [{ id: 'z1', method: 'ZReport', params: { merchantId: MERCHANT }, tag: 'buy', startedAt: now, updatedAt: now, step: 'unknown', snapshot: null, reason: 'cut off' }] }));
+    fs.writeFileSync(
+      path.join(dir, 'journal-term.json'),
+      JSON.stringify({
+        version: 1,
+        records: [
+          {
+            id: 'z1',
+            method: 'ZReport',
+            params: { merchantId: MERCHANT },
+            tag: 'buy',
+            startedAt: now,
+            updatedAt: now,
+            step: 'unknown',
+            snapshot: null,
+            reason: 'cut off',
+          },
+        ],
+      }),
+    );
     await load(buyerFlow(sim, { allowWhileUnresolved: true, overallTimeout: 10000 }));
     await waitFor(() => helper.getNode('term').hub.state.unresolved === 1, 3000, 'the journal to be read');
     const bad = await helper.request().post('/ssi-ecr/journal/term/resolve/z1').send({ verdict: 'maybe' }).expect(400);
@@ -241,7 +296,7 @@ describe('the operator\'s view in Node-RED (admin API)', function () {
     }
   });
 
-  it('a terminal that cannot be reached is listed as the nodes show it: why, in the status\'s words, and the system\'s message', async () => {
+  it("a terminal that cannot be reached is listed as the nodes show it: why, in the status's words, and the system's message", async () => {
     const closed = await freePort();
     await load(buyerFlow({ port: closed }, { probeAtDeploy: true, watchInterval: 0, connectTimeout: 300 }));
     await waitFor(() => helper.getNode('term').hub.state.reachability === 'disconnected', 10000, 'the deploy probe to fail');
@@ -258,7 +313,7 @@ describe('the operator\'s view in Node-RED (admin API)', function () {
   });
 });
 
-describe('the operator\'s view in a real Node-RED: permissions', function () {
+describe("the operator's view in a real Node-RED: permissions", function () {
   this.timeout(60000);
   let sim;
   let red;
@@ -273,16 +328,37 @@ describe('the operator\'s view in a real Node-RED: permissions', function () {
     const hash = bcrypt.hashSync('secret-pass', 8);
     const flows = [
       { id: 'f1', type: 'tab', label: 'pay' },
-      { id: 'cfg1', type: 'ssi-terminal', name: 'sim', transport: 'tcp', host: '127.0.0.1', port: sim.port, merchantId: MERCHANT, currency: '980', pollInterval: 20 },
+      {
+        id: 'cfg1',
+        type: 'ssi-terminal',
+        name: 'sim',
+        transport: 'tcp',
+        host: '127.0.0.1',
+        port: sim.port,
+        merchantId: MERCHANT,
+        currency: '980',
+        pollInterval: 20,
+      },
       { id: 'inj1', type: 'inject', z: 'f1', props: [{ p: 'payload' }], payload: '778', payloadType: 'num', wires: [['buy1']] },
       { id: 'buy1', type: 'ssi-purchase', z: 'f1', terminal: 'cfg1', units: 'minor', wires: [[], []] },
     ];
     red = await startNodeRed({
       flows,
-      settings: { adminAuth: { type: 'credentials', users: [{ username: 'admin', password: hash, permissions: '*' }, { username: 'viewer', password: hash, permissions: 'read' }] } },
+      settings: {
+        adminAuth: {
+          type: 'credentials',
+          users: [
+            { username: 'admin', password: hash, permissions: '*' },
+            { username: 'viewer', password: hash, permissions: 'read' },
+          ],
+        },
+      },
     });
     const token = async (username, scope) => {
-      const r = await request(`${red.url}/auth/token`, { method: 'POST', body: { client_id: 'node-red-admin', grant_type: 'password', scope, username, password: 'secret-pass' } });
+      const r = await request(`${red.url}/auth/token`, {
+        method: 'POST',
+        body: { client_id: 'node-red-admin', grant_type: 'password', scope, username, password: 'secret-pass' },
+      });
       r.status.should.equal(200);
       return { authorization: `Bearer ${r.body.access_token}` };
     };

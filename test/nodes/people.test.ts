@@ -70,7 +70,9 @@ describe('status texts for people', function () {
   });
 
   it('RED._ translates in the runtime language; a key it does not know falls back to the English catalogue', () => {
-    const uk = { _: (key, values) => (key.endsWith('.status.at') ? `${values.text} о ${values.time}` : key.endsWith('.status.S00') ? 'готовий' : key) };
+    const uk = {
+      _: (key, values) => (key.endsWith('.status.at') ? `${values.text} о ${values.time}` : key.endsWith('.status.S00') ? 'готовий' : key),
+    };
     const t = translator(uk as unknown as Parameters<typeof translator>[0]); // it uses RED._ only
     t('@ssi-ecr/node-red/ssi-terminal:ssi-terminal.status.S00').should.equal('готовий');
     t('@ssi-ecr/node-red/ssi-terminal:ssi-terminal.status.at', { text: '✔ 24.50', time: '10:17' }).should.equal('✔ 24.50 о 10:17');
@@ -127,7 +129,14 @@ describe('the payment msg a flow author wants', function () {
     got = next(helper.getNode('no'));
     helper.getNode('buy').receive({ payload: 10051 });
     const no = await got;
-    no.payload.should.match({ approved: false, outcome: 'declined', amountMajor: 100.51, responseCode: '51', errorCode: 'E21', reason: 'insufficient funds' });
+    no.payload.should.match({
+      approved: false,
+      outcome: 'declined',
+      amountMajor: 100.51,
+      responseCode: '51',
+      errorCode: 'E21',
+      reason: 'insufficient funds',
+    });
     no.payload.errorDetails.should.be.a.String().and.not.be.empty();
   });
 
@@ -150,7 +159,10 @@ describe('the payment msg a flow author wants', function () {
     msg.payload.receipt.should.be.a.String();
     msg.payload.receipt.should.match(/24[.,]50/);
     msg.payload.should.not.have.property('receiptError');
-    sim.requests.map((r) => r.method).slice(-1).should.eql(['GetLastReceipt']);
+    sim.requests
+      .map((r) => r.method)
+      .slice(-1)
+      .should.eql(['GetLastReceipt']);
     got = next(helper.getNode('no'));
     helper.getNode('buy').receive({ payload: 10005 });
     const no = await got;
@@ -194,7 +206,13 @@ describe('fleets and kiosks', function () {
     helper.getNode('out').on('input', (msg: Wire) => got.push(msg));
     const until = Date.now() + 3000;
     while (got.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    got.map((m) => [m.topic, m.payload.terminal, m.payload.status]).sort().should.eql([['till 1', 'till-1', 'S00'], ['till-2', 'till-2', 'S00']]);
+    got
+      .map((m) => [m.topic, m.payload.terminal, m.payload.status])
+      .sort()
+      .should.eql([
+        ['till 1', 'till-1', 'S00'],
+        ['till-2', 'till-2', 'S00'],
+      ]);
     const asked = next(helper.getNode('out'));
     helper.getNode('s1').receive({ payload: '' });
     (await asked).should.match({ topic: 'till 1', payload: { terminal: 'till-1', online: true } });
@@ -230,9 +248,15 @@ describe('fleets and kiosks', function () {
     helper.getNode('txn').receive({ payload: 300, n: 3 });
     const first = await ok;
     first.payload.amount.should.equal(100);
-    refusals.map((m) => m.n).sort().should.eql([1, 2, 3]);
+    refusals
+      .map((m) => m.n)
+      .sort()
+      .should.eql([1, 2, 3]);
     for (const m of refusals) m.ecrError.should.match({ code: 'BUSY', sent: false, facts: { pending: 1 } });
-    sim.requests.filter((r) => r.method === 'Purchase' || r.method === 'Refund').map((r) => (r.params as Record<string, unknown>).transAmount).should.eql(['100']);
+    sim.requests
+      .filter((r) => r.method === 'Purchase' || r.method === 'Refund')
+      .map((r) => (r.params as Record<string, unknown>).transAmount)
+      .should.eql(['100']);
     // Idle again: the next payment goes through.
     const again = next(helper.getNode('ok'), 8000);
     helper.getNode('txn').receive({ payload: 400 });

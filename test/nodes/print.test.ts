@@ -19,7 +19,18 @@ describe('ssi-print node', function () {
   function flow(print = {}, terminal = {}) {
     return [
       terminalConfig(sim, terminal),
-      { id: 'printer', type: 'ssi-print', name: 'receipt printer', terminal: 'term', mode: 'xml', url: '', urlType: 'str', fontStyle: '', wires: [['out']], ...print },
+      {
+        id: 'printer',
+        type: 'ssi-print',
+        name: 'receipt printer',
+        terminal: 'term',
+        mode: 'xml',
+        url: '',
+        urlType: 'str',
+        fontStyle: '',
+        wires: [['out']],
+        ...print,
+      },
       { id: 'out', type: 'helper' },
       { id: 'catcher', type: 'catch', scope: ['printer'], uncaught: false, wires: [['caught']] },
       { id: 'caught', type: 'helper' },
@@ -45,16 +56,26 @@ describe('ssi-print node', function () {
     await load(flow());
     const printer = helper.getNode('printer');
     const seen = statuses(printer);
-    const msg = await print({
-      lines: ['ТОВ "Кава"', '', { text: 'Total & <tax>', align: 'center', size: 'large', weight: 'bold' }, { left: 'Espresso', right: 45, weight: 'bold' }, { image: 'iVBORw0KGgo=' }],
-      fontStyle: 'roboto.ttf',
-    }, { topic: 'order-9' });
-    const receipt = '<receipt>'
-      + TEXT(PLAIN, 'ТОВ "Кава"')
-      + TEXT(PLAIN, ' ')
-      + TEXT(['center', 'large', 'bold'], 'Total &amp; &lt;tax&gt;')
-      + TEXT(['left', 'normal', 'bold'], 'Espresso||45')
-      + '<image>iVBORw0KGgo=</image></receipt>';
+    const msg = await print(
+      {
+        lines: [
+          'ТОВ "Кава"',
+          '',
+          { text: 'Total & <tax>', align: 'center', size: 'large', weight: 'bold' },
+          { left: 'Espresso', right: 45, weight: 'bold' },
+          { image: 'iVBORw0KGgo=' },
+        ],
+        fontStyle: 'roboto.ttf',
+      },
+      { topic: 'order-9' },
+    );
+    const receipt =
+      '<receipt>' +
+      TEXT(PLAIN, 'ТОВ "Кава"') +
+      TEXT(PLAIN, ' ') +
+      TEXT(['center', 'large', 'bold'], 'Total &amp; &lt;tax&gt;') +
+      TEXT(['left', 'normal', 'bold'], 'Espresso||45') +
+      '<image>iVBORw0KGgo=</image></receipt>';
     sent(sim, 'PrintXml').should.eql([{ receipt, lrc: String(receiptLrc(receipt)), fontStyle: 'roboto.ttf' }]);
     // What was printed comes out beside the terminal's (empty) answer.
     msg.payload.should.eql({ receipt });
@@ -63,14 +84,18 @@ describe('ssi-print node', function () {
     withoutTime(seen[seen.length - 1]).should.eql({ fill: 'green', shape: 'dot', text: '✔ printed' });
   });
 
-  it('an array of lines, and receipt XML as it is, with the node\'s fontStyle', async () => {
+  it("an array of lines, and receipt XML as it is, with the node's fontStyle", async () => {
     sim = await simulator();
     await load(flow({ fontStyle: 'mono.ttf' }));
     await print(['Дякуємо!']);
     const xml = '<receipt><text align="right" size="small" weight="normal" darkness="normal">42</text></receipt>';
     await print(xml);
     sent(sim, 'PrintXml').should.eql([
-      { receipt: `<receipt>${TEXT(PLAIN, 'Дякуємо!')}</receipt>`, lrc: String(receiptLrc(`<receipt>${TEXT(PLAIN, 'Дякуємо!')}</receipt>`)), fontStyle: 'mono.ttf' },
+      {
+        receipt: `<receipt>${TEXT(PLAIN, 'Дякуємо!')}</receipt>`,
+        lrc: String(receiptLrc(`<receipt>${TEXT(PLAIN, 'Дякуємо!')}</receipt>`)),
+        fontStyle: 'mono.ttf',
+      },
       { receipt: xml, lrc: String(receiptLrc(xml)), fontStyle: 'mono.ttf' },
     ]);
   });
@@ -106,10 +131,14 @@ describe('ssi-print node', function () {
     err.error.code.should.equal('VALIDATION');
     err.ecrError.should.match({
       field: 'lines[2]',
-      message: 'PrintXml: lines[2] makes invalid receipt XML: <text align="middle"> must be one of left, center, right; got {"text":"b","align":"middle"}',
+      message:
+        'PrintXml: lines[2] makes invalid receipt XML: <text align="middle"> must be one of left, center, right; got {"text":"b","align":"middle"}',
     });
     err = await refused({ lines: ['a', 42] });
-    err.ecrError.should.match({ field: 'lines[1]', rule: 'must be a string, { text, align?, size?, weight? }, { left, right, size?, weight? } or { image }' });
+    err.ecrError.should.match({
+      field: 'lines[1]',
+      rule: 'must be a string, { text, align?, size?, weight? }, { left, right, size?, weight? } or { image }',
+    });
     err = await refused([{ text: 'x', bold: true }]);
     err.ecrError.should.match({ field: 'lines[0]', rule: 'has unknown key "bold" (allowed: text, align, size, weight)' });
     err = await refused([{ left: 'only left' }]);
@@ -121,7 +150,7 @@ describe('ssi-print node', function () {
     sim.requests.length.should.equal(0);
   });
 
-  it('pdf: the node\'s url first, else msg.payload.url, else a string msg.payload', async () => {
+  it("pdf: the node's url first, else msg.payload.url, else a string msg.payload", async () => {
     sim = await simulator();
     await load(flow({ mode: 'pdf', url: 'doc', urlType: 'msg' }));
     const printer = helper.getNode('printer');
@@ -129,7 +158,11 @@ describe('ssi-print node', function () {
     const msg = await print({ url: 'https://example.com/b.pdf' }, { doc: 'https://example.com/a.pdf' });
     await print({ url: 'https://example.com/b.pdf' });
     await print('http://example.com/c.pdf');
-    sent(sim, 'PrintPdfUrl').should.eql([{ url: 'https://example.com/a.pdf' }, { url: 'https://example.com/b.pdf' }, { url: 'http://example.com/c.pdf' }]);
+    sent(sim, 'PrintPdfUrl').should.eql([
+      { url: 'https://example.com/a.pdf' },
+      { url: 'https://example.com/b.pdf' },
+      { url: 'http://example.com/c.pdf' },
+    ]);
     msg.ecr.method.should.equal('PrintPdfUrl');
     msg.payload.should.eql({ url: 'https://example.com/a.pdf' });
     msg.doc.should.equal('https://example.com/a.pdf');

@@ -48,7 +48,14 @@ describe('ssi-purchase on later firmware (1.4)', function () {
     const got = next(helper.getNode('ok'));
     buy.receive({ payload: 2450, correlationId: 'order-2450', topic: 't' });
     const msg = await got;
-    msg.payload.should.match({ approved: true, outcome: 'approved', amount: 2450, transAmount: '2450', transactionResult: 'APPROVED', merchantId: MERCHANT });
+    msg.payload.should.match({
+      approved: true,
+      outcome: 'approved',
+      amount: 2450,
+      transAmount: '2450',
+      transactionResult: 'APPROVED',
+      merchantId: MERCHANT,
+    });
     // Later firmware's result: its uid, and the date and time as v1.1.10 writes them.
     // A correlationId that is a valid uid is sent as the transactionUid: the terminal knows the payment by it.
     msg.payload.transactionUid.should.equal('order-2450');
@@ -66,21 +73,36 @@ describe('ssi-purchase on later firmware (1.4)', function () {
 
   it('price by card: the card read goes out on output 3; the discount sent back is what step 2 asks and what is charged', async () => {
     sim = await simulator({ firmware: '1.4', phases: PHASES });
-    await load(flow({ priceByCard: true }, 'if (msg.payload.binName) msg.payload.discountedAmount = Math.round(msg.payload.amount * 0.9); return msg;'));
+    await load(
+      flow({ priceByCard: true }, 'if (msg.payload.binName) msg.payload.discountedAmount = Math.round(msg.payload.amount * 0.9); return msg;'),
+    );
     const buy = helper.getNode('buy');
     const seen = statuses(buy);
     const card = next(helper.getNode('card'));
     const got = next(helper.getNode('ok'));
     buy.receive({ payload: { amount: 2450 }, correlationId: 'order-1', topic: 'vend' });
     const read = await card;
-    read.payload.should.match({ transactionResult: 'FIRST_STEP_COMPLETED', amount: 2450, transAmount: '2450', merchantId: MERCHANT, bankName: 'SIMULATED BANK' });
+    read.payload.should.match({
+      transactionResult: 'FIRST_STEP_COMPLETED',
+      amount: 2450,
+      transAmount: '2450',
+      merchantId: MERCHANT,
+      bankName: 'SIMULATED BANK',
+    });
     read.payload.pan.should.match(/^\d{4}X+\d{4}$/);
     read.payload.binName.should.match(/^(VISA|MASTERCARD)$/);
     read.payload.should.not.have.property('discountedAmount');
     read._ssiSecondStep.should.be.a.String();
     read.should.match({ correlationId: 'order-1', topic: 'vend' });
     const msg = await got;
-    msg.payload.should.match({ approved: true, amount: 2205, transAmount: '2205', discount: '245', transactionUid: read.payload.transactionUid, priceByCard: { decision: 'discounted', discountedAmount: 2205 } });
+    msg.payload.should.match({
+      approved: true,
+      amount: 2205,
+      transAmount: '2205',
+      discount: '245',
+      transactionUid: read.payload.transactionUid,
+      priceByCard: { decision: 'discounted', discountedAmount: 2205 },
+    });
     msg.should.not.have.property('_ssiSecondStep');
     purchases(sim, '1')[0].params.should.not.have.property('discountedAmount');
     purchases(sim, '2')[0].params.should.match({ transAmount: '2450', discountedAmount: '2205', transactionUid: read.payload.transactionUid });
@@ -88,7 +110,7 @@ describe('ssi-purchase on later firmware (1.4)', function () {
     seen.map((s) => s.text).should.containDeep([statusText('S08'), statusText('priceByCard')]);
   });
 
-  it('price by card in hryvnias: the answer is read in the node\'s units; sent back unchanged, the amount asked is charged', async () => {
+  it("price by card in hryvnias: the answer is read in the node's units; sent back unchanged, the amount asked is charged", async () => {
     sim = await simulator({ firmware: '1.4' });
     await load(flow({ priceByCard: true, units: 'major' }, 'if (msg.payload.amount > 2000) msg.payload.discountedAmount = "19.99"; return msg;'));
     const buy = helper.getNode('buy');
@@ -98,7 +120,9 @@ describe('ssi-purchase on later firmware (1.4)', function () {
     got = next(helper.getNode('ok'));
     buy.receive({ payload: '15.00' });
     (await got).payload.should.match({ amount: 1500, priceByCard: { decision: 'unchanged' } });
-    purchases(sim, '2').map((r) => r.params.discountedAmount).should.eql(['1999', undefined]);
+    purchases(sim, '2')
+      .map((r) => r.params.discountedAmount)
+      .should.eql(['1999', undefined]);
   });
 
   it('price by card, abort: the terminal is told to Interrupt, the outcome is CANCELLED on output 2, nothing charged', async () => {
@@ -107,7 +131,12 @@ describe('ssi-purchase on later firmware (1.4)', function () {
     const got = next(helper.getNode('no'));
     helper.getNode('buy').receive({ payload: 2450 });
     const msg = await got;
-    msg.payload.should.match({ approved: false, outcome: 'cancelled', transactionResult: 'CANCELLED', priceByCard: { decision: 'aborted', reason: 'the flow answered abort' } });
+    msg.payload.should.match({
+      approved: false,
+      outcome: 'cancelled',
+      transactionResult: 'CANCELLED',
+      priceByCard: { decision: 'aborted', reason: 'the flow answered abort' },
+    });
     (sim.counts['Purchase#2'] || 0).should.equal(0);
     sim.counts.Interrupt.should.be.aboveOrEqual(1);
     sim.engine.batch.should.eql([]);
@@ -124,7 +153,11 @@ describe('ssi-purchase on later firmware (1.4)', function () {
     const read = await card;
     const msg = await got;
     (Date.now() - started).should.be.aboveOrEqual(1000);
-    msg.payload.should.match({ approved: false, transactionResult: 'CANCELLED', priceByCard: { decision: 'timed-out', reason: 'no answer to the card read within 1 s' } });
+    msg.payload.should.match({
+      approved: false,
+      transactionResult: 'CANCELLED',
+      priceByCard: { decision: 'timed-out', reason: 'no answer to the card read within 1 s' },
+    });
     (sim.counts['Purchase#2'] || 0).should.equal(0);
     sim.engine.batch.should.eql([]);
     // The answer arrives after all: refused before anything is sent (it must never start a payment of its own).
@@ -234,7 +267,10 @@ describe('ssi-purchase with price by card on a v1.1.10 terminal', function () {
     }
     cards.should.equal(0);
     (buy.warn as sinon.SinonSpy).withArgs(sinonMatch(/speaks protocol v1\.1\.10/)).callCount.should.equal(1);
-    sim.requests.filter((r) => r.method === 'Purchase').every((r) => r.step === undefined).should.be.true();
+    sim.requests
+      .filter((r) => r.method === 'Purchase')
+      .every((r) => r.step === undefined)
+      .should.be.true();
   });
 });
 
@@ -243,10 +279,10 @@ function sinonMatch(re: RegExp) {
   return sinon.match((v) => typeof v === 'string' && re.test(v));
 }
 
-describe('price by card: reading the flow\'s answer', function () {
+describe("price by card: reading the flow's answer", function () {
   const asked = 2450n;
 
-  it('a discount (in the node\'s units), abort, or nothing to change', () => {
+  it("a discount (in the node's units), abort, or nothing to change", () => {
     readAnswer({ discountedAmount: 2205 }, 'minor', asked).should.eql({ decision: 'discounted', discountedAmount: '2205' });
     readAnswer({ discountedAmount: '002205' }, 'minor', asked).should.eql({ decision: 'discounted', discountedAmount: '2205' });
     readAnswer({ discountedAmount: '22.05' }, 'major', asked).should.eql({ decision: 'discounted', discountedAmount: '2205' });
@@ -282,7 +318,13 @@ describe('price by card: reading the flow\'s answer', function () {
   });
 
   it('the card read leaves out any discountedAmount: an answer sent back unchanged must not carry one in the wrong units', () => {
-    const payload = cardReadPayload({ method: 'GetResultByUid', error: false, errorCode: '', errorDescription: '', params: { transAmount: '2450', discountedAmount: '2205', pan: '4725XXXXXXXX1627', binName: 'VISA' } });
+    const payload = cardReadPayload({
+      method: 'GetResultByUid',
+      error: false,
+      errorCode: '',
+      errorDescription: '',
+      params: { transAmount: '2450', discountedAmount: '2205', pan: '4725XXXXXXXX1627', binName: 'VISA' },
+    });
     payload.should.eql({ transAmount: '2450', pan: '4725XXXXXXXX1627', binName: 'VISA', amount: 2450 });
     readAnswer(payload, 'major', asked).should.eql({ decision: 'unchanged' });
   });

@@ -30,16 +30,19 @@ describe('ssi-purchase node', function () {
     const got = next(helper.getNode('ok'));
     buy.receive({ payload: { amount: 2450 }, req: { id: 'http-req' }, topic: 'vend-7' });
     const msg = await got;
-    msg.payload.should.match({ approved: true, amount: 2450, transAmount: '2450', transactionResult: 'APPROVED_ONLINE', merchantId: MERCHANT, originalTrnName: 'Purchase' });
+    msg.payload.should.match({
+      approved: true,
+      amount: 2450,
+      transAmount: '2450',
+      transactionResult: 'APPROVED_ONLINE',
+      merchantId: MERCHANT,
+      originalTrnName: 'Purchase',
+    });
     msg.payload.should.have.properties('invoiceNum', 'rrn', 'authCode', 'pan', 'cardholderName');
     msg.req.should.eql({ id: 'http-req' });
     msg.topic.should.equal('vend-7');
     const texts = seen.map((s) => s.text);
-    texts.should.containDeep([
-      statusText('S02'),
-      statusText('S03'),
-      statusText('S04'),
-    ]);
+    texts.should.containDeep([statusText('S02'), statusText('S03'), statusText('S04')]);
     seen[seen.length - 1].should.match({ fill: 'green', shape: 'dot' });
     withoutTime(seen[seen.length - 1]).text.should.equal('✔ 24.50');
   });
@@ -54,7 +57,12 @@ describe('ssi-purchase node', function () {
     const caught = next(helper.getNode('caught'));
     helper.getNode('buy').receive({ payload: 2450, correlationId: 'order-17' });
     const repeat = await caught;
-    repeat.ecrError.should.match({ code: 'DUPLICATE', sent: false, field: 'ref', facts: { ref: 'order-17', previous: { state: 'settled', summary: { approved: true, rrn: first.payload.rrn } } } });
+    repeat.ecrError.should.match({
+      code: 'DUPLICATE',
+      sent: false,
+      field: 'ref',
+      facts: { ref: 'order-17', previous: { state: 'settled', summary: { approved: true, rrn: first.payload.rrn } } },
+    });
     sim.requests.filter((r) => r.method === 'Purchase').should.have.length(1);
     const bad = next(helper.getNode('caught'));
     helper.getNode('buy').receive({ payload: 2450, correlationId: { id: 1 } });
@@ -98,7 +106,10 @@ describe('ssi-purchase node', function () {
     got = next(helper.getNode('ok'));
     buy.receive({ payload: { amount: 1000, merchantId: MERCHANT, discountedAmount: 1000 }, merchant: '000000060007177' });
     (await got).payload.should.match({ merchantId: MERCHANT, amount: 1000 });
-    sim.requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transCurrency).should.eql(['980', '980']);
+    sim.requests
+      .filter((r) => r.method === 'Purchase')
+      .map((r) => r.params.transCurrency)
+      .should.eql(['980', '980']);
   });
 
   it('a refusal (busy terminal) reaches Catch with msg.error.code and the facts on msg.ecrError', async () => {

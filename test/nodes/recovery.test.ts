@@ -61,7 +61,24 @@ describe('Recovered outcomes in Node-RED', function () {
   it('while an outcome cannot be established, new payments are refused (UNRESOLVED) unless the terminal allows them; the journal can be listed and resolved by hand', async () => {
     sim = await simulator();
     const now = new Date().toISOString();
-    fs.writeFileSync(path.join(dir, 'journal-term.json'), JSON.stringify({ version: 1, records: [{ id: 'lost-1', method: 'Purchase', params: { transAmount: '42', transCurrency: '980', merchantId: MERCHANT }, tag: 'buy', startedAt: now, updatedAt: now, step: 'unknown', snapshot: { method: 'GetLastResult', error: false, errorCode: '', errorDescription: '', params: { transAmount: '1' } } }] }));
+    fs.writeFileSync(
+      path.join(dir, 'journal-term.json'),
+      JSON.stringify({
+        version: 1,
+        records: [
+          {
+            id: 'lost-1',
+            method: 'Purchase',
+            params: { transAmount: '42', transCurrency: '980', merchantId: MERCHANT },
+            tag: 'buy',
+            startedAt: now,
+            updatedAt: now,
+            step: 'unknown',
+            snapshot: { method: 'GetLastResult', error: false, errorCode: '', errorDescription: '', params: { transAmount: '1' } },
+          },
+        ],
+      }),
+    );
     // The terminal has never run anything: its (empty) last result is not that purchase's, and never will be.
     await load(flow());
     const buy = helper.getNode('buy');
@@ -88,7 +105,15 @@ describe('Recovered outcomes in Node-RED', function () {
   it('allowWhileUnresolved lets payments run with an unresolved record', async () => {
     sim = await simulator();
     const now = new Date().toISOString();
-    fs.writeFileSync(path.join(dir, 'journal-term.json'), JSON.stringify({ version: 1, records: [{ id: 'lost-2', method: 'Purchase', params: { transAmount: '43' }, startedAt: now, updatedAt: now, step: 'unknown', snapshot: null }] }));
+    fs.writeFileSync(
+      path.join(dir, 'journal-term.json'),
+      JSON.stringify({
+        version: 1,
+        records: [
+          { id: 'lost-2', method: 'Purchase', params: { transAmount: '43' }, startedAt: now, updatedAt: now, step: 'unknown', snapshot: null },
+        ],
+      }),
+    );
     await load(flow({ allowWhileUnresolved: true }));
     const ok = next(helper.getNode('ok'));
     helper.getNode('buy').receive({ payload: 101 });
@@ -123,10 +148,28 @@ describe('Node-RED killed during a payment', function () {
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const sink = (id, route) => ({ id, type: 'http request', z: 'f1', method: 'POST', ret: 'txt', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/${route}`, wires: [[]] });
+    const sink = (id, route) => ({
+      id,
+      type: 'http request',
+      z: 'f1',
+      method: 'POST',
+      ret: 'txt',
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/${route}`,
+      wires: [[]],
+    });
     const flows = [
       { id: 'f1', type: 'tab', label: 'pay' },
-      { id: 'cfg1', type: 'ssi-terminal', name: 'sim', transport: 'tcp', host: '127.0.0.1', port: sim.port, merchantId: MERCHANT, currency: '980', pollInterval: 20 },
+      {
+        id: 'cfg1',
+        type: 'ssi-terminal',
+        name: 'sim',
+        transport: 'tcp',
+        host: '127.0.0.1',
+        port: sim.port,
+        merchantId: MERCHANT,
+        currency: '980',
+        pollInterval: 20,
+      },
       { id: 'inj1', type: 'inject', z: 'f1', props: [{ p: 'payload' }], payload: '3456', payloadType: 'num', wires: [['buy1']] },
       { id: 'buy1', type: 'ssi-purchase', z: 'f1', terminal: 'cfg1', units: 'minor', wires: [['toOk'], ['toNo']] },
       sink('toOk', 'approved'),

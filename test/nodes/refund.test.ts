@@ -14,7 +14,16 @@ describe('ssi-refund node', function () {
   function flow(refund = {}) {
     return [
       terminalConfig(sim),
-      { id: 'back', type: 'ssi-refund', name: 'money back', terminal: 'term', operation: 'Refund', units: 'minor', wires: [['ok'], ['no']], ...refund },
+      {
+        id: 'back',
+        type: 'ssi-refund',
+        name: 'money back',
+        terminal: 'term',
+        operation: 'Refund',
+        units: 'minor',
+        wires: [['ok'], ['no']],
+        ...refund,
+      },
       { id: 'ok', type: 'helper' },
       { id: 'no', type: 'helper' },
       { id: 'catcher', type: 'catch', scope: ['back'], uncaught: false, wires: [['caught']] },
@@ -22,7 +31,7 @@ describe('ssi-refund node', function () {
     ];
   }
 
-  it('Refund: rrn and amount with the terminal\'s merchant and currency; output 1, the rest of msg kept, ✔ badge', async () => {
+  it("Refund: rrn and amount with the terminal's merchant and currency; output 1, the rest of msg kept, ✔ badge", async () => {
     sim = await simulator();
     const [sale] = await purchases(sim, 2450);
     await load(flow());
@@ -48,7 +57,13 @@ describe('ssi-refund node', function () {
     const got = next(helper.getNode('no'));
     back.receive({ payload: { transAmount: '600', rrn: sale.rrn } });
     const msg = await got;
-    msg.payload.should.match({ approved: false, transactionResult: 'FAILED', errorCode: 'E21', errorDetails: 'СУМА ПОВЕРНЕННЯ ПЕРЕВИЩУЄ ОПЛАТУ', reason: 'failed' });
+    msg.payload.should.match({
+      approved: false,
+      transactionResult: 'FAILED',
+      errorCode: 'E21',
+      errorDetails: 'СУМА ПОВЕРНЕННЯ ПЕРЕВИЩУЄ ОПЛАТУ',
+      reason: 'failed',
+    });
     // The terminal's text once: errorDetails already holds what errorDescription would repeat.
     msg.payload.should.not.have.property('errorDescription');
     withoutTime(seen[seen.length - 1]).should.eql({ fill: 'red', shape: 'ring', text: '✘ failed' });
@@ -81,7 +96,7 @@ describe('ssi-refund node', function () {
     msg.payload.should.match({ approved: true, originalTrnName: 'PartialVoid', amount: 550 });
   });
 
-  it('operation msg defaults to Refund; merchantId and currency from the node\'s TypedInputs', async () => {
+  it("operation msg defaults to Refund; merchantId and currency from the node's TypedInputs", async () => {
     sim = await simulator();
     await load(flow({ operation: 'msg', merchantId: 'shop', merchantIdType: 'msg', currency: '840', currencyType: 'str' }));
     const got = next(helper.getNode('ok'));

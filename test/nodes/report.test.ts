@@ -6,8 +6,18 @@ import { purchases, sent } from './seed';
 /** Phases long enough for the node to see the report run (a report with unchanged totals is then taken at once). */
 const PHASES = { S01: 0, S02: 0, S03: 0, S04: 30, S05: 30, S07: 0 };
 const ZERO = {
-  totalSaleCount: 0, totalSaleAmount: 0, totalFinAuthCount: 0, totalFinAuthAmount: 0, totalRefundCount: 0, totalRefundAmount: 0,
-  totalCashCount: 0, totalCashAmount: 0, totalPaymentCount: 0, totalPaymentAmount: 0, totalVoidCount: 0, totalVoidAmount: 0,
+  totalSaleCount: 0,
+  totalSaleAmount: 0,
+  totalFinAuthCount: 0,
+  totalFinAuthAmount: 0,
+  totalRefundCount: 0,
+  totalRefundAmount: 0,
+  totalCashCount: 0,
+  totalCashAmount: 0,
+  totalPaymentCount: 0,
+  totalPaymentAmount: 0,
+  totalVoidCount: 0,
+  totalVoidAmount: 0,
 };
 
 describe('ssi-report node', function () {
@@ -21,7 +31,17 @@ describe('ssi-report node', function () {
   function flow(report = {}) {
     return [
       terminalConfig(sim),
-      { id: 'rep', type: 'ssi-report', name: 'end of day', terminal: 'term', report: 'XReport', detailed: false, receipt: false, wires: [['ok'], ['failed']], ...report },
+      {
+        id: 'rep',
+        type: 'ssi-report',
+        name: 'end of day',
+        terminal: 'term',
+        report: 'XReport',
+        detailed: false,
+        receipt: false,
+        wires: [['ok'], ['failed']],
+        ...report,
+      },
       { id: 'ok', type: 'helper' },
       { id: 'failed', type: 'helper' },
       { id: 'catcher', type: 'catch', scope: ['rep'], uncaught: false, wires: [['caught']] },
@@ -40,11 +60,22 @@ describe('ssi-report node', function () {
     const msg = await got;
     sent(sim, 'XReport').should.eql([{ merchantId: MERCHANT, isDetailReport: true }]);
     const { transactions, ...rest } = msg.payload;
-    rest.should.eql({ ...ZERO, totalSaleCount: 2, totalSaleAmount: 3450, responseCode: '00', isBatchEmpty: false, batchNumber: '1', report: 'XReport', ok: true });
-    transactions.map((t) => [t.originalTrnName, t.transAmount, t.invoiceNum, t.rrn]).should.eql([
-      ['Purchase', 2450, a.invoiceNum, a.rrn],
-      ['Purchase', 1000, b.invoiceNum, b.rrn],
-    ]);
+    rest.should.eql({
+      ...ZERO,
+      totalSaleCount: 2,
+      totalSaleAmount: 3450,
+      responseCode: '00',
+      isBatchEmpty: false,
+      batchNumber: '1',
+      report: 'XReport',
+      ok: true,
+    });
+    transactions
+      .map((t) => [t.originalTrnName, t.transAmount, t.invoiceNum, t.rrn])
+      .should.eql([
+        ['Purchase', 2450, a.invoiceNum, a.rrn],
+        ['Purchase', 1000, b.invoiceNum, b.rrn],
+      ]);
     msg.ecr.should.match({ method: 'XReport', response: { method: 'GetLastReport', error: false } });
     msg.topic.should.equal('shift-1');
     seen.map((s) => s.text).should.containEql(statusText('S05'));
@@ -61,7 +92,16 @@ describe('ssi-report node', function () {
     const got = next(helper.getNode('failed'));
     rep.receive({ payload: {}, keep: 'x' });
     const msg = await got;
-    msg.payload.should.eql({ ...ZERO, responseCode: '96', isBatchEmpty: false, batchNumber: '1', report: 'ZReport', ok: false, errorCode: 'E21', errorDescription: 'ЗВІРКА НЕ ВДАЛАСЯ' });
+    msg.payload.should.eql({
+      ...ZERO,
+      responseCode: '96',
+      isBatchEmpty: false,
+      batchNumber: '1',
+      report: 'ZReport',
+      ok: false,
+      errorCode: 'E21',
+      errorDescription: 'ЗВІРКА НЕ ВДАЛАСЯ',
+    });
     msg.keep.should.equal('x');
     withoutTime(seen[seen.length - 1]).should.eql({ fill: 'red', shape: 'ring', text: '✘ Z report: terminal error' });
   });
@@ -78,7 +118,10 @@ describe('ssi-report node', function () {
     msg.payload.should.match({ report: 'ZReport', ok: true, totalSaleCount: 1, totalSaleAmount: 700, batchNumber: '1' });
     msg.payload.should.not.have.property('transactions');
     msg.payload.receipt.should.be.a.String();
-    msg.payload.receipt.split('\n').map((l) => l.trim()).should.containEql('Z-ЗВІТ (ЗВІРКА)');
+    msg.payload.receipt
+      .split('\n')
+      .map((l) => l.trim())
+      .should.containEql('Z-ЗВІТ (ЗВІРКА)');
     msg.payload.receipt.should.match(/ОПЛАТА \(1\)\s+7\.00/);
     sim.engine.batch.length.should.equal(0);
   });

@@ -34,7 +34,17 @@ describe('ssi-status node', function () {
   function flow(status = {}, terminal = {}) {
     return [
       terminalConfig(sim, terminal),
-      { id: 'health', type: 'ssi-status', name: 'terminal health', terminal: 'term', mode: 'GetStatus', watch: false, interval: 30, wires: [['out']], ...status },
+      {
+        id: 'health',
+        type: 'ssi-status',
+        name: 'terminal health',
+        terminal: 'term',
+        mode: 'GetStatus',
+        watch: false,
+        interval: 30,
+        wires: [['out']],
+        ...status,
+      },
       { id: 'out', type: 'helper' },
       { id: 'catcher', type: 'catch', scope: ['health'], uncaught: false, wires: [['caught']] },
       { id: 'caught', type: 'helper' },
@@ -71,7 +81,16 @@ describe('ssi-status node', function () {
     await load(flow());
     const got = next(helper.getNode('out'));
     helper.getNode('health').receive({});
-    (await got).payload.should.eql({ status: 'S06', text: 'Z report (settlement) required', uk: 'термінал вимагає виконати Z-звіт', known: true, idle: true, online: true, needsZReport: true, terminal: 'term' });
+    (await got).payload.should.eql({
+      status: 'S06',
+      text: 'Z report (settlement) required',
+      uk: 'термінал вимагає виконати Z-звіт',
+      known: true,
+      idle: true,
+      online: true,
+      needsZReport: true,
+      terminal: 'term',
+    });
   });
 
   it('PingDevice: online without a status', async () => {
@@ -82,7 +101,16 @@ describe('ssi-status node', function () {
     const got = next(helper.getNode('out'));
     node.receive({ payload: 1 });
     const msg = await got;
-    msg.payload.should.eql({ status: null, text: 'the terminal answers', uk: 'термінал відповідає', known: false, idle: false, online: true, needsZReport: false, terminal: 'term' });
+    msg.payload.should.eql({
+      status: null,
+      text: 'the terminal answers',
+      uk: 'термінал відповідає',
+      known: false,
+      idle: false,
+      online: true,
+      needsZReport: false,
+      terminal: 'term',
+    });
     msg.ecr.method.should.equal('PingDevice');
     calls.should.eql(['PingDevice']);
     withoutTime(seen[seen.length - 1]).should.eql({ fill: 'green', shape: 'dot', text: '✔ answers' });
@@ -95,11 +123,22 @@ describe('ssi-status node', function () {
     const node = helper.getNode('health');
     const seen = statuses(node);
     const got = next(helper.getNode('out'));
-    const caught = next(helper.getNode('caught'), 300).then(() => 'caught', () => 'not caught');
+    const caught = next(helper.getNode('caught'), 300).then(
+      () => 'caught',
+      () => 'not caught',
+    );
     node.receive({ topic: 'probe' });
     const msg = await got;
     msg.payload.should.have.keys('status', 'text', 'uk', 'known', 'idle', 'online', 'needsZReport', 'error', 'terminal');
-    msg.payload.should.match({ status: null, text: 'the terminal does not answer', uk: 'термінал не відповідає', known: false, idle: false, online: false, needsZReport: false });
+    msg.payload.should.match({
+      status: null,
+      text: 'the terminal does not answer',
+      uk: 'термінал не відповідає',
+      known: false,
+      idle: false,
+      online: false,
+      needsZReport: false,
+    });
     msg.payload.error.should.match(/^GetStatus: cannot connect to http:\/\/127\.0\.0\.1:\d+\/ \(.*ECONNREFUSED.*\); nothing was sent$/);
     msg.should.not.have.property('ecr');
     msg.topic.should.equal('probe');
@@ -162,7 +201,10 @@ describe('ssi-status node', function () {
     sim = await simulator();
     await load(flow({ watch: true, interval: 0.5 }));
     await delay(300);
-    const errors = helper.log().args.filter((a) => a[0].level === 20 && a[0].id === 'health').map((a) => a[0].msg);
+    const errors = helper
+      .log()
+      .args.filter((a) => a[0].level === 20 && a[0].id === 'health')
+      .map((a) => a[0].msg);
     errors.should.eql(['ssi-status: interval must be a number of seconds, at least 1; got 0.5']);
     calls.should.eql([]);
   });

@@ -15,14 +15,28 @@ import CATALOGUES = require('../../src/nodes/locales/en-US/ssi-terminal.json');
  * pack's config node (its hub, and its watch when it watches), the runtime's log takes handlers (the helper's own spy
  * stops when it unloads), and the runtime's events (comms) are on _events.
  */
-const helper = nodeRedHelper as { getNode(id: 'term'): TerminalConfigNode & { watch?: TerminalWatch }; _RED: { log: { addHandler(h: EventEmitter): void; removeHandler(h: EventEmitter): void } }; _events: EventEmitter } & typeof nodeRedHelper;
+const helper = nodeRedHelper as {
+  getNode(id: 'term'): TerminalConfigNode & { watch?: TerminalWatch };
+  _RED: { log: { addHandler(h: EventEmitter): void; removeHandler(h: EventEmitter): void } };
+  _events: EventEmitter;
+} & typeof nodeRedHelper;
 
 helper.init(require.resolve('node-red'));
 
 /** A node of a test flow: its id and type, and whatever else the node type takes. */
 type FlowNode = { id: string; type: string; wires?: string[][]; [key: string]: unknown };
 
-const NODES = ['ssi-terminal', 'ssi-purchase', 'ssi-refund', 'ssi-transaction', 'ssi-status', 'ssi-report', 'ssi-print', 'ssi-terminal-info', 'ssi-command'];
+const NODES = [
+  'ssi-terminal',
+  'ssi-purchase',
+  'ssi-refund',
+  'ssi-transaction',
+  'ssi-status',
+  'ssi-report',
+  'ssi-print',
+  'ssi-terminal-info',
+  'ssi-command',
+];
 
 /** Node-RED core nodes the tests wire in. */
 const CORE: Record<string, string> = {
@@ -47,7 +61,20 @@ function nodeModules(flow: { type: string }[] = []) {
  * so that the requests a test counts are its own: deploy-probe.test.ts tests the probe and the watch.
  */
 function terminalConfig(sim: Simulator | { port: number }, extra: object = {}): FlowNode {
-  return { id: 'term', type: 'ssi-terminal', name: 'sim', transport: 'tcp', host: '127.0.0.1', port: sim.port, merchantId: MERCHANT, currency: '980', pollInterval: 10, probeAtDeploy: false, watchInterval: 0, ...extra };
+  return {
+    id: 'term',
+    type: 'ssi-terminal',
+    name: 'sim',
+    transport: 'tcp',
+    host: '127.0.0.1',
+    port: sim.port,
+    merchantId: MERCHANT,
+    currency: '980',
+    pollInterval: 10,
+    probeAtDeploy: false,
+    watchInterval: 0,
+    ...extra,
+  };
 }
 
 async function simulator(options: SimulatorOptions = {}) {
@@ -95,16 +122,16 @@ function buyerFlow(sim: Simulator | { port: number }, terminal: object = {}): Fl
   ];
 }
 
-
 /** An outcome badge ends with the time it came (" at 10:17", the runtime's clock): checked, then taken off. */
 function withoutTime(status) {
   const m = / at (\d{2}):(\d{2})$/.exec(status.text);
   if (!m) throw new Error(`the badge ${JSON.stringify(status.text)} does not say when the outcome came`);
   const now = new Date();
   // The minute the badge names is this one or the one before (a test may cross a minute).
-  const minutes = (Number(m[1]) * 60 + Number(m[2]));
+  const minutes = Number(m[1]) * 60 + Number(m[2]);
   const nowMinutes = now.getHours() * 60 + now.getMinutes();
-  if (![0, 1].includes((nowMinutes - minutes + 1440) % 1440)) throw new Error(`the badge ${JSON.stringify(status.text)} names a time that is not now`);
+  if (![0, 1].includes((nowMinutes - minutes + 1440) % 1440))
+    throw new Error(`the badge ${JSON.stringify(status.text)} names a time that is not now`);
   return { ...status, text: status.text.slice(0, m.index) };
 }
 

@@ -14,13 +14,13 @@ import { optionsFromSettings } from '../../dist/nodes/lib/terminal-settings';
 /** Sockets of this process connected to `port`: what a redeploy must not leave behind. */
 function socketsTo(port) {
   // An undocumented Node.js call (no public API lists a process's sockets).
-  return (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().filter((h) => h instanceof net.Socket && h.remotePort === port && !h.destroyed).length;
+  return (process as unknown as { _getActiveHandles(): unknown[] })
+    ._getActiveHandles()
+    .filter((h) => h instanceof net.Socket && h.remotePort === port && !h.destroyed).length;
 }
 
-
 describe('ssi-terminal settings as Terminal options', function () {
-
-  it('LRC encoding: decimal or hex; left blank, the Terminal\'s default (decimal)', () => {
+  it("LRC encoding: decimal or hex; left blank, the Terminal's default (decimal)", () => {
     should(optionsFromSettings({ host: 'h', lrcEncoding: 'hex' }).lrcEncoding).equal('hex');
     should(optionsFromSettings({ host: 'h', lrcEncoding: 'decimal' }).lrcEncoding).equal('decimal');
     should(optionsFromSettings({ transport: 'serial', serialPort: '/dev/ttyACM0', lrcEncoding: 'hex' }).lrcEncoding).equal('hex');
@@ -41,10 +41,22 @@ describe('ssi-terminal settings as Terminal options', function () {
     }
   });
 
-  it('protocol, request gap, sole ECR and currency: mapped as the Terminal takes them; blank is the Terminal\'s default', () => {
-    optionsFromSettings({ host: 'h', protocol: '1.4', minRequestGap: '300', soleEcr: true, currency: '840' }).should.match({ protocol: '1.4', minRequestGap: 300, soleEcr: true, currency: '840' });
-    optionsFromSettings({ host: 'h', protocol: 'auto', soleEcr: 'false', currency: 980 }).should.match({ protocol: 'auto', soleEcr: false, currency: '980' });
-    optionsFromSettings({ transport: 'serial', serialPort: '/dev/ttyACM0', protocol: '1.1', soleEcr: 'true' }).should.match({ protocol: '1.1', soleEcr: true });
+  it("protocol, request gap, sole ECR and currency: mapped as the Terminal takes them; blank is the Terminal's default", () => {
+    optionsFromSettings({ host: 'h', protocol: '1.4', minRequestGap: '300', soleEcr: true, currency: '840' }).should.match({
+      protocol: '1.4',
+      minRequestGap: 300,
+      soleEcr: true,
+      currency: '840',
+    });
+    optionsFromSettings({ host: 'h', protocol: 'auto', soleEcr: 'false', currency: 980 }).should.match({
+      protocol: 'auto',
+      soleEcr: false,
+      currency: '980',
+    });
+    optionsFromSettings({ transport: 'serial', serialPort: '/dev/ttyACM0', protocol: '1.1', soleEcr: 'true' }).should.match({
+      protocol: '1.1',
+      soleEcr: true,
+    });
     // A configuration saved before these settings existed: every one left to the Terminal.
     const old = optionsFromSettings({ host: 'h', requestTimeout: '' });
     for (const key of ['protocol', 'minRequestGap', 'soleEcr', 'currency', 'requestTimeout']) (old[key] === undefined).should.be.true(key);
@@ -123,7 +135,10 @@ describe('ssi-terminal config node (in the test runtime)', function () {
     mb.payload.amount.should.equal(222);
     // One connection to begin with, then one of its own for each Purchase (a terminal may close after any answer).
     sim.totalConnections.should.equal(3);
-    sim.requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transAmount).should.eql(['111', '222']);
+    sim.requests
+      .filter((r) => r.method === 'Purchase')
+      .map((r) => r.params.transAmount)
+      .should.eql(['111', '222']);
     (sim.counts.E06 || 0).should.equal(0);
   });
 
@@ -164,7 +179,9 @@ describe('ssi-terminal config node (in the test runtime)', function () {
     sim.requests[sim.requests.length - 1].method.should.equal('GetLastResult');
     const warning = await warned;
     // Node-RED stopped every node, ok1 too: what b1 sent would reach nobody, so it says so, and keeps it.
-    should(warning).match(/^the outcome arrived after this node was stopped and could not be sent on \(ok1 stopped too\): it is kept, and sent marked recovered when this node starts again; if Node-RED is stopping, it is lost: /);
+    should(warning).match(
+      /^the outcome arrived after this node was stopped and could not be sent on \(ok1 stopped too\): it is kept, and sent marked recovered when this node starts again; if Node-RED is stopping, it is lost: /,
+    );
     should(warning).match(/"transAmount":"321"/);
     should(warning).match(/APPROVED_ONLINE/);
     helper._RED.log.removeHandler(log);
@@ -202,7 +219,27 @@ describe('ssi-terminal config node (in the test runtime)', function () {
       sim = await simulator({ firmware });
       // Exactly the properties a configuration of the earlier release has (requestTimeout as its editor saved it).
       await load([
-        { id: 'term', type: 'ssi-terminal', name: 'old', transport: 'tcp', host: '127.0.0.1', port: sim.port, httpPort: '', httpPath: '/', serialPort: '', baudRate: 115200, merchantId: MERCHANT, currency: '980', polling: 'adaptive', pollInterval: 10, connectTimeout: 5000, overallTimeout: 180000, unackedGrace: 15000, allowWhileUnresolved: false, lrcEncoding: 'decimal' },
+        {
+          id: 'term',
+          type: 'ssi-terminal',
+          name: 'old',
+          transport: 'tcp',
+          host: '127.0.0.1',
+          port: sim.port,
+          httpPort: '',
+          httpPath: '/',
+          serialPort: '',
+          baudRate: 115200,
+          merchantId: MERCHANT,
+          currency: '980',
+          polling: 'adaptive',
+          pollInterval: 10,
+          connectTimeout: 5000,
+          overallTimeout: 180000,
+          unackedGrace: 15000,
+          allowWhileUnresolved: false,
+          lrcEncoding: 'decimal',
+        },
         { id: 'b1', type: 'ssi-purchase', terminal: 'term', wires: [['ok1'], []] },
         { id: 'ok1', type: 'helper' },
       ]);
@@ -218,7 +255,11 @@ describe('ssi-terminal config node (in the test runtime)', function () {
       terminal.requestTimeout.should.equal(firmware === '1.4' ? 15000 : 10000);
       terminal.minRequestGap.should.equal(firmware === '1.4' ? 250 : 0);
       await waitFor(() => logged.length > 0, 1000, 'the firmware in the log');
-      logged.should.eql([firmware === '1.4' ? 'the terminal speaks later firmware (1.3/1.4): GetResultByUid, asked as a probe, was answered E20' : 'the terminal speaks protocol v1.1.10: GetResultByUid, asked as a probe, was answered E05']);
+      logged.should.eql([
+        firmware === '1.4'
+          ? 'the terminal speaks later firmware (1.3/1.4): GetResultByUid, asked as a probe, was answered E20'
+          : 'the terminal speaks protocol v1.1.10: GetResultByUid, asked as a probe, was answered E05',
+      ]);
       // One probe found out; on later firmware the purchase went in two steps.
       (sim.counts['Purchase#2'] || 0).should.equal(firmware === '1.4' ? 1 : 0);
       sim.counts.Purchase.should.equal(firmware === '1.4' ? 2 : 1);
@@ -229,7 +270,7 @@ describe('ssi-terminal config node (in the test runtime)', function () {
     }
   });
 
-  it('protocol 1.1 asks nothing to find out; request gap and request timeout given win over the firmware\'s', async () => {
+  it("protocol 1.1 asks nothing to find out; request gap and request timeout given win over the firmware's", async () => {
     sim = await simulator();
     await load(twoBuyers({ protocol: '1.1', minRequestGap: 40, requestTimeout: 3000 }));
     const ok = next(helper.getNode('ok1'));
@@ -250,7 +291,7 @@ describe('ssi-terminal config node (in the test runtime)', function () {
     sim.counts.GetResultByUid.should.equal(1);
   });
 
-  it('the currency of the configuration: the purchase node\'s default, and the Terminal\'s for a command without one', async () => {
+  it("the currency of the configuration: the purchase node's default, and the Terminal's for a command without one", async () => {
     sim = await simulator();
     await load([
       terminalConfig(sim, { currency: '840' }),
@@ -265,7 +306,10 @@ describe('ssi-terminal config node (in the test runtime)', function () {
     const out = next(helper.getNode('out'));
     helper.getNode('cmd').receive({ payload: { transAmount: '200', merchantId: MERCHANT } });
     (await out).payload.params.transAmount.should.equal('200');
-    sim.requests.filter((r) => r.method === 'Purchase').map((r) => r.params.transCurrency).should.eql(['840', '840']);
+    sim.requests
+      .filter((r) => r.method === 'Purchase')
+      .map((r) => r.params.transCurrency)
+      .should.eql(['840', '840']);
   });
 
   for (const soleEcr of [true, false]) {
@@ -284,7 +328,12 @@ describe('ssi-terminal config node (in the test runtime)', function () {
       helper.getNode('b1').receive({ payload: 778 });
       const msg = await got;
       if (soleEcr) msg.payload.should.match({ approved: true, amount: 778 });
-      else msg.ecrError.should.match({ code: 'OUTCOME_UNKNOWN', sent: true, facts: { acknowledged: false, lastResult: { params: { transAmount: '778', transactionResult: 'APPROVED_ONLINE' } } } });
+      else
+        msg.ecrError.should.match({
+          code: 'OUTCOME_UNKNOWN',
+          sent: true,
+          facts: { acknowledged: false, lastResult: { params: { transAmount: '778', transactionResult: 'APPROVED_ONLINE' } } },
+        });
       sim.requests.filter((r) => r.method === 'Purchase').should.have.length(1);
     });
   }
@@ -318,7 +367,17 @@ describe('ssi-terminal in a real Node-RED: admin endpoints, permissions, redeplo
 
   const flow = (port) => [
     { id: 'f1', type: 'tab', label: 'pay' },
-    { id: 'cfg1', type: 'ssi-terminal', name: 'sim', transport: 'tcp', host: '127.0.0.1', port, merchantId: MERCHANT, currency: '980', pollInterval: 20 },
+    {
+      id: 'cfg1',
+      type: 'ssi-terminal',
+      name: 'sim',
+      transport: 'tcp',
+      host: '127.0.0.1',
+      port,
+      merchantId: MERCHANT,
+      currency: '980',
+      pollInterval: 20,
+    },
     { id: 'inj1', type: 'inject', z: 'f1', props: [{ p: 'payload' }], payload: '2450', payloadType: 'num', wires: [['buy1']] },
     { id: 'buy1', type: 'ssi-purchase', z: 'f1', terminal: 'cfg1', units: 'minor', wires: [[], []] },
   ];
@@ -326,17 +385,26 @@ describe('ssi-terminal in a real Node-RED: admin endpoints, permissions, redeplo
   it('tests a connection, lists serial ports and the catalogue; redeploys leave no connection open', async () => {
     sim = await simulator();
     red = await startNodeRed({ flows: flow(sim.port) });
-    const test = await request(`${red.url}/ssi-ecr/test-connection`, { method: 'POST', body: { transport: 'tcp', host: '127.0.0.1', port: sim.port } });
+    const test = await request(`${red.url}/ssi-ecr/test-connection`, {
+      method: 'POST',
+      body: { transport: 'tcp', host: '127.0.0.1', port: sim.port },
+    });
     test.status.should.equal(200);
     test.body.should.match({ ok: true, ping: true, status: 'S00', firmware: '1.1', merchants: [MERCHANT, '000000060007177'] });
     test.body.info.terminalModel.should.match(/X990/);
     // Later firmware is told by its answer to the probe; protocol 1.1 in the form is taken as said, unasked.
     const later = await simulator({ firmware: '1.4' });
     try {
-      const t14 = await request(`${red.url}/ssi-ecr/test-connection`, { method: 'POST', body: { transport: 'tcp', host: '127.0.0.1', port: later.port } });
+      const t14 = await request(`${red.url}/ssi-ecr/test-connection`, {
+        method: 'POST',
+        body: { transport: 'tcp', host: '127.0.0.1', port: later.port },
+      });
       t14.body.should.match({ ok: true, status: 'S00', firmware: '1.4' });
       later.counts.GetResultByUid.should.equal(1);
-      const forced = await request(`${red.url}/ssi-ecr/test-connection`, { method: 'POST', body: { transport: 'tcp', host: '127.0.0.1', port: later.port, protocol: '1.1' } });
+      const forced = await request(`${red.url}/ssi-ecr/test-connection`, {
+        method: 'POST',
+        body: { transport: 'tcp', host: '127.0.0.1', port: later.port, protocol: '1.1' },
+      });
       forced.body.should.match({ ok: true, firmware: '1.1' });
       later.counts.GetResultByUid.should.equal(1);
     } finally {
@@ -350,7 +418,10 @@ describe('ssi-terminal in a real Node-RED: admin endpoints, permissions, redeplo
     sim.engine.phases.S02 = 3000;
     (await red.inject('inj1')).status.should.equal(200);
     await waitFor(() => sim.status === 'S02', 5000, 'the payment to wait for a card');
-    const during = await request(`${red.url}/ssi-ecr/test-connection`, { method: 'POST', body: { id: 'cfg1', transport: 'tcp', host: '127.0.0.1', port: sim.port } });
+    const during = await request(`${red.url}/ssi-ecr/test-connection`, {
+      method: 'POST',
+      body: { id: 'cfg1', transport: 'tcp', host: '127.0.0.1', port: sim.port },
+    });
     during.body.should.match({ ok: true, status: 'S02', info: { skipped: /busy/ }, firmware: '1.1' });
     sim.engine.phases.S02 = 0;
     await waitFor(() => sim.status === 'S00', 8000, 'the payment to end');
@@ -365,7 +436,9 @@ describe('ssi-terminal in a real Node-RED: admin endpoints, permissions, redeplo
     sim.counts.Purchase.should.equal(2);
     await waitFor(() => sim.connections === 1, 2000, 'one open connection');
     const current = await request(`${red.url}/flows`);
-    (await request(`${red.url}/flows`, { method: 'POST', body: current.body, headers: { 'Node-RED-Deployment-Type': 'full' } })).status.should.equal(204);
+    (await request(`${red.url}/flows`, { method: 'POST', body: current.body, headers: { 'Node-RED-Deployment-Type': 'full' } })).status.should.equal(
+      204,
+    );
     await waitFor(() => sim.connections === 0, 5000, 'a full redeploy to close the connection');
     // The new flows start a moment after the deploy answers: inject once the node is there again.
     (await red.inject('inj1')).status.should.equal(200);
@@ -380,10 +453,21 @@ describe('ssi-terminal in a real Node-RED: admin endpoints, permissions, redeplo
     const hash = bcrypt.hashSync('secret-pass', 8);
     red = await startNodeRed({
       flows: flow(sim.port),
-      settings: { adminAuth: { type: 'credentials', users: [{ username: 'admin', password: hash, permissions: '*' }, { username: 'viewer', password: hash, permissions: 'read' }] } },
+      settings: {
+        adminAuth: {
+          type: 'credentials',
+          users: [
+            { username: 'admin', password: hash, permissions: '*' },
+            { username: 'viewer', password: hash, permissions: 'read' },
+          ],
+        },
+      },
     });
     const token = async (username, scope) => {
-      const r = await request(`${red.url}/auth/token`, { method: 'POST', body: { client_id: 'node-red-admin', grant_type: 'password', scope, username, password: 'secret-pass' } });
+      const r = await request(`${red.url}/auth/token`, {
+        method: 'POST',
+        body: { client_id: 'node-red-admin', grant_type: 'password', scope, username, password: 'secret-pass' },
+      });
       r.status.should.equal(200);
       return { authorization: `Bearer ${r.body.access_token}` };
     };

@@ -4,8 +4,14 @@ import { helper, terminalConfig, simulator, load, next, statuses, withoutTime } 
 
 const MERCHANTS = { merchantCount: 2, merchantList: ['000000060007176', '000000060007177'] };
 const LINUX = {
-  model: 'SP880', boot_version: '01.00_00_000019', devcfg_version: 'SP880.3652010.014', os_version: '9.0.3.0_20231017',
-  napi_api_version: 'NAPI_API_V2.7.0', pci_fw_version: 'D_01.00_9000300', pos_sn: 'SIM0000001', platform: 'linux',
+  model: 'SP880',
+  boot_version: '01.00_00_000019',
+  devcfg_version: 'SP880.3652010.014',
+  os_version: '9.0.3.0_20231017',
+  napi_api_version: 'NAPI_API_V2.7.0',
+  pci_fw_version: 'D_01.00_9000300',
+  pos_sn: 'SIM0000001',
+  platform: 'linux',
 };
 
 describe('ssi-terminal-info node', function () {
@@ -38,11 +44,26 @@ describe('ssi-terminal-info node', function () {
     const seen = statuses(helper.getNode('about'));
     const msg = await ask({ payload: 'x', topic: 'inventory' });
     msg.payload.should.match({
-      platform: 'android', terminalModel: 'Verifone X990 (simulated)', terminalSerialNumber: 'X990-0042', sdkVersion: 25,
+      platform: 'android',
+      terminalModel: 'Verifone X990 (simulated)',
+      terminalSerialNumber: 'X990-0042',
+      sdkVersion: 25,
       currentApp: { packageName: 'ua.ssi.smartpos.emv', versionName: '1.1.10' },
     });
-    msg.payload.should.have.keys('securityDriver', 'terminalModel', 'sdkVersion', 'androidVersion', 'serviceApps', 'currentApp',
-      'terminalSerialNumber', 'thirdPartyApps', 'rom', 'paymentApps', 'externalRegisterApps', 'platform');
+    msg.payload.should.have.keys(
+      'securityDriver',
+      'terminalModel',
+      'sdkVersion',
+      'androidVersion',
+      'serviceApps',
+      'currentApp',
+      'terminalSerialNumber',
+      'thirdPartyApps',
+      'rom',
+      'paymentApps',
+      'externalRegisterApps',
+      'platform',
+    );
     msg.ecr.should.match({ method: 'GetTerminalInfo', response: { method: 'GetTerminalInfo', error: false } });
     msg.topic.should.equal('inventory');
     withoutTime(seen[seen.length - 1]).should.eql({ fill: 'green', shape: 'dot', text: '✔ Verifone X990 (simulated)' });

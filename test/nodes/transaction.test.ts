@@ -15,7 +15,16 @@ describe('ssi-transaction node', function () {
   function flow(node = {}) {
     return [
       terminalConfig(sim),
-      { id: 'txn', type: 'ssi-transaction', name: 'any operation', terminal: 'term', method: 'CashBack', units: 'minor', wires: [['ok'], ['no']], ...node },
+      {
+        id: 'txn',
+        type: 'ssi-transaction',
+        name: 'any operation',
+        terminal: 'term',
+        method: 'CashBack',
+        units: 'minor',
+        wires: [['ok'], ['no']],
+        ...node,
+      },
       { id: 'ok', type: 'helper' },
       { id: 'no', type: 'helper' },
       { id: 'catcher', type: 'catch', scope: ['txn'], uncaught: false, wires: [['caught']] },
@@ -23,7 +32,7 @@ describe('ssi-transaction node', function () {
     ];
   }
 
-  it('CashBack in major units: only the method\'s keys are sent, every amount converted; output 1 keeps the msg', async () => {
+  it("CashBack in major units: only the method's keys are sent, every amount converted; output 1 keeps the msg", async () => {
     sim = await simulator();
     await load(flow({ units: 'major' }));
     const txn = helper.getNode('txn');
@@ -52,7 +61,7 @@ describe('ssi-transaction node', function () {
     withoutTime(seen[seen.length - 1]).should.eql({ fill: 'red', shape: 'ring', text: '✘ insufficient funds' });
   });
 
-  it('Balance: currency and merchant from the node\'s TypedInputs, no amount', async () => {
+  it("Balance: currency and merchant from the node's TypedInputs, no amount", async () => {
     sim = await simulator();
     await load(flow({ method: 'Balance', currency: '840', currencyType: 'num', merchantId: '000000060007177', merchantIdType: 'str' }));
     const got = next(helper.getNode('ok'));
@@ -69,7 +78,9 @@ describe('ssi-transaction node', function () {
     helper.getNode('txn').receive({ method: 'XReport', payload: {}, keep: 42 });
     const err = await caught;
     const rule = `must be one of ${methodsIn('financial').join(', ')}`;
-    rule.should.equal('must be one of Purchase, Void, Refund, CashBack, Preauthorization, SalePreauth, VoidPreauth, Cash, Deposit, Balance, Echo, PartialVoid');
+    rule.should.equal(
+      'must be one of Purchase, Void, Refund, CashBack, Preauthorization, SalePreauth, VoidPreauth, Cash, Deposit, Balance, Echo, PartialVoid',
+    );
     err.error.code.should.equal('VALIDATION');
     err.ecrError.should.match({ field: 'method', rule, message: `ssi-transaction: method ${rule}; got "XReport"` });
     err.keep.should.equal(42);

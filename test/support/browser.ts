@@ -12,17 +12,25 @@ import { KEEP_NAMES } from './keep-names';
 const OURS = /@ssi-ecr|ssi-(terminal|purchase|refund|transaction|status|report|print|command)|SsiEcr/i;
 
 async function openBrowser({ viewport = { width: 1440, height: 900 }, step = 90000, ours = OURS } = {}) {
-  const browser = await chromium.launch({ executablePath: tools.get('chromium').path, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  const browser = await chromium.launch({
+    executablePath: tools.get('chromium').path,
+    headless: true,
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
   const page = await browser.newPage({ viewport });
   await page.addInitScript(KEEP_NAMES);
   page.setDefaultTimeout(step);
-  await page.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort());
+  await page.route(
+    (url) => url.hostname !== '127.0.0.1',
+    (route) => route.abort(),
+  );
   const problems: string[] = [];
   const concerns = (text) => !ours || ours.test(text);
   page.on('pageerror', (err) => problems.push(`page error: ${err.stack || err.message}`));
   page.on('console', (m) => {
     const where = m.location().url || '';
-    if (concerns(m.text() + where) && (m.type() === 'error' || m.type() === 'warning' || /error/i.test(m.text()))) problems.push(`console ${m.type()}: ${m.text()} (${where})`);
+    if (concerns(m.text() + where) && (m.type() === 'error' || m.type() === 'warning' || /error/i.test(m.text())))
+      problems.push(`console ${m.type()}: ${m.text()} (${where})`);
   });
   page.on('response', (r) => {
     if (r.status() >= 400 && concerns(r.url())) problems.push(`HTTP ${r.status()} ${r.url()}`);

@@ -38,7 +38,18 @@ import { mulberry32 } from './prng';
 import fs = require('node:fs');
 import os = require('node:os');
 import path = require('node:path');
-import { Terminal, normaliseResponse, isApproved, getMethod, FIRST_STEP_COMPLETED, type TransactMethod, type EcrError, type EcrResponse, type ReconcileReport, type TransactOptions } from '../../src/core';
+import {
+  Terminal,
+  normaliseResponse,
+  isApproved,
+  getMethod,
+  FIRST_STEP_COMPLETED,
+  type TransactMethod,
+  type EcrError,
+  type EcrResponse,
+  type ReconcileReport,
+  type TransactOptions,
+} from '../../src/core';
 import { startSimulator, type Outcome, type Simulator, type SimulatorOptions } from '../../src/simulator';
 import { startFaultProxy, FINANCIAL, KINDS, type Fault, type FaultProxy, type FaultSpec } from './fault-proxy';
 
@@ -55,7 +66,10 @@ interface FirstStepPlan {
   discountedAmount?: string;
 }
 /** reconcile()'s report on one record, or what became of asking: a hang, an error, no report for it. */
-type Reconciled = Omit<Partial<ReconcileReport>, 'verdict'> & { verdict: ReconcileReport['verdict'] | 'hang' | 'error' | 'missing'; attempts?: number };
+type Reconciled = Omit<Partial<ReconcileReport>, 'verdict'> & {
+  verdict: ReconcileReport['verdict'] | 'hang' | 'error' | 'missing';
+  attempts?: number;
+};
 /** One planned transaction, and what became of it. */
 interface Tx {
   lane?: number;
@@ -117,7 +131,15 @@ const UNKNOWN_MERCHANT = '000000099999999';
 const FAST = { S01: 0, S02: 0, S03: 0, S04: 0, S05: 0, S07: 0 };
 /** unackedGrace: no fault holds a request longer than 110 ms (late-request), so 400 ms is a safe horizon. */
 /** soleEcr: each lane's Terminal is the only ECR of its simulator, so a result after a lost ack may be taken as its own. */
-const TERMINAL_OPTIONS = { pollInterval: 5, requestTimeout: 150, settleGrace: 80, connectTimeout: 500, overallTimeout: 600, unackedGrace: 400, soleEcr: true };
+const TERMINAL_OPTIONS = {
+  pollInterval: 5,
+  requestTimeout: 150,
+  settleGrace: 80,
+  connectTimeout: 500,
+  overallTimeout: 600,
+  unackedGrace: 400,
+  soleEcr: true,
+};
 /**
  * Later firmware: the transactionUid ties a result to its request, so soleEcr stays at its default (false). The
  * gap between requests is the runChaos option minRequestGap (5 ms unless given).
@@ -185,7 +207,12 @@ const MENU: [string, number, string[], (rng: Rng) => FaultSpec][] = [
   // Held back, but delivered before the client's request timeout (later than that is test/chaos-findings.test.ts).
   ['late-request', 3, ['request', 'poll', 'result'], (rng) => ({ kind: 'late-request', ms: int(rng, 5, 110) })],
   ['refuse', 4, ALL, (rng) => ({ kind: 'refuse', ms: int(rng, 50, 400) })],
-  ['drop+refuse', 4, ['request', 'poll', 'result'], (rng) => ({ kind: pick(rng, ['drop-before-request', 'drop-after-request']), refuseMs: int(rng, 50, 400) })],
+  [
+    'drop+refuse',
+    4,
+    ['request', 'poll', 'result'],
+    (rng) => ({ kind: pick(rng, ['drop-before-request', 'drop-after-request']), refuseMs: int(rng, 50, 400) }),
+  ],
   // Longer than overallTimeout (+ unackedGrace): the client must give up with OUTCOME_UNKNOWN; reconciliation settles it.
   ['blackout', 3, ['request', 'poll'], (rng) => ({ kind: pick(rng, ['drop-before-request', 'drop-after-request']), refuseMs: int(rng, 1100, 1400) })],
 ];
@@ -259,7 +286,7 @@ function planTransaction(rng: Rng, lane: number, i: number, targets: { voidable:
   } else if (r < 0.33) {
     method = 'Deposit';
     params = money(sale);
-  } else if (r < 0.40) {
+  } else if (r < 0.4) {
     method = 'CashBack';
     params = { ...money(sale), cashAmount: String(int(rng, 100, 5000)) };
   } else {
@@ -327,7 +354,16 @@ async function reconcileFor(terminal: Terminal, id: string | undefined, before?:
  * simulator counts it), and attached to the operation its step 1 started.
  */
 function recordLedger(sim: Simulator) {
-  const ledger: Ledger = { financial: [], byKey: new Map(), secondSteps: [], secondByKey: new Map(), counts: {}, lastAccepted: null, orphanCompletions: 0, strayStep2: 0 };
+  const ledger: Ledger = {
+    financial: [],
+    byKey: new Map(),
+    secondSteps: [],
+    secondByKey: new Map(),
+    counts: {},
+    lastAccepted: null,
+    orphanCompletions: 0,
+    strayStep2: 0,
+  };
   const later = sim.engine.firmware === '1.4';
   const add = (map: Map<string, LedgerEntry[]>, key: string, entry: LedgerEntry) => {
     if (!map.has(key)) map.set(key, []);
@@ -341,7 +377,13 @@ function recordLedger(sim: Simulator) {
     const own = logged && logged.method === method ? logged : undefined;
     const spec = getMethod(method);
     const secondStep = later && spec && spec.twoStep === true && own !== undefined && String(own.step) === '2';
-    const entry: LedgerEntry = { method, params: own ? (own.params as Record<string, unknown>) : undefined, accepted: response.error === false, errorCode: response.errorCode, result: null };
+    const entry: LedgerEntry = {
+      method,
+      params: own ? (own.params as Record<string, unknown>) : undefined,
+      accepted: response.error === false,
+      errorCode: response.errorCode,
+      result: null,
+    };
     entry.key = keyOf(method, entry.params);
     if (secondStep) {
       ledger.counts[`${method}#2`] = (ledger.counts[`${method}#2`] || 0) + 1;
@@ -382,7 +424,21 @@ function recordLedger(sim: Simulator) {
   return ledger;
 }
 
-const FIELDS = ['originalTrnName', 'transAmount', 'invoiceNum', 'rrn', 'authCode', 'transactionResult', 'responseCode', 'date', 'time', 'discount', 'transactionUid', 'transactionDate', 'transactionTime'];
+const FIELDS = [
+  'originalTrnName',
+  'transAmount',
+  'invoiceNum',
+  'rrn',
+  'authCode',
+  'transactionResult',
+  'responseCode',
+  'date',
+  'time',
+  'discount',
+  'transactionUid',
+  'transactionDate',
+  'transactionTime',
+];
 
 /** The amount the result must carry: a PartialVoid's or Void's is the receipt's; a Purchase's step 2 may have asked a discountedAmount. */
 function expectedAmount(tx: Tx, op: LedgerEntry | undefined) {
@@ -423,7 +479,15 @@ function firstStepHandler(tx: Tx) {
   };
 }
 
-async function runLane(lane: number, count: number, seed: number, dir: string, log: (line: string) => void, phases: SimulatorOptions['phases'], options: LaneOptions) {
+async function runLane(
+  lane: number,
+  count: number,
+  seed: number,
+  dir: string,
+  log: (line: string) => void,
+  phases: SimulatorOptions['phases'],
+  options: LaneOptions,
+) {
   const rng = mulberry32((seed ^ Math.imul(lane + 1, 0x9e3779b1)) >>> 0);
   const later = options.firmware === '1.4';
   const simOptions: SimulatorOptions = { port: 0, httpPort: false, phases };
@@ -435,7 +499,11 @@ async function runLane(lane: number, count: number, seed: number, dir: string, l
   const proxy = await startFaultProxy({ target: { port: sim.port }, rng: mulberry32((seed + 7919 * (lane + 1)) >>> 0) });
   const journal = path.join(dir, `lane-${lane}.journal.json`);
   const opened: Terminal[] = [];
-  const terminalOptions = later ? { ...LATER_TERMINAL_OPTIONS, minRequestGap: options.minRequestGap } : options.minRequestGap === undefined ? TERMINAL_OPTIONS : { ...TERMINAL_OPTIONS, minRequestGap: options.minRequestGap };
+  const terminalOptions = later
+    ? { ...LATER_TERMINAL_OPTIONS, minRequestGap: options.minRequestGap }
+    : options.minRequestGap === undefined
+      ? TERMINAL_OPTIONS
+      : { ...TERMINAL_OPTIONS, minRequestGap: options.minRequestGap };
   const openTerminal = () => {
     const t = new Terminal({ host: '127.0.0.1', port: proxy.port, journal, ...terminalOptions });
     opened.push(t);
@@ -503,18 +571,26 @@ async function runLane(lane: number, count: number, seed: number, dir: string, l
       if (tx.error && tx.error.code === 'OUTCOME_UNKNOWN') {
         const id = tx.error.facts && (tx.error.facts.journalId as string | undefined);
         // reconcileFaults: one more fault, answer side, lands on the reconciliation's own exchanges.
-        const before = options.reconcileFaults ? () => { const f = pickFault(rng); if (f && !REQUEST_ONLY.has(f.fault.kind)) proxy.inject({ ...f.fault, afterFinancial: false }); } : null;
+        const before = options.reconcileFaults
+          ? () => {
+              const f = pickFault(rng);
+              if (f && !REQUEST_ONLY.has(f.fault.kind)) proxy.inject({ ...f.fault, afterFinancial: false });
+            }
+          : null;
         tx.reconciled = await reconcileFor(terminal, id, before);
         proxy.clear();
         if (tx.reconciled.verdict === 'hang') hung = true;
         // Settled by hand (the simulator's ledger is the check), so one unresolved record does not block the lane.
         if (tx.reconciled.verdict !== 'ours' && tx.reconciled.verdict !== 'not-performed' && id) terminal.markResolved(id);
-      }
-      else if (tx.error && tx.error.code === 'CONNECTION_FAILED') await healthy(terminal);
+      } else if (tx.error && tx.error.code === 'CONNECTION_FAILED') await healthy(terminal);
       // A scripted outcome left over by an operation that never started must not land on the next one.
       tx.scriptLeft = sim.engine['script'].splice(0).length;
       const delivered = tx.result || (tx.reconciled && tx.reconciled.verdict === 'ours' && tx.reconciled.result);
-      if (delivered && isApproved(delivered) && (tx.method === 'Purchase' || tx.method === 'CashBack' || tx.method === 'Cash' || tx.method === 'Deposit')) {
+      if (
+        delivered &&
+        isApproved(delivered) &&
+        (tx.method === 'Purchase' || tx.method === 'CashBack' || tx.method === 'Cash' || tx.method === 'Deposit')
+      ) {
         const t = { invoiceNum: delivered.params.invoiceNum, rrn: delivered.params.rrn };
         targets.voidable.push(t);
         if (tx.method === 'Purchase' || tx.method === 'CashBack') targets.refundable.push(t);
@@ -548,13 +624,49 @@ async function runLane(lane: number, count: number, seed: number, dir: string, l
  * Checks one lane's transactions against the simulator's ledger. `unresolved`: the journal records left open at the
  * end (or their number).
  */
-function judge(lane: number, txs: Tx[], ledger: Ledger, sim: Simulator, proxy: Pick<FaultProxy, 'counts'>, planned: Record<string, number>, unresolved, hung: boolean, log: (line: string) => void) {
+function judge(
+  lane: number,
+  txs: Tx[],
+  ledger: Ledger,
+  sim: Simulator,
+  proxy: Pick<FaultProxy, 'counts'>,
+  planned: Record<string, number>,
+  unresolved,
+  hung: boolean,
+  log: (line: string) => void,
+) {
   const r = {
-    transactions: txs.length, faultsFired: { ...proxy.counts }, planned, outcomes: {} as Record<string, number>, refused: {} as Record<string, number>, unsentBy: {} as Record<string, number>, unknowns: 0, resolvedByReconcile: 0,
-    reconciledOurs: 0, reconciledNotPerformed: 0, notPerformed: 0, unsent: 0, lost: 0, duplicates: 0, misattributed: 0, wrongSentFlag: 0,
-    hangs: 0, crashes: 0, problems: [] as string[], totalMs: 0, maxMs: 0, fired: 0,
+    transactions: txs.length,
+    faultsFired: { ...proxy.counts },
+    planned,
+    outcomes: {} as Record<string, number>,
+    refused: {} as Record<string, number>,
+    unsentBy: {} as Record<string, number>,
+    unknowns: 0,
+    resolvedByReconcile: 0,
+    reconciledOurs: 0,
+    reconciledNotPerformed: 0,
+    notPerformed: 0,
+    unsent: 0,
+    lost: 0,
+    duplicates: 0,
+    misattributed: 0,
+    wrongSentFlag: 0,
+    hangs: 0,
+    crashes: 0,
+    problems: [] as string[],
+    totalMs: 0,
+    maxMs: 0,
+    fired: 0,
     // Later firmware.
-    step2Requests: 0, step2Duplicates: 0, firstSteps: {} as Record<string, number>, notCharged: 0, unwanted: 0, wrongStep2: 0, abandoned: 0, firstStepCalls: 0,
+    step2Requests: 0,
+    step2Duplicates: 0,
+    firstSteps: {} as Record<string, number>,
+    notCharged: 0,
+    unwanted: 0,
+    wrongStep2: 0,
+    abandoned: 0,
+    firstStepCalls: 0,
     ignoredAfterAnswer: sim.ignoredAfterAnswer || 0,
   };
   const problem = (kind, tx, text) => {
@@ -596,7 +708,8 @@ function judge(lane: number, txs: Tx[], ledger: Ledger, sim: Simulator, proxy: P
     }
     return false;
   };
-  const what = (performed) => (performed[0].result ? `${performed[0].result.params.transactionResult} invoice ${performed[0].result.params.invoiceNum}` : 'never completed');
+  const what = (performed) =>
+    performed[0].result ? `${performed[0].result.params.transactionResult} invoice ${performed[0].result.params.invoiceNum}` : 'never completed';
   for (const tx of txs) {
     r.totalMs += tx.ms || 0;
     r.maxMs = Math.max(r.maxMs, tx.ms || 0);
@@ -623,14 +736,28 @@ function judge(lane: number, txs: Tx[], ledger: Ledger, sim: Simulator, proxy: P
       const op = performed[0];
       const sentUid = op && op.params && op.params.transactionUid;
       for (const seen of tx.firstStepSeen!) {
-        if (seen.transactionResult !== FIRST_STEP_COMPLETED || !op || seen.uid !== op.firstStepUid || (sentUid !== undefined && seen.uid !== sentUid) || seen.transAmount !== tx.params.transAmount) {
+        if (
+          seen.transactionResult !== FIRST_STEP_COMPLETED ||
+          !op ||
+          seen.uid !== op.firstStepUid ||
+          (sentUid !== undefined && seen.uid !== sentUid) ||
+          seen.transAmount !== tx.params.transAmount
+        ) {
           r.misattributed++;
-          problem('misattributed', tx, `onFirstStep was shown ${seen.transactionResult} ${seen.uid} for ${seen.transAmount}, but this transaction's first step is ${op ? op.firstStepUid : 'none'}`);
+          problem(
+            'misattributed',
+            tx,
+            `onFirstStep was shown ${seen.transactionResult} ${seen.uid} for ${seen.transAmount}, but this transaction's first step is ${op ? op.firstStepUid : 'none'}`,
+          );
         }
       }
       if ((plan.kind === 'abort' || plan.kind === 'throw') && tx.firstStepSeen!.length && seconds.length) {
         r.unwanted++;
-        problem('unwanted', tx, `onFirstStep ${plan.kind === 'abort' ? 'aborted' : 'threw'}, yet step 2 reached the terminal ${seconds.length} time(s)`);
+        problem(
+          'unwanted',
+          tx,
+          `onFirstStep ${plan.kind === 'abort' ? 'aborted' : 'threw'}, yet step 2 reached the terminal ${seconds.length} time(s)`,
+        );
       }
       const asked = plan.kind === 'discount' ? plan.discountedAmount : undefined;
       for (const e of seconds) {
@@ -679,7 +806,11 @@ function judge(lane: number, txs: Tx[], ledger: Ledger, sim: Simulator, proxy: P
         }
       } else {
         r.lost++;
-        problem('lost', tx, `OUTCOME_UNKNOWN not resolved by reconcile: ${rep.verdict}${rep.reason ? ` (${rep.reason})` : ''}; the simulator ${performed.length ? `performed it: ${what(performed)}` : received.length ? 'received but did not perform it' : 'never received it'}`);
+        problem(
+          'lost',
+          tx,
+          `OUTCOME_UNKNOWN not resolved by reconcile: ${rep.verdict}${rep.reason ? ` (${rep.reason})` : ''}; the simulator ${performed.length ? `performed it: ${what(performed)}` : received.length ? 'received but did not perform it' : 'never received it'}`,
+        );
       }
       continue;
     }
@@ -699,7 +830,11 @@ function judge(lane: number, txs: Tx[], ledger: Ledger, sim: Simulator, proxy: P
         problem('lost', tx, `${err.code} with sent:false, but the simulator performed it`);
       } else if (received.length) {
         r.wrongSentFlag++;
-        problem('sent-flag', tx, `${err.code} with sent:false, but the request reached the simulator (${received.map((e) => e.errorCode || 'accepted').join(', ')})`);
+        problem(
+          'sent-flag',
+          tx,
+          `${err.code} with sent:false, but the request reached the simulator (${received.map((e) => e.errorCode || 'accepted').join(', ')})`,
+        );
       }
       continue;
     }
@@ -716,10 +851,12 @@ function judge(lane: number, txs: Tx[], ledger: Ledger, sim: Simulator, proxy: P
   }
   // The ledger must be complete (the simulator's own counters agree) and hold nothing the harness did not ask for.
   for (const method of new Set([...Object.keys(sim.counts), ...Object.keys(ledger.counts)])) {
-    if ((sim.counts[method] || 0) !== (ledger.counts[method] || 0)) problem('ledger', null, `sim.counts.${method} = ${sim.counts[method]}, ledger ${ledger.counts[method]}`);
+    if ((sim.counts[method] || 0) !== (ledger.counts[method] || 0))
+      problem('ledger', null, `sim.counts.${method} = ${sim.counts[method]}, ledger ${ledger.counts[method]}`);
   }
   for (const e of [...ledger.financial, ...(ledger.secondSteps || [])]) {
-    if (!keys.has(e.key!)) problem('ledger', null, `the simulator received ${e.method}${e.step === 2 ? ' step 2' : ''} ${e.key} that no transaction asked for`);
+    if (!keys.has(e.key!))
+      problem('ledger', null, `the simulator received ${e.method}${e.step === 2 ? ' step 2' : ''} ${e.key} that no transaction asked for`);
     if (e.step !== 2 && e.accepted && !e.result) problem('ledger', null, `the simulator accepted ${e.method} ${e.key} but never completed it`);
   }
   if (ledger.orphanCompletions) problem('ledger', null, `${ledger.orphanCompletions} completions without an accepted request`);
@@ -729,7 +866,9 @@ function judge(lane: number, txs: Tx[], ledger: Ledger, sim: Simulator, proxy: P
   const open = Array.isArray(unresolved) ? unresolved : [];
   const openCount = Array.isArray(unresolved) ? unresolved.length : unresolved;
   if (openCount) {
-    const detail = open.map((rec) => `${rec.method} ${keyOf(rec.method, rec.params)} step ${rec.step}${rec.reason ? ` (${rec.reason})` : ''}`).join('; ');
+    const detail = open
+      .map((rec) => `${rec.method} ${keyOf(rec.method, rec.params)} step ${rec.step}${rec.reason ? ` (${rec.reason})` : ''}`)
+      .join('; ');
     problem('journal', null, `${openCount} journal records left unresolved at the end${detail ? `: ${detail}` : ''}`);
   }
   if (hung) problem('hang', null, 'the lane stopped early after a hang');
@@ -749,15 +888,22 @@ function merge(into, from) {
   return into;
 }
 
-const fmt = (o) => Object.entries(o).filter(([, v]) => v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(' ') || '-';
+const fmt = (o) =>
+  Object.entries(o)
+    .filter(([, v]) => v)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ') || '-';
 
 /** How the terminal is set up, for the summary line. */
 function describeSetup({ firmware, closeAfterAnswer, noMethod, minRequestGap }) {
   const parts = [`firmware=${firmware}`];
-  if (closeAfterAnswer !== undefined && closeAfterAnswer !== false) parts.push(`close-after-answer=${closeAfterAnswer === true ? 'at once' : `${closeAfterAnswer} ms`}`);
+  if (closeAfterAnswer !== undefined && closeAfterAnswer !== false)
+    parts.push(`close-after-answer=${closeAfterAnswer === true ? 'at once' : `${closeAfterAnswer} ms`}`);
   if (noMethod) parts.push('no-method');
   // The simulator does not enforce later firmware's 250 ms between requests: a small gap keeps the run short.
-  if (minRequestGap !== undefined) parts.push(`minRequestGap=${minRequestGap} ms${firmware === '1.4' ? ' (not 250: the simulator does not enforce the pacing)' : ''}`);
+  if (minRequestGap !== undefined)
+    parts.push(`minRequestGap=${minRequestGap} ms${firmware === '1.4' ? ' (not 250: the simulator does not enforce the pacing)' : ''}`);
   return parts.join(' ');
 }
 
@@ -767,7 +913,35 @@ function describeSetup({ firmware, closeAfterAnswer, noMethod, minRequestGap }) 
  * firmware '1.1' (default) or '1.4'; closeAfterAnswer (true or ms) and noMethod shape the simulator's answers;
  * minRequestGap is the client's gap between requests (5 ms by default on '1.4', the library's default on '1.1').
  */
-async function runChaos({ transactions = 2000, lanes = 8, seed = 20240611, phases = FAST, sidePolls = false, reconcileFaults = false, crashes = false, firmware = '1.1', closeAfterAnswer, noMethod = false, minRequestGap, progress = 0, log = () => undefined }: { transactions?: number; lanes?: number; seed?: number; phases?: SimulatorOptions['phases']; sidePolls?: boolean; reconcileFaults?: boolean; crashes?: boolean; firmware?: string; closeAfterAnswer?: boolean | number; noMethod?: boolean; minRequestGap?: number; progress?: number; log?: (line: string) => void } = {}) {
+async function runChaos({
+  transactions = 2000,
+  lanes = 8,
+  seed = 20240611,
+  phases = FAST,
+  sidePolls = false,
+  reconcileFaults = false,
+  crashes = false,
+  firmware = '1.1',
+  closeAfterAnswer,
+  noMethod = false,
+  minRequestGap,
+  progress = 0,
+  log = () => undefined,
+}: {
+  transactions?: number;
+  lanes?: number;
+  seed?: number;
+  phases?: SimulatorOptions['phases'];
+  sidePolls?: boolean;
+  reconcileFaults?: boolean;
+  crashes?: boolean;
+  firmware?: string;
+  closeAfterAnswer?: boolean | number;
+  noMethod?: boolean;
+  minRequestGap?: number;
+  progress?: number;
+  log?: (line: string) => void;
+} = {}) {
   if (firmware !== '1.1' && firmware !== '1.4') throw new Error(`runChaos: firmware must be '1.1' or '1.4'; got ${firmware}`);
   const gap = minRequestGap === undefined && firmware === '1.4' ? 5 : minRequestGap;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssi-chaos-'));
@@ -804,4 +978,17 @@ async function runChaos({ transactions = 2000, lanes = 8, seed = 20240611, phase
   }
 }
 
-export { runChaos, judge, recordLedger, mulberry32, pickFault, planTransaction, planFirstStep, keyOf, MENU, TARGETS, TERMINAL_OPTIONS, LATER_TERMINAL_OPTIONS };
+export {
+  runChaos,
+  judge,
+  recordLedger,
+  mulberry32,
+  pickFault,
+  planTransaction,
+  planFirstStep,
+  keyOf,
+  MENU,
+  TARGETS,
+  TERMINAL_OPTIONS,
+  LATER_TERMINAL_OPTIONS,
+};

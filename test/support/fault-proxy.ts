@@ -43,7 +43,20 @@ import net = require('node:net');
 import { encodeFrame } from '../../src/core';
 import type { Wire } from './wire';
 
-const FINANCIAL = new Set(['Purchase', 'Void', 'Refund', 'CashBack', 'Preauthorization', 'SalePreauth', 'VoidPreauth', 'Cash', 'Deposit', 'Balance', 'Echo', 'PartialVoid']);
+const FINANCIAL = new Set([
+  'Purchase',
+  'Void',
+  'Refund',
+  'CashBack',
+  'Preauthorization',
+  'SalePreauth',
+  'VoidPreauth',
+  'Cash',
+  'Deposit',
+  'Balance',
+  'Echo',
+  'PartialVoid',
+]);
 const REQUEST_SIDE = new Set(['drop-before-request', 'blackhole', 'late-request', 'refuse']);
 const ANSWER_SIDE = new Set(['drop-after-request', 'drop-after-answer', 'stall', 'split', 'merge', 'junk', 'delay', 'lrc']);
 const KINDS = [...REQUEST_SIDE, ...ANSWER_SIDE];
@@ -68,7 +81,12 @@ interface FaultSpec {
   at?: number;
 }
 /** A queued fault: its keys with their defaults, and what it has seen and done so far. */
-type Fault = FaultSpec & Required<Pick<FaultSpec, 'method' | 'skip' | 'times' | 'afterFinancial' | 'afterStep2'>> & { fired: number; seenFinancial: boolean; seenStep2: boolean };
+type Fault = FaultSpec &
+  Required<Pick<FaultSpec, 'method' | 'skip' | 'times' | 'afterFinancial' | 'afterStep2'>> & {
+    fired: number;
+    seenFinancial: boolean;
+    seenStep2: boolean;
+  };
 /** A whole frame (`message` its parsed body) or bytes that are not one. */
 interface Cut {
   raw: Buffer;
@@ -145,7 +163,15 @@ class FaultProxy {
   host: string;
   port: number;
   counts: Record<string, number>;
-  stats: { connections: number; refused: number; requests: Record<string, number>; answers: number; writes: number; closedByTerminal: number; afterClose: number };
+  stats: {
+    connections: number;
+    refused: number;
+    requests: Record<string, number>;
+    answers: number;
+    writes: number;
+    closedByTerminal: number;
+    afterClose: number;
+  };
   faults: Fault[];
   pairs: Set<Pair>;
   sockets: Set<net.Socket>;
@@ -184,7 +210,17 @@ class FaultProxy {
   /** Queues a fault; it fires on the next matching exchange. Returns it (`fired` counts its firings). */
   inject(fault: FaultSpec): Fault {
     if (!KINDS.includes(fault.kind)) throw new Error(`fault-proxy: unknown fault kind ${fault.kind}`);
-    const f = { method: '*', skip: 0, times: 1, afterFinancial: false, afterStep2: false, ...fault, fired: 0, seenFinancial: false, seenStep2: false };
+    const f = {
+      method: '*',
+      skip: 0,
+      times: 1,
+      afterFinancial: false,
+      afterStep2: false,
+      ...fault,
+      fired: 0,
+      seenFinancial: false,
+      seenStep2: false,
+    };
     this.faults.push(f);
     return f;
   }
@@ -280,7 +316,21 @@ class FaultProxy {
     client.setNoDelay(true);
     const upstream = net.connect({ host: this.target.host, port: this.target.port, noDelay: true });
     this.track(upstream);
-    const pair: Pair = { client, upstream, up: new FrameCutter(), down: new FrameCutter(), inflight: null, dead: false, pendingUp: [], connected: false, out: Promise.resolve(), held: 0, clientGone: false, terminalEnded: false, stalled: false };
+    const pair: Pair = {
+      client,
+      upstream,
+      up: new FrameCutter(),
+      down: new FrameCutter(),
+      inflight: null,
+      dead: false,
+      pendingUp: [],
+      connected: false,
+      out: Promise.resolve(),
+      held: 0,
+      clientGone: false,
+      terminalEnded: false,
+      stalled: false,
+    };
     this.pairs.add(pair);
     upstream.on('error', () => this.cut(pair));
     // The terminal closed its side after answering: the close follows the answer, as it does on the wire.
@@ -447,12 +497,18 @@ class FaultProxy {
           // answer to a request the terminal could not read, §5.1), is the answer to whatever request is in flight,
           // so no client could tell such a stray from the answer.
           const method = message.method;
-          const before = this.history.slice(0, -1).filter((b) => {
-            const m = methodOf(b);
-            return typeof m === 'string' && m !== 'Unknown' && m !== method;
-          }).slice(-2);
+          const before = this.history
+            .slice(0, -1)
+            .filter((b) => {
+              const m = methodOf(b);
+              return typeof m === 'string' && m !== 'Unknown' && m !== method;
+            })
+            .slice(-2);
           const after = this.history.slice(0, -1).slice(-1);
-          const extra = before.length + after.length ? [...before, raw, ...after] : [raw, encodeFrame({ method: 'PingDevice', error: false, errorCode: '', errorDescription: '', params: {} })];
+          const extra =
+            before.length + after.length
+              ? [...before, raw, ...after]
+              : [raw, encodeFrame({ method: 'PingDevice', error: false, errorCode: '', errorDescription: '', params: {} })];
           this.deliver(pair, [Buffer.concat(extra)]);
         } else {
           this.deliver(pair, [Buffer.concat([this.junk(fault.bytes), raw, this.junk(fault.bytes)])]);

@@ -40,22 +40,26 @@ function accepts(port: number) {
 function request(url: string, { method = 'GET', headers = {}, body }: { method?: string; headers?: http.OutgoingHttpHeaders; body?: unknown } = {}) {
   return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Wire }>((resolve, reject) => {
     const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const req = http.request(url, { method, headers: { ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}), ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: Wire = text;
-        if (/json/.test(res.headers['content-type'] || '')) {
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            parsed = text;
+    const req = http.request(
+      url,
+      { method, headers: { ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}), ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: Wire = text;
+          if (/json/.test(res.headers['content-type'] || '')) {
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              parsed = text;
+            }
           }
-        }
-        resolve({ status: res.statusCode!, headers: res.headers, body: parsed });
-      });
-    });
+          resolve({ status: res.statusCode!, headers: res.headers, body: parsed });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(data);
   });
@@ -67,7 +71,14 @@ function request(url: string, { method = 'GET', headers = {}, body }: { method?:
  * (node, red.js and its options), e.g. inside `unshare`. The wait ends when Node-RED answers or exits; `timeout`
  * only bounds a start that never comes, generously, since a busy machine can take many times the usual second or two.
  */
-async function startNodeRed({ settings = {}, flows = [], timeout = 90000, userDir: reuse, keep = false, wrap = (argv: string[]) => argv }: { settings?: object; flows?: object[]; timeout?: number; userDir?: string; keep?: boolean; wrap?: (argv: string[]) => string[] } = {}) {
+async function startNodeRed({
+  settings = {},
+  flows = [],
+  timeout = 90000,
+  userDir: reuse,
+  keep = false,
+  wrap = (argv: string[]) => argv,
+}: { settings?: object; flows?: object[]; timeout?: number; userDir?: string; keep?: boolean; wrap?: (argv: string[]) => string[] } = {}) {
   const userDir = reuse ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ssi-nr-'));
   if (!reuse) {
     fs.mkdirSync(path.join(userDir, 'node_modules', '@ssi-ecr'), { recursive: true });
@@ -75,7 +86,14 @@ async function startNodeRed({ settings = {}, flows = [], timeout = 90000, userDi
     fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
   }
   const port = await freePort();
-  const all = { uiPort: port, uiHost: '127.0.0.1', flowFile: 'flows.json', credentialSecret: false, logging: { console: { level: 'warn' } }, ...settings };
+  const all = {
+    uiPort: port,
+    uiHost: '127.0.0.1',
+    flowFile: 'flows.json',
+    credentialSecret: false,
+    logging: { console: { level: 'warn' } },
+    ...settings,
+  };
   fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = ${JSON.stringify(all, null, 1)};\n`);
   const argv = wrap([process.execPath, path.join(root, 'node_modules', 'node-red', 'red.js'), '--userDir', userDir]);
   const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -87,7 +105,10 @@ async function startNodeRed({ settings = {}, flows = [], timeout = 90000, userDi
   const until = Date.now() + timeout;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`Node-RED exited early:\n${output}`);
-    const ok = await request(`${url}/settings`).then((r) => r.status === 200 || r.status === 401, () => false);
+    const ok = await request(`${url}/settings`).then(
+      (r) => r.status === 200 || r.status === 401,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > until) {
       child.kill('SIGKILL');

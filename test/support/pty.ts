@@ -20,7 +20,8 @@ async function ptyPair(a: string, b: string, socat = tools.get('socat').path!) {
   let spawnError: Error | undefined;
   child.once('error', (err) => (spawnError = err));
   while (!(fs.existsSync(a) && fs.existsSync(b))) {
-    if (spawnError || gone()) throw new Error(`socat exited before the pty pair was there: ${spawnError ? spawnError.message : stderr.trim() || `exit ${child.exitCode}`}`);
+    if (spawnError || gone())
+      throw new Error(`socat exited before the pty pair was there: ${spawnError ? spawnError.message : stderr.trim() || `exit ${child.exitCode}`}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   return {

@@ -34,12 +34,14 @@ class Conn {
     });
     this.socket.on('data', (chunk) => this.decoder.push(chunk));
     this.socket.on('error', () => {});
-    this.closedPromise = new Promise<void>((resolve) => this.socket.once('close', () => {
-      this.closed = true;
-      this.closedAt = Date.now();
-      for (const w of this.waiters.splice(0)) w.reject(new Error('connection closed'));
-      resolve();
-    }));
+    this.closedPromise = new Promise<void>((resolve) =>
+      this.socket.once('close', () => {
+        this.closed = true;
+        this.closedAt = Date.now();
+        for (const w of this.waiters.splice(0)) w.reject(new Error('connection closed'));
+        resolve();
+      }),
+    );
     this.ready = new Promise((resolve, reject) => {
       this.socket.once('connect', resolve);
       this.socket.once('error', reject);
@@ -65,8 +67,14 @@ class Conn {
     if (this.closed) return Promise.reject(new Error('connection closed'));
     return new Promise((resolve, reject) => {
       const w = {
-        resolve: (m) => { clearTimeout(timer); resolve(m); },
-        reject: (e) => { clearTimeout(timer); reject(e); },
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       };
       const timer = setTimeout(() => {
         this.waiters.splice(this.waiters.indexOf(w), 1);
@@ -86,7 +94,9 @@ class Conn {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       this.closedPromise,
-      new Promise((resolve, reject) => { timer = setTimeout(() => reject(new Error(`connection still open after ${ms} ms`)), ms); }),
+      new Promise((resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`connection still open after ${ms} ms`)), ms);
+      }),
     ]);
     clearTimeout(timer);
   }

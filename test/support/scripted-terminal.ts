@@ -19,7 +19,11 @@ async function scriptedTerminal(answer: (message: Wire, counts: Record<string, n
       onMessage: (m: Wire) => {
         counts[m.method] = (counts[m.method] || 0) + 1;
         // A v1.1.10 terminal: later firmware's methods (the client's probe) are unknown to it (§5.1).
-        const r = answer(m, counts) ?? (m.method === 'GetResultByUid' ? { method: 'Unknown', error: true, errorCode: 'E05', errorDescription: 'Unknown method', params: {} } : undefined);
+        const r =
+          answer(m, counts) ??
+          (m.method === 'GetResultByUid'
+            ? { method: 'Unknown', error: true, errorCode: 'E05', errorDescription: 'Unknown method', params: {} }
+            : undefined);
         if (r) socket.write(encodeFrame(r));
       },
     });
@@ -37,6 +41,7 @@ async function scriptedTerminal(answer: (message: Wire, counts: Record<string, n
 }
 
 const ok = (method: string, extra: object = {}) => ({ method, error: false, errorCode: '', errorDescription: '', params: {}, ...extra });
-const result = (params: object, extra: object = {}) => ok('GetLastResult', { params: { transactionResult: 'APPROVED_ONLINE', responseCode: '00', ...params }, ...extra });
+const result = (params: object, extra: object = {}) =>
+  ok('GetLastResult', { params: { transactionResult: 'APPROVED_ONLINE', responseCode: '00', ...params }, ...extra });
 
 export { scriptedTerminal, ok, result };

@@ -97,7 +97,9 @@ function ensureSocat(): Tool {
   let file = which('socat', dirs);
   if (file) return remember({ name: 'socat', path: file, what: file, source: 'on this machine' });
   if (!canApt()) {
-    throw new MissingTool('socat is needed (a virtual serial pair for the serial tests) and npm has none: run `sudo apt-get install socat` (Debian, Ubuntu) and then npm test again');
+    throw new MissingTool(
+      'socat is needed (a virtual serial pair for the serial tests) and npm has none: run `sudo apt-get install socat` (Debian, Ubuntu) and then npm test again',
+    );
   }
   const since = Date.now();
   aptInstall(['socat']);
@@ -132,7 +134,10 @@ function versionOf(file: string) {
 /** Shared libraries the dynamic loader cannot find for `file` (ldd's "not found" lines). */
 function missingLibraries(file: string) {
   const r = spawnSync('ldd', [file], { encoding: 'utf8' });
-  return (r.stdout || '').split('\n').filter((l) => /not found/.test(l)).map((l) => l.trim().split(/\s+/)[0]);
+  return (r.stdout || '')
+    .split('\n')
+    .filter((l) => /not found/.test(l))
+    .map((l) => l.trim().split(/\s+/)[0]);
 }
 
 /** The Debian packages that hold the libraries a Chromium needs beyond a minimal system. */
@@ -186,7 +191,10 @@ async function ensureChromium(): Promise<Tool> {
   const system = systemChromium();
   if (system) {
     const v = versionOf(system);
-    if (!v.ok) throw new MissingTool(`${system} is installed but does not start (${v.text.split('\n')[0]}): repair it, or remove it to use the Chromium from npm`);
+    if (!v.ok)
+      throw new MissingTool(
+        `${system} is installed but does not start (${v.text.split('\n')[0]}): repair it, or remove it to use the Chromium from npm`,
+      );
     return remember({ name: 'chromium', path: system, what: `${v.text.split('\n')[0]} ${system}`, source: 'on this machine' });
   }
   const since = Date.now();
@@ -197,16 +205,25 @@ async function ensureChromium(): Promise<Tool> {
     const packages = [...new Set(missing.map((lib) => (DEBIAN_LIBRARIES.find(([re]) => re.test(lib)) || [])[1]))];
     if (packages.includes(undefined) || !canApt()) {
       const known = packages.filter(Boolean);
-      throw new MissingTool(`the Chromium from npm lacks ${missing.join(', ')}: ${known.length && !packages.includes(undefined) ? `run \`sudo apt-get install ${known.join(' ')}\`` : 'install the packages that hold them'} (or install chromium) and then npm test again`);
+      throw new MissingTool(
+        `the Chromium from npm lacks ${missing.join(', ')}: ${known.length && !packages.includes(undefined) ? `run \`sudo apt-get install ${known.join(' ')}\`` : 'install the packages that hold them'} (or install chromium) and then npm test again`,
+      );
     }
     aptInstall(packages as string[]);
     notes.push(`apt-get install ${packages.join(' ')}`);
   }
   const v = versionOf(file);
   if (!v.ok) throw new MissingTool(`the Chromium from npm (${file}) does not start: ${v.text.split('\n')[0]}`);
-  notes.unshift(unpacked ? `unpacked now into ${path.relative(ROOT, path.dirname(file))}` : `unpacked before in ${path.relative(ROOT, path.dirname(file))}`);
+  notes.unshift(
+    unpacked ? `unpacked now into ${path.relative(ROOT, path.dirname(file))}` : `unpacked before in ${path.relative(ROOT, path.dirname(file))}`,
+  );
   if (unpacked || missing.length) notes.push(seconds(since));
-  return remember({ name: 'chromium', path: file, what: v.text.split('\n')[0], source: `from npm, @sparticuz/chromium ${version} (no chromium on this machine; ${notes.join(', ')})` });
+  return remember({
+    name: 'chromium',
+    path: file,
+    what: v.text.split('\n')[0],
+    source: `from npm, @sparticuz/chromium ${version} (no chromium on this machine; ${notes.join(', ')})`,
+  });
 }
 
 /** Everything the suite needs, in order; resolves the tools, or throws the first MissingTool. */

@@ -19,7 +19,7 @@ export function advice(err: unknown): string {
     case 'QUEUE_FULL':
       return 'busy: try again later';
     case 'E22':
-      return 'a later firmware\'s code';
+      return "a later firmware's code";
     default:
       return err.message;
   }

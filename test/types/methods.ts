@@ -3,8 +3,19 @@
  * `@ts-expect-error` line is a misuse that must be a compile error.
  */
 import {
-  isMethodName, methodsIn, unchecked, type FinancialMethod, type MethodName, type ParamsOf, type ReportMethod, type RequestMethod,
-  type ResultOf, type ServiceMethod, type AdditionalMethod, type Terminal, type TransactMethod,
+  isMethodName,
+  methodsIn,
+  unchecked,
+  type FinancialMethod,
+  type MethodName,
+  type ParamsOf,
+  type ReportMethod,
+  type RequestMethod,
+  type ResultOf,
+  type ServiceMethod,
+  type AdditionalMethod,
+  type Terminal,
+  type TransactMethod,
 } from '@ssi-ecr/node-red';
 import { expectType, type Equal } from './assert';
 

@@ -47,12 +47,17 @@ export class HttpTransport extends EventEmitter implements Transport {
   exchange(method: string, request: Record<string, unknown>, options: ExchangeOptions): Promise<Record<string, unknown>> {
     const body = Buffer.from(JSON.stringify(request), 'utf8');
     if (body.length > MAX_BODY) {
-      throw new EcrError(LIB_CODES.FRAME_TOO_LARGE, `${method}: the request is ${body.length} bytes; the terminal takes at most ${MAX_BODY}`, { method });
+      throw new EcrError(LIB_CODES.FRAME_TOO_LARGE, `${method}: the request is ${body.length} bytes; the terminal takes at most ${MAX_BODY}`, {
+        method,
+      });
     }
     return this.lock.run(async () => {
       const wait = this.backoff.wait;
       if (wait >= this.connectTimeout) {
-        throw new EcrError(LIB_CODES.CONNECTION_FAILED, `${method}: ${this.name} unreachable; next attempt in ${wait} ms; nothing was sent`, { method, sent: false });
+        throw new EcrError(LIB_CODES.CONNECTION_FAILED, `${method}: ${this.name} unreachable; next attempt in ${wait} ms; nothing was sent`, {
+          method,
+          sent: false,
+        });
       }
       if (wait > 0) await sleep(wait, this.closing.signal);
       const answer = await this.pacer.run(options.gap, this.closing.signal, () => this.post(method, body, options.timeout));
@@ -112,10 +117,22 @@ export class HttpTransport extends EventEmitter implements Transport {
         if (!sent) {
           this.backoff.failed();
           this.setConnected(false, err);
-          finish(new EcrError(LIB_CODES.CONNECTION_FAILED, `${method}: cannot connect to ${this.name} (${err.message}); nothing was sent`, { method, sent: false, cause: err }));
+          finish(
+            new EcrError(LIB_CODES.CONNECTION_FAILED, `${method}: cannot connect to ${this.name} (${err.message}); nothing was sent`, {
+              method,
+              sent: false,
+              cause: err,
+            }),
+          );
         } else {
           this.setConnected(false, err);
-          finish(new EcrError(LIB_CODES.CONNECTION_LOST, `${method}: connection to ${this.name} lost (${err.message}) after the request was sent`, { method, sent: true, cause: err }));
+          finish(
+            new EcrError(LIB_CODES.CONNECTION_LOST, `${method}: connection to ${this.name} lost (${err.message}) after the request was sent`, {
+              method,
+              sent: true,
+              cause: err,
+            }),
+          );
         }
       });
       req.on('response', (res) => {
@@ -126,7 +143,11 @@ export class HttpTransport extends EventEmitter implements Transport {
           if (size > MAX_RESPONSE) res.destroy(new Error(`response larger than ${MAX_RESPONSE} bytes`));
           else chunks.push(chunk);
         });
-        res.on('error', (err) => finish(new EcrError(LIB_CODES.CONNECTION_LOST, `${method}: reading the response failed (${err.message})`, { method, sent: true, cause: err })));
+        res.on('error', (err) =>
+          finish(
+            new EcrError(LIB_CODES.CONNECTION_LOST, `${method}: reading the response failed (${err.message})`, { method, sent: true, cause: err }),
+          ),
+        );
         res.on('end', () => {
           this.backoff.succeeded();
           this.setConnected(true);
@@ -137,7 +158,12 @@ export class HttpTransport extends EventEmitter implements Transport {
             value = undefined;
           }
           if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-            return finish(new EcrError(LIB_CODES.BAD_RESPONSE, `${method}: ${this.name} answered HTTP ${res.statusCode} without a JSON object`, { method, sent: true }));
+            return finish(
+              new EcrError(LIB_CODES.BAD_RESPONSE, `${method}: ${this.name} answered HTTP ${res.statusCode} without a JSON object`, {
+                method,
+                sent: true,
+              }),
+            );
           }
           finish(null, value as Record<string, unknown>);
         });

@@ -106,7 +106,10 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
       // An open connection is used at once; only opening one (or waiting out a closing window) takes the async way.
       const open = this.usable(fresh);
       if (open && !this.mayBeClosing(open)) return this.sendOn(open, method, frame, options);
-      if (open) return this.afterClosingWindow(open).then(() => this.ensureOpen(method, fresh)).then((opened) => this.sendOn(opened, method, frame, options));
+      if (open)
+        return this.afterClosingWindow(open)
+          .then(() => this.ensureOpen(method, fresh))
+          .then((opened) => this.sendOn(opened, method, frame, options));
       return this.ensureOpen(method, fresh).then((opened) => this.sendOn(opened, method, frame, options));
     };
     // Every exchange marks its end, so that the first paced request keeps its distance from an unpaced one before it.
@@ -167,7 +170,11 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
       const left = deadline - Date.now();
       if (wait >= left || left <= 0) {
         const why = lastError ? lastError.message : `waiting ${wait} ms before the next attempt after ${this.backoff.consecutiveFailures} failures`;
-        throw new EcrError(LIB_CODES.CONNECTION_FAILED, `${method}: cannot connect to ${this.name} (${why}); nothing was sent`, { method, sent: false, cause: lastError });
+        throw new EcrError(LIB_CODES.CONNECTION_FAILED, `${method}: cannot connect to ${this.name} (${why}); nothing was sent`, {
+          method,
+          sent: false,
+          cause: lastError,
+        });
       }
       if (wait > 0) await sleep(wait, this.closing.signal).catch(() => undefined);
       if (this.closing.signal.aborted) continue;
@@ -211,7 +218,12 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
         stream.destroy();
         this.emitConnection({ state: 'disconnected', error: err });
       }
-      this.failPending(new EcrError(LIB_CODES.CONNECTION_LOST, `connection to ${this.name} lost${err ? ` (${err.message})` : ''} after the request was sent`, { sent: true, cause: err }));
+      this.failPending(
+        new EcrError(LIB_CODES.CONNECTION_LOST, `connection to ${this.name} lost${err ? ` (${err.message})` : ''} after the request was sent`, {
+          sent: true,
+          cause: err,
+        }),
+      );
       if (!this.current) this.clearTimer();
     };
     stream.on('error', (err) => lost(err));
@@ -273,7 +285,9 @@ export abstract class StreamTransport extends EventEmitter implements Transport 
       };
       open.stream.write(frame, (err) => {
         if (err && this.pending) {
-          this.failPending(new EcrError(LIB_CODES.CONNECTION_LOST, `${method}: writing to ${this.name} failed (${err.message})`, { method, sent: true, cause: err }));
+          this.failPending(
+            new EcrError(LIB_CODES.CONNECTION_LOST, `${method}: writing to ${this.name} failed (${err.message})`, { method, sent: true, cause: err }),
+          );
         }
       });
     });

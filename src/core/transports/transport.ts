@@ -73,7 +73,10 @@ export class Backoff {
   private failures = 0;
   private nextAt = 0;
 
-  constructor(private readonly initial = 250, private readonly max = 5000) {}
+  constructor(
+    private readonly initial = 250,
+    private readonly max = 5000,
+  ) {}
 
   get consecutiveFailures(): number {
     return this.failures;

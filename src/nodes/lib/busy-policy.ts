@@ -17,5 +17,9 @@ export function busyPolicy(value: unknown): BusyPolicy {
 export function refuseWhenBusy(policy: BusyPolicy, method: string, ctx: OperationContext): void {
   const pending = ctx.terminal.pending;
   if (policy !== 'refuse' || pending === 0) return;
-  throw new EcrError('BUSY', `${method}: the terminal is busy (${pending} operation${pending === 1 ? '' : 's'} in its queue) and this node refuses at once when busy; nothing was sent`, { method, sent: false, facts: { pending } });
+  throw new EcrError(
+    'BUSY',
+    `${method}: the terminal is busy (${pending} operation${pending === 1 ? '' : 's'} in its queue) and this node refuses at once when busy; nothing was sent`,
+    { method, sent: false, facts: { pending } },
+  );
 }

@@ -45,8 +45,15 @@ export function verdictOf(value: unknown): Verdict | undefined {
  */
 export function handResult(record: JournalRecord, verdict: Verdict): EcrResponse {
   const params: Record<string, unknown> = { ...record.params, originalTrnName: record.method };
-  if (verdict === 'approved') return { method: 'GetLastResult', error: false, errorCode: '', errorDescription: '', params: { ...params, transactionResult: 'APPROVED' } };
-  return { method: 'GetLastResult', error: true, errorCode: LIB_CODES.NOT_PERFORMED, errorDescription: 'not performed, as a person who checked the terminal said', params };
+  if (verdict === 'approved')
+    return { method: 'GetLastResult', error: false, errorCode: '', errorDescription: '', params: { ...params, transactionResult: 'APPROVED' } };
+  return {
+    method: 'GetLastResult',
+    error: true,
+    errorCode: LIB_CODES.NOT_PERFORMED,
+    errorDescription: 'not performed, as a person who checked the terminal said',
+    params,
+  };
 }
 
 let settlements = 0;
@@ -80,7 +87,9 @@ export async function settleByHand(hub: TerminalHub, id: string, verdict: Verdic
     if (by !== undefined) byHand.by = by;
     if (verdict !== undefined) {
       const result = handResult(record, verdict);
-      hub.noteOutcome(outcomeOfResult({ method: record.method, node: record.tag, ref: record.ref, params: record.params, recovered: true, byHand }, result));
+      hub.noteOutcome(
+        outcomeOfResult({ method: record.method, node: record.tag, ref: record.ref, params: record.params, recovered: true, byHand }, result),
+      );
       hub.handOver(record.tag, { report: { record, result }, byHand });
     }
     return { settled: true, record, byHand };
@@ -92,7 +101,10 @@ export async function settleByHand(hub: TerminalHub, id: string, verdict: Verdic
 const REFUSED: Readonly<Record<'not-found' | 'not-now' | 'no-verdict-here', { status: number; error: (record?: JournalRecord) => string }>> = {
   'not-found': { status: 404, error: () => 'no unresolved journal record with this id (settled already, or never there)' },
   'not-now': { status: 409, error: () => 'its outcome is still being established: the operation runs, or the terminal has not been asked yet' },
-  'no-verdict-here': { status: 409, error: (r) => `a verdict is for payments; ${r?.method ?? 'this record'} is only marked checked (leave verdict out)` },
+  'no-verdict-here': {
+    status: 409,
+    error: (r) => `a verdict is for payments; ${r?.method ?? 'this record'} is only marked checked (leave verdict out)`,
+  },
 };
 
 /**
@@ -100,7 +112,12 @@ const REFUSED: Readonly<Record<'not-found' | 'not-now' | 'no-verdict-here', { st
  * from `user` (Node-RED's adminAuth user, if any): { resolved, unresolved, settledByHand } or { resolved: false,
  * error } with 400 (a bad verdict), 404, 409 or 500. What was settled, and by whom, goes to the log as well.
  */
-export async function settleRequest(node: TerminalConfigNode, id: string, body: unknown, user: { username?: unknown } | undefined): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function settleRequest(
+  node: TerminalConfigNode,
+  id: string,
+  body: unknown,
+  user: { username?: unknown } | undefined,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   let verdict: Verdict | undefined;
   try {
     verdict = verdictOf((body as { verdict?: unknown } | undefined)?.verdict);
@@ -115,9 +132,12 @@ export async function settleRequest(node: TerminalConfigNode, id: string, body: 
     return { status: 500, body: { resolved: false, error: errorJson(err) } };
   }
   const count = () => node.hub.unresolved().length;
-  if (!done.settled) return { status: REFUSED[done.why].status, body: { resolved: false, error: REFUSED[done.why].error(done.record), unresolved: count() } };
+  if (!done.settled)
+    return { status: REFUSED[done.why].status, body: { resolved: false, error: REFUSED[done.why].error(done.record), unresolved: count() } };
   const { record, byHand } = done;
-  node.warn(`journal record ${id} (${record.method} ${JSON.stringify(redactForLog(record.params))}, started ${record.startedAt}${record.ref === undefined ? '' : `, ref ${record.ref}`}) settled by hand${by ? ` by ${by}` : ''}: ${byHand.verdict}`);
+  node.warn(
+    `journal record ${id} (${record.method} ${JSON.stringify(redactForLog(record.params))}, started ${record.startedAt}${record.ref === undefined ? '' : `, ref ${record.ref}`}) settled by hand${by ? ` by ${by}` : ''}: ${byHand.verdict}`,
+  );
   const answer: Record<string, unknown> = { resolved: true, unresolved: count() };
   if (verdict) answer.settledByHand = byHand;
   return { status: 200, body: answer };

@@ -2,7 +2,17 @@
  * What every flow node of the pack does the same way: find its ssi-terminal, share its Terminal, show an honest
  * status, run one operation per msg with the (msg, send, done) contract, and let go of everything on close.
  */
-import { EcrError, type EcrResponse, errorJson, LIB_CODES, type Params, type StatusEvent, type Terminal, type TransactMethod, type TransactOptions } from '../../core';
+import {
+  EcrError,
+  type EcrResponse,
+  errorJson,
+  LIB_CODES,
+  type Params,
+  type StatusEvent,
+  type Terminal,
+  type TransactMethod,
+  type TransactOptions,
+} from '../../core';
 import { valueText } from '../../core/internal';
 import { SECOND_STEP_KEY, strayAnswer } from './price-by-card';
 import { translator, type Translate } from './i18n';
@@ -94,7 +104,14 @@ interface Link {
  * `recover`, for nodes that run financial or report operations: the outcome of an operation this node started
  * before a restart (or whose outcome was unknown) is sent with it, marked msg.recovered = payload.recovered = true.
  */
-export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: MessageHandler, recover?: Shape, options: AttachOptions = {}): OperationContext | null {
+export function attachTerminal(
+  RED: NodeAPI,
+  node: Node,
+  def: NodeDef,
+  run: MessageHandler,
+  recover?: Shape,
+  options: AttachOptions = {},
+): OperationContext | null {
   const translate = translator(RED);
   const t = (key: string, values?: Record<string, unknown>) => translate(`${SHARED_NS}ssi-terminal.${key}`, values);
   const badge = new NodeBadge(node, translate, t);
@@ -111,7 +128,15 @@ export function attachTerminal(RED: NodeAPI, node: Node, def: NodeDef, run: Mess
   badge.show(hub.state);
 
   const onStatus = (status: StatusEvent) => badge.say(terminalBadge(status.status));
-  const ctx: OperationContext = { terminal, transact: transactFor(terminal, hub, node, onStatus), config, onStatus, badge: badge.badge, say: badge.say, t };
+  const ctx: OperationContext = {
+    terminal,
+    transact: transactFor(terminal, hub, node, onStatus),
+    config,
+    onStatus,
+    badge: badge.badge,
+    say: badge.say,
+    t,
+  };
   const recovered = new RecoveredOutcomes(RED, node, hub, ctx, recover);
   const link: Link = { RED, node, hub, terminal, ctx, badge, t, onStatus, recovered, keeps: !!recover, closed: false, removed: false };
   node.on('input', (msg: NodeMessage, send: Send, done: Done) => {
@@ -135,7 +160,11 @@ function runOperation(link: Link, run: MessageHandler, msg: NodeMessage, send: S
   badge.operationStarted();
   // Operations ahead of this one in the terminal's queue: the wait is shown, not hidden behind "sending".
   const ahead = terminal.pending;
-  badge.say(ahead > 0 ? { fill: 'blue', shape: 'ring', text: t('status.queued', { count: ahead }) } : { fill: 'blue', shape: 'ring', text: `${STATUS_NS}sending` });
+  badge.say(
+    ahead > 0
+      ? { fill: 'blue', shape: 'ring', text: t('status.queued', { count: ahead }) }
+      : { fill: 'blue', shape: 'ring', text: `${STATUS_NS}sending` },
+  );
   let method: string | undefined;
   const transact = transactFor(terminal, link.hub, node, link.onStatus, msg);
   const noted: OperationContext['transact'] = (...args) => {
@@ -154,7 +183,11 @@ function runOperation(link: Link, run: MessageHandler, msg: NodeMessage, send: S
       msg.ecrError = errorJson(err);
       const code = err instanceof EcrError ? err.code : 'ERROR';
       const reason = errorReason(code);
-      ctx.badge({ fill: 'red', shape: code === LIB_CODES.OUTCOME_UNKNOWN ? 'dot' : 'ring', text: `✘ ${reason ? t(`reason.${reason}`) : `${t('reason.failed')} (${code})`}` });
+      ctx.badge({
+        fill: 'red',
+        shape: code === LIB_CODES.OUTCOME_UNKNOWN ? 'dot' : 'ring',
+        text: `✘ ${reason ? t(`reason.${reason}`) : `${t('reason.failed')} (${code})`}`,
+      });
       done(err instanceof Error ? err : new Error(String(err)));
     })
     .finally(() => {

@@ -34,7 +34,16 @@ export function pingHealth(): Health {
 }
 
 export function offlineHealth(error: string): Health {
-  return { status: null, text: 'the terminal does not answer', uk: 'термінал не відповідає', known: false, idle: false, online: false, needsZReport: false, error };
+  return {
+    status: null,
+    text: 'the terminal does not answer',
+    uk: 'термінал не відповідає',
+    known: false,
+    idle: false,
+    online: false,
+    needsZReport: false,
+    error,
+  };
 }
 
 /** `error`: why the terminal is offline (its cause tells the reason, see unreachableReason). */
@@ -59,8 +68,12 @@ export async function checkHealth(terminal: Terminal, mode: HealthMode): Promise
  * `problem` hears of failures that are not "offline" (a refusal), once per distinct message.
  */
 export function watchHealth(
-  terminal: Terminal, mode: HealthMode, every: number, firstDelay: number,
-  changed: (health: Health, response?: EcrResponse) => void, problem: (message: string) => void,
+  terminal: Terminal,
+  mode: HealthMode,
+  every: number,
+  firstDelay: number,
+  changed: (health: Health, response?: EcrResponse) => void,
+  problem: (message: string) => void,
 ): Poller {
   let last: string | undefined;
   let lastProblem: string | undefined;

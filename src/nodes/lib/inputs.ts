@@ -7,7 +7,11 @@ import { invalid } from '../../core/internal';
 
 export type AmountUnits = 'minor' | 'major';
 
-export const AMOUNT_KEYS = Object.freeze(Object.values(REQUEST_KEYS).filter((k) => k.format === 'amount').map((k) => k.name));
+export const AMOUNT_KEYS = Object.freeze(
+  Object.values(REQUEST_KEYS)
+    .filter((k) => k.format === 'amount')
+    .map((k) => k.name),
+);
 
 /**
  * An amount as the user gave it, in the wire form (minor units as a digit string). Major units take a dot
@@ -28,7 +32,10 @@ export function payloadObject(payload: unknown, amountKey = 'transAmount'): Reco
   if (typeof payload === 'object' && !Array.isArray(payload)) {
     const p = { ...(payload as Record<string, unknown>) };
     // Friendly names: `amount` for the method's amount key, `currency` for transCurrency.
-    for (const [friendly, key] of [['amount', amountKey], ['currency', 'transCurrency']]) {
+    for (const [friendly, key] of [
+      ['amount', amountKey],
+      ['currency', 'transCurrency'],
+    ]) {
       if (p[friendly] !== undefined && p[key] === undefined) p[key] = p[friendly];
       delete p[friendly];
     }

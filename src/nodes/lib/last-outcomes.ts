@@ -93,7 +93,8 @@ export function outcomeOfResult(ctx: OutcomeContext, result: EcrResponse): Outco
     if (value !== undefined) entry[key] = value;
   }
   if (result.errorCode) entry.code = result.errorCode;
-  if (kind !== 'approved' && kind !== 'done') entry.reason = financial ? outcomeReason(p, result.errorCode) : (errorReason(result.errorCode) ?? 'terminal-error');
+  if (kind !== 'approved' && kind !== 'done')
+    entry.reason = financial ? outcomeReason(p, result.errorCode) : (errorReason(result.errorCode) ?? 'terminal-error');
   // The library's results are masked already: once more, as for everything that leaves the runtime.
   return redactForLog(entry);
 }

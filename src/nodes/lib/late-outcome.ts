@@ -30,7 +30,13 @@ function destinations(RED: NodeAPI, node: Node, out: NodeMessage | (NodeMessage 
  * were stopped too, sending would lose it: a node that recovers outcomes keeps it for its next instance (the
  * same node id, after the redeploy), which sends it marked recovered; the log says what became of it, and has it.
  */
-export function sendLate({ RED, node, hub, keeps, removed }: StoppedNode, msg: NodeMessage, method: string | undefined, out: NodeMessage | (NodeMessage | null)[] | null, send: Send): void {
+export function sendLate(
+  { RED, node, hub, keeps, removed }: StoppedNode,
+  msg: NodeMessage,
+  method: string | undefined,
+  out: NodeMessage | (NodeMessage | null)[] | null,
+  send: Send,
+): void {
   const text = JSON.stringify(redactForLog(msg.payload));
   if (!out) return node.warn(`the outcome arrived after this node was stopped; it had nothing to send on: ${text}`);
   const { all, stopped } = destinations(RED, node, out);
@@ -41,18 +47,26 @@ export function sendLate({ RED, node, hub, keeps, removed }: StoppedNode, msg: N
   }
   if (keeps && !removed) {
     hub.keep(node.id, { kept: { out, payload: msg.payload, method: method ?? 'the operation', arrivedAt: new Date().toISOString() } });
-    return node.warn(`the outcome arrived after this node was stopped and could not be sent on (${stopped.join(', ')} stopped too): it is kept, and sent marked recovered when this node starts again; if Node-RED is stopping, it is lost: ${text}`);
+    return node.warn(
+      `the outcome arrived after this node was stopped and could not be sent on (${stopped.join(', ')} stopped too): it is kept, and sent marked recovered when this node starts again; if Node-RED is stopping, it is lost: ${text}`,
+    );
   }
   const running = all.filter((id) => !stopped.includes(id));
   if (running.length) send(out);
-  node.error(`the outcome arrived after this node was ${removed ? 'removed' : 'stopped'} and could not be sent on to ${stopped.join(', ')}${running.length ? ` (sent on to ${running.join(', ')})` : ''}: ${text}`);
+  node.error(
+    `the outcome arrived after this node was ${removed ? 'removed' : 'stopped'} and could not be sent on to ${stopped.join(', ')}${running.length ? ` (sent on to ${running.join(', ')})` : ''}: ${text}`,
+  );
 }
 
 /** A failure once this node was stopped: a payment the redeploy's wait cut off stays open in the journal. */
 export function reportCutOff(node: Node, removed: boolean, err: unknown): void {
   const journalId = err instanceof EcrError ? (err.facts as { journalId?: unknown } | undefined)?.journalId : undefined;
   if (err instanceof EcrError && err.code === LIB_CODES.OUTCOME_UNKNOWN && journalId !== undefined) {
-    const then = removed ? 'this node was removed, so it goes to the log of its ssi-terminal' : "it is sent, marked recovered, by this node's next instance";
-    node.warn(`the ${err.method ?? 'operation'} was cut off when this node was stopped: its outcome is established from the terminal (journal record ${valueText(journalId)}), and ${then}: ${err.message}`);
+    const then = removed
+      ? 'this node was removed, so it goes to the log of its ssi-terminal'
+      : "it is sent, marked recovered, by this node's next instance";
+    node.warn(
+      `the ${err.method ?? 'operation'} was cut off when this node was stopped: its outcome is established from the terminal (journal record ${valueText(journalId)}), and ${then}: ${err.message}`,
+    );
   } else node.warn(`failed after this node was stopped: ${(err as Error)?.message ?? String(err)}`);
 }

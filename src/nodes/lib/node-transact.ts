@@ -6,7 +6,13 @@ import type { Node, NodeMessage } from './red';
 import type { TerminalHub } from './terminal-hub';
 
 /** transact for one msg: its correlationId is the operation's ref. Its outcome joins the terminal's last ones. */
-export function transactFor(terminal: Terminal, hub: TerminalHub, node: Node, onStatus: (status: StatusEvent) => void, msg?: NodeMessage): OperationContext['transact'] {
+export function transactFor(
+  terminal: Terminal,
+  hub: TerminalHub,
+  node: Node,
+  onStatus: (status: StatusEvent) => void,
+  msg?: NodeMessage,
+): OperationContext['transact'] {
   return async (method, params, extra) => {
     const ref = msg && correlationRef(method, msg);
     const about = { method, node: node.id, ref, params };

@@ -79,7 +79,18 @@ function journalFileRecords(path: string): readonly JournalRecord[] {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     // What the Terminal will replace it with when it opens it.
     const now = new Date().toISOString();
-    return [{ id: UNREADABLE_JOURNAL, method: 'Unknown', params: {}, startedAt: now, updatedAt: now, step: 'unknown', snapshot: null, reason: `the journal could not be read (${(err as Error).message}); it is kept aside when the terminal is next used` }];
+    return [
+      {
+        id: UNREADABLE_JOURNAL,
+        method: 'Unknown',
+        params: {},
+        startedAt: now,
+        updatedAt: now,
+        step: 'unknown',
+        snapshot: null,
+        reason: `the journal could not be read (${(err as Error).message}); it is kept aside when the terminal is next used`,
+      },
+    ];
   }
 }
 
@@ -98,7 +109,14 @@ const text = (value: unknown) => (typeof value === 'string' && value !== '' ? va
 function unresolvedView(record: JournalRecord): UnresolvedView {
   const r = redactForLog(record);
   const p = r.params ?? {};
-  const view: UnresolvedView = { id: r.id, method: r.method, startedAt: r.startedAt, step: r.step ?? 'sending', acknowledged: r.acknowledged === true, settle: settleMode(record) };
+  const view: UnresolvedView = {
+    id: r.id,
+    method: r.method,
+    startedAt: r.startedAt,
+    step: r.step ?? 'sending',
+    acknowledged: r.acknowledged === true,
+    settle: settleMode(record),
+  };
   const amount = text(p.transAmount);
   if (amount !== undefined && /^\d{1,15}$/.test(amount)) view.amount = Number(amount);
   for (const key of ['currency', 'merchantId', 'invoiceNum', 'rrn', 'transactionUid'] as const) {
@@ -128,7 +146,14 @@ function place(settings: TerminalSettings | undefined): { transport?: string; wh
 export function terminalView(node: ConfigNode): TerminalView {
   const hub = node.hub;
   const state = hub.state;
-  const view: TerminalView = { id: node.id, name: node.name ?? '', ...place(node.settings), reachability: state.reachability, unresolved: [], outcomes: hub.lastOutcomes() };
+  const view: TerminalView = {
+    id: node.id,
+    name: node.name ?? '',
+    ...place(node.settings),
+    reachability: state.reachability,
+    unresolved: [],
+    outcomes: hub.lastOutcomes(),
+  };
   if (state.status) view.status = state.status.status;
   if (state.error !== undefined) view.error = state.error;
   if (state.reason !== undefined) view.reason = state.reason;

@@ -55,7 +55,9 @@ export function financialOutcome(msg: NodeMessage, method: string, outcome: EcrR
   }
   msg.payload = payload;
   msg.ecr = { method, response: result };
-  ctx.badge(approved ? { fill: 'green', shape: 'dot', text: `✔ ${money(amount)}` } : { fill: 'red', shape: 'ring', text: `✘ ${ctx.t(`reason.${reason!}`)}` });
+  ctx.badge(
+    approved ? { fill: 'green', shape: 'dot', text: `✔ ${money(amount)}` } : { fill: 'red', shape: 'ring', text: `✘ ${ctx.t(`reason.${reason!}`)}` },
+  );
   return approved ? [msg, null] : [null, msg];
 }
 
@@ -69,7 +71,8 @@ export async function attachReceipt(msg: NodeMessage, ctx: OperationContext): Pr
   const payload = msg.payload as Record<string, unknown>;
   if (ctx.terminal.pending > 0) {
     payload.receipt = null;
-    payload.receiptError = 'another operation was already queued for the terminal, so its last receipt may not be this one; fetch it with ssi-command GetLastReceipt';
+    payload.receiptError =
+      'another operation was already queued for the terminal, so its last receipt may not be this one; fetch it with ssi-command GetLastReceipt';
     return;
   }
   try {
@@ -77,7 +80,9 @@ export async function attachReceipt(msg: NodeMessage, ctx: OperationContext): Pr
     const receipt = response.params.receipt;
     if (response.error || typeof receipt !== 'string') {
       payload.receipt = null;
-      payload.receiptError = response.error ? `GetLastReceipt: ${response.errorCode} ${response.errorDescription}` : 'GetLastReceipt: the answer carries no receipt';
+      payload.receiptError = response.error
+        ? `GetLastReceipt: ${response.errorCode} ${response.errorDescription}`
+        : 'GetLastReceipt: the answer carries no receipt';
     } else {
       payload.receipt = receipt;
     }

@@ -6,7 +6,10 @@ export class Poller {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
-  constructor(private readonly every: number, private readonly task: () => Promise<void>) {}
+  constructor(
+    private readonly every: number,
+    private readonly task: () => Promise<void>,
+  ) {}
 
   get active(): boolean {
     return !this.stopped;

@@ -74,7 +74,8 @@ export function readAnswer(payload: unknown, units: AmountUnits, transAmount: bi
   }
   const p = payload as Record<string, unknown>;
   if (p.abort === true || p.abort === 'true') return { decision: 'aborted', reason: 'the flow answered abort' };
-  if (p.abort !== undefined && p.abort !== null && p.abort !== false && p.abort !== 'false') throw unusable('msg.payload.abort', 'must be true or false', p.abort);
+  if (p.abort !== undefined && p.abort !== null && p.abort !== false && p.abort !== 'false')
+    throw unusable('msg.payload.abort', 'must be true or false', p.abort);
   const raw = p.discountedAmount;
   if (raw === undefined || raw === null || raw === '') return { decision: 'unchanged' };
   const minor = toMinorUnits(raw, units, 'Purchase', 'msg.payload.discountedAmount');
@@ -104,7 +105,10 @@ export class CardReadDesk {
    * onFirstStep for one purchase: sends the card read (by `emit`) and waits up to `waitMs` for its answer. Asked
    * again for the same purchase (a step 2 that could not be sent is tried again), it gives the same decision.
    */
-  forPurchase(options: { transAmount: unknown; waitMs: number; cardRead(first: EcrResponse, id: string): void; waiting(): void }): { onFirstStep: (first: EcrResponse) => Promise<FirstStepDecision | undefined>; report: () => CardReadReport | undefined } {
+  forPurchase(options: { transAmount: unknown; waitMs: number; cardRead(first: EcrResponse, id: string): void; waiting(): void }): {
+    onFirstStep: (first: EcrResponse) => Promise<FirstStepDecision | undefined>;
+    report: () => CardReadReport | undefined;
+  } {
     let decided: Promise<Answer> | undefined;
     let answer: Answer | undefined;
     const onFirstStep = async (first: EcrResponse): Promise<FirstStepDecision | undefined> => {
@@ -112,7 +116,10 @@ export class CardReadDesk {
       const transAmount = minorAmount(options.transAmount) ?? minorAmount(first.params.transAmount) ?? 0n;
       decided ??= new Promise<Answer>((resolve) => {
         const id = randomUUID();
-        const timer = setTimeout(() => settle({ decision: 'timed-out', reason: `no answer to the card read within ${options.waitMs / 1000} s` }), options.waitMs);
+        const timer = setTimeout(
+          () => settle({ decision: 'timed-out', reason: `no answer to the card read within ${options.waitMs / 1000} s` }),
+          options.waitMs,
+        );
         const settle = (a: Answer) => {
           clearTimeout(timer);
           this.waiting.delete(id);

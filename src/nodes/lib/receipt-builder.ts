@@ -11,11 +11,7 @@ export type ReceiptLine =
   | { left: string; right: string; size?: string; weight?: string }
   | { image: string };
 
-const SHAPES: readonly (readonly string[])[] = [
-  ['text', 'align', 'size', 'weight'],
-  ['left', 'right', 'size', 'weight'],
-  ['image'],
-];
+const SHAPES: readonly (readonly string[])[] = [['text', 'align', 'size', 'weight'], ['left', 'right', 'size', 'weight'], ['image']];
 const SHAPE_RULE = 'must be a string, { text, align?, size?, weight? }, { left, right, size?, weight? } or { image }';
 
 function attribute(value: string): string {

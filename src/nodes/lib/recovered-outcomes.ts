@@ -23,7 +23,9 @@ function markRecovered(out: unknown): void {
 
 /** What the log says of an outcome that waited for a node that was removed. */
 function waitedFor(item: Recovered): unknown {
-  return item.kept ? { method: item.kept.method, arrivedAt: item.kept.arrivedAt, payload: item.kept.payload } : { method: item.report.record.method, startedAt: item.report.record.startedAt, payload: item.report.result.params };
+  return item.kept
+    ? { method: item.kept.method, arrivedAt: item.kept.arrivedAt, payload: item.kept.payload }
+    : { method: item.report.record.method, startedAt: item.report.record.startedAt, payload: item.report.result.params };
 }
 
 export class RecoveredOutcomes {
@@ -71,14 +73,19 @@ export class RecoveredOutcomes {
       if (byHand) (msg.payload as Record<string, unknown>).settledByHand = byHand;
     }
     const text = JSON.stringify(redactForLog(msg.payload));
-    if (byHand) node.warn(`the outcome of ${record.method} started ${record.startedAt} was settled by hand (${byHand.verdict}${byHand.by ? `, by ${byHand.by}` : ''}): ${text}`);
+    if (byHand)
+      node.warn(
+        `the outcome of ${record.method} started ${record.startedAt} was settled by hand (${byHand.verdict}${byHand.by ? `, by ${byHand.by}` : ''}): ${text}`,
+      );
     else node.warn(`recovered the outcome of ${record.method} started ${record.startedAt}: ${text}`);
     node.send(out);
   };
 
   private sendKept(kept: KeptOutcome): void {
     markRecovered(kept.out);
-    this.node.warn(`sent the outcome of ${kept.method} that arrived ${kept.arrivedAt}, after the previous instance of this node was stopped (a redeploy), marked recovered: ${JSON.stringify(redactForLog(kept.payload))}`);
+    this.node.warn(
+      `sent the outcome of ${kept.method} that arrived ${kept.arrivedAt}, after the previous instance of this node was stopped (a redeploy), marked recovered: ${JSON.stringify(redactForLog(kept.payload))}`,
+    );
     this.node.send(kept.out as NodeMessage | (NodeMessage | null)[]);
   }
 
@@ -88,6 +95,8 @@ export class RecoveredOutcomes {
     this.stop?.();
     this.starts?.waiting.delete(this.flushEarly);
     if (!removed) for (const item of this.early.splice(0)) this.hub.keep(this.node.id, item);
-    else for (const item of [...this.early.splice(0), ...this.hub.forget(this.node.id)]) this.node.error(`an outcome waited for this node, which was removed: ${JSON.stringify(redactForLog(waitedFor(item)))}`);
+    else
+      for (const item of [...this.early.splice(0), ...this.hub.forget(this.node.id)])
+        this.node.error(`an outcome waited for this node, which was removed: ${JSON.stringify(redactForLog(waitedFor(item)))}`);
   }
 }

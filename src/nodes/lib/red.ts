@@ -32,7 +32,10 @@ export interface NodeDef {
 }
 
 interface Handler {
-  (req: { body?: unknown; params?: Record<string, string>; query?: Record<string, string> }, res: { json(body: unknown): void; status(code: number): { json(body: unknown): void } }): void;
+  (
+    req: { body?: unknown; params?: Record<string, string>; query?: Record<string, string> },
+    res: { json(body: unknown): void; status(code: number): { json(body: unknown): void } },
+  ): void;
 }
 
 export interface NodeAPI {

@@ -20,7 +20,9 @@ export function reportPayload(report: string, result: EcrResponse): Record<strin
   for (const key of REPORT_TOTAL_KEYS) payload[key] = key.endsWith('Count') ? countNumber(payload[key]) : amountNumber(payload[key]);
   if (Array.isArray(payload.transactions)) {
     payload.transactions = payload.transactions.map((t: unknown) =>
-      t && typeof t === 'object' && !Array.isArray(t) ? { ...(t as Record<string, unknown>), transAmount: amountNumber((t as Record<string, unknown>).transAmount) } : t,
+      t && typeof t === 'object' && !Array.isArray(t)
+        ? { ...(t as Record<string, unknown>), transAmount: amountNumber((t as Record<string, unknown>).transAmount) }
+        : t,
     );
   }
   payload.report = report;

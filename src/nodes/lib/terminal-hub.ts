@@ -5,7 +5,23 @@
  */
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { type ConnectionEvent, type EcrResponse, type FirmwareEvent, type Generation, getMethod, JOURNAL_UNAVAILABLE, type JournalRecord, type ReconcileReport, type RecoveredReport, redactForLog, type StatusEvent, Terminal, type TerminalOptions, type TransportIssue, UNREADABLE_JOURNAL } from '../../core';
+import {
+  type ConnectionEvent,
+  type EcrResponse,
+  type FirmwareEvent,
+  type Generation,
+  getMethod,
+  JOURNAL_UNAVAILABLE,
+  type JournalRecord,
+  type ReconcileReport,
+  type RecoveredReport,
+  redactForLog,
+  type StatusEvent,
+  Terminal,
+  type TerminalOptions,
+  type TransportIssue,
+  UNREADABLE_JOURNAL,
+} from '../../core';
 import type { ByHand } from './by-hand';
 import { outcomeOfResult, recall, remember, type OutcomeEntry } from './last-outcomes';
 import { unreachableReason, type UnreachableReason } from './unreachable';
@@ -68,7 +84,9 @@ const waitingFor = new Map<string, Map<string, Recovered[]>>();
 
 /** A waiting outcome for the log: what was done and its result, card data masked. */
 function summary(item: Recovered): string {
-  const what = item.report ? { method: item.report.record.method, startedAt: item.report.record.startedAt, result: item.report.result.params } : { method: item.kept.method, arrivedAt: item.kept.arrivedAt, payload: item.kept.payload };
+  const what = item.report
+    ? { method: item.report.record.method, startedAt: item.report.record.startedAt, result: item.report.result.params }
+    : { method: item.kept.method, arrivedAt: item.kept.arrivedAt, payload: item.kept.payload };
   return JSON.stringify(redactForLog(what)) ?? '';
 }
 
@@ -129,7 +147,10 @@ export class TerminalHub extends EventEmitter {
   /** The longest wait between two scheduled reconciliations (the wait doubles from reconcileDelay up to this). */
   reconcileMaxDelay = 300_000;
 
-  constructor(readonly options: TerminalOptions, private readonly create: (options: TerminalOptions) => Terminal = (o) => new Terminal(o)) {
+  constructor(
+    readonly options: TerminalOptions,
+    private readonly create: (options: TerminalOptions) => Terminal = (o) => new Terminal(o),
+  ) {
     super();
     this.setMaxListeners(0);
     this.key = hubKey(options);
@@ -312,7 +333,11 @@ export class TerminalHub extends EventEmitter {
     if (handler) return handler(item);
     if (!tag) return;
     // (A kept outcome was said by the node that kept it.)
-    if (item.report) this.problem(`recovered the outcome of ${item.report.record.method} started ${item.report.record.startedAt} for node ${tag}, which is not running: it is sent when that node starts again: ${summary(item)}`, 'warn');
+    if (item.report)
+      this.problem(
+        `recovered the outcome of ${item.report.record.method} started ${item.report.record.startedAt} for node ${tag}, which is not running: it is sent when that node starts again: ${summary(item)}`,
+        'warn',
+      );
     const mailbox = waitingFor.get(this.key) ?? new Map<string, Recovered[]>();
     waitingFor.set(this.key, mailbox);
     mailbox.set(tag, [...(mailbox.get(tag) ?? []), item]);
@@ -323,7 +348,9 @@ export class TerminalHub extends EventEmitter {
       const [oldest, list] = mailbox.entries().next().value as [string, Recovered[]];
       const dropped = list.shift()!;
       if (list.length === 0) mailbox.delete(oldest);
-      this.problem(`more than ${MAX_WAITING} outcomes wait for nodes that have not started again; the oldest, for node ${oldest}, is dropped: ${summary(dropped)}`);
+      this.problem(
+        `more than ${MAX_WAITING} outcomes wait for nodes that have not started again; the oldest, for node ${oldest}, is dropped: ${summary(dropped)}`,
+      );
     }
   }
 
@@ -370,7 +397,8 @@ export class TerminalHub extends EventEmitter {
       const unusable = records.find((r) => r.id === JOURNAL_UNAVAILABLE);
       this.update({ unresolved: records.length, journal: unusable?.reason });
       if (unusable) this.problem(unusable.reason ?? 'the journal cannot be used');
-      else if (records.some((r) => r.id === UNREADABLE_JOURNAL)) this.problem(records.find((r) => r.id === UNREADABLE_JOURNAL)!.reason ?? 'the journal could not be read', 'warn');
+      else if (records.some((r) => r.id === UNREADABLE_JOURNAL))
+        this.problem(records.find((r) => r.id === UNREADABLE_JOURNAL)!.reason ?? 'the journal could not be read', 'warn');
       // A payment a redeploy cut off is in the journal the new Terminal opens: it is reconciled without waiting for the next one.
       if (!unusable) {
         this.openRecords = records.filter(reconcilable).length;
@@ -446,7 +474,12 @@ export class TerminalHub extends EventEmitter {
 
   private update(change: Partial<HubState>): void {
     const next = { ...this.current, ...change };
-    const same = next.reachability === this.current.reachability && next.status?.status === this.current.status?.status && next.error === this.current.error && next.reason === this.current.reason && next.journal === this.current.journal;
+    const same =
+      next.reachability === this.current.reachability &&
+      next.status?.status === this.current.status?.status &&
+      next.error === this.current.error &&
+      next.reason === this.current.reason &&
+      next.journal === this.current.journal;
     if (same && next.unresolved === this.current.unresolved) return;
     this.current = next;
     this.emit('state', next);

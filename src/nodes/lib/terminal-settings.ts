@@ -75,13 +75,15 @@ function checkbox(field: string, value: unknown): boolean | undefined {
 function currency(value: unknown): string | undefined {
   const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : value;
   if (text === undefined || text === null || text === '') return undefined;
-  if (typeof text !== 'string' || !/^\d{3}$/.test(text)) throw invalid(NODE, 'currency', 'must be a 3-digit ISO 4217 numeric code such as 980', { value });
+  if (typeof text !== 'string' || !/^\d{3}$/.test(text))
+    throw invalid(NODE, 'currency', 'must be a 3-digit ISO 4217 numeric code such as 980', { value });
   return text;
 }
 
 export function optionsFromSettings(s: TerminalSettings): TerminalOptions {
   const transport = (s.transport || 'tcp') as string;
-  if (transport !== 'tcp' && transport !== 'http' && transport !== 'serial') throw invalid(NODE, 'transport', 'must be tcp, http or serial', { value: s.transport });
+  if (transport !== 'tcp' && transport !== 'http' && transport !== 'serial')
+    throw invalid(NODE, 'transport', 'must be tcp, http or serial', { value: s.transport });
   const common = {
     pollInterval: whole('pollInterval', s.pollInterval, 10, 60_000),
     polling: polling(s.polling),
@@ -101,10 +103,10 @@ export function optionsFromSettings(s: TerminalSettings): TerminalOptions {
     return { transport, path, baudRate: whole('baudRate', s.baudRate, 300, 4_000_000), ...common };
   }
   const host = typeof s.host === 'string' ? s.host.trim() : '';
-  if (!host) throw invalid(NODE, 'host', 'is required (the terminal\'s IP address or name)', { value: s.host });
+  if (!host) throw invalid(NODE, 'host', "is required (the terminal's IP address or name)", { value: s.host });
   const tcpPort = whole('port', s.port, 1, 65534) ?? 3000;
   // The port setting is the terminal's TCP port; HTTP listens on the next one (§1.1) unless set apart.
-  const port = transport === 'http' ? whole('httpPort', s.httpPort, 1, 65535) ?? tcpPort + 1 : tcpPort;
+  const port = transport === 'http' ? (whole('httpPort', s.httpPort, 1, 65535) ?? tcpPort + 1) : tcpPort;
   const httpPath = typeof s.httpPath === 'string' && s.httpPath.trim() ? s.httpPath.trim() : undefined;
   return transport === 'http' ? { transport, host, port, httpPath, ...common } : { transport, host, port, ...common };
 }

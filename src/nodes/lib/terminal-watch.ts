@@ -37,7 +37,12 @@ export class TerminalWatch {
   /** What the last check found; undefined before the first. */
   private online: boolean | undefined;
 
-  constructor(private readonly hub: TerminalHub, readonly settings: WatchSettings, private readonly log: WatchLog, private readonly firstDelay = FIRST_CHECK_MS) {
+  constructor(
+    private readonly hub: TerminalHub,
+    readonly settings: WatchSettings,
+    private readonly log: WatchLog,
+    private readonly firstDelay = FIRST_CHECK_MS,
+  ) {
     hub.on('open', () => this.start());
     hub.on('shut', () => this.pause());
     if (hub.open) this.start();

@@ -5,7 +5,18 @@
  */
 import { EcrError, LIB_CODES } from '../../core';
 
-export const UNREACHABLE_REASONS = ['refused', 'no-route', 'unknown-host', 'no-answer', 'not-a-terminal', 'lost', 'port-missing', 'port-denied', 'port-busy', 'other'] as const;
+export const UNREACHABLE_REASONS = [
+  'refused',
+  'no-route',
+  'unknown-host',
+  'no-answer',
+  'not-a-terminal',
+  'lost',
+  'port-missing',
+  'port-denied',
+  'port-busy',
+  'other',
+] as const;
 export type UnreachableReason = (typeof UNREACHABLE_REASONS)[number];
 
 const BY_SYSTEM_CODE: Readonly<Record<string, UnreachableReason>> = {
