@@ -13,12 +13,10 @@
 import fs = require('node:fs');
 import path = require('node:path');
 import 'should';
-import { chromium } from 'playwright-core';
 import { startNodeRed } from './support/node-red';
 import { MERCHANT } from './support/fixtures';
 import { startSimulator } from '../dist/simulator';
-import tools = require('./support/tools');
-import { KEEP_NAMES } from './support/keep-names';
+import { openBrowser } from './support/browser';
 import PKG = require('../package.json');
 import type { Wire } from './support/wire';
 
@@ -64,9 +62,6 @@ const PHASES = { S01: 100, S02: 500, S03: 500, S04: 500, S05: 100, S07: 0 };
  */
 const STEP = 90000;
 
-/** Anything of the pack in a console message or a failed request: its URLs, types, or its editor script. */
-const OURS = /@ssi-ecr|ssi-(terminal|purchase|refund|transaction|status|report|print|command)|SsiEcr/i;
-
 describe('the editor in a real browser (headless Chromium, Node-RED 4, simulator)', function () {
   this.timeout(STEP + 120000);
   let sim;
@@ -103,27 +98,7 @@ describe('the editor in a real browser (headless Chromium, Node-RED 4, simulator
       // No first-run tour, telemetry question or remote palette catalogue: the editor stays on loopback.
       settings: { telemetry: { enabled: false }, editorTheme: { tours: false, palette: { catalogues: [] } } },
     });
-    browser = await chromium.launch({
-      executablePath: tools.get('chromium').path,
-      headless: true,
-      args: ['--no-sandbox', '--disable-dev-shm-usage'],
-    });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    await page.addInitScript(KEEP_NAMES);
-    page.setDefaultTimeout(STEP);
-    await page.route(
-      (url) => url.hostname !== '127.0.0.1',
-      (route) => route.abort(),
-    );
-    page.on('pageerror', (err) => problems.push(`page error: ${err.stack || err.message}`));
-    page.on('console', (m) => {
-      const where = m.location().url || '';
-      if (OURS.test(m.text() + where) && (m.type() === 'error' || m.type() === 'warning' || /error/i.test(m.text())))
-        problems.push(`console ${m.type()}: ${m.text()} (${where})`);
-    });
-    page.on('response', (r) => {
-      if (r.status() >= 400 && OURS.test(r.url())) problems.push(`HTTP ${r.status()} ${r.url()}`);
-    });
+    ({ browser, page } = await openBrowser({ step: STEP, problems }));
     await page.goto(nr.url);
     await page.locator('.red-ui-palette-node[data-palette-type="ssi-purchase"]').waitFor();
   });

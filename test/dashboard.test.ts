@@ -15,12 +15,11 @@
 import fs = require('node:fs');
 import path = require('node:path');
 import 'should';
-import { chromium } from 'playwright-core';
 import { startNodeRed, request } from './support/node-red';
 import { startSimulator, type Simulator } from '../dist/simulator';
+import { openBrowser } from './support/browser';
 import { KEEP_NAMES } from './support/keep-names';
 import { MERCHANT } from './support/fixtures';
-import tools = require('./support/tools');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const SKIP = process.env.SSI_ECR_SKIP_BROWSER === '1';
@@ -139,22 +138,7 @@ describe('the venue dashboard example in a real browser (Dashboard 2, headless C
     const venue = venueFlow(sims);
     tab = venue.tab;
     nr = await startNodeRed({ flows: venue.flow, settings: { telemetry: { enabled: false } } });
-    browser = await chromium.launch({
-      executablePath: tools.get('chromium').path,
-      headless: true,
-      args: ['--no-sandbox', '--disable-dev-shm-usage'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    await page.addInitScript(KEEP_NAMES);
-    page.setDefaultTimeout(STEP);
-    await page.route(
-      (url) => url.hostname !== '127.0.0.1',
-      (route) => route.abort(),
-    );
-    page.on('pageerror', (err) => problems.push(`page error: ${err.stack || err.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console error: ${m.text()} (${m.location().url || ''})`);
-    });
+    ({ browser, page } = await openBrowser({ viewport: { width: 1280, height: 1000 }, step: STEP, ours: null, problems }));
     await page.goto(`${nr.url}/dashboard`);
   });
 

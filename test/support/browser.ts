@@ -11,7 +11,11 @@ import { KEEP_NAMES } from './keep-names';
 /** Anything of the pack in a console message or a failed request: its URLs, types, or its editor script. */
 const OURS = /@ssi-ecr|ssi-(terminal|purchase|refund|transaction|status|report|print|command)|SsiEcr/i;
 
-async function openBrowser({ viewport = { width: 1440, height: 900 }, step = 90000, ours = OURS } = {}) {
+/**
+ * `ours`: which console messages and failed requests count (null: every console error); `problems`: the list they
+ * go to, a caller's own when it already keeps one.
+ */
+async function openBrowser({ viewport = { width: 1440, height: 900 }, step = 90000, ours = OURS as RegExp | null, problems = [] as string[] } = {}) {
   const browser = await chromium.launch({
     executablePath: tools.get('chromium').path,
     headless: true,
@@ -24,7 +28,6 @@ async function openBrowser({ viewport = { width: 1440, height: 900 }, step = 900
     (url) => url.hostname !== '127.0.0.1',
     (route) => route.abort(),
   );
-  const problems: string[] = [];
   const concerns = (text) => !ours || ours.test(text);
   page.on('pageerror', (err) => problems.push(`page error: ${err.stack || err.message}`));
   page.on('console', (m) => {
