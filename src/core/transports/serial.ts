@@ -38,12 +38,20 @@ export class SerialTransport extends StreamTransport {
     return new Promise((resolve, reject) => {
       const { SerialPort } = loadSerialPort();
       const port = new SerialPort({ path: this.path, baudRate: this.baudRate, dataBits: 8, parity: 'none', stopBits: 1, autoOpen: false });
+      let timedOut = false;
       const timer = setTimeout(() => {
+        timedOut = true;
         port.destroy();
         reject(new Error(`opening ${this.path} timed out after ${timeout} ms`));
       }, timeout);
       port.open((err) => {
         clearTimeout(timer);
+        // An open that completes after its caller gave up is nobody's: closed at once, or it would hold the device
+        // (and a reader on it) for as long as the process runs.
+        if (timedOut) {
+          if (!err && port.isOpen) port.close(() => undefined);
+          return;
+        }
         if (err) {
           port.destroy();
           return reject(err);
